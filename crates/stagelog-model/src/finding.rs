@@ -1,0 +1,78 @@
+use crate::{ApiKind, Location};
+use serde::Serialize;
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 4] = [
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "info" => Ok(Severity::Info),
+            "low" => Ok(Severity::Low),
+            "medium" => Ok(Severity::Medium),
+            "high" => Ok(Severity::High),
+            other => Err(format!(
+                "unknown severity `{other}` (expected info, low, medium or high)"
+            )),
+        }
+    }
+}
+
+/// One rule's verdict on one resource. Reporters render these; they never recompute them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub rule_id: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    /// A one-line hint at the fix, in the terms of the source the finding came from.
+    pub fix: String,
+    pub location: Location,
+    pub stage: Option<String>,
+    pub api_kind: Option<ApiKind>,
+}
+
+impl Finding {
+    /// The order reports use: by file, line, rule, then message, so output is deterministic.
+    pub fn sort_key(&self) -> (&str, u32, &str, &str, &str) {
+        (
+            self.location.file.as_deref().unwrap_or(""),
+            self.location.line.unwrap_or(0),
+            self.rule_id,
+            self.location.resource.as_str(),
+            self.message.as_str(),
+        )
+    }
+}

@@ -1,0 +1,199 @@
+//! The one model every source is adapted into: API Gateway stages, the log groups they write
+//! to, and per-account settings. No I/O and no source syntax live here; rules judge this model
+//! only, so Terraform, CloudFormation and live AWS give the same findings for the same state.
+
+mod finding;
+mod text;
+
+pub use finding::{Finding, Severity};
+pub use text::{Segment, Text};
+
+use serde::Serialize;
+
+/// Which API Gateway product a stage belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ApiKind {
+    /// API Gateway v1 REST API.
+    Rest,
+    /// API Gateway v2 HTTP API.
+    Http,
+    /// API Gateway v2 WebSocket API.
+    #[serde(rename = "websocket")]
+    WebSocket,
+    /// A v2 stage whose API's protocol could not be resolved (HTTP or WebSocket).
+    V2,
+}
+
+impl ApiKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiKind::Rest => "rest",
+            ApiKind::Http => "http",
+            ApiKind::WebSocket => "websocket",
+            ApiKind::V2 => "v2",
+        }
+    }
+
+    pub fn is_v2(self) -> bool {
+        !matches!(self, ApiKind::Rest)
+    }
+
+    /// REST and WebSocket APIs write execution logs; HTTP APIs cannot (AWS rejects the setting).
+    pub fn has_execution_logging(self) -> bool {
+        matches!(self, ApiKind::Rest | ApiKind::WebSocket)
+    }
+}
+
+/// A value that is either known, or depends on something the source does not resolve
+/// (a variable without default, an import, a runtime attribute). Absence is `Option::None`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value<T> {
+    Known(T),
+    /// The expression, as written in the source, that could not be resolved.
+    Unknown(String),
+}
+
+impl<T> Value<T> {
+    pub fn known(&self) -> Option<&T> {
+        match self {
+            Value::Known(v) => Some(v),
+            Value::Unknown(_) => None,
+        }
+    }
+}
+
+/// Where a model object came from: a file and line (IaC) or an ARN in an account and region.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Location {
+    pub source: SourceKind,
+    /// Path as given to the scanner (relative to the working directory when it was relative).
+    pub file: Option<String>,
+    /// 1-based line.
+    pub line: Option<u32>,
+    /// Terraform address, CloudFormation logical id, or ARN.
+    pub resource: String,
+    pub account: Option<String>,
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    #[default]
+    Terraform,
+    CloudFormation,
+    Sam,
+    Live,
+}
+
+/// Execution log level (`loggingLevel` / `LoggingLevel`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogLevel {
+    Off,
+    Error,
+    Info,
+    /// A value AWS does not accept, kept as written.
+    Invalid(String),
+}
+
+impl LogLevel {
+    pub fn parse(s: &str) -> LogLevel {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "OFF" => LogLevel::Off,
+            "ERROR" => LogLevel::Error,
+            "INFO" => LogLevel::Info,
+            _ => LogLevel::Invalid(s.to_string()),
+        }
+    }
+}
+
+/// Execution logging settings for the stage default (`*/*`, default route) or one method/route.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MethodSettings {
+    pub logging_level: Option<Value<LogLevel>>,
+    pub data_trace: Option<Value<bool>>,
+    /// Where these settings are declared, when that is not the stage itself
+    /// (e.g. a separate `aws_api_gateway_method_settings` resource).
+    pub location: Option<Location>,
+}
+
+/// An access log destination as resolved from the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destination {
+    /// The ARN, with holes where parts are unresolved.
+    pub arn: Text,
+    /// The log group in the inventory it points at, when the source says so.
+    pub log_group: Option<usize>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccessLog {
+    pub destination: Option<Destination>,
+    pub format: Option<Text>,
+    /// Line of the access log settings, when it differs from the stage's.
+    pub line: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stage {
+    pub api_kind: ApiKind,
+    /// API id or name as far as it is known (for messages and grouping).
+    pub api: Option<Text>,
+    pub name: Text,
+    pub access_log: Option<Value<AccessLog>>,
+    /// `*/*` for REST, the default route settings for v2.
+    pub default_settings: MethodSettings,
+    /// Per method path (`resource/METHOD`) or route key.
+    pub overrides: Vec<(String, MethodSettings)>,
+    pub location: Location,
+}
+
+impl Stage {
+    /// Whether this stage asks API Gateway to write any log (access or execution).
+    pub fn logs_something(&self) -> bool {
+        let access = matches!(&self.access_log, Some(Value::Known(a)) if a.destination.is_some());
+        let level_on = |m: &MethodSettings| {
+            matches!(
+                &m.logging_level,
+                Some(Value::Known(LogLevel::Error | LogLevel::Info))
+            )
+        };
+        access
+            || level_on(&self.default_settings)
+            || self.overrides.iter().any(|(_, m)| level_on(m))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogGroup {
+    pub name: Text,
+    pub retention_days: Option<Value<i64>>,
+    pub kms_key: Option<Text>,
+    /// Milliseconds since the epoch of the newest event, when known (live only).
+    pub last_event_ms: Option<i64>,
+    pub location: Location,
+}
+
+/// API Gateway account settings for one account and region (`aws_api_gateway_account`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSettings {
+    pub cloudwatch_role_arn: Option<Text>,
+    pub location: Location,
+}
+
+/// Everything one source unit (a Terraform module, a template, an account) declares.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Inventory {
+    pub stages: Vec<Stage>,
+    pub log_groups: Vec<LogGroup>,
+    pub accounts: Vec<AccountSettings>,
+    /// True when the inventory is read from live AWS (so absence is a fact, not an omission).
+    pub live: bool,
+}
+
+impl Inventory {
+    pub fn log_group_of(&self, dest: &Destination) -> Option<&LogGroup> {
+        dest.log_group.and_then(|i| self.log_groups.get(i))
+    }
+}
