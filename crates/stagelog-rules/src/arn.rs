@@ -1,0 +1,240 @@
+//! Access log destination ARNs: what API Gateway accepts, judged on text that may have holes.
+
+use stagelog_model::{Segment, Text};
+
+const PARTITIONS: &[&str] = &[
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+    "aws-eusc",
+];
+
+/// Stands for a hole inside a component: never part of a real ARN.
+const HOLE: char = '\u{1}';
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DestinationVerdict {
+    /// A CloudWatch Logs log group ARN (or one that may be, given its holes).
+    LogGroup,
+    /// A Kinesis Data Firehose stream whose name starts `amazon-apigateway-`.
+    Firehose,
+    /// Nothing is known: the whole value is unresolved.
+    Unknown,
+    /// Not acceptable, with the reason.
+    Invalid(String),
+}
+
+/// A normalised log group ARN: the `:*` that CloudFormation's `GetAtt LogGroup.Arn` returns is
+/// dropped so ARNs compare equal however they were written.
+pub fn normalise(arn: &str) -> &str {
+    arn.strip_suffix(":*").unwrap_or(arn)
+}
+
+/// Judges a destination ARN. Holes match anything within one `:`-separated component.
+pub fn judge_destination(arn: &Text) -> DestinationVerdict {
+    if arn.is_opaque() || arn.is_empty() {
+        return if arn.is_empty() {
+            DestinationVerdict::Invalid("the destination is empty".into())
+        } else {
+            DestinationVerdict::Unknown
+        };
+    }
+    let mut flat = String::new();
+    for seg in arn.segments() {
+        match seg {
+            Segment::Lit(s) => flat.push_str(s),
+            Segment::Hole(_) => flat.push(HOLE),
+        }
+    }
+    judge_flat(flat.trim_end_matches(":*"), arn.has_holes())
+}
+
+fn judge_flat(s: &str, has_holes: bool) -> DestinationVerdict {
+    use DestinationVerdict::*;
+    let parts: Vec<&str> = s.splitn(6, ':').collect();
+    if parts.len() < 6 {
+        if has_holes && parts.len() >= 2 && parts.iter().any(|p| p.contains(HOLE)) {
+            // A hole may carry several components, e.g. `${prefix}:log-group:x`.
+            return Unknown;
+        }
+        return Invalid(format!(
+            "`{}` is not an ARN (expected arn:PARTITION:logs:REGION:ACCOUNT:log-group:NAME)",
+            show(s)
+        ));
+    }
+    let (head, partition, service, region, account, resource) =
+        (parts[0], parts[1], parts[2], parts[3], parts[4], parts[5]);
+    if !wild_eq(head, "arn") {
+        return Invalid(format!("`{}` does not start with `arn:`", show(s)));
+    }
+    if !is_wild(partition) && !PARTITIONS.contains(&partition) {
+        return Invalid(format!("unknown partition `{partition}`"));
+    }
+    if !is_wild(region) && !valid_region(region) {
+        return Invalid(format!("`{}` is not a valid region", show(region)));
+    }
+    if !is_wild(account) && !(account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Invalid(format!("`{}` is not a 12-digit account id", show(account)));
+    }
+    if service.contains(HOLE) {
+        return Unknown;
+    }
+    match service {
+        "logs" => {
+            let Some(name) = resource.strip_prefix("log-group:") else {
+                if resource.starts_with(HOLE) {
+                    return Unknown;
+                }
+                return Invalid(format!(
+                    "a CloudWatch Logs destination must be a log group (`log-group:NAME`), not `{}`",
+                    show(resource)
+                ));
+            };
+            // A log group name may itself not contain ':'; `:*` was stripped above.
+            if name.is_empty() {
+                return Invalid("the log group name is empty".into());
+            }
+            if let Some(bad) = name
+                .chars()
+                .find(|c| *c != HOLE && !(c.is_ascii_alphanumeric() || "._-/#".contains(*c)))
+            {
+                return Invalid(format!(
+                    "log group name `{}` has `{bad}`, which CloudWatch Logs does not allow",
+                    show(name)
+                ));
+            }
+            LogGroup
+        }
+        "firehose" => {
+            let Some(name) = resource.strip_prefix("deliverystream/") else {
+                return Invalid(format!(
+                    "a Firehose destination must be a delivery stream, not `{}`",
+                    show(resource)
+                ));
+            };
+            if name.starts_with(HOLE) || name.starts_with("amazon-apigateway-") {
+                Firehose
+            } else {
+                Invalid(format!(
+                    "Firehose stream `{}` must be named `amazon-apigateway-…` for API Gateway to deliver to it",
+                    show(name)
+                ))
+            }
+        }
+        other => Invalid(format!(
+            "API Gateway delivers access logs only to CloudWatch Logs or Kinesis Data Firehose, not `{other}`"
+        )),
+    }
+}
+
+fn is_wild(s: &str) -> bool {
+    s.contains(HOLE)
+}
+
+fn wild_eq(s: &str, want: &str) -> bool {
+    s == want || s.contains(HOLE)
+}
+
+fn valid_region(r: &str) -> bool {
+    // e.g. us-east-1, eu-central-2, us-gov-west-1, cn-north-1, us-isob-east-1
+    let parts: Vec<&str> = r.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[0].bytes().all(|b| b.is_ascii_lowercase())
+        && parts[1..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1]
+            .parse::<u8>()
+            .is_ok_and(|n| n > 0 && n < 20)
+}
+
+fn show(s: &str) -> String {
+    s.replace(HOLE, "…")
+}
+
+/// The region written in an ARN, when it is known.
+pub fn region_of(arn: &Text) -> Option<String> {
+    let known = arn.as_known()?;
+    let region = known.split(':').nth(3)?;
+    (!region.is_empty()).then(|| region.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use DestinationVerdict::*;
+
+    fn judge(s: &str) -> DestinationVerdict {
+        judge_destination(&Text::lit(s))
+    }
+
+    #[test]
+    fn accepts_log_groups_with_and_without_star() {
+        assert_eq!(
+            judge("arn:aws:logs:us-east-1:123456789012:log-group:/aws/api/x"),
+            LogGroup
+        );
+        assert_eq!(
+            judge("arn:aws:logs:us-east-1:123456789012:log-group:/aws/api/x:*"),
+            LogGroup
+        );
+        assert_eq!(
+            judge("arn:aws-us-gov:logs:us-gov-west-1:123456789012:log-group:a#b"),
+            LogGroup
+        );
+    }
+
+    #[test]
+    fn accepts_amazon_apigateway_firehose_only() {
+        assert_eq!(
+            judge("arn:aws:firehose:eu-west-1:123456789012:deliverystream/amazon-apigateway-x"),
+            Firehose
+        );
+        assert!(matches!(
+            judge("arn:aws:firehose:eu-west-1:123456789012:deliverystream/my-stream"),
+            Invalid(_)
+        ));
+    }
+
+    #[test]
+    fn rejects_non_arns_and_other_services() {
+        assert!(matches!(judge("not-an-arn"), Invalid(_)));
+        assert!(matches!(judge(""), Invalid(_)));
+        assert!(matches!(judge("arn:aws:s3:::my-bucket"), Invalid(_)));
+        assert!(matches!(
+            judge("arn:aws:logs:useast1:123456789012:log-group:x"),
+            Invalid(_)
+        ));
+        assert!(matches!(
+            judge("arn:aws:logs:us-east-1:1234:log-group:x"),
+            Invalid(_)
+        ));
+        assert!(matches!(
+            judge("arn:aws:logs:us-east-1:123456789012:destination:x"),
+            Invalid(_)
+        ));
+    }
+
+    #[test]
+    fn holes_are_wildcards_within_a_component() {
+        let mut t = Text::lit("arn:");
+        t.push_hole("AWS::Partition");
+        t.push_lit(":logs:");
+        t.push_hole("AWS::Region");
+        t.push_lit(":");
+        t.push_hole("AWS::AccountId");
+        t.push_lit(":log-group:");
+        t.push_hole("LogGroup");
+        assert_eq!(judge_destination(&t), LogGroup);
+        assert_eq!(judge_destination(&Text::hole("var.arn")), Unknown);
+        let mut s3 = Text::lit("arn:aws:s3:::");
+        s3.push_hole("bucket");
+        assert!(matches!(judge_destination(&s3), Invalid(_)));
+    }
+}

@@ -1,0 +1,72 @@
+//! One module per rule. Each has `mod.rs` (the check), `doc.md` (what `explain` prints) and
+//! `examples/` (good and bad cases per source format).
+
+mod sl001;
+mod sl002;
+mod sl003;
+mod sl004;
+mod sl005;
+mod sl010;
+mod sl011;
+mod sl020;
+mod sl021;
+mod sl030;
+
+use crate::Rule;
+use stagelog_model::{AccessLog, Inventory, LogGroup, Stage, Value};
+
+pub(crate) static ALL: &[Rule] = &[
+    sl001::RULE,
+    sl002::RULE,
+    sl003::RULE,
+    sl004::RULE,
+    sl005::RULE,
+    sl010::RULE,
+    sl011::RULE,
+    sl020::RULE,
+    sl021::RULE,
+    sl030::RULE,
+];
+
+/// Why a stage has no access logging, or `None` when it has (or cannot be told).
+pub(crate) fn missing_access_log(stage: &Stage) -> Option<&'static str> {
+    match &stage.access_log {
+        None => Some("has no access logging configured"),
+        Some(Value::Unknown(_)) => None,
+        Some(Value::Known(a)) => match &a.destination {
+            None => Some("has access log settings without a destination"),
+            Some(d) if d.arn.is_empty() => Some("has an empty access log destination"),
+            Some(_) => None,
+        },
+    }
+}
+
+/// The access log settings of a stage that has a destination, for rules judging them.
+pub(crate) fn access_log(stage: &Stage) -> Option<&AccessLog> {
+    match &stage.access_log {
+        Some(Value::Known(a)) if a.destination.as_ref().is_some_and(|d| !d.arn.is_empty()) => {
+            Some(a)
+        }
+        _ => None,
+    }
+}
+
+/// Log groups that receive access logs, each once, with the first stage writing to it.
+pub(crate) fn destination_log_groups(inv: &Inventory) -> Vec<(&LogGroup, &Stage)> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for stage in &inv.stages {
+        let Some(dest) = access_log(stage).and_then(|a| a.destination.as_ref()) else {
+            continue;
+        };
+        if let (Some(i), Some(group)) = (dest.log_group, inv.log_group_of(dest)) {
+            if seen.insert(i) {
+                out.push((group, stage));
+            }
+        }
+    }
+    out
+}
+
+pub(crate) const ACCESS_LOG_FIX_TF: &str = "add an access_log_settings block with destination_arn = aws_cloudwatch_log_group.<name>.arn and a jsonencode({...}) format";
+pub(crate) const ACCESS_LOG_FIX_LIVE: &str = "stagelog fix --live, or set the stage's access log settings (destination ARN and format) in the console or CLI";

@@ -1,0 +1,55 @@
+//! SL003 access-log-destination: the destination must be somewhere API Gateway can deliver to.
+use crate::arn::{judge_destination, region_of, DestinationVerdict};
+use crate::rules::access_log;
+use crate::{describe, hint, stage_finding, Config, Rule};
+use stagelog_model::{Finding, Inventory, Severity};
+
+pub(crate) const RULE: Rule = Rule {
+    id: "SL003",
+    name: "access-log-destination",
+    severity: Severity::High,
+    summary: "access log destination is not a valid CloudWatch Logs log group or amazon-apigateway- Firehose stream ARN",
+    applies_to: "every stage with access logging",
+    doc: include_str!("doc.md"),
+    examples_dir: "src/rules/sl003/examples",
+    check,
+};
+
+fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
+    for stage in &inv.stages {
+        let Some(dest) = access_log(stage).and_then(|a| a.destination.as_ref()) else {
+            continue;
+        };
+        // A reference to a log group the same source declares is a log group ARN by construction.
+        if dest.log_group.is_some() {
+            continue;
+        }
+        let problem = match judge_destination(&dest.arn) {
+            DestinationVerdict::Invalid(why) => Some(why),
+            DestinationVerdict::LogGroup | DestinationVerdict::Firehose => {
+                match (&stage.location.region, region_of(&dest.arn)) {
+                    (Some(stage_region), Some(dest_region)) if *stage_region != dest_region => {
+                        Some(format!(
+                            "the destination is in {dest_region} but the stage is in {stage_region}; API Gateway delivers only within the stage's region"
+                        ))
+                    }
+                    _ => None,
+                }
+            }
+            DestinationVerdict::Unknown => None,
+        };
+        if let Some(why) = problem {
+            out.push(stage_finding(
+                &RULE,
+                stage,
+                format!("{} has an access log destination API Gateway cannot deliver to: {why}", describe(stage)),
+                hint(
+                    &stage.location,
+                    "set destination_arn to a log group ARN (aws_cloudwatch_log_group.<name>.arn) or an amazon-apigateway-* Firehose stream ARN",
+                    "set DestinationArn to !GetAtt <LogGroup>.Arn or an amazon-apigateway-* Firehose stream ARN",
+                    "point the stage's access log destination at an existing log group in the stage's region",
+                ),
+            ));
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! SL004 access-log-format-valid: the format must be one API Gateway accepts and fills in.
+use crate::context_vars::{is_known, kinds_knowing, references};
+use crate::rules::access_log;
+use crate::{describe, hint, stage_finding, Config, Rule};
+use stagelog_model::{ApiKind, Finding, Inventory, Severity, Stage};
+
+pub(crate) const RULE: Rule = Rule {
+    id: "SL004",
+    name: "access-log-format-valid",
+    severity: Severity::Medium,
+    summary: "access log format is missing, multi-line, broken JSON, lacks a request id, or uses unknown $context variables",
+    applies_to: "every stage with access logging",
+    doc: include_str!("doc.md"),
+    examples_dir: "src/rules/sl004/examples",
+    check,
+};
+
+fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
+    for stage in &inv.stages {
+        let Some(log) = access_log(stage) else {
+            continue;
+        };
+        for problem in problems(stage, log.format.as_ref()) {
+            let mut f = stage_finding(
+                &RULE,
+                stage,
+                format!("{}: access log format {problem}", describe(stage)),
+                hint(
+                    &stage.location,
+                    "write the format as one line with jsonencode({ requestId = \"$context.requestId\", ... })",
+                    "write Format as one line of JSON that includes \"$context.requestId\"",
+                    "set a one-line access log format that includes $context.requestId",
+                ),
+            );
+            f.location.line = log.line.or(f.location.line);
+            out.push(f);
+        }
+    }
+}
+
+fn problems(stage: &Stage, format: Option<&stagelog_model::Text>) -> Vec<String> {
+    let Some(format) = format else {
+        return vec!["is not set (API Gateway needs a format to write access logs)".into()];
+    };
+    if format.is_opaque() {
+        return vec![];
+    }
+    let mut out = Vec::new();
+    // Holes become a neutral token so the literal parts can still be judged.
+    let text = format.fill("0");
+    if text.trim().is_empty() {
+        return vec!["is empty".into()];
+    }
+    if text.contains('\n') || text.contains('\r') {
+        out.push("contains a line break; API Gateway accepts only single-line formats".into());
+    }
+    let vars = references(&text);
+    if !format.has_holes()
+        && !vars
+            .iter()
+            .any(|v| v.name == "requestId" || v.name == "extendedRequestId")
+    {
+        out.push("has neither $context.requestId nor $context.extendedRequestId".into());
+    }
+    if text.trim_start().starts_with('{') {
+        let substituted = substitute(&text);
+        if let Err(e) = serde_json::from_str::<serde_json::Value>(substituted.trim()) {
+            out.push(format!(
+                "looks like JSON but is not valid JSON once variables are filled in ({e})"
+            ));
+        }
+    }
+    let mut unknown: Vec<String> = Vec::new();
+    for v in &vars {
+        if v.name.is_empty() {
+            unknown.push("`$context.` with no variable name".into());
+        } else if !is_known(stage.api_kind, v.name) {
+            let others = kinds_knowing(v.name);
+            let note = if others.is_empty() {
+                String::new()
+            } else {
+                let names: Vec<&str> = others.iter().map(|k| k.as_str()).collect();
+                format!(" (only on {} APIs)", names.join("/"))
+            };
+            let entry = format!("$context.{}{note}", v.name);
+            if !unknown.contains(&entry) {
+                unknown.push(entry);
+            }
+        }
+    }
+    if !unknown.is_empty() {
+        let kind = match stage.api_kind {
+            ApiKind::V2 => "v2".to_string(),
+            k => k.as_str().to_string(),
+        };
+        out.push(format!(
+            "uses variables {kind} APIs do not have: {}",
+            unknown.join(", ")
+        ));
+    }
+    out
+}
+
+/// Replaces every `$context.x` with `0`, so the text parses as JSON whether the variable
+/// sits inside quotes (a string) or bare (a number).
+fn substitute(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for v in references(text) {
+        out.push_str(&text[last..v.offset]);
+        out.push('0');
+        last = v.offset + "$context.".len() + v.name.len();
+    }
+    out.push_str(&text[last..]);
+    out
+}

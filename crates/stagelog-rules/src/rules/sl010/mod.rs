@@ -1,0 +1,78 @@
+//! SL010 execution-logging: REST and WebSocket stages must write execution logs, and no
+//! method or route may turn them off.
+use crate::{describe, hint, located_finding, Config, Rule};
+use stagelog_model::{ApiKind, Finding, Inventory, LogLevel, MethodSettings, Severity, Stage, Value};
+
+pub(crate) const RULE: Rule = Rule {
+    id: "SL010",
+    name: "execution-logging",
+    severity: Severity::Medium,
+    summary: "execution logging is unset or OFF for the stage, or a method/route override turns it OFF",
+    applies_to: "REST and WebSocket API stages (never HTTP APIs, which have no execution logs)",
+    doc: include_str!("doc.md"),
+    examples_dir: "src/rules/sl010/examples",
+    check,
+};
+
+fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
+    for stage in inv
+        .stages
+        .iter()
+        .filter(|s| s.api_kind.has_execution_logging())
+    {
+        let default = &stage.default_settings;
+        let problem = match &default.logging_level {
+            None => Some("has no execution logging (the logging level is unset, which means OFF)".to_string()),
+            Some(Value::Known(LogLevel::Off)) => Some("has execution logging turned OFF".to_string()),
+            Some(Value::Known(LogLevel::Invalid(s))) => Some(format!(
+                "has execution logging level `{s}`, which is not OFF, ERROR or INFO"
+            )),
+            _ => None,
+        };
+        if let Some(p) = problem {
+            out.push(finding(stage, default, format!("{} {p}", describe(stage))));
+        }
+        for (path, settings) in &stage.overrides {
+            let what = if stage.api_kind == ApiKind::Rest { "method" } else { "route" };
+            let p = match &settings.logging_level {
+                Some(Value::Known(LogLevel::Off)) => "turns execution logging OFF".to_string(),
+                Some(Value::Known(LogLevel::Invalid(s))) => {
+                    format!("sets logging level `{s}`, which is not OFF, ERROR or INFO")
+                }
+                _ => continue,
+            };
+            out.push(finding(
+                stage,
+                settings,
+                format!("{}: the {what} override `{path}` {p}", describe(stage)),
+            ));
+        }
+    }
+}
+
+fn finding(stage: &Stage, settings: &MethodSettings, message: String) -> Finding {
+    let loc = settings.location.as_ref().unwrap_or(&stage.location);
+    let (tf, cfn) = if stage.api_kind == ApiKind::Rest {
+        (
+            "add aws_api_gateway_method_settings with method_path = \"*/*\" and settings { logging_level = \"ERROR\" }",
+            "add MethodSettings [{ResourcePath: \"/*\", HttpMethod: \"*\", LoggingLevel: ERROR}]",
+        )
+    } else {
+        (
+            "set default_route_settings { logging_level = \"ERROR\" } (and no route_settings with OFF)",
+            "set DefaultRouteSettings: {LoggingLevel: ERROR}",
+        )
+    };
+    located_finding(
+        &RULE,
+        stage,
+        loc,
+        message,
+        hint(
+            loc,
+            tf,
+            cfn,
+            "stagelog fix --live (sets the stage's logging level to ERROR)",
+        ),
+    )
+}

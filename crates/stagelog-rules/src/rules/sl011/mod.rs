@@ -1,0 +1,55 @@
+//! SL011 data-trace: full request/response logging writes payloads (tokens, personal data)
+//! into the logs.
+use crate::{describe, hint, located_finding, Config, Rule};
+use stagelog_model::{Finding, Inventory, MethodSettings, Severity, Value};
+
+pub(crate) const RULE: Rule = Rule {
+    id: "SL011",
+    name: "data-trace",
+    severity: Severity::Medium,
+    summary: "full request/response data logging (data trace) is on",
+    applies_to: "REST and WebSocket API stages",
+    doc: include_str!("doc.md"),
+    examples_dir: "src/rules/sl011/examples",
+    check,
+};
+
+fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
+    for stage in inv
+        .stages
+        .iter()
+        .filter(|s| s.api_kind.has_execution_logging())
+    {
+        let all = std::iter::once(("stage default", &stage.default_settings)).chain(
+            stage
+                .overrides
+                .iter()
+                .map(|(p, m)| (p.as_str(), m)),
+        );
+        for (scope, settings) in all {
+            if !traces(settings) {
+                continue;
+            }
+            let loc = settings.location.as_ref().unwrap_or(&stage.location);
+            out.push(located_finding(
+                &RULE,
+                stage,
+                loc,
+                format!(
+                    "{} logs full request and response data ({scope}); payloads and credentials end up in CloudWatch",
+                    describe(stage)
+                ),
+                hint(
+                    loc,
+                    "set data_trace_enabled = false",
+                    "set DataTraceEnabled: false",
+                    "stagelog fix --live (turns data trace off)",
+                ),
+            ));
+        }
+    }
+}
+
+fn traces(m: &MethodSettings) -> bool {
+    matches!(m.data_trace, Some(Value::Known(true)))
+}

@@ -1,0 +1,51 @@
+//! SL020 log-group-retention: access log groups must keep events for the configured time,
+//! and must not keep them forever by default.
+use crate::rules::destination_log_groups;
+use crate::{describe, hint, located_finding, Config, Rule};
+use stagelog_model::{Finding, Inventory, Severity, Value};
+
+pub(crate) const RULE: Rule = Rule {
+    id: "SL020",
+    name: "log-group-retention",
+    severity: Severity::Medium,
+    summary: "log group receiving access logs has no retention (never expires) or fewer days than required",
+    applies_to: "log groups that receive access logs",
+    doc: include_str!("doc.md"),
+    examples_dir: "src/rules/sl020/examples",
+    check,
+};
+
+fn check(inv: &Inventory, config: &Config, out: &mut Vec<Finding>) {
+    for (group, stage) in destination_log_groups(inv) {
+        let problem = match &group.retention_days {
+            None | Some(Value::Known(0)) => format!(
+                "has no retention policy: events never expire (required: {} days)",
+                config.min_retention_days
+            ),
+            Some(Value::Known(d)) if *d < config.min_retention_days => format!(
+                "keeps events {d} days, fewer than the required {}",
+                config.min_retention_days
+            ),
+            _ => continue,
+        };
+        out.push(located_finding(
+            &RULE,
+            stage,
+            &group.location,
+            format!(
+                "log group `{}` (access logs of {}) {problem}",
+                group.name,
+                describe(stage)
+            ),
+            hint(
+                &group.location,
+                &format!("set retention_in_days = {}", config.min_retention_days.max(1)),
+                &format!("set RetentionInDays: {}", config.min_retention_days.max(1)),
+                &format!(
+                    "aws logs put-retention-policy --log-group-name <name> --retention-in-days {}",
+                    config.min_retention_days.max(1)
+                ),
+            ),
+        ));
+    }
+}

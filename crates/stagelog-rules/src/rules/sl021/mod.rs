@@ -1,0 +1,39 @@
+//! SL021 log-group-encryption: access log groups should be encrypted with a KMS key you control.
+use crate::rules::destination_log_groups;
+use crate::{describe, hint, located_finding, Config, Rule};
+use stagelog_model::{Finding, Inventory, Severity};
+
+pub(crate) const RULE: Rule = Rule {
+    id: "SL021",
+    name: "log-group-encryption",
+    severity: Severity::Low,
+    summary: "log group receiving access logs is not encrypted with a KMS key",
+    applies_to: "log groups that receive access logs",
+    doc: include_str!("doc.md"),
+    examples_dir: "src/rules/sl021/examples",
+    check,
+};
+
+fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
+    for (group, stage) in destination_log_groups(inv) {
+        if group.kms_key.is_some() {
+            continue;
+        }
+        out.push(located_finding(
+            &RULE,
+            stage,
+            &group.location,
+            format!(
+                "log group `{}` (access logs of {}) is not encrypted with a KMS key",
+                group.name,
+                describe(stage)
+            ),
+            hint(
+                &group.location,
+                "set kms_key_id = aws_kms_key.<name>.arn (the key policy must allow logs.<region>.amazonaws.com)",
+                "set KmsKeyId: !GetAtt <Key>.Arn (the key policy must allow logs.<region>.amazonaws.com)",
+                "aws logs associate-kms-key --log-group-name <name> --kms-key-id <key ARN>",
+            ),
+        ));
+    }
+}
