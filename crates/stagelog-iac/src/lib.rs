@@ -1,1 +1,276 @@
+//! Infrastructure-as-code adapters: find the files, read each source into the model, and
+//! report what could not be read. Nothing here judges; see `stagelog-rules`.
 
+pub mod cloudformation;
+pub mod terraform;
+mod value;
+pub mod yaml;
+
+use rayon::prelude::*;
+use stagelog_model::Inventory;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A file (and line, when known) that could not be read or understood.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SourceError {
+    pub file: String,
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+/// Larger files are reported, not read: no real template comes near this.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+#[derive(Debug, Default)]
+pub struct ScanOutput {
+    /// One per Terraform module directory and per template, in path order.
+    pub inventories: Vec<Inventory>,
+    pub errors: Vec<SourceError>,
+    /// Files read as Terraform or as templates.
+    pub files: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Tf,
+    TfJson,
+    TfVars,
+    Template,
+}
+
+fn classify(path: &Path, explicit: bool) -> Option<Kind> {
+    let name = path.file_name()?.to_str()?;
+    if name.ends_with(".tf.json") {
+        Some(Kind::TfJson)
+    } else if name.ends_with(".tf") {
+        Some(Kind::Tf)
+    } else if name == "terraform.tfvars" || name.ends_with(".auto.tfvars") {
+        Some(Kind::TfVars)
+    } else if name.ends_with(".tfvars") {
+        None // only read when passed with -var-file; their values are not the defaults
+    } else if [".yaml", ".yml", ".json", ".template", ".cfn"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+        || explicit
+    {
+        Some(Kind::Template)
+    } else {
+        None
+    }
+}
+
+const SKIP_DIRS: &[&str] = &[".git", ".terraform", "node_modules", ".venv", "__pycache__", ".aws-sam"];
+
+/// The files to read under `paths`, sorted, each with how to read it.
+fn collect(paths: &[PathBuf], errors: &mut Vec<SourceError>) -> Vec<(PathBuf, Kind)> {
+    let mut out = Vec::new();
+    for root in paths {
+        match std::fs::metadata(root) {
+            Err(e) => errors.push(SourceError {
+                file: display(root),
+                line: None,
+                message: format!("cannot read: {e}"),
+            }),
+            Ok(m) if m.is_file() => {
+                if let Some(k) = classify(root, true) {
+                    out.push((root.clone(), k));
+                }
+            }
+            Ok(_) => {
+                let walker = ignore::WalkBuilder::new(root)
+                    .hidden(false)
+                    .git_ignore(true)
+                    .git_exclude(true)
+                    .parents(true)
+                    .require_git(false)
+                    .follow_links(false)
+                    .filter_entry(|e| {
+                        !(e.file_type().is_some_and(|t| t.is_dir())
+                            && e.file_name().to_str().is_some_and(|n| SKIP_DIRS.contains(&n)))
+                    })
+                    .build();
+                for entry in walker {
+                    match entry {
+                        Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
+                            if let Some(k) = classify(e.path(), false) {
+                                out.push((e.into_path(), k));
+                            }
+                        }
+                        Ok(_) => {}
+                        Err(e) => errors.push(SourceError {
+                            file: display(root),
+                            line: None,
+                            message: format!("cannot read: {e}"),
+                        }),
+                    }
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Paths as users wrote them, or relative to the working directory when absolute.
+fn display(p: &Path) -> String {
+    let p = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| p.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| p.to_path_buf());
+    let s = p.to_string_lossy().replace('\\', "/");
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+fn read_text(path: &Path) -> Result<String, SourceError> {
+    let err = |message: String| SourceError {
+        file: display(path),
+        line: None,
+        message,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(err(format!(
+            "file is {} MiB, over the {} MiB limit; not read",
+            meta.len() / (1024 * 1024),
+            MAX_FILE_BYTES / (1024 * 1024)
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    if bytes[..bytes.len().min(8192)].contains(&0) {
+        return Err(err("binary file (contains NUL bytes); not read".into()));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        err(format!(
+            "not UTF-8 text (invalid byte at offset {}); not read",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+enum Parsed {
+    Tf(terraform::TfFile),
+    TfVars(Vec<(String, hcl_edit::expr::Expression)>),
+    Template(Option<Inventory>),
+    Failed,
+}
+
+/// Scans files and directories. Errors never stop the scan: each unreadable file is reported
+/// and the rest are still read. Output order depends only on the input, not on threads.
+pub fn scan(paths: &[PathBuf]) -> ScanOutput {
+    let mut errors = Vec::new();
+    let files = collect(paths, &mut errors);
+    let parsed: Vec<(PathBuf, Kind, Parsed, Vec<SourceError>)> = files
+        .into_par_iter()
+        .map(|(path, kind)| {
+            let name = display(&path);
+            let mut errs = Vec::new();
+            let parsed = match read_text(&path) {
+                Err(e) => {
+                    // Non-template YAML/JSON that cannot be read is not our business.
+                    if kind != Kind::Template || is_template_name(&path) {
+                        errs.push(e);
+                    }
+                    Parsed::Failed
+                }
+                Ok(src) => match kind {
+                    Kind::Tf => match terraform::parse_tf(&name, &src) {
+                        Ok(f) => Parsed::Tf(f),
+                        Err(e) => {
+                            errs.push(e);
+                            Parsed::Failed
+                        }
+                    },
+                    Kind::TfJson => match terraform::parse_tf_json(&name, &src) {
+                        Ok((f, issues)) => {
+                            errs.extend(issues);
+                            Parsed::Tf(f)
+                        }
+                        Err(e) => {
+                            errs.push(e);
+                            Parsed::Failed
+                        }
+                    },
+                    Kind::TfVars => match terraform::parse_tfvars(&name, &src) {
+                        Ok(v) => Parsed::TfVars(v),
+                        Err(e) => {
+                            errs.push(e);
+                            Parsed::Failed
+                        }
+                    },
+                    Kind::Template => {
+                        let a = cloudformation::adapt(&name, &src);
+                        errs.extend(a.errors);
+                        Parsed::Template(a.inventory)
+                    }
+                },
+            };
+            (path, kind, parsed, errs)
+        })
+        .collect();
+
+    let mut out = ScanOutput::default();
+    let mut modules: BTreeMap<PathBuf, terraform::Module> = BTreeMap::new();
+    let mut templates: Vec<(String, Inventory)> = Vec::new();
+    for (path, kind, parsed, errs) in parsed {
+        let counted = match kind {
+            Kind::Template => matches!(parsed, Parsed::Template(Some(_))) || !errs.is_empty(),
+            _ => true,
+        };
+        out.files += counted as usize;
+        errors.extend(errs);
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        match parsed {
+            Parsed::Tf(f) => modules.entry(dir).or_default().files.push(f),
+            Parsed::TfVars(v) => modules.entry(dir).or_default().tfvars.extend(v),
+            Parsed::Template(Some(inv)) => templates.push((display(&path), inv)),
+            Parsed::Template(None) | Parsed::Failed => {}
+        }
+    }
+    let modules: Vec<terraform::Module> = modules
+        .into_values()
+        .filter(|m| !m.files.is_empty())
+        .map(terraform::Module::finish)
+        .collect();
+    let mut inventories: Vec<(String, Inventory)> = modules
+        .par_iter()
+        .map(|m| (m.files[0].path.clone(), m.inventory()))
+        .collect();
+    inventories.extend(templates);
+    inventories.sort_by(|a, b| a.0.cmp(&b.0));
+    out.inventories = inventories.into_iter().map(|(_, inv)| inv).collect();
+    errors.sort();
+    errors.dedup();
+    out.errors = errors;
+    out
+}
+
+fn is_template_name(path: &Path) -> bool {
+    path.to_str().is_some_and(|p| p.ends_with(".template") || p.ends_with(".template.json") || p.ends_with(".cfn"))
+}
+
+/// Links destinations written as ARN text to a log group of the same source with that name
+/// (e.g. `!Sub arn:${AWS::Partition}:logs:…:log-group:${LogGroup}`).
+pub(crate) fn link_destinations_by_name(inv: &mut Inventory) {
+    let names: Vec<String> = inv.log_groups.iter().map(|g| g.name.to_string()).collect();
+    for stage in &mut inv.stages {
+        let Some(stagelog_model::Value::Known(log)) = &mut stage.access_log else {
+            continue;
+        };
+        let Some(dest) = &mut log.destination else {
+            continue;
+        };
+        if dest.log_group.is_some() {
+            continue;
+        }
+        let arn = dest.arn.to_string();
+        let Some((_, name)) = arn.split_once(":log-group:") else {
+            continue;
+        };
+        let name = name.strip_suffix(":*").unwrap_or(name);
+        if let Some(i) = names.iter().position(|n| n == name) {
+            dest.log_group = Some(i);
+        }
+    }
+}

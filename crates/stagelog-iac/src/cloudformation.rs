@@ -1,0 +1,766 @@
+//! CloudFormation (YAML and JSON), SAM and CDK output (`cdk.out/*.template.json`) → model.
+//! Intrinsic functions are resolved where the template alone decides them (`Ref` to parameters
+//! with defaults and to resources, `Fn::GetAtt` of log groups, `Fn::Sub`, `Fn::Join`,
+//! `Fn::ToJsonString`); everything else stays unknown.
+
+use crate::value::{bool_of, int_of, level_of, text_of, Val};
+use crate::yaml::{self, Node, NodeValue};
+use crate::SourceError;
+use stagelog_model::{
+    AccessLog, AccountSettings, ApiKind, Destination, Inventory, Location, LogGroup,
+    MethodSettings, SourceKind, Stage, Text, Value,
+};
+use std::collections::HashMap;
+
+/// What reading one file gave: `None` when the file is not a CloudFormation template.
+pub struct Adapted {
+    pub inventory: Option<Inventory>,
+    pub errors: Vec<SourceError>,
+}
+
+pub fn adapt(file: &str, src: &str) -> Adapted {
+    let mut errors = Vec::new();
+    let err = |line: Option<u32>, message: String| SourceError {
+        file: file.to_string(),
+        line,
+        message,
+    };
+    // Cheap test first: most YAML/JSON in a repository is not a template.
+    if !src.contains("AWS::") {
+        return Adapted {
+            inventory: None,
+            errors,
+        };
+    }
+    let loaded = match yaml::load(src) {
+        Ok(l) => l,
+        Err(issue) => {
+            if looks_like_template(src) {
+                errors.push(err(
+                    Some(issue.line),
+                    format!("cannot parse template: {}", issue.message),
+                ));
+            }
+            return Adapted {
+                inventory: None,
+                errors,
+            };
+        }
+    };
+    let Some(root) = loaded.root else {
+        return Adapted {
+            inventory: None,
+            errors,
+        };
+    };
+    let Some(resources) = root.get("Resources").and_then(Node::as_map) else {
+        return Adapted {
+            inventory: None,
+            errors,
+        };
+    };
+    let mut typed: Vec<Res> = Vec::new();
+    let mut any_aws = false;
+    for (key, body) in resources {
+        let Some(id) = key.as_str() else { continue };
+        let type_node = body.get("Type");
+        match type_node {
+            Some(t) if t.tag.is_none() && t.as_str().is_some() => {
+                let ty = t.as_str().unwrap_or_default();
+                any_aws |= ty.starts_with("AWS::");
+                typed.push(Res {
+                    id: id.to_string(),
+                    ty: ty.to_string(),
+                    props: body.get("Properties"),
+                    line: key.line,
+                });
+            }
+            Some(t) => errors.push(err(
+                Some(t.line),
+                format!("resource `{id}` has a Type that is not a string; the resource is skipped"),
+            )),
+            None if body.as_map().is_some() => errors.push(err(
+                Some(key.line),
+                format!("resource `{id}` has no Type; the resource is skipped"),
+            )),
+            None => errors.push(err(
+                Some(key.line),
+                format!("resource `{id}` is not a mapping; the resource is skipped"),
+            )),
+        }
+    }
+    if !any_aws {
+        return Adapted {
+            inventory: None,
+            errors,
+        };
+    }
+    for issue in loaded.issues {
+        errors.push(err(Some(issue.line), issue.message));
+    }
+    let sam = typed.iter().any(|r| r.ty.starts_with("AWS::Serverless::"))
+        || root.get("Transform").is_some_and(|t| {
+            t.as_str().is_some_and(|s| s.starts_with("AWS::Serverless"))
+                || t.as_seq().is_some_and(|s| {
+                    s.iter()
+                        .any(|x| x.as_str().is_some_and(|s| s.starts_with("AWS::Serverless")))
+                })
+        });
+    let tpl = Template {
+        file,
+        params: root
+            .get("Parameters")
+            .and_then(Node::as_map)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.get("Default"))))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        resources: typed.iter().map(|r| (r.id.clone(), r)).collect(),
+        globals: root.get("Globals"),
+        sam,
+    };
+    Adapted {
+        inventory: Some(tpl.inventory(&typed)),
+        errors,
+    }
+}
+
+fn looks_like_template(src: &str) -> bool {
+    src.contains("Resources") && src.contains("AWS::")
+}
+
+struct Res<'a> {
+    id: String,
+    ty: String,
+    props: Option<&'a Node>,
+    line: u32,
+}
+
+struct Template<'a> {
+    file: &'a str,
+    params: HashMap<String, Option<&'a Node>>,
+    resources: HashMap<String, &'a Res<'a>>,
+    globals: Option<&'a Node>,
+    sam: bool,
+}
+
+/// Properties after SAM's Globals: the resource's own keys win over the global section's.
+struct Props<'a> {
+    own: Option<&'a Node>,
+    global: Option<&'a Node>,
+}
+
+impl<'a> Props<'a> {
+    fn get(&self, key: &str) -> Option<&'a Node> {
+        self.own
+            .and_then(|p| p.get(key))
+            .or_else(|| self.global.and_then(|g| g.get(key)))
+    }
+
+    fn entry(&self, key: &str) -> Option<(&'a Node, &'a Node)> {
+        self.own
+            .and_then(|p| p.entry(key))
+            .or_else(|| self.global.and_then(|g| g.entry(key)))
+    }
+}
+
+impl<'a> Template<'a> {
+    fn source(&self) -> SourceKind {
+        if self.sam {
+            SourceKind::Sam
+        } else {
+            SourceKind::CloudFormation
+        }
+    }
+
+    fn loc(&self, resource: &str, line: u32) -> Location {
+        Location {
+            source: self.source(),
+            file: Some(self.file.to_string()),
+            line: Some(line),
+            resource: resource.to_string(),
+            account: None,
+            region: None,
+        }
+    }
+
+    fn inventory(&self, resources: &[Res<'a>]) -> Inventory {
+        let mut inv = Inventory::default();
+        let mut group_ids: HashMap<String, usize> = HashMap::new();
+        for r in resources.iter().filter(|r| r.ty == "AWS::Logs::LogGroup") {
+            let props = Props {
+                own: r.props,
+                global: None,
+            };
+            group_ids.insert(r.id.clone(), inv.log_groups.len());
+            inv.log_groups.push(LogGroup {
+                name: self.log_group_name(r),
+                retention_days: props.get("RetentionInDays").and_then(|n| int_of(&self.eval(n))),
+                kms_key: props.get("KmsKeyId").and_then(|n| text_of(&self.eval(n))),
+                last_event_ms: None,
+                location: self.loc(&r.id, r.line),
+            });
+        }
+        let mut implicit_rest: Option<(u32, String)> = None;
+        let mut implicit_http: Option<(u32, String)> = None;
+        for r in resources {
+            let props = Props {
+                own: r.props,
+                global: None,
+            };
+            match r.ty.as_str() {
+                "AWS::ApiGateway::Stage" => {
+                    let stage = self.rest_stage(r, &props, props.get("StageName"), &group_ids);
+                    inv.stages.push(stage);
+                }
+                "AWS::ApiGateway::Deployment" => {
+                    // A Deployment with StageName creates that stage, configured by StageDescription.
+                    let Some(name) = props.get("StageName") else {
+                        continue;
+                    };
+                    if text_of(&self.eval(name)).is_none_or(|t| t.is_empty()) {
+                        continue;
+                    }
+                    let desc = Props {
+                        own: props.get("StageDescription"),
+                        global: None,
+                    };
+                    let mut stage = self.rest_stage(r, &desc, Some(name), &group_ids);
+                    stage.api = props.get("RestApiId").map(|n| self.eval(n).to_text());
+                    // StageDescription's top-level LoggingLevel/DataTraceEnabled apply to `*/*`.
+                    if stage.default_settings.logging_level.is_none() {
+                        stage.default_settings.logging_level =
+                            desc.get("LoggingLevel").and_then(|n| level_of(&self.eval(n)));
+                    }
+                    if stage.default_settings.data_trace.is_none() {
+                        stage.default_settings.data_trace =
+                            desc.get("DataTraceEnabled").and_then(|n| bool_of(&self.eval(n)));
+                    }
+                    inv.stages.push(stage);
+                }
+                "AWS::Serverless::Api" => {
+                    let props = Props {
+                        own: r.props,
+                        global: self.global("Api"),
+                    };
+                    let stage = self.rest_stage(r, &props, props.get("StageName"), &group_ids);
+                    inv.stages.push(stage);
+                }
+                "AWS::ApiGatewayV2::Stage" => {
+                    let kind = props
+                        .get("ApiId")
+                        .map(|n| self.v2_kind_of(n))
+                        .unwrap_or(ApiKind::V2);
+                    let mut stage = self.v2_stage(r, &props, kind, &group_ids);
+                    stage.api = props.get("ApiId").map(|n| self.eval(n).to_text());
+                    inv.stages.push(stage);
+                }
+                "AWS::ApiGatewayV2::Api" => {
+                    // Quick create: `Target` makes a `$default` stage with no logging.
+                    if props.get("Target").is_some() {
+                        inv.stages.push(Stage {
+                            api_kind: self.protocol(props.get("ProtocolType")),
+                            api: Some(Text::lit(&r.id)),
+                            name: Text::lit("$default"),
+                            access_log: None,
+                            default_settings: MethodSettings::default(),
+                            overrides: vec![],
+                            location: self.loc(&r.id, r.line),
+                        });
+                    }
+                }
+                "AWS::Serverless::HttpApi" => {
+                    let props = Props {
+                        own: r.props,
+                        global: self.global("HttpApi"),
+                    };
+                    inv.stages
+                        .push(self.v2_stage(r, &props, ApiKind::Http, &group_ids));
+                }
+                "AWS::ApiGateway::Account" => inv.accounts.push(AccountSettings {
+                    cloudwatch_role_arn: props
+                        .get("CloudWatchRoleArn")
+                        .and_then(|n| text_of(&self.eval(n))),
+                    location: self.loc(&r.id, r.line),
+                }),
+                "AWS::Serverless::Function" => {
+                    let Some(events) = props.get("Events").and_then(Node::as_map) else {
+                        continue;
+                    };
+                    for (key, ev) in events {
+                        let ev_props = ev.get("Properties");
+                        let named = |k: &str| ev_props.and_then(|p| p.get(k)).is_some();
+                        match ev.get("Type").and_then(Node::as_str) {
+                            Some("Api") if !named("RestApiId") => {
+                                implicit_rest.get_or_insert((key.line, r.id.clone()));
+                            }
+                            Some("HttpApi") if !named("ApiId") => {
+                                implicit_http.get_or_insert((key.line, r.id.clone()));
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        // SAM's implicit APIs, configured only through Globals.
+        if let Some((line, _)) = implicit_rest {
+            if !self.resources.contains_key("ServerlessRestApi") {
+                let props = Props {
+                    own: None,
+                    global: self.global("Api"),
+                };
+                let res = Res {
+                    id: "ServerlessRestApi".into(),
+                    ty: "AWS::Serverless::Api".into(),
+                    props: None,
+                    line,
+                };
+                let mut stage = self.rest_stage(&res, &props, None, &group_ids);
+                if props.get("StageName").is_none() {
+                    stage.name = Text::lit("Prod");
+                }
+                inv.stages.push(stage);
+            }
+        }
+        if let Some((line, _)) = implicit_http {
+            if !self.resources.contains_key("ServerlessHttpApi") {
+                let props = Props {
+                    own: None,
+                    global: self.global("HttpApi"),
+                };
+                let res = Res {
+                    id: "ServerlessHttpApi".into(),
+                    ty: "AWS::Serverless::HttpApi".into(),
+                    props: None,
+                    line,
+                };
+                inv.stages
+                    .push(self.v2_stage(&res, &props, ApiKind::Http, &group_ids));
+            }
+        }
+        crate::link_destinations_by_name(&mut inv);
+        inv
+    }
+
+    fn global(&self, section: &str) -> Option<&'a Node> {
+        self.globals.and_then(|g| g.get(section))
+    }
+
+    fn log_group_name(&self, r: &Res) -> Text {
+        match r.props.and_then(|p| p.get("LogGroupName")) {
+            Some(n) => self.eval(n).to_text(),
+            // CloudFormation generates a name from the stack and logical id.
+            None => Text::hole(format!("{}.LogGroupName", r.id)),
+        }
+    }
+
+    fn rest_stage(
+        &self,
+        r: &Res,
+        props: &Props<'a>,
+        name: Option<&Node>,
+        groups: &HashMap<String, usize>,
+    ) -> Stage {
+        let mut stage = Stage {
+            api_kind: ApiKind::Rest,
+            api: props.get("RestApiId").map(|n| self.eval(n).to_text()),
+            name: name
+                .map(|n| self.eval(n).to_text())
+                .unwrap_or_else(|| Text::hole(format!("{}.StageName", r.id))),
+            access_log: self.access_log(props.entry("AccessLogSetting"), groups),
+            default_settings: MethodSettings::default(),
+            overrides: vec![],
+            location: self.loc(&r.id, r.line),
+        };
+        if let Some(ms) = props.get("MethodSettings") {
+            match self.eval(ms) {
+                Val::List(items) => {
+                    for item in items {
+                        let path = item.get("ResourcePath").map(|v| v.to_text().to_string());
+                        let method = item.get("HttpMethod").map(|v| v.to_text().to_string());
+                        let settings = MethodSettings {
+                            logging_level: item.get("LoggingLevel").and_then(level_of),
+                            data_trace: item.get("DataTraceEnabled").and_then(bool_of),
+                            location: None,
+                        };
+                        match (path.as_deref(), method.as_deref()) {
+                            (Some("/*"), Some("*")) => stage.default_settings = settings,
+                            (p, m) => stage.overrides.push((
+                                format!("{}/{}", p.unwrap_or("/*"), m.unwrap_or("*")),
+                                settings,
+                            )),
+                        }
+                    }
+                }
+                other => {
+                    stage.default_settings.logging_level = Some(Value::Unknown(other.key()));
+                }
+            }
+        }
+        stage
+    }
+
+    fn v2_stage(
+        &self,
+        r: &Res,
+        props: &Props<'a>,
+        kind: ApiKind,
+        groups: &HashMap<String, usize>,
+    ) -> Stage {
+        let default_name = if r.ty == "AWS::Serverless::HttpApi" {
+            Text::lit("$default")
+        } else {
+            Text::hole(format!("{}.StageName", r.id))
+        };
+        let mut stage = Stage {
+            api_kind: kind,
+            api: Some(Text::lit(&r.id)),
+            name: props
+                .get("StageName")
+                .map(|n| self.eval(n).to_text())
+                .unwrap_or(default_name),
+            access_log: self.access_log(props.entry("AccessLogSettings"), groups),
+            default_settings: MethodSettings::default(),
+            overrides: vec![],
+            location: self.loc(&r.id, r.line),
+        };
+        if let Some(d) = props.get("DefaultRouteSettings") {
+            stage.default_settings = route_settings(&self.eval(d));
+        }
+        if let Some(rs) = props.get("RouteSettings") {
+            if let Val::Obj(routes) = self.eval(rs) {
+                for (route, v) in routes {
+                    stage.overrides.push((route, route_settings(&v)));
+                }
+            }
+        }
+        stage
+    }
+
+    fn access_log(
+        &self,
+        entry: Option<(&Node, &Node)>,
+        groups: &HashMap<String, usize>,
+    ) -> Option<Value<AccessLog>> {
+        let (key, node) = entry?;
+        let v = self.eval(node);
+        let Val::Obj(_) = v else {
+            return match v {
+                Val::Null => None,
+                other => Some(Value::Unknown(other.key())),
+            };
+        };
+        let destination = v.get("DestinationArn").and_then(|d| match d {
+            Val::Null => None,
+            Val::Ref { addr, text, .. } => Some(Destination {
+                arn: text.clone(),
+                log_group: groups.get(addr).copied(),
+            }),
+            other => Some(Destination {
+                arn: other.to_text(),
+                log_group: None,
+            }),
+        });
+        Some(Value::Known(AccessLog {
+            destination,
+            format: v.get("Format").and_then(text_of),
+            line: Some(key.line),
+        }))
+    }
+
+    fn protocol(&self, node: Option<&Node>) -> ApiKind {
+        match node.map(|n| self.eval(n).to_text().as_known()) {
+            Some(Some(p)) if p.eq_ignore_ascii_case("WEBSOCKET") => ApiKind::WebSocket,
+            Some(Some(p)) if p.eq_ignore_ascii_case("HTTP") => ApiKind::Http,
+            _ => ApiKind::V2,
+        }
+    }
+
+    fn v2_kind_of(&self, api_id: &Node) -> ApiKind {
+        match self.eval(api_id) {
+            Val::Ref { addr, .. } => match self.resources.get(&addr) {
+                Some(r) if r.ty == "AWS::ApiGatewayV2::Api" => {
+                    self.protocol(r.props.and_then(|p| p.get("ProtocolType")))
+                }
+                Some(r) if r.ty == "AWS::Serverless::HttpApi" => ApiKind::Http,
+                _ => ApiKind::V2,
+            },
+            _ => ApiKind::V2,
+        }
+    }
+
+    // ---- intrinsic functions ----
+
+    fn eval(&self, n: &Node) -> Val {
+        self.eval_depth(n, 0)
+    }
+
+    fn eval_depth(&self, n: &Node, depth: u32) -> Val {
+        if depth > 32 {
+            return Val::Unknown("(nested too deep)".into());
+        }
+        if let Some(tag) = &n.tag {
+            let name = if tag == "Ref" || tag == "Condition" {
+                tag.clone()
+            } else {
+                format!("Fn::{tag}")
+            };
+            return self.intrinsic(&name, n, depth);
+        }
+        match &n.value {
+            NodeValue::Scalar { text, plain } => scalar(text, *plain),
+            NodeValue::Seq(items) => {
+                Val::List(items.iter().map(|i| self.eval_depth(i, depth + 1)).collect())
+            }
+            NodeValue::Map(entries) => {
+                if let [(k, v)] = entries.as_slice() {
+                    if let Some(key) = k.as_str() {
+                        if key == "Ref" || key.starts_with("Fn::") {
+                            return self.intrinsic(key, v, depth);
+                        }
+                    }
+                }
+                Val::Obj(
+                    entries
+                        .iter()
+                        .filter_map(|(k, v)| {
+                            let val = self.eval_depth(v, depth + 1);
+                            // `!Ref AWS::NoValue` removes the property.
+                            (!matches!(&val, Val::Unknown(u) if u == "AWS::NoValue"))
+                                .then(|| (k.as_str().unwrap_or_default().to_string(), val))
+                        })
+                        .collect(),
+                )
+            }
+        }
+    }
+
+    /// `arg` is the function's argument node (for tags, the tagged node itself without its tag).
+    fn intrinsic(&self, name: &str, arg: &Node, depth: u32) -> Val {
+        let untagged;
+        let arg = if arg.tag.is_some() {
+            untagged = Node {
+                tag: None,
+                ..arg.clone()
+            };
+            &untagged
+        } else {
+            arg
+        };
+        let written = || format!("{name} {}", short(arg));
+        match name {
+            "Ref" => match arg.as_str() {
+                Some(target) => self.reference(target),
+                None => Val::Unknown(written()),
+            },
+            "Fn::GetAtt" => {
+                let (res, attr) = match &arg.value {
+                    NodeValue::Scalar { text, .. } => match text.split_once('.') {
+                        Some((r, a)) => (r.to_string(), a.to_string()),
+                        None => return Val::Unknown(written()),
+                    },
+                    NodeValue::Seq(items) if items.len() == 2 => (
+                        items[0].as_str().unwrap_or_default().to_string(),
+                        self.eval_depth(&items[1], depth + 1).to_text().to_string(),
+                    ),
+                    _ => return Val::Unknown(written()),
+                };
+                self.get_att(&res, &attr)
+            }
+            "Fn::Sub" => {
+                let (template, vars) = match &arg.value {
+                    NodeValue::Scalar { text, .. } => (text.clone(), None),
+                    NodeValue::Seq(items) if items.len() == 2 => match items[0].as_str() {
+                        Some(t) => (t.to_string(), Some(self.eval_depth(&items[1], depth + 1))),
+                        None => return Val::Unknown(written()),
+                    },
+                    _ => return Val::Unknown(written()),
+                };
+                Val::Str(self.sub(&template, vars.as_ref()))
+            }
+            "Fn::Join" => {
+                let Some([sep, list]) = arg.as_seq().and_then(|s| <&[Node; 2]>::try_from(s).ok())
+                else {
+                    return Val::Unknown(written());
+                };
+                let sep = self.eval_depth(sep, depth + 1).to_text();
+                match self.eval_depth(list, depth + 1) {
+                    Val::List(items) => {
+                        let mut out = Text::default();
+                        for (i, item) in items.iter().enumerate() {
+                            if i > 0 {
+                                out.append(sep.clone());
+                            }
+                            out.append(item.to_text());
+                        }
+                        Val::Str(out)
+                    }
+                    _ => Val::Unknown(written()),
+                }
+            }
+            "Fn::If" => match arg.as_seq() {
+                Some([_, a, b]) => {
+                    let (a, b) = (self.eval_depth(a, depth + 1), self.eval_depth(b, depth + 1));
+                    if a == b {
+                        a
+                    } else {
+                        Val::Unknown(written())
+                    }
+                }
+                _ => Val::Unknown(written()),
+            },
+            "Fn::ToJsonString" => {
+                let v = self.eval_depth(arg, depth + 1);
+                Val::Str(v.to_json(false))
+            }
+            _ => Val::Unknown(written()),
+        }
+    }
+
+    fn reference(&self, target: &str) -> Val {
+        if target.starts_with("AWS::") {
+            return Val::Unknown(target.to_string());
+        }
+        if let Some(default) = self.params.get(target) {
+            return match default {
+                Some(d) => self.eval(d),
+                None => Val::Unknown(target.to_string()),
+            };
+        }
+        match self.resources.get(target) {
+            Some(r) => {
+                let text = if r.ty == "AWS::Logs::LogGroup" {
+                    self.log_group_name(r)
+                } else {
+                    Text::hole(target)
+                };
+                Val::Ref {
+                    addr: target.to_string(),
+                    attr: "Ref".into(),
+                    text,
+                }
+            }
+            None => Val::Unknown(target.to_string()),
+        }
+    }
+
+    fn get_att(&self, res: &str, attr: &str) -> Val {
+        let Some(r) = self.resources.get(res) else {
+            return Val::Unknown(format!("{res}.{attr}"));
+        };
+        let prop = |k: &str| {
+            r.props
+                .and_then(|p| p.get(k))
+                .map(|n| self.eval(n).to_text())
+                .unwrap_or_else(|| Text::hole(format!("{res}.{k}")))
+        };
+        let text = match (r.ty.as_str(), attr) {
+            ("AWS::Logs::LogGroup", "Arn") => {
+                let mut t = arn_prefix("logs");
+                t.push_lit(":log-group:");
+                t.append(self.log_group_name(r));
+                t.push_lit(":*");
+                t
+            }
+            ("AWS::KinesisFirehose::DeliveryStream", "Arn") => {
+                let mut t = arn_prefix("firehose");
+                t.push_lit(":deliverystream/");
+                t.append(prop("DeliveryStreamName"));
+                t
+            }
+            ("AWS::S3::Bucket", "Arn") => {
+                let mut t = Text::lit("arn:");
+                t.push_hole("AWS::Partition");
+                t.push_lit(":s3:::");
+                t.append(prop("BucketName"));
+                t
+            }
+            _ => Text::hole(format!("{res}.{attr}")),
+        };
+        Val::Ref {
+            addr: res.to_string(),
+            attr: attr.to_string(),
+            text,
+        }
+    }
+
+    fn sub(&self, template: &str, vars: Option<&Val>) -> Text {
+        let mut out = Text::default();
+        let mut rest = template;
+        while let Some(start) = rest.find("${") {
+            out.push_lit(&rest[..start]);
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else {
+                out.push_lit(&rest[start..]);
+                return out;
+            };
+            let name = &after[..end];
+            if let Some(literal) = name.strip_prefix('!') {
+                out.push_lit(&format!("${{{literal}}}"));
+            } else if let Some(v) = vars.and_then(|v| v.get(name)) {
+                out.append(v.to_text());
+            } else if let Some((res, attr)) = name.split_once('.') {
+                out.append(self.get_att(res, attr).to_text());
+            } else {
+                out.append(self.reference(name).to_text());
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_lit(rest);
+        out
+    }
+}
+
+fn arn_prefix(service: &str) -> Text {
+    let mut t = Text::lit("arn:");
+    t.push_hole("AWS::Partition");
+    t.push_lit(&format!(":{service}:"));
+    t.push_hole("AWS::Region");
+    t.push_lit(":");
+    t.push_hole("AWS::AccountId");
+    t
+}
+
+fn route_settings(v: &Val) -> MethodSettings {
+    match v {
+        Val::Obj(_) => MethodSettings {
+            logging_level: v.get("LoggingLevel").and_then(level_of),
+            data_trace: v.get("DataTraceEnabled").and_then(bool_of),
+            location: None,
+        },
+        Val::Null => MethodSettings::default(),
+        other => MethodSettings {
+            logging_level: Some(Value::Unknown(other.key())),
+            data_trace: Some(Value::Unknown(other.key())),
+            location: None,
+        },
+    }
+}
+
+fn scalar(text: &str, plain: bool) -> Val {
+    if !plain {
+        return Val::str(text);
+    }
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => Val::Null,
+        "true" | "True" | "TRUE" => Val::Bool(true),
+        "false" | "False" | "FALSE" => Val::Bool(false),
+        // Only numbers that print back the same (keeps `012345678901` an account id).
+        _ => match text.parse::<i64>() {
+            Ok(n) if n.to_string() == text => Val::Num(n as f64),
+            _ => Val::str(text),
+        },
+    }
+}
+
+fn short(n: &Node) -> String {
+    match &n.value {
+        NodeValue::Scalar { text, .. } => text.clone(),
+        NodeValue::Seq(_) => "[…]".into(),
+        NodeValue::Map(_) => "{…}".into(),
+    }
+}

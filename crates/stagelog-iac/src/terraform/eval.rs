@@ -1,0 +1,499 @@
+//! A small evaluator for the Terraform expressions that decide logging settings: literals,
+//! templates, `var.`/`local.` (defaults and `.tfvars`), `each.`/`count.`, references to other
+//! resources, and the functions used to build formats (`jsonencode`, `format`, `join`…).
+//! Whatever it cannot decide becomes `Val::Unknown` with the expression as written.
+
+use super::{Module, Resource};
+use crate::value::Val;
+use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
+use hcl_edit::template::{Element, Template};
+use stagelog_model::Text;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+
+/// Bindings inside one resource instance.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub each_key: Option<Val>,
+    pub each_value: Option<Val>,
+    pub count_index: Option<Val>,
+}
+
+pub struct Evaluator<'m> {
+    pub vars: HashMap<String, Val>,
+    locals: HashMap<&'m str, &'m Expression>,
+    local_cache: RefCell<HashMap<String, Val>>,
+    in_progress: RefCell<HashSet<String>>,
+    pub resources: HashMap<(&'m str, &'m str), &'m Resource>,
+}
+
+const MAX_DEPTH: u32 = 48;
+
+impl<'m> Evaluator<'m> {
+    pub fn new(module: &'m Module) -> Evaluator<'m> {
+        let mut ev = Evaluator {
+            vars: HashMap::new(),
+            locals: HashMap::new(),
+            local_cache: RefCell::new(HashMap::new()),
+            in_progress: RefCell::new(HashSet::new()),
+            resources: HashMap::new(),
+        };
+        for file in &module.files {
+            for (name, expr) in &file.locals {
+                ev.locals.insert(name.as_str(), expr);
+            }
+            for r in &file.resources {
+                ev.resources.insert((r.rtype.as_str(), r.name.as_str()), r);
+            }
+        }
+        let none = Scope::default();
+        let mut vars = HashMap::new();
+        for file in &module.files {
+            for (name, default) in &file.variables {
+                let v = match default {
+                    Some(expr) => ev.eval(expr, &none),
+                    None => Val::Unknown(format!("var.{name}")),
+                };
+                vars.insert(name.clone(), v);
+            }
+        }
+        // .tfvars override defaults (terraform.tfvars, then *.auto.tfvars in name order).
+        for (name, expr) in &module.tfvars {
+            vars.insert(name.clone(), ev.eval(expr, &none));
+        }
+        ev.vars = vars;
+        ev
+    }
+
+    pub fn eval(&self, e: &Expression, scope: &Scope) -> Val {
+        self.eval_d(e, scope, 0)
+    }
+
+    fn unknown(e: &Expression) -> Val {
+        Val::Unknown(e.to_string().trim().to_string())
+    }
+
+    fn eval_d(&self, e: &Expression, scope: &Scope, depth: u32) -> Val {
+        if depth > MAX_DEPTH {
+            return Self::unknown(e);
+        }
+        let d = depth + 1;
+        match e {
+            Expression::Null(_) => Val::Null,
+            Expression::Bool(b) => Val::Bool(*b.value()),
+            Expression::Number(n) => n.value().as_f64().map(Val::Num).unwrap_or(Val::Null),
+            Expression::String(s) => Val::str(s.value()),
+            Expression::StringTemplate(t) => Val::Str(self.template(t, scope, d)),
+            Expression::HeredocTemplate(h) => {
+                let mut h = (**h).clone();
+                if h.indent().is_some() {
+                    h.dedent();
+                }
+                Val::Str(self.template(&h.template, scope, d))
+            }
+            Expression::Parenthesis(p) => self.eval_d(p.inner(), scope, d),
+            Expression::Array(a) => Val::List(a.iter().map(|x| self.eval_d(x, scope, d)).collect()),
+            Expression::Object(o) => Val::Obj(
+                o.iter()
+                    .map(|(k, v)| {
+                        let key = match k {
+                            ObjectKey::Ident(i) => i.as_str().to_string(),
+                            ObjectKey::Expression(x) => {
+                                self.eval_d(x, scope, d).to_text().to_string()
+                            }
+                        };
+                        (key, self.eval_d(v.expr(), scope, d))
+                    })
+                    .collect(),
+            ),
+            Expression::Variable(_) => Self::unknown(e),
+            Expression::Traversal(t) => self.traversal(e, &t.expr, &t.operators, scope, d),
+            Expression::FuncCall(f) => {
+                let args: Vec<Val> = f.args.iter().map(|a| self.eval_d(a, scope, d)).collect();
+                if !f.name.namespace.is_empty() {
+                    return Self::unknown(e);
+                }
+                call(f.name.name.as_str(), args).unwrap_or_else(|| Self::unknown(e))
+            }
+            Expression::Conditional(c) => {
+                let cond = self.eval_d(&c.cond_expr, scope, d);
+                let t = self.eval_d(&c.true_expr, scope, d);
+                let f = self.eval_d(&c.false_expr, scope, d);
+                match truthy(&cond) {
+                    Some(true) => t,
+                    Some(false) => f,
+                    None if t == f => t,
+                    None => Self::unknown(e),
+                }
+            }
+            Expression::BinaryOp(b) => {
+                let l = self.eval_d(&b.lhs_expr, scope, d);
+                let r = self.eval_d(&b.rhs_expr, scope, d);
+                if !l.is_known() || !r.is_known() {
+                    return Self::unknown(e);
+                }
+                match b.operator.value() {
+                    BinaryOperator::Eq => Val::Bool(loose_eq(&l, &r)),
+                    BinaryOperator::NotEq => Val::Bool(!loose_eq(&l, &r)),
+                    BinaryOperator::And => match (truthy(&l), truthy(&r)) {
+                        (Some(a), Some(b)) => Val::Bool(a && b),
+                        _ => Self::unknown(e),
+                    },
+                    BinaryOperator::Or => match (truthy(&l), truthy(&r)) {
+                        (Some(a), Some(b)) => Val::Bool(a || b),
+                        _ => Self::unknown(e),
+                    },
+                    op => match (&l, &r) {
+                        (Val::Num(a), Val::Num(b)) => arith(op, *a, *b).unwrap_or_else(|| Self::unknown(e)),
+                        _ => Self::unknown(e),
+                    },
+                }
+            }
+            Expression::UnaryOp(u) => {
+                let v = self.eval_d(&u.expr, scope, d);
+                match (u.operator.value(), v) {
+                    (UnaryOperator::Not, Val::Bool(b)) => Val::Bool(!b),
+                    (UnaryOperator::Neg, Val::Num(n)) => Val::Num(-n),
+                    _ => Self::unknown(e),
+                }
+            }
+            Expression::ForExpr(_) => Self::unknown(e),
+        }
+    }
+
+    fn template(&self, t: &Template, scope: &Scope, depth: u32) -> Text {
+        let mut out = Text::default();
+        for el in t.iter() {
+            match el {
+                Element::Literal(s) => out.push_lit(s.as_str()),
+                Element::Interpolation(i) => out.append(self.eval_d(&i.expr, scope, depth).to_text()),
+                // `%{if}`/`%{for}` depend on values: the whole directive is one hole.
+                Element::Directive(_) => out.push_hole("%{…}"),
+            }
+        }
+        out
+    }
+
+    fn traversal(
+        &self,
+        whole: &Expression,
+        base: &Expression,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        scope: &Scope,
+        depth: u32,
+    ) -> Val {
+        let Expression::Variable(root) = base else {
+            let v = self.eval_d(base, scope, depth);
+            return self.apply(v, ops, scope, depth, whole);
+        };
+        let attr = |i: usize| match ops.get(i).map(|o| o.value()) {
+            Some(TraversalOperator::GetAttr(a)) => Some(a.as_str()),
+            _ => None,
+        };
+        match root.as_str() {
+            "var" => match attr(0).and_then(|n| self.vars.get(n)) {
+                Some(v) => self.apply(v.clone(), &ops[1..], scope, depth, whole),
+                None => Self::unknown(whole),
+            },
+            "local" => match attr(0) {
+                Some(n) => {
+                    let v = self.local(n, depth);
+                    self.apply(v, &ops[1..], scope, depth, whole)
+                }
+                None => Self::unknown(whole),
+            },
+            "each" => {
+                let v = match attr(0) {
+                    Some("key") => scope.each_key.clone(),
+                    Some("value") => scope.each_value.clone(),
+                    _ => None,
+                };
+                match v {
+                    Some(v) => self.apply(v, &ops[1..], scope, depth, whole),
+                    None => Self::unknown(whole),
+                }
+            }
+            "count" => match (attr(0), &scope.count_index) {
+                (Some("index"), Some(v)) => v.clone(),
+                _ => Self::unknown(whole),
+            },
+            "data" | "module" | "path" | "terraform" | "self" | "ephemeral" => Self::unknown(whole),
+            rtype => {
+                let Some(name) = attr(0) else {
+                    return Self::unknown(whole);
+                };
+                // Skip an instance key (`[0]`, `["prod"]`) or splat: settings are per type+name.
+                let mut i = 1;
+                while matches!(
+                    ops.get(i).map(|o| o.value()),
+                    Some(
+                        TraversalOperator::Index(_)
+                            | TraversalOperator::LegacyIndex(_)
+                            | TraversalOperator::AttrSplat(_)
+                            | TraversalOperator::FullSplat(_)
+                    )
+                ) {
+                    i += 1;
+                }
+                let Some(field) = attr(i) else {
+                    return Self::unknown(whole);
+                };
+                let v = self.resource_attr(rtype, name, field, depth, whole);
+                self.apply(v, &ops[i + 1..], scope, depth, whole)
+            }
+        }
+    }
+
+    fn apply(
+        &self,
+        mut v: Val,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        scope: &Scope,
+        depth: u32,
+        whole: &Expression,
+    ) -> Val {
+        for op in ops {
+            v = match (op.value(), &v) {
+                (TraversalOperator::GetAttr(a), Val::Obj(_)) => match v.get(a.as_str()) {
+                    Some(x) => x.clone(),
+                    None => return Self::unknown(whole),
+                },
+                (TraversalOperator::Index(ix), _) => {
+                    let key = self.eval_d(ix, scope, depth);
+                    match (&v, &key) {
+                        (Val::List(items), Val::Num(n)) => match items.get(*n as usize) {
+                            Some(x) => x.clone(),
+                            None => return Self::unknown(whole),
+                        },
+                        (Val::Obj(_), k) if k.is_known() => match v.get(&k.to_text().to_string()) {
+                            Some(x) => x.clone(),
+                            None => return Self::unknown(whole),
+                        },
+                        _ => return Self::unknown(whole),
+                    }
+                }
+                (TraversalOperator::LegacyIndex(n), Val::List(items)) => {
+                    match items.get(*n.value() as usize) {
+                        Some(x) => x.clone(),
+                        None => return Self::unknown(whole),
+                    }
+                }
+                _ => return Self::unknown(whole),
+            };
+        }
+        v
+    }
+
+    fn local(&self, name: &str, depth: u32) -> Val {
+        if let Some(v) = self.local_cache.borrow().get(name) {
+            return v.clone();
+        }
+        let Some(expr) = self.locals.get(name) else {
+            return Val::Unknown(format!("local.{name}"));
+        };
+        if !self.in_progress.borrow_mut().insert(name.to_string()) {
+            return Val::Unknown(format!("local.{name}"));
+        }
+        let v = self.eval_d(expr, &Scope::default(), depth + 1);
+        self.in_progress.borrow_mut().remove(name);
+        self.local_cache.borrow_mut().insert(name.to_string(), v.clone());
+        v
+    }
+
+    /// `TYPE.NAME.FIELD`: an argument written in the resource, or a computed attribute
+    /// (ARN, id) known by identity, with as much of its text as the arguments give.
+    fn resource_attr(&self, rtype: &str, name: &str, field: &str, depth: u32, whole: &Expression) -> Val {
+        let Some(r) = self.resources.get(&(rtype, name)) else {
+            return Self::unknown(whole);
+        };
+        let addr = format!("{rtype}.{name}");
+        let arg = |k: &str| {
+            r.body
+                .get_attribute(k)
+                .map(|a| self.eval_d(&a.value, &Scope::default(), depth + 1))
+        };
+        if let Some(v) = arg(field) {
+            // Per-instance values (each.key…) are unknown from outside the resource.
+            return v;
+        }
+        let text_of = |k: &str| {
+            arg(k)
+                .map(|v| v.to_text())
+                .unwrap_or_else(|| Text::hole(format!("{addr}.{k}")))
+        };
+        let text = match (rtype, field) {
+            ("aws_cloudwatch_log_group", "arn") => {
+                let mut t = arn_prefix("logs");
+                t.push_lit(":log-group:");
+                t.append(text_of("name"));
+                t
+            }
+            ("aws_cloudwatch_log_group", "id") => text_of("name"),
+            ("aws_kinesis_firehose_delivery_stream", "arn") => {
+                let mut t = arn_prefix("firehose");
+                t.push_lit(":deliverystream/");
+                t.append(text_of("name"));
+                t
+            }
+            ("aws_s3_bucket", "arn") => {
+                let mut t = Text::lit("arn:");
+                t.push_hole("partition");
+                t.push_lit(":s3:::");
+                t.append(text_of("bucket"));
+                t
+            }
+            _ => Text::hole(format!("{addr}.{field}")),
+        };
+        Val::Ref {
+            addr,
+            attr: field.to_string(),
+            text,
+        }
+    }
+}
+
+fn arn_prefix(service: &str) -> Text {
+    let mut t = Text::lit("arn:");
+    t.push_hole("partition");
+    t.push_lit(&format!(":{service}:"));
+    t.push_hole("region");
+    t.push_lit(":");
+    t.push_hole("account");
+    t
+}
+
+pub fn truthy(v: &Val) -> Option<bool> {
+    match v {
+        Val::Bool(b) => Some(*b),
+        Val::Str(t) => match t.as_known().as_deref() {
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn loose_eq(a: &Val, b: &Val) -> bool {
+    match (a, b) {
+        (Val::Num(x), Val::Num(y)) => x == y,
+        _ => a.to_text() == b.to_text() && std::mem::discriminant(a) == std::mem::discriminant(b),
+    }
+}
+
+fn arith(op: &BinaryOperator, a: f64, b: f64) -> Option<Val> {
+    Some(match op {
+        BinaryOperator::Plus => Val::Num(a + b),
+        BinaryOperator::Minus => Val::Num(a - b),
+        BinaryOperator::Mul => Val::Num(a * b),
+        BinaryOperator::Div if b != 0.0 => Val::Num(a / b),
+        BinaryOperator::Less => Val::Bool(a < b),
+        BinaryOperator::LessEq => Val::Bool(a <= b),
+        BinaryOperator::Greater => Val::Bool(a > b),
+        BinaryOperator::GreaterEq => Val::Bool(a >= b),
+        _ => return None,
+    })
+}
+
+/// Terraform functions that matter for logging settings. `None`: not evaluated here.
+fn call(name: &str, mut args: Vec<Val>) -> Option<Val> {
+    let known_str = |v: &Val| v.to_text().as_known();
+    Some(match (name, args.len()) {
+        ("jsonencode", 1) => Val::Str(args[0].to_json(true)),
+        ("tostring" | "tonumber" | "tobool" | "sensitive" | "nonsensitive", 1) => args.remove(0),
+        ("toset" | "tolist", 1) => match args.remove(0) {
+            Val::List(mut items) if name == "toset" => {
+                items.dedup();
+                Val::List(items)
+            }
+            other => other,
+        },
+        ("lower", 1) => Val::str(&known_str(&args[0])?.to_lowercase()),
+        ("upper", 1) => Val::str(&known_str(&args[0])?.to_uppercase()),
+        ("trimspace", 1) => Val::str(known_str(&args[0])?.trim()),
+        ("replace", 3) => {
+            let (s, from, to) = (known_str(&args[0])?, known_str(&args[1])?, known_str(&args[2])?);
+            if from.starts_with('/') {
+                return None; // regular expressions: not evaluated
+            }
+            Val::str(&s.replace(&from, &to))
+        }
+        ("join", 2) => {
+            let sep = args[0].to_text();
+            let Val::List(items) = &args[1] else { return None };
+            let mut out = Text::default();
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.append(sep.clone());
+                }
+                out.append(item.to_text());
+            }
+            Val::Str(out)
+        }
+        ("format", n) if n >= 1 => {
+            let fmt = known_str(&args[0])?;
+            let mut out = Text::default();
+            let mut rest = args[1..].iter();
+            let mut chars = fmt.chars().peekable();
+            let mut lit = String::new();
+            while let Some(c) = chars.next() {
+                if c != '%' {
+                    lit.push(c);
+                    continue;
+                }
+                match chars.next() {
+                    Some('%') => lit.push('%'),
+                    Some('s' | 'd' | 'v' | 'q') => {
+                        out.push_lit(&lit);
+                        lit.clear();
+                        out.append(rest.next()?.to_text());
+                    }
+                    _ => return None,
+                }
+            }
+            out.push_lit(&lit);
+            Val::Str(out)
+        }
+        ("coalesce", _) => {
+            for a in &args {
+                match a {
+                    Val::Null => continue,
+                    Val::Str(t) if t.is_empty() => continue,
+                    v if v.is_known() => return Some(v.clone()),
+                    _ => return None,
+                }
+            }
+            return None;
+        }
+        ("lookup", 2 | 3) => {
+            let key = known_str(&args[1])?;
+            match (&args[0], args.get(2)) {
+                (Val::Obj(_), default) => match args[0].get(&key) {
+                    Some(v) => v.clone(),
+                    None => default?.clone(),
+                },
+                _ => return None,
+            }
+        }
+        ("merge", _) => {
+            let mut out = Vec::new();
+            for a in args {
+                let Val::Obj(entries) = a else { return None };
+                for (k, v) in entries {
+                    out.retain(|(x, _): &(String, Val)| *x != k);
+                    out.push((k, v));
+                }
+            }
+            Val::Obj(out)
+        }
+        ("concat", _) => {
+            let mut out = Vec::new();
+            for a in args {
+                let Val::List(items) = a else { return None };
+                out.extend(items);
+            }
+            Val::List(out)
+        }
+        _ => return None,
+    })
+}

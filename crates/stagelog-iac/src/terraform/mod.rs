@@ -1,0 +1,663 @@
+//! Terraform (`.tf`, `.tf.json`, `.tfvars`) → model. A directory is one module: its files share
+//! variables, locals and resources, so references across files resolve.
+
+mod eval;
+
+use crate::value::{bool_of, int_of, level_of, text_of, Val};
+use crate::yaml::{self, Node, NodeValue};
+use crate::SourceError;
+use eval::{Evaluator, Scope};
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::{Block, Body, BlockLabel};
+use hcl_edit::Span;
+use stagelog_model::{
+    AccessLog, AccountSettings, ApiKind, Destination, Inventory, Location, LogGroup,
+    MethodSettings, SourceKind, Stage, Text, Value,
+};
+use std::collections::HashMap;
+
+pub struct Resource {
+    pub rtype: String,
+    pub name: String,
+    pub body: Body,
+    file: usize,
+    line: u32,
+}
+
+pub struct TfFile {
+    pub path: String,
+    lines: LineIndex,
+    pub resources: Vec<Resource>,
+    pub variables: Vec<(String, Option<Expression>)>,
+    pub locals: Vec<(String, Expression)>,
+}
+
+#[derive(Default)]
+pub struct Module {
+    pub files: Vec<TfFile>,
+    pub tfvars: Vec<(String, Expression)>,
+}
+
+/// Byte offset → 1-based line; for `.tf.json` converted to HCL, maps back to the JSON's lines.
+struct LineIndex {
+    starts: Vec<usize>,
+    json_lines: Option<Vec<u32>>,
+}
+
+impl LineIndex {
+    fn new(src: &str, json_lines: Option<Vec<u32>>) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(memchr_newlines(src));
+        LineIndex { starts, json_lines }
+    }
+
+    fn line(&self, offset: usize) -> u32 {
+        let idx = self.starts.partition_point(|s| *s <= offset).max(1) - 1;
+        match &self.json_lines {
+            Some(map) => map.get(idx).copied().unwrap_or(1),
+            None => idx as u32 + 1,
+        }
+    }
+}
+
+fn memchr_newlines(src: &str) -> impl Iterator<Item = usize> + '_ {
+    src.bytes()
+        .enumerate()
+        .filter(|(_, b)| *b == b'\n')
+        .map(|(i, _)| i + 1)
+}
+
+fn label(l: &BlockLabel) -> &str {
+    match l {
+        BlockLabel::Ident(i) => i.as_str(),
+        BlockLabel::String(s) => s.value().as_str(),
+    }
+}
+
+fn hcl_error(path: &str, e: &hcl_edit::parser::Error, lines: Option<&LineIndex>) -> SourceError {
+    let loc = e.location();
+    let line = match lines {
+        Some(l) => l.line(loc.offset()),
+        None => loc.line() as u32,
+    };
+    SourceError {
+        file: path.to_string(),
+        line: Some(line),
+        message: format!("cannot parse HCL: {}", e.message()),
+    }
+}
+
+pub fn parse_tf(path: &str, src: &str) -> Result<TfFile, SourceError> {
+    let body = hcl_edit::parser::parse_body(src).map_err(|e| hcl_error(path, &e, None))?;
+    Ok(extract(path, body, LineIndex::new(src, None)))
+}
+
+/// `.tfvars`: `name = value` lines.
+pub fn parse_tfvars(path: &str, src: &str) -> Result<Vec<(String, Expression)>, SourceError> {
+    let body = hcl_edit::parser::parse_body(src).map_err(|e| hcl_error(path, &e, None))?;
+    Ok(body
+        .into_attributes()
+        .map(|a| (a.key.as_str().to_string(), a.value))
+        .collect())
+}
+
+fn extract(path: &str, body: Body, lines: LineIndex) -> TfFile {
+    let mut file = TfFile {
+        path: path.to_string(),
+        lines,
+        resources: vec![],
+        variables: vec![],
+        locals: vec![],
+    };
+    for block in body.into_blocks() {
+        let line = block.span().map(|s| file.lines.line(s.start)).unwrap_or(1);
+        match (block.ident.as_str(), block.labels.as_slice()) {
+            ("resource", [t, n]) => {
+                let (rtype, name) = (label(t).to_string(), label(n).to_string());
+                file.resources.push(Resource {
+                    rtype,
+                    name,
+                    body: block.body,
+                    file: 0,
+                    line,
+                });
+            }
+            ("variable", [n]) => {
+                let name = label(n).to_string();
+                let default = block.body.get_attribute("default").map(|a| a.value.clone());
+                file.variables.push((name, default));
+            }
+            ("locals", []) => {
+                for a in block.body.into_attributes() {
+                    file.locals.push((a.key.as_str().to_string(), a.value));
+                }
+            }
+            _ => {}
+        }
+    }
+    file
+}
+
+/// Nested blocks of the resources stagelog reads; in JSON syntax they look like attributes.
+const BLOCKS: &[&str] = &[
+    "access_log_settings",
+    "default_route_settings",
+    "route_settings",
+    "settings",
+    "canary_settings",
+    "content",
+    "lifecycle",
+];
+
+/// `.tf.json`: converted to HCL text (keeping a map to the JSON's lines), then read as HCL.
+pub fn parse_tf_json(path: &str, src: &str) -> Result<(TfFile, Vec<SourceError>), SourceError> {
+    let err = |line: u32, message: String| SourceError {
+        file: path.to_string(),
+        line: Some(line),
+        message,
+    };
+    let loaded = yaml::load(src).map_err(|i| err(i.line, format!("cannot parse JSON: {}", i.message)))?;
+    let Some(root) = loaded.root else {
+        return Ok((extract(path, Body::new(), LineIndex::new("", None)), vec![]));
+    };
+    let mut w = HclWriter::default();
+    for (section, v) in root.as_map().unwrap_or_default() {
+        match section.as_str() {
+            Some("resource") => {
+                for (rtype, named) in v.as_map().unwrap_or_default() {
+                    for (name, body) in named.as_map().unwrap_or_default() {
+                        for body in one_or_many(body) {
+                            w.line(
+                                &format!(
+                                    "resource {} {} {{",
+                                    quote(rtype.as_str().unwrap_or("")),
+                                    quote(name.as_str().unwrap_or(""))
+                                ),
+                                name.line,
+                            );
+                            w.body(body);
+                            w.line("}", body.line);
+                        }
+                    }
+                }
+            }
+            Some("variable") => {
+                for (name, body) in v.as_map().unwrap_or_default() {
+                    w.line(&format!("variable {} {{", quote(name.as_str().unwrap_or(""))), name.line);
+                    if let Some(d) = body.get("default") {
+                        let mut expr = String::new();
+                        json_expr(d, &mut expr);
+                        w.line(&format!("default = {expr}"), d.line);
+                    }
+                    w.line("}", body.line);
+                }
+            }
+            Some("locals") => {
+                for body in one_or_many(v) {
+                    w.line("locals {", body.line);
+                    w.body(body);
+                    w.line("}", body.line);
+                }
+            }
+            _ => {}
+        }
+    }
+    let lines = LineIndex::new(&w.text, Some(w.json_lines.clone()));
+    let body = hcl_edit::parser::parse_body(&w.text).map_err(|e| hcl_error(path, &e, Some(&lines)))?;
+    let file = extract(path, body, lines);
+    // Duplicate keys: the last one is used, and said so rather than merged silently.
+    let issues = loaded.issues.into_iter().map(|i| err(i.line, i.message)).collect();
+    Ok((file, issues))
+}
+
+fn one_or_many(n: &Node) -> Vec<&Node> {
+    match &n.value {
+        NodeValue::Seq(items) => items.iter().collect(),
+        _ => vec![n],
+    }
+}
+
+#[derive(Default)]
+struct HclWriter {
+    text: String,
+    json_lines: Vec<u32>,
+}
+
+impl HclWriter {
+    fn line(&mut self, s: &str, json_line: u32) {
+        self.text.push_str(s);
+        self.text.push('\n');
+        self.json_lines.push(json_line);
+    }
+
+    fn body(&mut self, body: &Node) {
+        for (k, v) in body.as_map().unwrap_or_default() {
+            let Some(key) = k.as_str() else { continue };
+            if key == "//" {
+                continue; // JSON syntax comments
+            }
+            if key == "dynamic" {
+                for (name, inner) in v.as_map().unwrap_or_default() {
+                    for inner in one_or_many(inner) {
+                        self.line(&format!("dynamic {} {{", quote(name.as_str().unwrap_or(""))), name.line);
+                        self.body(inner);
+                        self.line("}", inner.line);
+                    }
+                }
+            } else if BLOCKS.contains(&key) && one_or_many(v).iter().all(|b| b.as_map().is_some()) {
+                for b in one_or_many(v) {
+                    self.line(&format!("{key} {{"), b.line);
+                    self.body(b);
+                    self.line("}", b.line);
+                }
+            } else if is_ident(key) {
+                let mut expr = String::new();
+                json_expr(v, &mut expr);
+                // Multi-line expressions would break the line map: json_expr writes one line.
+                self.line(&format!("{key} = {expr}"), k.line);
+            }
+        }
+    }
+}
+
+fn is_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+}
+
+fn quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A JSON value as a one-line HCL expression; strings stay templates, as Terraform reads them.
+fn json_expr(n: &Node, out: &mut String) {
+    match &n.value {
+        NodeValue::Scalar { text, plain } => {
+            if *plain && (text == "null" || text == "true" || text == "false" || text.parse::<f64>().is_ok()) {
+                out.push_str(text);
+            } else {
+                out.push_str(&quote(text));
+            }
+        }
+        NodeValue::Seq(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                json_expr(item, out);
+            }
+            out.push(']');
+        }
+        NodeValue::Map(entries) => {
+            out.push('{');
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&quote(k.as_str().unwrap_or("")));
+                out.push_str(" = ");
+                json_expr(v, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Module → inventory
+
+struct Instance<'m> {
+    res: &'m Resource,
+    address: String,
+    scope: Scope,
+}
+
+impl Module {
+    pub fn finish(mut self) -> Module {
+        for (i, f) in self.files.iter_mut().enumerate() {
+            for r in &mut f.resources {
+                r.file = i;
+            }
+        }
+        self
+    }
+
+    fn loc(&self, r: &Resource, address: &str, offset: Option<usize>) -> Location {
+        let file = &self.files[r.file];
+        Location {
+            source: SourceKind::Terraform,
+            file: Some(file.path.clone()),
+            line: Some(offset.map(|o| file.lines.line(o)).unwrap_or(r.line)),
+            resource: address.to_string(),
+            account: None,
+            region: None,
+        }
+    }
+
+    pub fn inventory(&self) -> Inventory {
+        let ev = Evaluator::new(self);
+        let mut by_type: HashMap<&str, Vec<Instance>> = HashMap::new();
+        for file in &self.files {
+            for r in &file.resources {
+                by_type
+                    .entry(r.rtype.as_str())
+                    .or_default()
+                    .extend(instances(&ev, r));
+            }
+        }
+        let of = |t: &str| by_type.get(t).map(Vec::as_slice).unwrap_or_default();
+        let mut inv = Inventory::default();
+
+        let mut groups: HashMap<String, usize> = HashMap::new();
+        for inst in of("aws_cloudwatch_log_group") {
+            let a = |k: &str| attr(&ev, inst, k);
+            let name = match (a("name"), a("name_prefix")) {
+                (Some(v), _) => v.to_text(),
+                (None, Some(p)) => {
+                    let mut t = p.to_text();
+                    t.push_hole("random suffix");
+                    t
+                }
+                (None, None) => Text::hole(format!("{}.name", inst.address)),
+            };
+            groups
+                .entry(format!("{}.{}", inst.res.rtype, inst.res.name))
+                .or_insert(inv.log_groups.len());
+            inv.log_groups.push(LogGroup {
+                name,
+                retention_days: a("retention_in_days").and_then(|v| int_of(&v)),
+                kms_key: a("kms_key_id").and_then(|v| text_of(&v)),
+                last_event_ms: None,
+                location: self.loc(inst.res, &inst.address, None),
+            });
+        }
+
+        for inst in of("aws_api_gateway_stage") {
+            let name = attr(&ev, inst, "stage_name").map(|v| v.to_text()).unwrap_or_default();
+            inv.stages.push(Stage {
+                api_kind: ApiKind::Rest,
+                api: attr(&ev, inst, "rest_api_id").map(|v| Text::lit(v.key())),
+                name,
+                access_log: self.access_log(&ev, inst, &groups),
+                default_settings: MethodSettings::default(),
+                overrides: vec![],
+                location: self.loc(inst.res, &inst.address, None),
+            });
+        }
+        // A deployment with stage_name creates that stage (deprecated, still common).
+        for inst in of("aws_api_gateway_deployment") {
+            let Some(name) = attr(&ev, inst, "stage_name").map(|v| v.to_text()) else {
+                continue;
+            };
+            if name.is_empty() {
+                continue;
+            }
+            inv.stages.push(Stage {
+                api_kind: ApiKind::Rest,
+                api: attr(&ev, inst, "rest_api_id").map(|v| Text::lit(v.key())),
+                name,
+                access_log: None,
+                default_settings: MethodSettings::default(),
+                overrides: vec![],
+                location: self.loc(inst.res, &inst.address, None),
+            });
+        }
+        self.attach_method_settings(&ev, of("aws_api_gateway_method_settings"), &mut inv);
+
+        for inst in of("aws_apigatewayv2_stage") {
+            let api = attr(&ev, inst, "api_id");
+            let kind = match &api {
+                Some(Val::Ref { addr, .. }) => addr
+                    .strip_prefix("aws_apigatewayv2_api.")
+                    .and_then(|n| ev.resources.get(&("aws_apigatewayv2_api", n)))
+                    .map(|api| protocol(&ev, api))
+                    .unwrap_or(ApiKind::V2),
+                _ => ApiKind::V2,
+            };
+            let mut stage = Stage {
+                api_kind: kind,
+                api: api.map(|v| Text::lit(v.key())),
+                name: attr(&ev, inst, "name").map(|v| v.to_text()).unwrap_or_default(),
+                access_log: self.access_log(&ev, inst, &groups),
+                default_settings: MethodSettings::default(),
+                overrides: vec![],
+                location: self.loc(inst.res, &inst.address, None),
+            };
+            if let Some(b) = block(&inst.res.body, "default_route_settings") {
+                stage.default_settings = self.settings(&ev, inst, &b.body, b.span().map(|s| s.start));
+            } else if has_dynamic(&inst.res.body, "default_route_settings") {
+                stage.default_settings.logging_level = Some(Value::Unknown("dynamic default_route_settings".into()));
+            }
+            for b in inst.res.body.get_blocks("route_settings") {
+                let key = b
+                    .body
+                    .get_attribute("route_key")
+                    .map(|a| ev.eval(&a.value, &inst.scope).to_text().to_string())
+                    .unwrap_or_default();
+                stage
+                    .overrides
+                    .push((key, self.settings(&ev, inst, &b.body, b.span().map(|s| s.start))));
+            }
+            inv.stages.push(stage);
+        }
+        for inst in of("aws_apigatewayv2_api") {
+            // Quick create: `target` (or `route_key`) makes a `$default` stage with no logging.
+            if inst.res.body.get_attribute("target").is_none() {
+                continue;
+            }
+            inv.stages.push(Stage {
+                api_kind: protocol(&ev, inst.res),
+                api: Some(Text::lit(&inst.address)),
+                name: Text::lit("$default"),
+                access_log: None,
+                default_settings: MethodSettings::default(),
+                overrides: vec![],
+                location: self.loc(inst.res, &inst.address, None),
+            });
+        }
+        for inst in of("aws_api_gateway_account") {
+            inv.accounts.push(AccountSettings {
+                cloudwatch_role_arn: attr(&ev, inst, "cloudwatch_role_arn").and_then(|v| text_of(&v)),
+                location: self.loc(inst.res, &inst.address, None),
+            });
+        }
+        crate::link_destinations_by_name(&mut inv);
+        inv
+    }
+
+    fn access_log(&self, ev: &Evaluator, inst: &Instance, groups: &HashMap<String, usize>) -> Option<Value<AccessLog>> {
+        let Some(b) = block(&inst.res.body, "access_log_settings") else {
+            return has_dynamic(&inst.res.body, "access_log_settings")
+                .then(|| Value::Unknown("dynamic access_log_settings".into()));
+        };
+        let dest = b.body.get_attribute("destination_arn").map(|a| ev.eval(&a.value, &inst.scope));
+        let destination = dest.and_then(|d| match d {
+            Val::Null => None,
+            Val::Ref { addr, text, .. } => Some(Destination {
+                arn: text,
+                log_group: groups.get(&addr).copied(),
+            }),
+            other => Some(Destination {
+                arn: other.to_text(),
+                log_group: None,
+            }),
+        });
+        let format = b
+            .body
+            .get_attribute("format")
+            .and_then(|a| text_of(&ev.eval(&a.value, &inst.scope)));
+        Some(Value::Known(AccessLog {
+            destination,
+            format,
+            line: b.span().map(|s| self.files[inst.res.file].lines.line(s.start)),
+        }))
+    }
+
+    fn settings(&self, ev: &Evaluator, inst: &Instance, body: &Body, offset: Option<usize>) -> MethodSettings {
+        let get = |k: &str| body.get_attribute(k).map(|a| ev.eval(&a.value, &inst.scope));
+        MethodSettings {
+            logging_level: get("logging_level").and_then(|v| level_of(&v)),
+            data_trace: get("data_trace_enabled").and_then(|v| bool_of(&v)),
+            location: offset.map(|o| self.loc(inst.res, &inst.address, Some(o))),
+        }
+    }
+
+    /// `aws_api_gateway_method_settings` attach to stages by (REST API, stage name). Settings
+    /// that match no stage make the REST stages' levels unknown rather than "missing".
+    fn attach_method_settings(&self, ev: &Evaluator, list: &[Instance], inv: &mut Inventory) {
+        for inst in list {
+            let api = attr(ev, inst, "rest_api_id").map(|v| v.key());
+            let stage_name = attr(ev, inst, "stage_name").map(|v| v.to_text());
+            let path = attr(ev, inst, "method_path")
+                .map(|v| v.to_text().to_string())
+                .unwrap_or_default();
+            let settings = match block(&inst.res.body, "settings") {
+                Some(b) => {
+                    let mut s = self.settings(ev, inst, &b.body, None);
+                    s.location = Some(self.loc(inst.res, &inst.address, None));
+                    s
+                }
+                None => MethodSettings {
+                    location: Some(self.loc(inst.res, &inst.address, None)),
+                    ..MethodSettings::default()
+                },
+            };
+            let mut matched = false;
+            for stage in inv.stages.iter_mut().filter(|s| s.api_kind == ApiKind::Rest) {
+                let same_api = match (&api, &stage.api) {
+                    (Some(a), Some(b)) => *a == b.to_string(),
+                    _ => false,
+                };
+                if same_api && stage_name.as_ref() == Some(&stage.name) {
+                    matched = true;
+                    if path == "*/*" {
+                        stage.default_settings = settings.clone();
+                    } else {
+                        stage.overrides.push((path.clone(), settings.clone()));
+                    }
+                }
+            }
+            if !matched {
+                let why = format!("{} (stage not resolved)", inst.address);
+                for stage in inv.stages.iter_mut().filter(|s| {
+                    s.api_kind == ApiKind::Rest
+                        && s.default_settings.logging_level.is_none()
+                        && (api.is_none() || s.api.as_ref().map(|a| a.to_string()) == api || stage_name.as_ref().is_none_or(|n| n.has_holes()))
+                }) {
+                    stage.default_settings.logging_level = Some(Value::Unknown(why.clone()));
+                }
+            }
+        }
+    }
+}
+
+fn block<'a>(body: &'a Body, ident: &'a str) -> Option<&'a Block> {
+    body.get_blocks(ident).next()
+}
+
+fn has_dynamic(body: &Body, name: &str) -> bool {
+    body.get_blocks("dynamic")
+        .any(|b| b.labels.first().is_some_and(|l| label(l) == name))
+}
+
+fn attr(ev: &Evaluator, inst: &Instance, key: &str) -> Option<Val> {
+    inst.res
+        .body
+        .get_attribute(key)
+        .map(|a| ev.eval(&a.value, &inst.scope))
+}
+
+fn protocol(ev: &Evaluator, api: &Resource) -> ApiKind {
+    let p = api
+        .body
+        .get_attribute("protocol_type")
+        .map(|a| ev.eval(&a.value, &Scope::default()).to_text().as_known());
+    match p {
+        Some(Some(p)) if p.eq_ignore_ascii_case("WEBSOCKET") => ApiKind::WebSocket,
+        Some(Some(p)) if p.eq_ignore_ascii_case("HTTP") => ApiKind::Http,
+        _ => ApiKind::V2,
+    }
+}
+
+/// `count` and `for_each` expand a resource into instances; an unknown count or collection
+/// gives one instance whose `count.index` / `each.*` are unknown.
+fn instances<'m>(ev: &Evaluator<'m>, r: &'m Resource) -> Vec<Instance<'m>> {
+    let base = format!("{}.{}", r.rtype, r.name);
+    let none = Scope::default();
+    if let Some(count) = r.body.get_attribute("count") {
+        return match ev.eval(&count.value, &none) {
+            Val::Num(n) if n >= 0.0 => (0..(n as usize).min(1000))
+                .map(|i| Instance {
+                    res: r,
+                    address: format!("{base}[{i}]"),
+                    scope: Scope {
+                        count_index: Some(Val::Num(i as f64)),
+                        ..Scope::default()
+                    },
+                })
+                .collect(),
+            Val::Bool(b) => (0..b as usize)
+                .map(|i| Instance {
+                    res: r,
+                    address: format!("{base}[{i}]"),
+                    scope: Scope {
+                        count_index: Some(Val::Num(i as f64)),
+                        ..Scope::default()
+                    },
+                })
+                .collect(),
+            _ => vec![Instance {
+                res: r,
+                address: base,
+                scope: none,
+            }],
+        };
+    }
+    if let Some(fe) = r.body.get_attribute("for_each") {
+        let items: Option<Vec<(Val, Val)>> = match ev.eval(&fe.value, &none) {
+            Val::Obj(entries) => Some(entries.into_iter().map(|(k, v)| (Val::str(&k), v)).collect()),
+            Val::List(items) if items.iter().all(Val::is_known) => {
+                Some(items.into_iter().map(|v| (v.clone(), v)).collect())
+            }
+            _ => None,
+        };
+        return match items {
+            Some(items) => items
+                .into_iter()
+                .map(|(k, v)| Instance {
+                    res: r,
+                    address: format!("{base}[{}]", quote(&k.to_text().to_string())),
+                    scope: Scope {
+                        each_key: Some(k),
+                        each_value: Some(v),
+                        count_index: None,
+                    },
+                })
+                .collect(),
+            None => vec![Instance {
+                res: r,
+                address: base,
+                scope: none,
+            }],
+        };
+    }
+    vec![Instance {
+        res: r,
+        address: base,
+        scope: none,
+    }]
+}

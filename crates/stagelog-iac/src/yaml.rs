@@ -1,0 +1,248 @@
+//! A YAML/JSON loader that keeps what templates need and generic loaders drop: the line of
+//! every node, local tags (`!Ref`, `!Sub`, `!GetAtt`…), and duplicate mapping keys (reported,
+//! not silently merged). Built on saphyr-parser's event stream.
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: NodeValue,
+    /// Local tag without the leading `!`, e.g. `Ref`, `GetAtt`.
+    pub tag: Option<String>,
+    /// 1-based line where the node starts.
+    pub line: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeValue {
+    /// A scalar; `plain` is false for quoted and block scalars (so `"true"` stays a string).
+    Scalar { text: String, plain: bool },
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+impl Node {
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            NodeValue::Scalar { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(&self.value, NodeValue::Scalar { text, plain: true } if text.is_empty() || text == "~" || text == "null")
+    }
+
+    pub fn as_map(&self) -> Option<&[(Node, Node)]> {
+        match &self.value {
+            NodeValue::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            NodeValue::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value of a mapping key (the last one, if a key repeats).
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|(_, v)| v)
+    }
+
+    pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
+        self.as_map()?
+            .iter()
+            .rev()
+            .find(|(k, _)| k.as_str() == Some(key) && k.tag.is_none())
+            .map(|(k, v)| (k, v))
+    }
+}
+
+/// A problem found while loading: the document could not be read (`fatal`) or is suspect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadIssue {
+    pub line: u32,
+    pub message: String,
+}
+
+pub struct Loaded {
+    pub root: Option<Node>,
+    pub issues: Vec<LoadIssue>,
+}
+
+enum Frame {
+    Seq(Node, usize),
+    Map(Node, usize, Option<Node>),
+}
+
+/// Loads the first document. A syntax error gives `root: None` and the error as an issue.
+pub fn load(src: &str) -> Result<Loaded, LoadIssue> {
+    let mut parser = Parser::new_from_str(src);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut anchors: HashMap<usize, Node> = HashMap::new();
+    let mut issues = Vec::new();
+    let mut root: Option<Node> = None;
+    loop {
+        let Some(next) = parser.next_event() else {
+            break;
+        };
+        let (event, span): (Event, Span) = next.map_err(|e| LoadIssue {
+            line: e.marker().line().max(1) as u32,
+            message: e.info().to_string(),
+        })?;
+        let line = span.start.line().max(1) as u32;
+        let done: Option<(Node, usize)> = match event {
+            Event::StreamEnd => break,
+            Event::DocumentEnd => {
+                if root.is_some() {
+                    break;
+                }
+                None
+            }
+            Event::Scalar(text, style, anchor, tag) => Some((
+                Node {
+                    value: NodeValue::Scalar {
+                        text: text.into_owned(),
+                        plain: style == ScalarStyle::Plain,
+                    },
+                    tag: tag.and_then(|t| local_tag(&t)),
+                    line,
+                },
+                anchor,
+            )),
+            Event::SequenceStart(anchor, tag) => {
+                stack.push(Frame::Seq(
+                    Node {
+                        value: NodeValue::Seq(Vec::new()),
+                        tag: tag.and_then(|t| local_tag(&t)),
+                        line,
+                    },
+                    anchor,
+                ));
+                None
+            }
+            Event::MappingStart(anchor, tag) => {
+                stack.push(Frame::Map(
+                    Node {
+                        value: NodeValue::Map(Vec::new()),
+                        tag: tag.and_then(|t| local_tag(&t)),
+                        line,
+                    },
+                    anchor,
+                    None,
+                ));
+                None
+            }
+            Event::SequenceEnd => match stack.pop() {
+                Some(Frame::Seq(node, anchor)) => Some((node, anchor)),
+                _ => None,
+            },
+            Event::MappingEnd => match stack.pop() {
+                Some(Frame::Map(node, anchor, _)) => {
+                    check_duplicates(&node, &mut issues);
+                    Some((node, anchor))
+                }
+                _ => None,
+            },
+            Event::Alias(id) => match anchors.get(&id) {
+                Some(n) => Some((n.clone(), 0)),
+                None => {
+                    return Err(LoadIssue {
+                        line,
+                        message: "alias to an unknown anchor".into(),
+                    })
+                }
+            },
+            Event::Nothing | Event::StreamStart | Event::DocumentStart(_) => None,
+        };
+        if let Some((node, anchor)) = done {
+            if anchor != 0 {
+                anchors.insert(anchor, node.clone());
+            }
+            match stack.last_mut() {
+                Some(Frame::Seq(parent, _)) => {
+                    if let NodeValue::Seq(items) = &mut parent.value {
+                        items.push(node);
+                    }
+                }
+                Some(Frame::Map(parent, _, pending)) => match pending.take() {
+                    None => *pending = Some(node),
+                    Some(key) => {
+                        if let NodeValue::Map(entries) = &mut parent.value {
+                            entries.push((key, node));
+                        }
+                    }
+                },
+                None => root = Some(node),
+            }
+        }
+    }
+    Ok(Loaded { root, issues })
+}
+
+fn local_tag(tag: &saphyr_parser::Tag) -> Option<String> {
+    // `!Ref` has handle "!" and suffix "Ref"; core-schema tags (`!!str`) carry no meaning here.
+    (tag.handle == "!").then(|| tag.suffix.clone())
+}
+
+fn check_duplicates(node: &Node, issues: &mut Vec<LoadIssue>) {
+    let Some(entries) = node.as_map() else {
+        return;
+    };
+    let mut seen: HashMap<&str, u32> = HashMap::new();
+    for (k, _) in entries {
+        if let Some(key) = k.as_str() {
+            if let Some(first) = seen.insert(key, k.line) {
+                issues.push(LoadIssue {
+                    line: k.line,
+                    message: format!(
+                        "duplicate key `{key}` (first at line {first}); the last one is used"
+                    ),
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_tags_lines_and_duplicates() {
+        let src = "A: 1\nB: !Ref X\nC:\n  - !Sub 'a${X}'\nA: 2\n";
+        let l = load(src).unwrap();
+        let root = l.root.unwrap();
+        assert_eq!(root.get("B").unwrap().tag.as_deref(), Some("Ref"));
+        assert_eq!(root.get("B").unwrap().line, 2);
+        assert_eq!(root.get("A").unwrap().as_str(), Some("2"));
+        assert_eq!(l.issues.len(), 1);
+        assert_eq!(l.issues[0].line, 5);
+        let c = root.get("C").unwrap().as_seq().unwrap();
+        assert_eq!(c[0].tag.as_deref(), Some("Sub"));
+        assert_eq!(c[0].line, 4);
+    }
+
+    #[test]
+    fn reads_json_and_reports_syntax_errors_with_line() {
+        let l = load("{\n \"a\": {\"b\": [1, \"x\"]}\n}").unwrap();
+        assert_eq!(
+            l.root.unwrap().get("a").unwrap().get("b").unwrap().line,
+            2
+        );
+        let e = load("a: 1\nb: [1, 2\nc: 3\n").err().unwrap();
+        assert!(e.line >= 2, "{e:?}");
+    }
+
+    #[test]
+    fn quoted_scalars_are_not_plain() {
+        let l = load("a: 'true'\nb: true\n").unwrap();
+        let r = l.root.unwrap();
+        assert!(matches!(r.get("a").unwrap().value, NodeValue::Scalar { plain: false, .. }));
+        assert!(matches!(r.get("b").unwrap().value, NodeValue::Scalar { plain: true, .. }));
+    }
+}
