@@ -1,1 +1,151 @@
+//! Reporters: render findings and errors. They never recompute anything; what a report says
+//! is what the rules found.
 
+mod sarif;
+mod text;
+
+use serde::Serialize;
+use stagelog_model::{ApiKind, Finding, Severity};
+
+pub use sarif::render as sarif;
+pub use text::{render as text, TextOptions};
+
+/// A source that could not be read (file + line), or a live scope that failed (account/region).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ReportError {
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    pub account: Option<String>,
+    pub region: Option<String>,
+    pub message: String,
+}
+
+/// Everything one run found.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub errors: Vec<ReportError>,
+    pub files: usize,
+    pub stages: usize,
+}
+
+impl Report {
+    /// Sorts findings and errors so output is byte-identical for the same input.
+    pub fn normalise(&mut self) {
+        self.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.findings.dedup();
+        self.errors.sort();
+        self.errors.dedup();
+    }
+
+    pub fn count(&self, sev: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity == sev).count()
+    }
+
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule_id: &'a str,
+    severity: Severity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<u32>,
+    resource: &'a str,
+    stage: Option<&'a str>,
+    api_kind: Option<ApiKind>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<&'a str>,
+    message: &'a str,
+    fix: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonError<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<&'a str>,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct Counts {
+    high: usize,
+    medium: usize,
+    low: usize,
+    info: usize,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files: usize,
+    stages: usize,
+    findings: Counts,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    findings: Vec<JsonFinding<'a>>,
+    errors: Vec<JsonError<'a>>,
+    summary: Summary,
+}
+
+/// The stable JSON contract (`version: 1`).
+pub fn json(report: &Report) -> String {
+    let doc = JsonReport {
+        version: 1,
+        findings: report
+            .findings
+            .iter()
+            .map(|f| JsonFinding {
+                rule_id: f.rule_id,
+                severity: f.severity,
+                file: f.location.file.as_deref(),
+                line: f.location.line,
+                resource: &f.location.resource,
+                stage: f.stage.as_deref(),
+                api_kind: f.api_kind,
+                account: f.location.account.as_deref(),
+                region: f.location.region.as_deref(),
+                message: &f.message,
+                fix: &f.fix,
+            })
+            .collect(),
+        errors: report
+            .errors
+            .iter()
+            .map(|e| JsonError {
+                file: e.file.as_deref(),
+                line: e.line,
+                account: e.account.as_deref(),
+                region: e.region.as_deref(),
+                message: &e.message,
+            })
+            .collect(),
+        summary: Summary {
+            files: report.files,
+            stages: report.stages,
+            findings: Counts {
+                high: report.count(Severity::High),
+                medium: report.count(Severity::Medium),
+                low: report.count(Severity::Low),
+                info: report.count(Severity::Info),
+            },
+        },
+    };
+    let mut s = serde_json::to_string_pretty(&doc).expect("report serialises");
+    s.push('\n');
+    s
+}

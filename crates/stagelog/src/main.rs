@@ -1,1 +1,18 @@
-fn main() {}
+//! The `stagelog` command line.
+
+mod cli;
+mod commands;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("stagelog: error: {e:#}");
+            ExitCode::from(commands::EXIT_ERROR)
+        }
+    }
+}

@@ -30,7 +30,7 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
             _ => None,
         };
         if let Some(p) = problem {
-            out.push(finding(stage, default, format!("{} {p}", describe(stage))));
+            out.push(finding(stage, default, format!("{} {p}", describe(stage)), false));
         }
         for (path, settings) in &stage.overrides {
             let what = if stage.api_kind == ApiKind::Rest { "method" } else { "route" };
@@ -45,14 +45,20 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
                 stage,
                 settings,
                 format!("{}: the {what} override `{path}` {p}", describe(stage)),
+                true,
             ));
         }
     }
 }
 
-fn finding(stage: &Stage, settings: &MethodSettings, message: String) -> Finding {
+fn finding(stage: &Stage, settings: &MethodSettings, message: String, is_override: bool) -> Finding {
     let loc = settings.location.as_ref().unwrap_or(&stage.location);
-    let (tf, cfn) = if stage.api_kind == ApiKind::Rest {
+    let (tf, cfn) = if is_override {
+        (
+            "set logging_level = \"ERROR\" (or \"INFO\") in this override, or remove the override",
+            "set LoggingLevel: ERROR (or INFO) in this override, or remove it",
+        )
+    } else if stage.api_kind == ApiKind::Rest {
         (
             "add aws_api_gateway_method_settings with method_path = \"*/*\" and settings { logging_level = \"ERROR\" }",
             "add MethodSettings [{ResourcePath: \"/*\", HttpMethod: \"*\", LoggingLevel: ERROR}]",

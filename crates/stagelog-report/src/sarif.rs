@@ -1,0 +1,245 @@
+//! SARIF 2.1.0 for GitHub code scanning: the rules with their docs as help text, results with
+//! file and line, and unreadable files as tool execution notifications.
+
+use crate::Report;
+use serde::Serialize;
+use stagelog_model::Severity;
+use stagelog_rules::registry;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: Vec<Run<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Tool,
+    results: Vec<SarifResult<'a>>,
+    invocations: Vec<Invocation<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    name: &'static str,
+    version: &'static str,
+    rules: Vec<RuleDescriptor>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RuleDescriptor {
+    id: &'static str,
+    name: &'static str,
+    short_description: Message,
+    full_description: Message,
+    help: Help,
+    default_configuration: Config,
+    properties: RuleProps,
+}
+
+#[derive(Serialize)]
+struct Help {
+    text: String,
+    markdown: String,
+}
+
+#[derive(Serialize)]
+struct Config {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct RuleProps {
+    tags: Vec<&'static str>,
+    #[serde(rename = "security-severity")]
+    security_severity: &'static str,
+}
+
+#[derive(Serialize)]
+struct Message {
+    text: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    rule_index: usize,
+    level: &'static str,
+    message: Message,
+    locations: Vec<SarifLocation<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifLocation<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    physical_location: Option<Physical<'a>>,
+    logical_locations: Vec<Logical<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Physical<'a> {
+    artifact_location: Artifact<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+#[derive(Serialize)]
+struct Artifact<'a> {
+    uri: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Logical<'a> {
+    fully_qualified_name: &'a str,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation<'a> {
+    execution_successful: bool,
+    tool_execution_notifications: Vec<Notification<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Notification<'a> {
+    level: &'static str,
+    message: Message,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    locations: Vec<SarifLocation<'a>>,
+}
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "0.0",
+    }
+}
+
+pub fn render(report: &Report) -> String {
+    let rules = registry();
+    let descriptors = rules
+        .iter()
+        .map(|r| {
+            let doc = r.doc();
+            RuleDescriptor {
+                id: r.id,
+                name: r.name,
+                short_description: Message {
+                    text: r.summary.to_string(),
+                },
+                full_description: Message {
+                    text: doc.section("Description").unwrap_or(r.summary).to_string(),
+                },
+                help: Help {
+                    text: doc.section("Remediation").unwrap_or_default().to_string(),
+                    markdown: r.doc.to_string(),
+                },
+                default_configuration: Config {
+                    level: level(r.severity),
+                },
+                properties: RuleProps {
+                    tags: vec!["security", "logging", "aws", "api-gateway"],
+                    security_severity: security_severity(r.severity),
+                },
+            }
+        })
+        .collect();
+    let results = report
+        .findings
+        .iter()
+        .map(|f| SarifResult {
+            rule_id: f.rule_id,
+            rule_index: rules.iter().position(|r| r.id == f.rule_id).unwrap_or(0),
+            level: level(f.severity),
+            message: Message {
+                text: format!("{} Fix: {}", f.message, f.fix),
+            },
+            locations: vec![SarifLocation {
+                physical_location: f.location.file.as_deref().map(|uri| Physical {
+                    artifact_location: Artifact { uri },
+                    region: f.location.line.map(|l| Region { start_line: l.max(1) }),
+                }),
+                logical_locations: vec![Logical {
+                    fully_qualified_name: &f.location.resource,
+                    kind: "resource",
+                }],
+            }],
+        })
+        .collect();
+    let notifications = report
+        .errors
+        .iter()
+        .map(|e| Notification {
+            level: "error",
+            message: Message {
+                text: e.message.clone(),
+            },
+            locations: e
+                .file
+                .as_deref()
+                .map(|uri| SarifLocation {
+                    physical_location: Some(Physical {
+                        artifact_location: Artifact { uri },
+                        region: e.line.map(|l| Region { start_line: l.max(1) }),
+                    }),
+                    logical_locations: vec![],
+                })
+                .into_iter()
+                .collect(),
+        })
+        .collect();
+    let log = Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: vec![Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "stagelog",
+                    version: env!("CARGO_PKG_VERSION"),
+                    rules: descriptors,
+                },
+            },
+            results,
+            invocations: vec![Invocation {
+                execution_successful: report.errors.is_empty(),
+                tool_execution_notifications: notifications,
+            }],
+        }],
+    };
+    let mut s = serde_json::to_string_pretty(&log).expect("sarif serialises");
+    s.push('\n');
+    s
+}

@@ -1,0 +1,119 @@
+use crate::Report;
+use stagelog_model::{Finding, Severity};
+use std::fmt::Write;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextOptions {
+    /// ANSI colours (only when writing to a terminal and NO_COLOR is unset).
+    pub color: bool,
+}
+
+struct Paint(bool);
+
+impl Paint {
+    fn wrap(&self, code: &str, s: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn sev(&self, s: Severity) -> String {
+        let label = format!("{:<6}", s.as_str());
+        match s {
+            Severity::High => self.wrap("1;31", &label),
+            Severity::Medium => self.wrap("33", &label),
+            Severity::Low => self.wrap("36", &label),
+            Severity::Info => self.wrap("2", &label),
+        }
+    }
+}
+
+/// Grouped by file (or account/region for live findings): `line  RULE  severity  message`,
+/// then a one-line fix hint, then errors and a summary.
+pub fn render(report: &Report, opts: TextOptions) -> String {
+    let p = Paint(opts.color);
+    let mut out = String::new();
+    let mut current: Option<String> = None;
+    for f in &report.findings {
+        let group = group_of(f);
+        if current.as_deref() != Some(group.as_str()) {
+            if current.is_some() {
+                out.push('\n');
+            }
+            let _ = writeln!(out, "{}", p.wrap("1", &group));
+            current = Some(group);
+        }
+        let line = f
+            .location
+            .line
+            .map(|l| format!("{l:>5}"))
+            .unwrap_or_else(|| "     ".into());
+        let _ = writeln!(
+            out,
+            "{line}  {}  {}  {}  [{}]",
+            p.wrap("1", f.rule_id),
+            p.sev(f.severity),
+            f.message,
+            f.location.resource
+        );
+        let _ = writeln!(out, "       {} {}", p.wrap("2", "fix:"), f.fix);
+    }
+    if !report.errors.is_empty() {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "{}", p.wrap("1;31", "Errors:"));
+        for e in &report.errors {
+            let place = match (&e.file, e.line, &e.account, &e.region) {
+                (Some(f), Some(l), _, _) => format!("{f}:{l}"),
+                (Some(f), None, _, _) => f.clone(),
+                (None, _, Some(a), Some(r)) => format!("{a}/{r}"),
+                (None, _, Some(a), None) => a.clone(),
+                (None, _, None, Some(r)) => r.clone(),
+                _ => "stagelog".into(),
+            };
+            let _ = writeln!(out, "  {place}: {}", e.message);
+        }
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    let total = report.findings.len();
+    let _ = writeln!(
+        out,
+        "{} finding{} ({} high, {} medium, {} low, {} info) in {} stage{} across {} file{}{}",
+        total,
+        if total == 1 { "" } else { "s" },
+        report.count(Severity::High),
+        report.count(Severity::Medium),
+        report.count(Severity::Low),
+        report.count(Severity::Info),
+        report.stages,
+        if report.stages == 1 { "" } else { "s" },
+        report.files,
+        if report.files == 1 { "" } else { "s" },
+        if report.errors.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} error{}",
+                report.errors.len(),
+                if report.errors.len() == 1 { "" } else { "s" }
+            )
+        }
+    );
+    out
+}
+
+fn group_of(f: &Finding) -> String {
+    match &f.location.file {
+        Some(file) => file.clone(),
+        None => match (&f.location.account, &f.location.region) {
+            (Some(a), Some(r)) => format!("account {a}, {r}"),
+            (Some(a), None) => format!("account {a}"),
+            (None, Some(r)) => r.clone(),
+            (None, None) => "(no location)".into(),
+        },
+    }
+}

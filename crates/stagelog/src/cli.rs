@@ -1,0 +1,108 @@
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "stagelog",
+    version,
+    about = "Audit, fix and verify logging on AWS API Gateway stages",
+    long_about = "stagelog finds API Gateway stages (REST, HTTP and WebSocket) whose access \
+logging, execution logging, log destination, log format, log group retention or account \
+CloudWatch role is missing or wrong — in Terraform, CloudFormation, SAM and CDK output.",
+    after_help = "Examples:\n  stagelog scan infra/                 scan a directory\n  \
+stagelog scan . --format sarif -o stagelog.sarif\n  \
+stagelog scan . --select SL001,SL002 --fail-on high\n  \
+stagelog rules                        list the rules\n  \
+stagelog explain SL010                what a rule checks and how to fix it\n\n\
+Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it; \
+2 usage error, or a file could not be read or parsed (findings for the rest are still reported)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Scan infrastructure-as-code (Terraform .tf/.tf.json, CloudFormation YAML/JSON, SAM, CDK
+    /// cdk.out) for API Gateway stages with missing or wrong logging.
+    #[command(after_help = "Directories are walked recursively; .gitignore is respected and \
+.git/, .terraform/ and node_modules/ are skipped. Each directory of .tf files is one Terraform \
+module (variables with defaults, terraform.tfvars and *.auto.tfvars, locals and references \
+between files are resolved). Values that cannot be resolved are never reported as missing.")]
+    Scan(ScanArgs),
+    /// List every rule with its id, severity and what it checks.
+    Rules {
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Explain a rule: description, rationale, impact, default, remediation (console, CLI,
+    /// Terraform, CloudFormation), backout, references and compliance mapping.
+    Explain {
+        /// Rule id, e.g. SL001.
+        rule: String,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// Files or directories to scan.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
+
+    /// Fewest days of retention an access log group must have (SL020).
+    #[arg(long, default_value_t = 365, value_name = "DAYS")]
+    pub min_retention_days: i64,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Only run these rules (ids or prefixes, comma-separated or repeated: SL001,SL01).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub select: Vec<String>,
+
+    /// Do not run these rules (ids or prefixes).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub ignore: Vec<String>,
+
+    /// Exit 1 when a finding is at or above this severity (`none`: never fail on findings).
+    #[arg(long, value_enum, default_value_t = FailOn::Low)]
+    pub fail_on: FailOn,
+
+    /// Never colour the text report (also: NO_COLOR=1).
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    Info,
+    Low,
+    Medium,
+    High,
+    None,
+}

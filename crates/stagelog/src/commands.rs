@@ -1,0 +1,172 @@
+use crate::cli::{Cli, Command, FailOn, Format, ListFormat, ReportArgs, ScanArgs};
+use anyhow::{bail, Context, Result};
+use rayon::prelude::*;
+use stagelog_model::Severity;
+use stagelog_report::{Report, ReportError, TextOptions};
+use stagelog_rules::{frameworks, registry, Config, Selection};
+use std::io::{IsTerminal, Write};
+
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Scan(args) => scan(args),
+        Command::Rules { format } => {
+            print!("{}", list_rules(format));
+            Ok(0)
+        }
+        Command::Explain { rule } => {
+            let Some(r) = stagelog_rules::find(&rule) else {
+                let ids: Vec<&str> = registry().iter().map(|r| r.id).collect();
+                bail!("no rule `{rule}`; the rules are {}", ids.join(", "));
+            };
+            print!("{}", explain(r));
+            Ok(0)
+        }
+    }
+}
+
+fn selection(args: &ReportArgs) -> Result<Selection> {
+    let sel = Selection {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+    };
+    let unknown = sel.unknown_ids();
+    if !unknown.is_empty() {
+        bail!(
+            "unknown rule id(s) {} in --select/--ignore (see `stagelog rules`)",
+            unknown.join(", ")
+        );
+    }
+    Ok(sel)
+}
+
+fn scan(args: ScanArgs) -> Result<u8> {
+    let sel = selection(&args.report)?;
+    let config = Config {
+        min_retention_days: args.min_retention_days,
+        ..Config::default()
+    };
+    let scanned = stagelog_iac::scan(&args.paths);
+    let findings: Vec<_> = scanned
+        .inventories
+        .par_iter()
+        .flat_map_iter(|inv| stagelog_rules::check(inv, &config, &sel))
+        .collect();
+    let mut report = Report {
+        findings,
+        errors: scanned
+            .errors
+            .into_iter()
+            .map(|e| ReportError {
+                file: Some(e.file),
+                line: e.line,
+                account: None,
+                region: None,
+                message: e.message,
+            })
+            .collect(),
+        files: scanned.files,
+        stages: scanned.inventories.iter().map(|i| i.stages.len()).sum(),
+    };
+    report.normalise();
+    emit(&report, &args.report)?;
+    Ok(exit_code(&report, args.report.fail_on))
+}
+
+fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
+    if !report.errors.is_empty() {
+        return EXIT_ERROR;
+    }
+    let threshold = match fail_on {
+        FailOn::Info => Severity::Info,
+        FailOn::Low => Severity::Low,
+        FailOn::Medium => Severity::Medium,
+        FailOn::High => Severity::High,
+        FailOn::None => return 0,
+    };
+    match report.worst() {
+        Some(w) if w >= threshold => EXIT_FINDINGS,
+        _ => 0,
+    }
+}
+
+fn emit(report: &Report, args: &ReportArgs) -> Result<()> {
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = to_terminal && !args.no_color && std::env::var_os("NO_COLOR").is_none();
+    let body = match args.format {
+        Format::Text => stagelog_report::text(report, TextOptions { color }),
+        Format::Json => stagelog_report::json(report),
+        Format::Sarif => stagelog_report::sarif(report),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, body)
+            .with_context(|| format!("cannot write the report to {}", path.display()))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth a message.
+            if let Err(e) = out.write_all(body.as_bytes()).and_then(|_| out.flush()) {
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    return Err(e).context("cannot write the report");
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn list_rules(format: ListFormat) -> String {
+    match format {
+        ListFormat::Json => {
+            let rules: Vec<_> = registry()
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.id,
+                        "name": r.name,
+                        "severity": r.severity,
+                        "applies_to": r.applies_to,
+                        "summary": r.summary,
+                    })
+                })
+                .collect();
+            let mut s = serde_json::to_string_pretty(&rules).expect("serialises");
+            s.push('\n');
+            s
+        }
+        ListFormat::Text => {
+            let mut out = format!("{:<6}  {:<27}  {:<8}  {}\n", "ID", "NAME", "SEVERITY", "FAILS WHEN");
+            for r in registry() {
+                out.push_str(&format!(
+                    "{:<6}  {:<27}  {:<8}  {}\n",
+                    r.id,
+                    r.name,
+                    r.severity.as_str(),
+                    r.summary
+                ));
+            }
+            out.push_str("\nRun `stagelog explain ID` for what a rule checks, why, and how to fix it.\n");
+            out
+        }
+    }
+}
+
+fn explain(rule: &stagelog_rules::Rule) -> String {
+    let mut out = format!(
+        "{} {} ({} severity)\nApplies to: {}\nFails when: {}\n",
+        rule.id,
+        rule.name,
+        rule.severity.as_str(),
+        rule.applies_to,
+        rule.summary
+    );
+    for s in rule.doc().sections {
+        out.push_str(&format!("\n## {}\n{}\n", s.title, s.body));
+    }
+    out.push_str("\n## Compliance and peer mapping\n");
+    for m in frameworks::for_rule(rule.id) {
+        out.push_str(&format!("- {}: {}\n", m.framework, m.control));
+    }
+    out
+}
