@@ -71,6 +71,14 @@ fn judge_flat(s: &str, has_holes: bool) -> DestinationVerdict {
     if !wild_eq(head, "arn") {
         return Invalid(format!("`{}` does not start with `arn:`", show(s)));
     }
+    if service.contains(HOLE) {
+        return Unknown;
+    }
+    if service != "logs" && service != "firehose" {
+        return Invalid(format!(
+            "API Gateway delivers access logs only to CloudWatch Logs or Kinesis Data Firehose, not `{service}`"
+        ));
+    }
     if !is_wild(partition) && !PARTITIONS.contains(&partition) {
         return Invalid(format!("unknown partition `{partition}`"));
     }
@@ -80,9 +88,6 @@ fn judge_flat(s: &str, has_holes: bool) -> DestinationVerdict {
     if !is_wild(account) && !(account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
     {
         return Invalid(format!("`{}` is not a 12-digit account id", show(account)));
-    }
-    if service.contains(HOLE) {
-        return Unknown;
     }
     match service {
         "logs" => {
@@ -110,7 +115,8 @@ fn judge_flat(s: &str, has_holes: bool) -> DestinationVerdict {
             }
             LogGroup
         }
-        "firehose" => {
+        _ => {
+            // firehose (the only other service let through above)
             let Some(name) = resource.strip_prefix("deliverystream/") else {
                 return Invalid(format!(
                     "a Firehose destination must be a delivery stream, not `{}`",
@@ -126,9 +132,6 @@ fn judge_flat(s: &str, has_holes: bool) -> DestinationVerdict {
                 ))
             }
         }
-        other => Invalid(format!(
-            "API Gateway delivers access logs only to CloudWatch Logs or Kinesis Data Firehose, not `{other}`"
-        )),
     }
 }
 
@@ -206,7 +209,9 @@ mod tests {
     fn rejects_non_arns_and_other_services() {
         assert!(matches!(judge("not-an-arn"), Invalid(_)));
         assert!(matches!(judge(""), Invalid(_)));
-        assert!(matches!(judge("arn:aws:s3:::my-bucket"), Invalid(_)));
+        assert!(
+            matches!(judge("arn:aws:s3:::my-bucket"), Invalid(why) if why.contains("not `s3`"))
+        );
         assert!(matches!(
             judge("arn:aws:logs:useast1:123456789012:log-group:x"),
             Invalid(_)

@@ -79,7 +79,7 @@ fn problems(stage: &Stage, format: Option<&stagelog_model::Text>) -> Vec<String>
             let note = if others.is_empty() {
                 String::new()
             } else {
-                let names: Vec<&str> = others.iter().map(|k| k.as_str()).collect();
+                let names: Vec<&str> = others.iter().map(|k| kind_label(*k)).collect();
                 format!(" (only on {} APIs)", names.join("/"))
             };
             let entry = format!("$context.{}{note}", v.name);
@@ -89,10 +89,7 @@ fn problems(stage: &Stage, format: Option<&stagelog_model::Text>) -> Vec<String>
         }
     }
     if !unknown.is_empty() {
-        let kind = match stage.api_kind {
-            ApiKind::V2 => "v2".to_string(),
-            k => k.as_str().to_string(),
-        };
+        let kind = kind_label(stage.api_kind);
         out.push(format!(
             "uses variables {kind} APIs do not have: {}",
             unknown.join(", ")
@@ -113,4 +110,13 @@ fn substitute(text: &str) -> String {
     }
     out.push_str(&text[last..]);
     out
+}
+
+fn kind_label(kind: ApiKind) -> &'static str {
+    match kind {
+        ApiKind::Rest => "REST",
+        ApiKind::Http => "HTTP",
+        ApiKind::WebSocket => "WebSocket",
+        ApiKind::V2 => "HTTP/WebSocket",
+    }
 }

@@ -1,0 +1,18 @@
+resource "aws_kms_key" "logs" {}
+
+resource "aws_cloudwatch_log_group" "good" {
+  name              = "/aws/vendedlogs/apigateway/api"
+  retention_in_days = 365
+  kms_key_id        = aws_kms_key.logs.arn
+}
+
+resource "aws_api_gateway_stage" "good" {
+  rest_api_id   = aws_api_gateway_rest_api.api.id
+  deployment_id = aws_api_gateway_deployment.api.id
+  stage_name    = "prod"
+
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.good.arn
+    format          = jsonencode({ requestId = "$context.requestId" })
+  }
+}

@@ -1,0 +1,60 @@
+//! Walks every rule's `examples/`: each bad example must give at least one finding of that
+//! rule, each good example none, in every source format, and every example must read cleanly.
+
+use stagelog_rules::{check, registry, Config, Selection};
+use std::path::{Path, PathBuf};
+
+const FORMATS: &[&str] = &["tf", "yaml", "sam.yaml"];
+
+fn rules_crate() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../stagelog-rules")
+}
+
+fn findings_of(rule: &str, file: &Path) -> Vec<String> {
+    let out = stagelog_iac::scan(&[file.to_path_buf()]);
+    assert!(out.errors.is_empty(), "{}: {:?}", file.display(), out.errors);
+    assert_eq!(out.files, 1, "{} was not read as IaC", file.display());
+    let sel = Selection {
+        select: vec![rule.to_string()],
+        ignore: vec![],
+    };
+    out.inventories
+        .iter()
+        .flat_map(|inv| check(inv, &Config::default(), &sel))
+        .map(|f| format!("{}:{} {}", f.rule_id, f.location.line.unwrap_or(0), f.message))
+        .collect()
+}
+
+#[test]
+fn every_rule_has_good_and_bad_examples_that_behave() {
+    let mut failures = Vec::new();
+    for rule in registry() {
+        let dir = rules_crate().join(rule.examples_dir);
+        for format in FORMATS {
+            for kind in ["bad", "good"] {
+                let file = dir.join(format!("{kind}.{format}"));
+                if !file.exists() {
+                    failures.push(format!("{}: missing {}", rule.id, file.display()));
+                    continue;
+                }
+                let found = findings_of(rule.id, &file);
+                match kind {
+                    "bad" if found.is_empty() => failures.push(format!(
+                        "{}: {} gives no {} finding",
+                        rule.id,
+                        file.display(),
+                        rule.id
+                    )),
+                    "good" if !found.is_empty() => failures.push(format!(
+                        "{}: {} gives {:?}",
+                        rule.id,
+                        file.display(),
+                        found
+                    )),
+                    _ => {}
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
