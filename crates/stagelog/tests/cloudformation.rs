@@ -1,0 +1,249 @@
+//! Where stages hide in CloudFormation and SAM, and what peers get wrong there.
+mod common;
+use common::scan_files;
+
+const FORMAT: &str = r#"'{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","caller":"$context.identity.caller","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","resourcePath":"$context.resourcePath","status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength"}'"#;
+
+#[test]
+fn every_stage_of_one_rest_api_is_judged_on_its_own() {
+    let yaml = format!(
+        r#"Resources:
+  Logs:
+    Type: AWS::Logs::LogGroup
+    Properties: {{ RetentionInDays: 365, KmsKeyId: k }}
+  Account:
+    Type: AWS::ApiGateway::Account
+    Properties: {{ CloudWatchRoleArn: arn:aws:iam::123456789012:role/cw }}
+  Prod:
+    Type: AWS::ApiGateway::Stage
+    Properties:
+      RestApiId: !Ref Api
+      StageName: prod
+      AccessLogSetting:
+        DestinationArn: !GetAtt Logs.Arn
+        Format: {FORMAT}
+      MethodSettings:
+        - {{ ResourcePath: "/*", HttpMethod: "*", LoggingLevel: ERROR }}
+  Dev:
+    Type: AWS::ApiGateway::Stage
+    Properties:
+      RestApiId: !Ref Api
+      StageName: dev
+      MethodSettings:
+        - {{ ResourcePath: "/*", HttpMethod: "*", LoggingLevel: ERROR }}
+"#
+    );
+    let s = scan_files(&[("t.yaml", &yaml)]);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert_eq!(s.ids(), ["SL001 Dev"]);
+    assert_eq!(s.findings[0].location.line, Some(18));
+}
+
+#[test]
+fn deployment_with_stage_name_is_an_implicit_stage_configured_by_stage_description() {
+    let yaml = format!(
+        r#"Resources:
+  Logs:
+    Type: AWS::Logs::LogGroup
+    Properties: {{ RetentionInDays: 365, KmsKeyId: k }}
+  Bare:
+    Type: AWS::ApiGateway::Deployment
+    Properties: {{ RestApiId: !Ref Api, StageName: bare }}
+  Described:
+    Type: AWS::ApiGateway::Deployment
+    Properties:
+      RestApiId: !Ref Api
+      StageName: described
+      StageDescription:
+        LoggingLevel: INFO
+        DataTraceEnabled: true
+        AccessLogSetting:
+          DestinationArn: !GetAtt Logs.Arn
+          Format: {FORMAT}
+"#
+    );
+    let s = scan_files(&[("t.yaml", &yaml)]);
+    assert_eq!(
+        s.ids(),
+        ["SL001 Bare", "SL010 Bare", "SL011 Described", "SL030 Described"]
+    );
+}
+
+#[test]
+fn quick_create_v2_api_has_an_unlogged_default_stage() {
+    let s = scan_files(&[(
+        "t.yaml",
+        "Resources:\n  Quick:\n    Type: AWS::ApiGatewayV2::Api\n    Properties:\n      Name: q\n      ProtocolType: HTTP\n      Target: !GetAtt Fn.Arn\n",
+    )]);
+    assert_eq!(s.ids(), ["SL002 Quick"]);
+    assert_eq!(s.findings[0].stage.as_deref(), Some("$default"));
+    assert_eq!(s.findings[0].api_kind, Some(stagelog_model::ApiKind::Http));
+}
+
+#[test]
+fn intrinsics_resolve_where_the_template_decides_and_stay_unknown_elsewhere() {
+    let yaml = r#"Parameters:
+  Known: { Type: String, Default: not-an-arn }
+  Free: { Type: String }
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+Resources:
+  Logs:
+    Type: AWS::Logs::LogGroup
+    Properties: { LogGroupName: api-access, RetentionInDays: 3 }
+  Linked:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties:
+      ApiId: x
+      StageName: linked
+      AccessLogSettings:
+        DestinationArn: !Sub arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${Logs}
+        Format: !Join ["", ['{"requestId":"$context.requestId"', "}"]]
+  FromDefault:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties:
+      ApiId: x
+      StageName: fromdefault
+      AccessLogSettings: { DestinationArn: !Ref Known, Format: $context.requestId }
+  FromImport:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties:
+      ApiId: x
+      StageName: fromimport
+      AccessLogSettings:
+        DestinationArn: !ImportValue shared-log-arn
+        Format: !Ref Free
+  FromIf:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties:
+      ApiId: x
+      StageName: fromif
+      AccessLogSettings: !If [IsProd, { DestinationArn: a, Format: b }, !Ref AWS::NoValue]
+"#;
+    let s = scan_files(&[("t.yaml", yaml)]);
+    let ids: Vec<String> = s
+        .ids()
+        .into_iter()
+        .filter(|i| !i.starts_with("SL005"))
+        .collect();
+    // Linked resolves to the template's log group (retention 3 days); FromDefault to a bad
+    // literal; FromImport and FromIf cannot be told, so they give nothing.
+    assert_eq!(ids, ["SL003 FromDefault", "SL020 Logs", "SL021 Logs"]);
+}
+
+#[test]
+fn json_templates_and_long_form_intrinsics() {
+    let json = r#"{
+  "Resources": {
+    "Api": { "Type": "AWS::ApiGatewayV2::Api", "Properties": { "ProtocolType": "WEBSOCKET" } },
+    "Stage": {
+      "Type": "AWS::ApiGatewayV2::Stage",
+      "Properties": {
+        "ApiId": { "Ref": "Api" },
+        "StageName": "prod",
+        "DefaultRouteSettings": { "LoggingLevel": "OFF", "DataTraceEnabled": true }
+      }
+    }
+  }
+}"#;
+    let s = scan_files(&[("t.json", json)]);
+    assert_eq!(s.ids(), ["SL002 Stage", "SL010 Stage", "SL011 Stage"]);
+    assert_eq!(s.findings[0].location.line, Some(4));
+    assert_eq!(s.findings[0].api_kind, Some(stagelog_model::ApiKind::WebSocket));
+}
+
+#[test]
+fn files_that_are_not_templates_are_skipped_silently() {
+    let s = scan_files(&[
+        ("workflow.yml", "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n"),
+        ("package.json", "{\"name\": \"x\"}"),
+        ("broken.yaml", "a: [1, 2\n"),
+        ("k8s.yaml", "apiVersion: v1\nkind: ConfigMap\ndata: { x: \"AWS::Region\" }\n"),
+    ]);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert_eq!(s.files, 0);
+    assert_eq!(s.stages, 0);
+}
+
+#[test]
+fn sam_implicit_apis_and_globals() {
+    let yaml = r#"Transform: AWS::Serverless-2016-10-31
+Globals:
+  Api:
+    MethodSettings:
+      - { ResourcePath: "/*", HttpMethod: "*", LoggingLevel: ERROR }
+Resources:
+  Rest:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Get: { Type: Api, Properties: { Path: /, Method: get } }
+  Http:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Hook: { Type: HttpApi, Properties: { Path: /h, Method: post } }
+  OnNamed:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Get: { Type: Api, Properties: { Path: /n, Method: get, RestApiId: !Ref Named } }
+  Named:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: v1
+"#;
+    let s = scan_files(&[("template.yaml", yaml)]);
+    assert_eq!(
+        s.ids(),
+        [
+            "SL001 Named",
+            "SL001 ServerlessRestApi",
+            "SL002 ServerlessHttpApi",
+            "SL030 Named"
+        ]
+    );
+    let rest = s
+        .findings
+        .iter()
+        .find(|f| f.location.resource == "ServerlessRestApi")
+        .unwrap();
+    assert_eq!(rest.stage.as_deref(), Some("Prod"));
+    assert_eq!(rest.location.line, Some(11));
+    assert_eq!(rest.location.source, stagelog_model::SourceKind::Sam);
+}
+
+#[test]
+fn sam_globals_access_logs_cover_the_implicit_api() {
+    let yaml = format!(
+        r#"Transform: AWS::Serverless-2016-10-31
+Globals:
+  HttpApi:
+    AccessLogSettings:
+      DestinationArn: arn:aws:logs:eu-west-1:123456789012:log-group:x
+      Format: {FORMAT}
+Resources:
+  Http:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Hook: {{ Type: HttpApi }}
+"#
+    );
+    let s = scan_files(&[("template.yaml", &yaml)]);
+    // resourcePath is REST-only, so SL004 speaks; access logging itself is there.
+    assert_eq!(s.ids(), ["SL004 ServerlessHttpApi"]);
+}
+
+#[test]
+fn cdk_output_is_read_as_cloudformation() {
+    let json = r#"{"Resources":{"ApiDeploymentStageprod":{"Type":"AWS::ApiGateway::Stage","Properties":{"RestApiId":{"Ref":"Api"},"StageName":"prod","DeploymentId":{"Ref":"Dep"}}}}}"#;
+    let s = scan_files(&[
+        ("cdk.out/App.template.json", json),
+        ("cdk.out/manifest.json", r#"{"version":"36.0.0","artifacts":{}}"#),
+        ("cdk.out/tree.json", r#"{"tree":{"id":"App","attributes":{"aws:cdk:cloudformation:type":"AWS::ApiGateway::Stage"}}}"#),
+    ]);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert_eq!(s.files, 1);
+    assert_eq!(s.ids(), ["SL001 ApiDeploymentStageprod", "SL010 ApiDeploymentStageprod"]);
+}
