@@ -32,6 +32,17 @@ pub fn adapt(file: &str, src: &str) -> Adapted {
             errors,
         };
     }
+    // JSON is read by the YAML loader (for lines and duplicate keys), which would also take
+    // what JSON forbids (trailing commas, comments): check it is JSON first.
+    if let Some(e) = crate::json_syntax_error(src) {
+        if looks_like_template(src) {
+            errors.push(err(Some(e.0), format!("cannot parse template: {}", e.1)));
+        }
+        return Adapted {
+            inventory: None,
+            errors,
+        };
+    }
     let loaded = match yaml::load(src) {
         Ok(l) => l,
         Err(issue) => {

@@ -274,3 +274,19 @@ pub(crate) fn link_destinations_by_name(inv: &mut Inventory) {
         }
     }
 }
+
+/// For text that starts like JSON: the line and message of its first syntax error.
+pub(crate) fn json_syntax_error(src: &str) -> Option<(u32, String)> {
+    let trimmed = src.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    if !trimmed.starts_with(['{', '[']) {
+        return None;
+    }
+    match serde_json::from_str::<serde::de::IgnoredAny>(src.trim_start_matches('\u{feff}')) {
+        Ok(_) => None,
+        Err(e) => {
+            let msg = e.to_string();
+            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            Some((e.line().max(1) as u32, msg))
+        }
+    }
+}

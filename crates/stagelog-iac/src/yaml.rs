@@ -74,16 +74,23 @@ pub struct Loaded {
     pub issues: Vec<LoadIssue>,
 }
 
+/// A collection being built, with its anchor id and how many nodes it holds so far.
 enum Frame {
-    Seq(Node, usize),
-    Map(Node, usize, Option<Node>),
+    Seq(Node, usize, usize),
+    Map(Node, usize, Option<Node>, usize),
 }
+
+/// Deeper documents are refused (a deep tree would overflow the stack when dropped).
+pub const MAX_DEPTH: usize = 256;
+/// Nodes after alias expansion; refuses "billion laughs" documents.
+pub const MAX_NODES: usize = 2_000_000;
 
 /// Loads the first document. A syntax error gives `root: None` and the error as an issue.
 pub fn load(src: &str) -> Result<Loaded, LoadIssue> {
     let mut parser = Parser::new_from_str(src);
     let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: HashMap<usize, Node> = HashMap::new();
+    let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
+    let mut total_nodes = 0usize;
     let mut issues = Vec::new();
     let mut root: Option<Node> = None;
     loop {
@@ -95,7 +102,7 @@ pub fn load(src: &str) -> Result<Loaded, LoadIssue> {
             message: e.info().to_string(),
         })?;
         let line = span.start.line().max(1) as u32;
-        let done: Option<(Node, usize)> = match event {
+        let done: Option<(Node, usize, usize)> = match event {
             Event::StreamEnd => break,
             Event::DocumentEnd => {
                 if root.is_some() {
@@ -113,8 +120,12 @@ pub fn load(src: &str) -> Result<Loaded, LoadIssue> {
                     line,
                 },
                 anchor,
+                1,
             )),
             Event::SequenceStart(anchor, tag) => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err(too_deep(line));
+                }
                 stack.push(Frame::Seq(
                     Node {
                         value: NodeValue::Seq(Vec::new()),
@@ -122,10 +133,14 @@ pub fn load(src: &str) -> Result<Loaded, LoadIssue> {
                         line,
                     },
                     anchor,
+                    1,
                 ));
                 None
             }
             Event::MappingStart(anchor, tag) => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err(too_deep(line));
+                }
                 stack.push(Frame::Map(
                     Node {
                         value: NodeValue::Map(Vec::new()),
@@ -134,22 +149,23 @@ pub fn load(src: &str) -> Result<Loaded, LoadIssue> {
                     },
                     anchor,
                     None,
+                    1,
                 ));
                 None
             }
             Event::SequenceEnd => match stack.pop() {
-                Some(Frame::Seq(node, anchor)) => Some((node, anchor)),
+                Some(Frame::Seq(node, anchor, size)) => Some((node, anchor, size)),
                 _ => None,
             },
             Event::MappingEnd => match stack.pop() {
-                Some(Frame::Map(node, anchor, _)) => {
+                Some(Frame::Map(node, anchor, _, size)) => {
                     check_duplicates(&node, &mut issues);
-                    Some((node, anchor))
+                    Some((node, anchor, size))
                 }
                 _ => None,
             },
             Event::Alias(id) => match anchors.get(&id) {
-                Some(n) => Some((n.clone(), 0)),
+                Some((n, size)) => Some((n.clone(), 0, *size)),
                 None => {
                     return Err(LoadIssue {
                         line,
@@ -159,17 +175,32 @@ pub fn load(src: &str) -> Result<Loaded, LoadIssue> {
             },
             Event::Nothing | Event::StreamStart | Event::DocumentStart(_) => None,
         };
-        if let Some((node, anchor)) = done {
+        if let Some((node, anchor, size)) = done {
+            total_nodes += size;
+            if total_nodes > MAX_NODES {
+                return Err(LoadIssue {
+                    line,
+                    message: format!(
+                        "more than {MAX_NODES} nodes once aliases are expanded; not read"
+                    ),
+                });
+            }
             if anchor != 0 {
-                anchors.insert(anchor, node.clone());
+                anchors.insert(anchor, (node.clone(), size));
             }
             match stack.last_mut() {
-                Some(Frame::Seq(parent, _)) => {
+                Some(Frame::Seq(_, _, parent_size) | Frame::Map(_, _, _, parent_size)) => {
+                    *parent_size += size;
+                }
+                None => {}
+            }
+            match stack.last_mut() {
+                Some(Frame::Seq(parent, _, _)) => {
                     if let NodeValue::Seq(items) = &mut parent.value {
                         items.push(node);
                     }
                 }
-                Some(Frame::Map(parent, _, pending)) => match pending.take() {
+                Some(Frame::Map(parent, _, pending, _)) => match pending.take() {
                     None => *pending = Some(node),
                     Some(key) => {
                         if let NodeValue::Map(entries) = &mut parent.value {
@@ -182,6 +213,13 @@ pub fn load(src: &str) -> Result<Loaded, LoadIssue> {
         }
     }
     Ok(Loaded { root, issues })
+}
+
+fn too_deep(line: u32) -> LoadIssue {
+    LoadIssue {
+        line,
+        message: format!("nested deeper than {MAX_DEPTH} levels; not read"),
+    }
 }
 
 fn local_tag(tag: &saphyr_parser::Tag) -> Option<String> {
@@ -236,6 +274,23 @@ mod tests {
         );
         let e = load("a: 1\nb: [1, 2\nc: 3\n").err().unwrap();
         assert!(e.line >= 2, "{e:?}");
+    }
+
+    #[test]
+    fn refuses_deep_nesting_and_alias_bombs() {
+        let deep = format!("AWS:: {}{}", "[".repeat(100_000), "]".repeat(100_000));
+        // saphyr-parser has a recursion limit of its own; either way it is an error.
+        assert!(load(&deep).is_err());
+        let ours = format!("{}{}", "- ".repeat(300), "x");
+        assert!(load(&ours).err().unwrap().message.contains("nested deeper"), "{:?}", load(&ours).err());
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            bomb.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        assert!(load(&bomb).err().unwrap().message.contains("aliases are expanded"));
     }
 
     #[test]

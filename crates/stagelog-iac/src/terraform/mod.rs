@@ -156,6 +156,9 @@ pub fn parse_tf_json(path: &str, src: &str) -> Result<(TfFile, Vec<SourceError>)
         line: Some(line),
         message,
     };
+    if let Some((line, message)) = crate::json_syntax_error(src) {
+        return Err(err(line, format!("cannot parse JSON: {message}")));
+    }
     let loaded = yaml::load(src).map_err(|i| err(i.line, format!("cannot parse JSON: {}", i.message)))?;
     let Some(root) = loaded.root else {
         return Ok((extract(path, Body::new(), LineIndex::new("", None)), vec![]));

@@ -1,0 +1,154 @@
+//! Bad input never panics and never stops the scan: each problem is an error with file and
+//! line, and the other files are still judged.
+mod common;
+use common::{scan_dir, scan_files, write};
+
+const GOOD_NEIGHBOUR: (&str, &str) = (
+    "ok/main.tf",
+    "resource \"aws_apigatewayv2_stage\" \"s\" {\n  api_id = \"a\"\n  name = \"s\"\n}\n",
+);
+
+fn assert_error(s: &common::Scanned, file_suffix: &str, line: Option<u32>, needle: &str) {
+    let e = s
+        .errors
+        .iter()
+        .find(|e| e.file.ends_with(file_suffix))
+        .unwrap_or_else(|| panic!("no error for {file_suffix}: {:?}", s.errors));
+    assert_eq!(e.line, line, "{e:?}");
+    assert!(e.message.contains(needle), "{e:?}");
+    // The neighbour was still read and judged.
+    assert!(s.has("SL002", "aws_apigatewayv2_stage.s"), "{:?}", s.ids());
+}
+
+#[test]
+fn malformed_hcl() {
+    let s = scan_files(&[
+        GOOD_NEIGHBOUR,
+        ("bad/main.tf", "resource \"aws_api_gateway_stage\" \"x\" {\n  stage_name = \n}\n"),
+    ]);
+    assert_error(&s, "bad/main.tf", Some(2), "cannot parse HCL");
+}
+
+#[test]
+fn malformed_yaml_and_json_templates() {
+    let s = scan_files(&[
+        GOOD_NEIGHBOUR,
+        ("t.yaml", "Resources:\n  S:\n    Type: AWS::ApiGateway::Stage\n    Properties: [1, 2\n"),
+        ("t.json", "{\"Resources\": {\"S\": {\"Type\": \"AWS::ApiGateway::Stage\",}}}"),
+    ]);
+    assert_error(&s, "t.yaml", Some(5), "cannot parse template");
+    assert_error(&s, "t.json", Some(1), "cannot parse template");
+}
+
+#[test]
+fn jinja_placeholders() {
+    let s = scan_files(&[
+        GOOD_NEIGHBOUR,
+        (
+            "t.yaml",
+            "Resources:\n  S:\n    Type: AWS::ApiGateway::Stage\n    Properties:\n      StageName: {{ stage }}\n      Other: {% if x %}\n",
+        ),
+    ]);
+    assert!(s.errors.iter().any(|e| e.file.ends_with("t.yaml") && e.line.is_some()), "{:?}", s.errors);
+    assert!(s.has("SL002", "aws_apigatewayv2_stage.s"));
+}
+
+#[test]
+fn duplicate_keys_are_reported_and_the_template_still_judged() {
+    let s = scan_files(&[
+        GOOD_NEIGHBOUR,
+        (
+            "t.yaml",
+            "Resources:\n  S:\n    Type: AWS::ApiGateway::Stage\n    Properties:\n      StageName: a\n      StageName: b\n",
+        ),
+    ]);
+    assert_error(&s, "t.yaml", Some(6), "duplicate key `StageName`");
+    assert!(s.has("SL001", "S"));
+    assert_eq!(s.of("SL001")[0].stage.as_deref(), Some("b"));
+}
+
+#[test]
+fn a_type_that_is_not_a_string_skips_only_that_resource() {
+    let s = scan_files(&[
+        GOOD_NEIGHBOUR,
+        (
+            "t.yaml",
+            "Resources:\n  Mod: !Rain::Module\n    Type: x\n  Tagged:\n    Type: !Rain::Module ./m.yaml\n  S:\n    Type: AWS::ApiGateway::Stage\n    Properties: { StageName: p }\n",
+        ),
+    ]);
+    assert_error(&s, "t.yaml", Some(5), "Type that is not a string");
+    assert!(s.has("SL001", "S"));
+}
+
+#[test]
+fn binary_huge_non_utf8_and_missing_files() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &[GOOD_NEIGHBOUR]);
+    std::fs::write(dir.path().join("bin.tf"), b"\x00\x01\x02resource").unwrap();
+    std::fs::write(dir.path().join("latin1.tf"), b"# caf\xe9\nresource \"a\" \"b\" {}\n").unwrap();
+    let big = "#".repeat((stagelog_iac::MAX_FILE_BYTES + 1) as usize);
+    std::fs::write(dir.path().join("huge.tf"), big).unwrap();
+    let s = scan_dir(dir);
+    assert_error(&s, "bin.tf", None, "binary file");
+    assert_error(&s, "latin1.tf", None, "not UTF-8");
+    assert_error(&s, "huge.tf", None, "over the 16 MiB limit");
+
+    let out = stagelog_iac::scan(&[std::path::PathBuf::from("/nonexistent/stagelog")]);
+    assert_eq!(out.errors.len(), 1);
+    assert!(out.errors[0].message.contains("cannot read"));
+}
+
+#[test]
+fn unknown_attributes_blocks_and_functions_are_ignored() {
+    let s = scan_files(&[(
+        "main.tf",
+        r#"
+resource "aws_apigatewayv2_stage" "s" {
+  api_id      = "a"
+  name        = upper(provider::aws::arn_build("x"))
+  bogus       = [for x in var.y : x if x > 1]
+  nested {
+    deep {
+      deeper = 1
+    }
+  }
+  access_log_settings {
+    destination_arn = "arn:aws:logs:eu-west-1:123456789012:log-group:${templatefile("x", {})}"
+    format          = "%{ for k in var.keys }$context.${k} %{ endfor }"
+    unknown_attr    = true
+  }
+}"#,
+    )]);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert_eq!(s.ids(), Vec::<String>::new());
+}
+
+#[test]
+fn deeply_nested_and_self_referencing_values_terminate() {
+    let deep = format!("{}1{}", "[".repeat(60), "]".repeat(60));
+    let s = scan_files(&[
+        (
+            "main.tf",
+            &format!(
+                r#"
+locals {{
+  a = local.b
+  b = local.a
+  d = {deep}
+}}
+resource "aws_apigatewayv2_stage" "s" {{
+  api_id = "a"
+  name   = local.a
+  access_log_settings {{
+    destination_arn = aws_apigatewayv2_stage.s.access_log_settings
+    format          = local.d
+  }}
+}}"#
+            ),
+        ),
+        ("t.yaml", "Resources:\n  S:\n    Type: AWS::ApiGatewayV2::Stage\n    Properties:\n      StageName: &a [*a]\n"),
+    ]);
+    assert!(s.stages >= 1, "{:?}", s.errors);
+    assert_eq!(s.errors.len(), 1, "{:?}", s.errors);
+    assert!(s.errors[0].message.contains("alias"), "{:?}", s.errors);
+}
