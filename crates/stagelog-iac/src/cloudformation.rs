@@ -208,7 +208,9 @@ impl<'a> Template<'a> {
             group_ids.insert(r.id.clone(), inv.log_groups.len());
             inv.log_groups.push(LogGroup {
                 name: self.log_group_name(r),
-                retention_days: props.get("RetentionInDays").and_then(|n| int_of(&self.eval(n))),
+                retention_days: props
+                    .get("RetentionInDays")
+                    .and_then(|n| int_of(&self.eval(n))),
                 kms_key: props.get("KmsKeyId").and_then(|n| text_of(&self.eval(n))),
                 last_event_ms: None,
                 location: self.loc(&r.id, r.line),
@@ -242,12 +244,14 @@ impl<'a> Template<'a> {
                     stage.api = props.get("RestApiId").map(|n| self.eval(n).to_text());
                     // StageDescription's top-level LoggingLevel/DataTraceEnabled apply to `*/*`.
                     if stage.default_settings.logging_level.is_none() {
-                        stage.default_settings.logging_level =
-                            desc.get("LoggingLevel").and_then(|n| level_of(&self.eval(n)));
+                        stage.default_settings.logging_level = desc
+                            .get("LoggingLevel")
+                            .and_then(|n| level_of(&self.eval(n)));
                     }
                     if stage.default_settings.data_trace.is_none() {
-                        stage.default_settings.data_trace =
-                            desc.get("DataTraceEnabled").and_then(|n| bool_of(&self.eval(n)));
+                        stage.default_settings.data_trace = desc
+                            .get("DataTraceEnabled")
+                            .and_then(|n| bool_of(&self.eval(n)));
                     }
                     inv.stages.push(stage);
                 }
@@ -268,19 +272,17 @@ impl<'a> Template<'a> {
                     stage.api = props.get("ApiId").map(|n| self.eval(n).to_text());
                     inv.stages.push(stage);
                 }
-                "AWS::ApiGatewayV2::Api" => {
-                    // Quick create: `Target` makes a `$default` stage with no logging.
-                    if props.get("Target").is_some() {
-                        inv.stages.push(Stage {
-                            api_kind: self.protocol(props.get("ProtocolType")),
-                            api: Some(Text::lit(&r.id)),
-                            name: Text::lit("$default"),
-                            access_log: None,
-                            default_settings: MethodSettings::default(),
-                            overrides: vec![],
-                            location: self.loc(&r.id, r.line),
-                        });
-                    }
+                // Quick create: `Target` makes a `$default` stage with no logging.
+                "AWS::ApiGatewayV2::Api" if props.get("Target").is_some() => {
+                    inv.stages.push(Stage {
+                        api_kind: self.protocol(props.get("ProtocolType")),
+                        api: Some(Text::lit(&r.id)),
+                        name: Text::lit("$default"),
+                        access_log: None,
+                        default_settings: MethodSettings::default(),
+                        overrides: vec![],
+                        location: self.loc(&r.id, r.line),
+                    });
                 }
                 "AWS::Serverless::HttpApi" => {
                     let props = Props {
@@ -524,9 +526,12 @@ impl<'a> Template<'a> {
         }
         match &n.value {
             NodeValue::Scalar { text, plain } => scalar(text, *plain),
-            NodeValue::Seq(items) => {
-                Val::List(items.iter().map(|i| self.eval_depth(i, depth + 1)).collect())
-            }
+            NodeValue::Seq(items) => Val::List(
+                items
+                    .iter()
+                    .map(|i| self.eval_depth(i, depth + 1))
+                    .collect(),
+            ),
             NodeValue::Map(entries) => {
                 if let [(k, v)] = entries.as_slice() {
                     if let Some(key) = k.as_str() {

@@ -60,7 +60,14 @@ fn classify(path: &Path, explicit: bool) -> Option<Kind> {
     }
 }
 
-const SKIP_DIRS: &[&str] = &[".git", ".terraform", "node_modules", ".venv", "__pycache__", ".aws-sam"];
+const SKIP_DIRS: &[&str] = &[
+    ".git",
+    ".terraform",
+    "node_modules",
+    ".venv",
+    "__pycache__",
+    ".aws-sam",
+];
 
 /// The files to read under `paths`, sorted, each with how to read it.
 fn collect(paths: &[PathBuf], errors: &mut Vec<SourceError>) -> Vec<(PathBuf, Kind)> {
@@ -87,7 +94,9 @@ fn collect(paths: &[PathBuf], errors: &mut Vec<SourceError>) -> Vec<(PathBuf, Ki
                     .follow_links(false)
                     .filter_entry(|e| {
                         !(e.file_type().is_some_and(|t| t.is_dir())
-                            && e.file_name().to_str().is_some_and(|n| SKIP_DIRS.contains(&n)))
+                            && e.file_name()
+                                .to_str()
+                                .is_some_and(|n| SKIP_DIRS.contains(&n)))
                     })
                     .build();
                 for entry in walker {
@@ -247,7 +256,9 @@ pub fn scan(paths: &[PathBuf]) -> ScanOutput {
 }
 
 fn is_template_name(path: &Path) -> bool {
-    path.to_str().is_some_and(|p| p.ends_with(".template") || p.ends_with(".template.json") || p.ends_with(".cfn"))
+    path.to_str().is_some_and(|p| {
+        p.ends_with(".template") || p.ends_with(".template.json") || p.ends_with(".cfn")
+    })
 }
 
 /// Links destinations written as ARN text to a log group of the same source with that name

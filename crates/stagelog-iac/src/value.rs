@@ -209,9 +209,15 @@ mod tests {
     #[test]
     fn conversions() {
         assert_eq!(bool_of(&Val::str("True")), Some(Value::Known(true)));
-        assert_eq!(level_of(&Val::str("info")), Some(Value::Known(LogLevel::Info)));
+        assert_eq!(
+            level_of(&Val::str("info")),
+            Some(Value::Known(LogLevel::Info))
+        );
         assert_eq!(int_of(&Val::str("30")), Some(Value::Known(30)));
         assert_eq!(int_of(&Val::Null), None);
-        assert!(matches!(bool_of(&Val::Unknown("x".into())), Some(Value::Unknown(_))));
+        assert!(matches!(
+            bool_of(&Val::Unknown("x".into())),
+            Some(Value::Unknown(_))
+        ));
     }
 }

@@ -17,7 +17,10 @@ pub struct Node {
 #[derive(Debug, Clone, PartialEq)]
 pub enum NodeValue {
     /// A scalar; `plain` is false for quoted and block scalars (so `"true"` stays a string).
-    Scalar { text: String, plain: bool },
+    Scalar {
+        text: String,
+        plain: bool,
+    },
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
 }
@@ -93,10 +96,7 @@ pub fn load(src: &str) -> Result<Loaded, LoadIssue> {
     let mut total_nodes = 0usize;
     let mut issues = Vec::new();
     let mut root: Option<Node> = None;
-    loop {
-        let Some(next) = parser.next_event() else {
-            break;
-        };
+    while let Some(next) = parser.next_event() {
         let (event, span): (Event, Span) = next.map_err(|e| LoadIssue {
             line: e.marker().line().max(1) as u32,
             message: e.info().to_string(),
@@ -268,10 +268,7 @@ mod tests {
     #[test]
     fn reads_json_and_reports_syntax_errors_with_line() {
         let l = load("{\n \"a\": {\"b\": [1, \"x\"]}\n}").unwrap();
-        assert_eq!(
-            l.root.unwrap().get("a").unwrap().get("b").unwrap().line,
-            2
-        );
+        assert_eq!(l.root.unwrap().get("a").unwrap().get("b").unwrap().line, 2);
         let e = load("a: 1\nb: [1, 2\nc: 3\n").err().unwrap();
         assert!(e.line >= 2, "{e:?}");
     }
@@ -282,7 +279,11 @@ mod tests {
         // saphyr-parser has a recursion limit of its own; either way it is an error.
         assert!(load(&deep).is_err());
         let ours = format!("{}{}", "- ".repeat(300), "x");
-        assert!(load(&ours).err().unwrap().message.contains("nested deeper"), "{:?}", load(&ours).err());
+        assert!(
+            load(&ours).err().unwrap().message.contains("nested deeper"),
+            "{:?}",
+            load(&ours).err()
+        );
         let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..12 {
             let p = i - 1;
@@ -290,14 +291,24 @@ mod tests {
                 "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
             ));
         }
-        assert!(load(&bomb).err().unwrap().message.contains("aliases are expanded"));
+        assert!(load(&bomb)
+            .err()
+            .unwrap()
+            .message
+            .contains("aliases are expanded"));
     }
 
     #[test]
     fn quoted_scalars_are_not_plain() {
         let l = load("a: 'true'\nb: true\n").unwrap();
         let r = l.root.unwrap();
-        assert!(matches!(r.get("a").unwrap().value, NodeValue::Scalar { plain: false, .. }));
-        assert!(matches!(r.get("b").unwrap().value, NodeValue::Scalar { plain: true, .. }));
+        assert!(matches!(
+            r.get("a").unwrap().value,
+            NodeValue::Scalar { plain: false, .. }
+        ));
+        assert!(matches!(
+            r.get("b").unwrap().value,
+            NodeValue::Scalar { plain: true, .. }
+        ));
     }
 }

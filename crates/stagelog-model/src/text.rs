@@ -72,9 +72,7 @@ impl Text {
     }
 
     pub fn has_holes(&self) -> bool {
-        self.segments
-            .iter()
-            .any(|s| matches!(s, Segment::Hole(_)))
+        self.segments.iter().any(|s| matches!(s, Segment::Hole(_)))
     }
 
     /// True when the text is one hole and nothing else: nothing at all is known of it.

@@ -32,7 +32,8 @@ pub struct Report {
 impl Report {
     /// Sorts findings and errors so output is byte-identical for the same input.
     pub fn normalise(&mut self) {
-        self.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.findings
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.findings.dedup();
         self.errors.sort();
         self.errors.dedup();

@@ -190,7 +190,9 @@ pub fn render(report: &Report) -> String {
             locations: vec![SarifLocation {
                 physical_location: f.location.file.as_deref().map(|uri| Physical {
                     artifact_location: Artifact { uri },
-                    region: f.location.line.map(|l| Region { start_line: l.max(1) }),
+                    region: f.location.line.map(|l| Region {
+                        start_line: l.max(1),
+                    }),
                 }),
                 logical_locations: vec![Logical {
                     fully_qualified_name: &f.location.resource,
@@ -213,7 +215,9 @@ pub fn render(report: &Report) -> String {
                 .map(|uri| SarifLocation {
                     physical_location: Some(Physical {
                         artifact_location: Artifact { uri },
-                        region: e.line.map(|l| Region { start_line: l.max(1) }),
+                        region: e.line.map(|l| Region {
+                            start_line: l.max(1),
+                        }),
                     }),
                     logical_locations: vec![],
                 })

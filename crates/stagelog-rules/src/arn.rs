@@ -85,8 +85,7 @@ fn judge_flat(s: &str, has_holes: bool) -> DestinationVerdict {
     if !is_wild(region) && !valid_region(region) {
         return Invalid(format!("`{}` is not a valid region", show(region)));
     }
-    if !is_wild(account) && !(account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
-    {
+    if !is_wild(account) && !is_account_id(account) {
         return Invalid(format!("`{}` is not a 12-digit account id", show(account)));
     }
     match service {
@@ -133,6 +132,10 @@ fn judge_flat(s: &str, has_holes: bool) -> DestinationVerdict {
             }
         }
     }
+}
+
+fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn is_wild(s: &str) -> bool {

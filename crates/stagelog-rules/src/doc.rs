@@ -69,7 +69,7 @@ impl RuleDoc {
         for want in REQUIRED_SECTIONS {
             match self.section(want) {
                 None => out.push(format!("missing section `## {want}`")),
-                Some(body) if body.is_empty() => out.push(format!("empty section `## {want}`")),
+                Some("") => out.push(format!("empty section `## {want}`")),
                 _ => {}
             }
         }

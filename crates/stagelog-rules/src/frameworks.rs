@@ -48,11 +48,7 @@ pub const MAPPINGS: &[Mapping] = &[
     m("SL002", CONFIG, "api-gwv2-access-logs-enabled"),
     m("SL002", CHECKOV, "CKV_AWS_95"),
     m("SL002", TRIVY, "AVD-AWS-0001"),
-    m(
-        "SL002",
-        PROWLER,
-        "apigatewayv2_api_access_logging_enabled",
-    ),
+    m("SL002", PROWLER, "apigatewayv2_api_access_logging_enabled"),
     m("SL003", SOC2, "CC7.2"),
     m("SL003", NIST, "AU-9"),
     m("SL003", ISO, "A.8.15"),

@@ -105,12 +105,7 @@ pub fn check(inv: &Inventory, config: &Config, selection: &Selection) -> Vec<Fin
 }
 
 /// Builds a finding about a stage at the stage's own location.
-pub(crate) fn stage_finding(
-    rule: &Rule,
-    stage: &Stage,
-    message: String,
-    fix: String,
-) -> Finding {
+pub(crate) fn stage_finding(rule: &Rule, stage: &Stage, message: String, fix: String) -> Finding {
     located_finding(rule, stage, &stage.location, message, fix)
 }
 
@@ -165,13 +160,18 @@ mod tests {
             let problems = rule.doc().problems();
             assert!(problems.is_empty(), "{}: {problems:?}", rule.id);
             assert!(
-                rule.doc.starts_with(&format!("# {} {}", rule.id, rule.name)),
+                rule.doc
+                    .starts_with(&format!("# {} {}", rule.id, rule.name)),
                 "{}: doc title must be `# {} {}`",
                 rule.id,
                 rule.id,
                 rule.name
             );
-            assert!(frameworks::for_rule(rule.id).next().is_some(), "{} unmapped", rule.id);
+            assert!(
+                frameworks::for_rule(rule.id).next().is_some(),
+                "{} unmapped",
+                rule.id
+            );
         }
     }
 

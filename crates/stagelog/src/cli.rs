@@ -26,10 +26,12 @@ pub struct Cli {
 pub enum Command {
     /// Scan infrastructure-as-code (Terraform .tf/.tf.json, CloudFormation YAML/JSON, SAM, CDK
     /// cdk.out) for API Gateway stages with missing or wrong logging.
-    #[command(after_help = "Directories are walked recursively; .gitignore is respected and \
+    #[command(
+        after_help = "Directories are walked recursively; .gitignore is respected and \
 .git/, .terraform/ and node_modules/ are skipped. Each directory of .tf files is one Terraform \
 module (variables with defaults, terraform.tfvars and *.auto.tfvars, locals and references \
-between files are resolved). Values that cannot be resolved are never reported as missing.")]
+between files are resolved). Values that cannot be resolved are never reported as missing."
+    )]
     Scan(ScanArgs),
     /// List every rule with its id, severity and what it checks.
     Rules {

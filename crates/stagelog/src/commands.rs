@@ -136,7 +136,10 @@ fn list_rules(format: ListFormat) -> String {
             s
         }
         ListFormat::Text => {
-            let mut out = format!("{:<6}  {:<27}  {:<8}  {}\n", "ID", "NAME", "SEVERITY", "FAILS WHEN");
+            let mut out = format!(
+                "{:<6}  {:<27}  {:<8}  {}\n",
+                "ID", "NAME", "SEVERITY", "FAILS WHEN"
+            );
             for r in registry() {
                 out.push_str(&format!(
                     "{:<6}  {:<27}  {:<8}  {}\n",
@@ -146,7 +149,9 @@ fn list_rules(format: ListFormat) -> String {
                     r.summary
                 ));
             }
-            out.push_str("\nRun `stagelog explain ID` for what a rule checks, why, and how to fix it.\n");
+            out.push_str(
+                "\nRun `stagelog explain ID` for what a rule checks, why, and how to fix it.\n",
+            );
             out
         }
     }

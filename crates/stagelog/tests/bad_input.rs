@@ -24,7 +24,10 @@ fn assert_error(s: &common::Scanned, file_suffix: &str, line: Option<u32>, needl
 fn malformed_hcl() {
     let s = scan_files(&[
         GOOD_NEIGHBOUR,
-        ("bad/main.tf", "resource \"aws_api_gateway_stage\" \"x\" {\n  stage_name = \n}\n"),
+        (
+            "bad/main.tf",
+            "resource \"aws_api_gateway_stage\" \"x\" {\n  stage_name = \n}\n",
+        ),
     ]);
     assert_error(&s, "bad/main.tf", Some(2), "cannot parse HCL");
 }
@@ -33,8 +36,14 @@ fn malformed_hcl() {
 fn malformed_yaml_and_json_templates() {
     let s = scan_files(&[
         GOOD_NEIGHBOUR,
-        ("t.yaml", "Resources:\n  S:\n    Type: AWS::ApiGateway::Stage\n    Properties: [1, 2\n"),
-        ("t.json", "{\"Resources\": {\"S\": {\"Type\": \"AWS::ApiGateway::Stage\",}}}"),
+        (
+            "t.yaml",
+            "Resources:\n  S:\n    Type: AWS::ApiGateway::Stage\n    Properties: [1, 2\n",
+        ),
+        (
+            "t.json",
+            "{\"Resources\": {\"S\": {\"Type\": \"AWS::ApiGateway::Stage\",}}}",
+        ),
     ]);
     assert_error(&s, "t.yaml", Some(5), "cannot parse template");
     assert_error(&s, "t.json", Some(1), "cannot parse template");
@@ -49,7 +58,13 @@ fn jinja_placeholders() {
             "Resources:\n  S:\n    Type: AWS::ApiGateway::Stage\n    Properties:\n      StageName: {{ stage }}\n      Other: {% if x %}\n",
         ),
     ]);
-    assert!(s.errors.iter().any(|e| e.file.ends_with("t.yaml") && e.line.is_some()), "{:?}", s.errors);
+    assert!(
+        s.errors
+            .iter()
+            .any(|e| e.file.ends_with("t.yaml") && e.line.is_some()),
+        "{:?}",
+        s.errors
+    );
     assert!(s.has("SL002", "aws_apigatewayv2_stage.s"));
 }
 
@@ -85,7 +100,11 @@ fn binary_huge_non_utf8_and_missing_files() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), &[GOOD_NEIGHBOUR]);
     std::fs::write(dir.path().join("bin.tf"), b"\x00\x01\x02resource").unwrap();
-    std::fs::write(dir.path().join("latin1.tf"), b"# caf\xe9\nresource \"a\" \"b\" {}\n").unwrap();
+    std::fs::write(
+        dir.path().join("latin1.tf"),
+        b"# caf\xe9\nresource \"a\" \"b\" {}\n",
+    )
+    .unwrap();
     let big = "#".repeat((stagelog_iac::MAX_FILE_BYTES + 1) as usize);
     std::fs::write(dir.path().join("huge.tf"), big).unwrap();
     let s = scan_dir(dir);

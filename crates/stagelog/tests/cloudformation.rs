@@ -65,7 +65,12 @@ fn deployment_with_stage_name_is_an_implicit_stage_configured_by_stage_descripti
     let s = scan_files(&[("t.yaml", &yaml)]);
     assert_eq!(
         s.ids(),
-        ["SL001 Bare", "SL010 Bare", "SL011 Described", "SL030 Described"]
+        [
+            "SL001 Bare",
+            "SL010 Bare",
+            "SL011 Described",
+            "SL030 Described"
+        ]
     );
 }
 
@@ -149,16 +154,25 @@ fn json_templates_and_long_form_intrinsics() {
     let s = scan_files(&[("t.json", json)]);
     assert_eq!(s.ids(), ["SL002 Stage", "SL010 Stage", "SL011 Stage"]);
     assert_eq!(s.findings[0].location.line, Some(4));
-    assert_eq!(s.findings[0].api_kind, Some(stagelog_model::ApiKind::WebSocket));
+    assert_eq!(
+        s.findings[0].api_kind,
+        Some(stagelog_model::ApiKind::WebSocket)
+    );
 }
 
 #[test]
 fn files_that_are_not_templates_are_skipped_silently() {
     let s = scan_files(&[
-        ("workflow.yml", "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n"),
+        (
+            "workflow.yml",
+            "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n",
+        ),
         ("package.json", "{\"name\": \"x\"}"),
         ("broken.yaml", "a: [1, 2\n"),
-        ("k8s.yaml", "apiVersion: v1\nkind: ConfigMap\ndata: { x: \"AWS::Region\" }\n"),
+        (
+            "k8s.yaml",
+            "apiVersion: v1\nkind: ConfigMap\ndata: { x: \"AWS::Region\" }\n",
+        ),
     ]);
     assert!(s.errors.is_empty(), "{:?}", s.errors);
     assert_eq!(s.files, 0);
@@ -240,10 +254,22 @@ fn cdk_output_is_read_as_cloudformation() {
     let json = r#"{"Resources":{"ApiDeploymentStageprod":{"Type":"AWS::ApiGateway::Stage","Properties":{"RestApiId":{"Ref":"Api"},"StageName":"prod","DeploymentId":{"Ref":"Dep"}}}}}"#;
     let s = scan_files(&[
         ("cdk.out/App.template.json", json),
-        ("cdk.out/manifest.json", r#"{"version":"36.0.0","artifacts":{}}"#),
-        ("cdk.out/tree.json", r#"{"tree":{"id":"App","attributes":{"aws:cdk:cloudformation:type":"AWS::ApiGateway::Stage"}}}"#),
+        (
+            "cdk.out/manifest.json",
+            r#"{"version":"36.0.0","artifacts":{}}"#,
+        ),
+        (
+            "cdk.out/tree.json",
+            r#"{"tree":{"id":"App","attributes":{"aws:cdk:cloudformation:type":"AWS::ApiGateway::Stage"}}}"#,
+        ),
     ]);
     assert!(s.errors.is_empty(), "{:?}", s.errors);
     assert_eq!(s.files, 1);
-    assert_eq!(s.ids(), ["SL001 ApiDeploymentStageprod", "SL010 ApiDeploymentStageprod"]);
+    assert_eq!(
+        s.ids(),
+        [
+            "SL001 ApiDeploymentStageprod",
+            "SL010 ApiDeploymentStageprod"
+        ]
+    );
 }

@@ -12,7 +12,12 @@ fn rules_crate() -> PathBuf {
 
 fn findings_of(rule: &str, file: &Path) -> Vec<String> {
     let out = stagelog_iac::scan(&[file.to_path_buf()]);
-    assert!(out.errors.is_empty(), "{}: {:?}", file.display(), out.errors);
+    assert!(
+        out.errors.is_empty(),
+        "{}: {:?}",
+        file.display(),
+        out.errors
+    );
     assert_eq!(out.files, 1, "{} was not read as IaC", file.display());
     let sel = Selection {
         select: vec![rule.to_string()],
@@ -21,7 +26,14 @@ fn findings_of(rule: &str, file: &Path) -> Vec<String> {
     out.inventories
         .iter()
         .flat_map(|inv| check(inv, &Config::default(), &sel))
-        .map(|f| format!("{}:{} {}", f.rule_id, f.location.line.unwrap_or(0), f.message))
+        .map(|f| {
+            format!(
+                "{}:{} {}",
+                f.rule_id,
+                f.location.line.unwrap_or(0),
+                f.message
+            )
+        })
         .collect()
 }
 
@@ -45,12 +57,9 @@ fn every_rule_has_good_and_bad_examples_that_behave() {
                         file.display(),
                         rule.id
                     )),
-                    "good" if !found.is_empty() => failures.push(format!(
-                        "{}: {} gives {:?}",
-                        rule.id,
-                        file.display(),
-                        found
-                    )),
+                    "good" if !found.is_empty() => {
+                        failures.push(format!("{}: {} gives {:?}", rule.id, file.display(), found))
+                    }
                     _ => {}
                 }
             }

@@ -35,7 +35,10 @@ resource "aws_api_gateway_method_settings" "{name}" {{
 
 #[test]
 fn a_fully_logged_rest_stage_is_clean() {
-    let s = scan_files(&[("main.tf", &format!("{REST_API}{}", logged_stage("prod", "prod")))]);
+    let s = scan_files(&[(
+        "main.tf",
+        &format!("{REST_API}{}", logged_stage("prod", "prod")),
+    )]);
     assert!(s.errors.is_empty(), "{:?}", s.errors);
     assert_eq!(s.ids(), Vec::<String>::new());
     assert_eq!(s.stages, 1);
@@ -54,7 +57,10 @@ resource "aws_api_gateway_stage" "dev" {{
     let s = scan_files(&[("main.tf", &tf)]);
     assert_eq!(
         s.ids(),
-        ["SL001 aws_api_gateway_stage.dev", "SL010 aws_api_gateway_stage.dev"]
+        [
+            "SL001 aws_api_gateway_stage.dev",
+            "SL010 aws_api_gateway_stage.dev"
+        ]
     );
     let f = &s.of("SL001")[0];
     assert_eq!(f.location.line, Some(25));
@@ -74,7 +80,10 @@ resource "aws_api_gateway_method_settings" "health_off" {{
         logged_stage("prod", "prod")
     );
     let s = scan_files(&[("main.tf", &tf)]);
-    assert_eq!(s.ids(), ["SL010 aws_api_gateway_method_settings.health_off"]);
+    assert_eq!(
+        s.ids(),
+        ["SL010 aws_api_gateway_method_settings.health_off"]
+    );
     assert!(s.of("SL010")[0].message.contains("`health/GET`"));
 }
 
@@ -153,7 +162,11 @@ resource "aws_apigatewayv2_stage" "b" {
         ("main.tf", tf),
         ("terraform.tfvars", "other_arn = \"logs-please\"\n"),
     ]);
-    let sl003: Vec<_> = s.of("SL003").iter().map(|f| f.location.resource.clone()).collect();
+    let sl003: Vec<_> = s
+        .of("SL003")
+        .iter()
+        .map(|f| f.location.resource.clone())
+        .collect();
     assert_eq!(sl003, ["aws_apigatewayv2_stage.b"]);
     assert!(s.of("SL003")[0].message.contains("`logs-please`"));
 }
@@ -177,12 +190,22 @@ fn destination_must_be_a_log_group_or_apigateway_firehose_and_star_suffix_is_fin
         stage("junk", "not-an-arn"),
         stage("star", "arn:aws:logs:eu-west-1:123456789012:log-group:x:*"),
         stage("bucket", "arn:aws:s3:::bucket"),
-        stage("fh_bad", "arn:aws:firehose:eu-west-1:123456789012:deliverystream/logs"),
-        stage("fh_ok", "arn:aws:firehose:eu-west-1:123456789012:deliverystream/amazon-apigateway-logs"),
+        stage(
+            "fh_bad",
+            "arn:aws:firehose:eu-west-1:123456789012:deliverystream/logs",
+        ),
+        stage(
+            "fh_ok",
+            "arn:aws:firehose:eu-west-1:123456789012:deliverystream/amazon-apigateway-logs",
+        ),
     ]
     .concat();
     let s = scan_files(&[("main.tf", &tf)]);
-    let mut bad: Vec<_> = s.of("SL003").iter().map(|f| f.location.resource.clone()).collect();
+    let mut bad: Vec<_> = s
+        .of("SL003")
+        .iter()
+        .map(|f| f.location.resource.clone())
+        .collect();
     bad.sort();
     assert_eq!(
         bad,
@@ -239,7 +262,10 @@ resource "aws_apigatewayv2_stage" "http" {
     let s = scan_files(&[("main.tf", tf)]);
     assert_eq!(
         s.ids(),
-        ["SL010 aws_apigatewayv2_stage.ws", "SL030 aws_apigatewayv2_stage.ws"]
+        [
+            "SL010 aws_apigatewayv2_stage.ws",
+            "SL030 aws_apigatewayv2_stage.ws"
+        ]
     );
     assert_eq!(s.of("SL030")[0].severity, stagelog_model::Severity::Info);
 }
@@ -342,7 +368,10 @@ fn terraform_json_syntax_is_read_with_lines() {
     assert!(s.errors.is_empty(), "{:?}", s.errors);
     assert_eq!(
         s.ids(),
-        ["SL001 aws_api_gateway_stage.prod", "SL010 aws_api_gateway_stage.prod"]
+        [
+            "SL001 aws_api_gateway_stage.prod",
+            "SL010 aws_api_gateway_stage.prod"
+        ]
     );
     assert_eq!(s.findings[0].location.line, Some(4));
 }
@@ -383,6 +412,9 @@ resource "aws_api_gateway_deployment" "d" {
     let s = scan_files(&[("main.tf", tf)]);
     assert_eq!(
         s.ids(),
-        ["SL001 aws_api_gateway_deployment.d", "SL010 aws_api_gateway_deployment.d"]
+        [
+            "SL001 aws_api_gateway_deployment.d",
+            "SL010 aws_api_gateway_deployment.d"
+        ]
     );
 }

@@ -144,7 +144,9 @@ impl<'m> Evaluator<'m> {
                         _ => Self::unknown(e),
                     },
                     op => match (&l, &r) {
-                        (Val::Num(a), Val::Num(b)) => arith(op, *a, *b).unwrap_or_else(|| Self::unknown(e)),
+                        (Val::Num(a), Val::Num(b)) => {
+                            arith(op, *a, *b).unwrap_or_else(|| Self::unknown(e))
+                        }
                         _ => Self::unknown(e),
                     },
                 }
@@ -166,7 +168,9 @@ impl<'m> Evaluator<'m> {
         for el in t.iter() {
             match el {
                 Element::Literal(s) => out.push_lit(s.as_str()),
-                Element::Interpolation(i) => out.append(self.eval_d(&i.expr, scope, depth).to_text()),
+                Element::Interpolation(i) => {
+                    out.append(self.eval_d(&i.expr, scope, depth).to_text())
+                }
                 // `%{if}`/`%{for}` depend on values: the whole directive is one hole.
                 Element::Directive(_) => out.push_hole("%{…}"),
             }
@@ -296,13 +300,22 @@ impl<'m> Evaluator<'m> {
         }
         let v = self.eval_d(expr, &Scope::default(), depth + 1);
         self.in_progress.borrow_mut().remove(name);
-        self.local_cache.borrow_mut().insert(name.to_string(), v.clone());
+        self.local_cache
+            .borrow_mut()
+            .insert(name.to_string(), v.clone());
         v
     }
 
     /// `TYPE.NAME.FIELD`: an argument written in the resource, or a computed attribute
     /// (ARN, id) known by identity, with as much of its text as the arguments give.
-    fn resource_attr(&self, rtype: &str, name: &str, field: &str, depth: u32, whole: &Expression) -> Val {
+    fn resource_attr(
+        &self,
+        rtype: &str,
+        name: &str,
+        field: &str,
+        depth: u32,
+        whole: &Expression,
+    ) -> Val {
         let Some(r) = self.resources.get(&(rtype, name)) else {
             return Self::unknown(whole);
         };
@@ -412,7 +425,11 @@ fn call(name: &str, mut args: Vec<Val>) -> Option<Val> {
         ("upper", 1) => Val::str(&known_str(&args[0])?.to_uppercase()),
         ("trimspace", 1) => Val::str(known_str(&args[0])?.trim()),
         ("replace", 3) => {
-            let (s, from, to) = (known_str(&args[0])?, known_str(&args[1])?, known_str(&args[2])?);
+            let (s, from, to) = (
+                known_str(&args[0])?,
+                known_str(&args[1])?,
+                known_str(&args[2])?,
+            );
             if from.starts_with('/') {
                 return None; // regular expressions: not evaluated
             }
@@ -420,7 +437,9 @@ fn call(name: &str, mut args: Vec<Val>) -> Option<Val> {
         }
         ("join", 2) => {
             let sep = args[0].to_text();
-            let Val::List(items) = &args[1] else { return None };
+            let Val::List(items) = &args[1] else {
+                return None;
+            };
             let mut out = Text::default();
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {

@@ -8,7 +8,7 @@ use crate::yaml::{self, Node, NodeValue};
 use crate::SourceError;
 use eval::{Evaluator, Scope};
 use hcl_edit::expr::Expression;
-use hcl_edit::structure::{Block, Body, BlockLabel};
+use hcl_edit::structure::{Block, BlockLabel, Body};
 use hcl_edit::Span;
 use stagelog_model::{
     AccessLog, AccountSettings, ApiKind, Destination, Inventory, Location, LogGroup,
@@ -159,7 +159,8 @@ pub fn parse_tf_json(path: &str, src: &str) -> Result<(TfFile, Vec<SourceError>)
     if let Some((line, message)) = crate::json_syntax_error(src) {
         return Err(err(line, format!("cannot parse JSON: {message}")));
     }
-    let loaded = yaml::load(src).map_err(|i| err(i.line, format!("cannot parse JSON: {}", i.message)))?;
+    let loaded =
+        yaml::load(src).map_err(|i| err(i.line, format!("cannot parse JSON: {}", i.message)))?;
     let Some(root) = loaded.root else {
         return Ok((extract(path, Body::new(), LineIndex::new("", None)), vec![]));
     };
@@ -186,7 +187,10 @@ pub fn parse_tf_json(path: &str, src: &str) -> Result<(TfFile, Vec<SourceError>)
             }
             Some("variable") => {
                 for (name, body) in v.as_map().unwrap_or_default() {
-                    w.line(&format!("variable {} {{", quote(name.as_str().unwrap_or(""))), name.line);
+                    w.line(
+                        &format!("variable {} {{", quote(name.as_str().unwrap_or(""))),
+                        name.line,
+                    );
                     if let Some(d) = body.get("default") {
                         let mut expr = String::new();
                         json_expr(d, &mut expr);
@@ -206,10 +210,15 @@ pub fn parse_tf_json(path: &str, src: &str) -> Result<(TfFile, Vec<SourceError>)
         }
     }
     let lines = LineIndex::new(&w.text, Some(w.json_lines.clone()));
-    let body = hcl_edit::parser::parse_body(&w.text).map_err(|e| hcl_error(path, &e, Some(&lines)))?;
+    let body =
+        hcl_edit::parser::parse_body(&w.text).map_err(|e| hcl_error(path, &e, Some(&lines)))?;
     let file = extract(path, body, lines);
     // Duplicate keys: the last one is used, and said so rather than merged silently.
-    let issues = loaded.issues.into_iter().map(|i| err(i.line, i.message)).collect();
+    let issues = loaded
+        .issues
+        .into_iter()
+        .map(|i| err(i.line, i.message))
+        .collect();
     Ok((file, issues))
 }
 
@@ -242,7 +251,10 @@ impl HclWriter {
             if key == "dynamic" {
                 for (name, inner) in v.as_map().unwrap_or_default() {
                     for inner in one_or_many(inner) {
-                        self.line(&format!("dynamic {} {{", quote(name.as_str().unwrap_or(""))), name.line);
+                        self.line(
+                            &format!("dynamic {} {{", quote(name.as_str().unwrap_or(""))),
+                            name.line,
+                        );
                         self.body(inner);
                         self.line("}", inner.line);
                     }
@@ -289,7 +301,12 @@ fn quote(s: &str) -> String {
 fn json_expr(n: &Node, out: &mut String) {
     match &n.value {
         NodeValue::Scalar { text, plain } => {
-            if *plain && (text == "null" || text == "true" || text == "false" || text.parse::<f64>().is_ok()) {
+            if *plain
+                && (text == "null"
+                    || text == "true"
+                    || text == "false"
+                    || text.parse::<f64>().is_ok())
+            {
                 out.push_str(text);
             } else {
                 out.push_str(&quote(text));
@@ -390,7 +407,9 @@ impl Module {
         }
 
         for inst in of("aws_api_gateway_stage") {
-            let name = attr(&ev, inst, "stage_name").map(|v| v.to_text()).unwrap_or_default();
+            let name = attr(&ev, inst, "stage_name")
+                .map(|v| v.to_text())
+                .unwrap_or_default();
             inv.stages.push(Stage {
                 api_kind: ApiKind::Rest,
                 api: attr(&ev, inst, "rest_api_id").map(|v| Text::lit(v.key())),
@@ -434,16 +453,20 @@ impl Module {
             let mut stage = Stage {
                 api_kind: kind,
                 api: api.map(|v| Text::lit(v.key())),
-                name: attr(&ev, inst, "name").map(|v| v.to_text()).unwrap_or_default(),
+                name: attr(&ev, inst, "name")
+                    .map(|v| v.to_text())
+                    .unwrap_or_default(),
                 access_log: self.access_log(&ev, inst, &groups),
                 default_settings: MethodSettings::default(),
                 overrides: vec![],
                 location: self.loc(inst.res, &inst.address, None),
             };
             if let Some(b) = block(&inst.res.body, "default_route_settings") {
-                stage.default_settings = self.settings(&ev, inst, &b.body, b.span().map(|s| s.start));
+                stage.default_settings =
+                    self.settings(&ev, inst, &b.body, b.span().map(|s| s.start));
             } else if has_dynamic(&inst.res.body, "default_route_settings") {
-                stage.default_settings.logging_level = Some(Value::Unknown("dynamic default_route_settings".into()));
+                stage.default_settings.logging_level =
+                    Some(Value::Unknown("dynamic default_route_settings".into()));
             }
             for b in inst.res.body.get_blocks("route_settings") {
                 let key = b
@@ -451,9 +474,10 @@ impl Module {
                     .get_attribute("route_key")
                     .map(|a| ev.eval(&a.value, &inst.scope).to_text().to_string())
                     .unwrap_or_default();
-                stage
-                    .overrides
-                    .push((key, self.settings(&ev, inst, &b.body, b.span().map(|s| s.start))));
+                stage.overrides.push((
+                    key,
+                    self.settings(&ev, inst, &b.body, b.span().map(|s| s.start)),
+                ));
             }
             inv.stages.push(stage);
         }
@@ -474,7 +498,8 @@ impl Module {
         }
         for inst in of("aws_api_gateway_account") {
             inv.accounts.push(AccountSettings {
-                cloudwatch_role_arn: attr(&ev, inst, "cloudwatch_role_arn").and_then(|v| text_of(&v)),
+                cloudwatch_role_arn: attr(&ev, inst, "cloudwatch_role_arn")
+                    .and_then(|v| text_of(&v)),
                 location: self.loc(inst.res, &inst.address, None),
             });
         }
@@ -482,12 +507,20 @@ impl Module {
         inv
     }
 
-    fn access_log(&self, ev: &Evaluator, inst: &Instance, groups: &HashMap<String, usize>) -> Option<Value<AccessLog>> {
+    fn access_log(
+        &self,
+        ev: &Evaluator,
+        inst: &Instance,
+        groups: &HashMap<String, usize>,
+    ) -> Option<Value<AccessLog>> {
         let Some(b) = block(&inst.res.body, "access_log_settings") else {
             return has_dynamic(&inst.res.body, "access_log_settings")
                 .then(|| Value::Unknown("dynamic access_log_settings".into()));
         };
-        let dest = b.body.get_attribute("destination_arn").map(|a| ev.eval(&a.value, &inst.scope));
+        let dest = b
+            .body
+            .get_attribute("destination_arn")
+            .map(|a| ev.eval(&a.value, &inst.scope));
         let destination = dest.and_then(|d| match d {
             Val::Null => None,
             Val::Ref { addr, text, .. } => Some(Destination {
@@ -506,12 +539,23 @@ impl Module {
         Some(Value::Known(AccessLog {
             destination,
             format,
-            line: b.span().map(|s| self.files[inst.res.file].lines.line(s.start)),
+            line: b
+                .span()
+                .map(|s| self.files[inst.res.file].lines.line(s.start)),
         }))
     }
 
-    fn settings(&self, ev: &Evaluator, inst: &Instance, body: &Body, offset: Option<usize>) -> MethodSettings {
-        let get = |k: &str| body.get_attribute(k).map(|a| ev.eval(&a.value, &inst.scope));
+    fn settings(
+        &self,
+        ev: &Evaluator,
+        inst: &Instance,
+        body: &Body,
+        offset: Option<usize>,
+    ) -> MethodSettings {
+        let get = |k: &str| {
+            body.get_attribute(k)
+                .map(|a| ev.eval(&a.value, &inst.scope))
+        };
         MethodSettings {
             logging_level: get("logging_level").and_then(|v| level_of(&v)),
             data_trace: get("data_trace_enabled").and_then(|v| bool_of(&v)),
@@ -540,7 +584,11 @@ impl Module {
                 },
             };
             let mut matched = false;
-            for stage in inv.stages.iter_mut().filter(|s| s.api_kind == ApiKind::Rest) {
+            for stage in inv
+                .stages
+                .iter_mut()
+                .filter(|s| s.api_kind == ApiKind::Rest)
+            {
                 let same_api = match (&api, &stage.api) {
                     (Some(a), Some(b)) => *a == b.to_string(),
                     _ => false,
@@ -559,7 +607,9 @@ impl Module {
                 for stage in inv.stages.iter_mut().filter(|s| {
                     s.api_kind == ApiKind::Rest
                         && s.default_settings.logging_level.is_none()
-                        && (api.is_none() || s.api.as_ref().map(|a| a.to_string()) == api || stage_name.as_ref().is_none_or(|n| n.has_holes()))
+                        && (api.is_none()
+                            || s.api.as_ref().map(|a| a.to_string()) == api
+                            || stage_name.as_ref().is_none_or(|n| n.has_holes()))
                 }) {
                     stage.default_settings.logging_level = Some(Value::Unknown(why.clone()));
                 }
@@ -632,7 +682,12 @@ fn instances<'m>(ev: &Evaluator<'m>, r: &'m Resource) -> Vec<Instance<'m>> {
     }
     if let Some(fe) = r.body.get_attribute("for_each") {
         let items: Option<Vec<(Val, Val)>> = match ev.eval(&fe.value, &none) {
-            Val::Obj(entries) => Some(entries.into_iter().map(|(k, v)| (Val::str(&k), v)).collect()),
+            Val::Obj(entries) => Some(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (Val::str(&k), v))
+                    .collect(),
+            ),
             Val::List(items) if items.iter().all(Val::is_known) => {
                 Some(items.into_iter().map(|v| (v.clone(), v)).collect())
             }

@@ -1,13 +1,16 @@
 //! SL010 execution-logging: REST and WebSocket stages must write execution logs, and no
 //! method or route may turn them off.
 use crate::{describe, hint, located_finding, Config, Rule};
-use stagelog_model::{ApiKind, Finding, Inventory, LogLevel, MethodSettings, Severity, Stage, Value};
+use stagelog_model::{
+    ApiKind, Finding, Inventory, LogLevel, MethodSettings, Severity, Stage, Value,
+};
 
 pub(crate) const RULE: Rule = Rule {
     id: "SL010",
     name: "execution-logging",
     severity: Severity::Medium,
-    summary: "execution logging is unset or OFF for the stage, or a method/route override turns it OFF",
+    summary:
+        "execution logging is unset or OFF for the stage, or a method/route override turns it OFF",
     applies_to: "REST and WebSocket API stages (never HTTP APIs, which have no execution logs)",
     doc: include_str!("doc.md"),
     examples_dir: "src/rules/sl010/examples",
@@ -22,18 +25,32 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
     {
         let default = &stage.default_settings;
         let problem = match &default.logging_level {
-            None => Some("has no execution logging (the logging level is unset, which means OFF)".to_string()),
-            Some(Value::Known(LogLevel::Off)) => Some("has execution logging turned OFF".to_string()),
+            None => Some(
+                "has no execution logging (the logging level is unset, which means OFF)"
+                    .to_string(),
+            ),
+            Some(Value::Known(LogLevel::Off)) => {
+                Some("has execution logging turned OFF".to_string())
+            }
             Some(Value::Known(LogLevel::Invalid(s))) => Some(format!(
                 "has execution logging level `{s}`, which is not OFF, ERROR or INFO"
             )),
             _ => None,
         };
         if let Some(p) = problem {
-            out.push(finding(stage, default, format!("{} {p}", describe(stage)), false));
+            out.push(finding(
+                stage,
+                default,
+                format!("{} {p}", describe(stage)),
+                false,
+            ));
         }
         for (path, settings) in &stage.overrides {
-            let what = if stage.api_kind == ApiKind::Rest { "method" } else { "route" };
+            let what = if stage.api_kind == ApiKind::Rest {
+                "method"
+            } else {
+                "route"
+            };
             let p = match &settings.logging_level {
                 Some(Value::Known(LogLevel::Off)) => "turns execution logging OFF".to_string(),
                 Some(Value::Known(LogLevel::Invalid(s))) => {
@@ -51,7 +68,12 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
     }
 }
 
-fn finding(stage: &Stage, settings: &MethodSettings, message: String, is_override: bool) -> Finding {
+fn finding(
+    stage: &Stage,
+    settings: &MethodSettings,
+    message: String,
+    is_override: bool,
+) -> Finding {
     let loc = settings.location.as_ref().unwrap_or(&stage.location);
     let (tf, cfn) = if is_override {
         (

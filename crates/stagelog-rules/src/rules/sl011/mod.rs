@@ -20,12 +20,8 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
         .iter()
         .filter(|s| s.api_kind.has_execution_logging())
     {
-        let all = std::iter::once(("stage default", &stage.default_settings)).chain(
-            stage
-                .overrides
-                .iter()
-                .map(|(p, m)| (p.as_str(), m)),
-        );
+        let all = std::iter::once(("stage default", &stage.default_settings))
+            .chain(stage.overrides.iter().map(|(p, m)| (p.as_str(), m)));
         for (scope, settings) in all {
             if !traces(settings) {
                 continue;

@@ -39,7 +39,10 @@ fn check(inv: &Inventory, config: &Config, out: &mut Vec<Finding>) {
             ),
             hint(
                 &group.location,
-                &format!("set retention_in_days = {}", config.min_retention_days.max(1)),
+                &format!(
+                    "set retention_in_days = {}",
+                    config.min_retention_days.max(1)
+                ),
                 &format!("set RetentionInDays: {}", config.min_retention_days.max(1)),
                 &format!(
                     "aws logs put-retention-policy --log-group-name <name> --retention-in-days {}",

@@ -7,8 +7,10 @@ pub(crate) const RULE: Rule = Rule {
     id: "SL030",
     name: "account-cloudwatch-role",
     severity: Severity::High,
-    summary: "no CloudWatch role ARN in API Gateway account settings where REST or WebSocket stages log",
-    applies_to: "each account and region with REST or WebSocket stages that log (HTTP APIs need no role)",
+    summary:
+        "no CloudWatch role ARN in API Gateway account settings where REST or WebSocket stages log",
+    applies_to:
+        "each account and region with REST or WebSocket stages that log (HTTP APIs need no role)",
     doc: include_str!("doc.md"),
     examples_dir: "src/rules/sl030/examples",
     check,
@@ -29,7 +31,11 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
     };
     if inv.accounts.is_empty() {
         // IaC: the role is usually set once per account elsewhere, so this is only a reminder.
-        let severity = if inv.live { Severity::High } else { Severity::Info };
+        let severity = if inv.live {
+            Severity::High
+        } else {
+            Severity::Info
+        };
         out.push(Finding {
             rule_id: RULE.id,
             severity,
@@ -49,7 +55,12 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
             s.location.region == account.location.region
                 && s.location.account == account.location.account
         });
-        if account.cloudwatch_role_arn.as_ref().is_none_or(|r| r.is_empty()) && region_has_logging {
+        if account
+            .cloudwatch_role_arn
+            .as_ref()
+            .is_none_or(|r| r.is_empty())
+            && region_has_logging
+        {
             out.push(Finding {
                 rule_id: RULE.id,
                 severity: RULE.severity,
