@@ -158,95 +158,105 @@ fn read_text(path: &Path) -> Result<String, SourceError> {
     })
 }
 
-enum Parsed {
-    Tf(terraform::TfFile),
-    TfVars(Vec<(String, hcl_edit::expr::Expression)>),
-    Template(Option<Inventory>),
-    Failed,
+/// What one unit of work gave: a Terraform module (a directory's .tf files) or a template.
+#[derive(Default)]
+struct UnitResult {
+    inventory: Option<(String, Inventory)>,
+    errors: Vec<SourceError>,
+    files: usize,
+}
+
+fn read_module(files: &[(PathBuf, Kind)]) -> UnitResult {
+    let parsed: Vec<_> = files
+        .par_iter()
+        .map(|(path, kind)| {
+            let name = display(path);
+            let src = read_text(path)?;
+            match kind {
+                Kind::Tf => terraform::parse_tf(&name, &src).map(|f| (Some(f), vec![], vec![])),
+                Kind::TfJson => terraform::parse_tf_json(&name, &src)
+                    .map(|(f, issues)| (Some(f), vec![], issues)),
+                _ => terraform::parse_tfvars(&name, &src).map(|v| (None, v, vec![])),
+            }
+        })
+        .collect();
+    let mut out = UnitResult {
+        files: files.len(),
+        ..UnitResult::default()
+    };
+    let mut module = terraform::Module::default();
+    for p in parsed {
+        match p {
+            Ok((file, tfvars, issues)) => {
+                module.files.extend(file);
+                module.tfvars.extend(tfvars);
+                out.errors.extend(issues);
+            }
+            Err(e) => out.errors.push(e),
+        }
+    }
+    if !module.files.is_empty() {
+        let module = module.finish();
+        out.inventory = Some((module.files[0].path.clone(), module.inventory()));
+    }
+    out
+}
+
+fn read_template(path: &Path) -> UnitResult {
+    match read_text(path) {
+        // Unreadable YAML/JSON that is probably not a template is not our business.
+        Err(e) => UnitResult {
+            files: is_template_name(path) as usize,
+            errors: if is_template_name(path) {
+                vec![e]
+            } else {
+                vec![]
+            },
+            inventory: None,
+        },
+        Ok(src) => {
+            let name = display(path);
+            let a = cloudformation::adapt(&name, &src);
+            UnitResult {
+                files: (a.inventory.is_some() || !a.errors.is_empty()) as usize,
+                errors: a.errors,
+                inventory: a.inventory.map(|inv| (name, inv)),
+            }
+        }
+    }
 }
 
 /// Scans files and directories. Errors never stop the scan: each unreadable file is reported
-/// and the rest are still read. Output order depends only on the input, not on threads.
+/// and the rest are still read. Each module or template is read, adapted and dropped on its
+/// own (in parallel), so memory follows the largest unit, not the tree. Output order depends
+/// only on the input, not on threads.
 pub fn scan(paths: &[PathBuf]) -> ScanOutput {
     let mut errors = Vec::new();
     let files = collect(paths, &mut errors);
-    let parsed: Vec<(PathBuf, Kind, Parsed, Vec<SourceError>)> = files
-        .into_par_iter()
-        .map(|(path, kind)| {
-            let name = display(&path);
-            let mut errs = Vec::new();
-            let parsed = match read_text(&path) {
-                Err(e) => {
-                    // Non-template YAML/JSON that cannot be read is not our business.
-                    if kind != Kind::Template || is_template_name(&path) {
-                        errs.push(e);
-                    }
-                    Parsed::Failed
-                }
-                Ok(src) => match kind {
-                    Kind::Tf => match terraform::parse_tf(&name, &src) {
-                        Ok(f) => Parsed::Tf(f),
-                        Err(e) => {
-                            errs.push(e);
-                            Parsed::Failed
-                        }
-                    },
-                    Kind::TfJson => match terraform::parse_tf_json(&name, &src) {
-                        Ok((f, issues)) => {
-                            errs.extend(issues);
-                            Parsed::Tf(f)
-                        }
-                        Err(e) => {
-                            errs.push(e);
-                            Parsed::Failed
-                        }
-                    },
-                    Kind::TfVars => match terraform::parse_tfvars(&name, &src) {
-                        Ok(v) => Parsed::TfVars(v),
-                        Err(e) => {
-                            errs.push(e);
-                            Parsed::Failed
-                        }
-                    },
-                    Kind::Template => {
-                        let a = cloudformation::adapt(&name, &src);
-                        errs.extend(a.errors);
-                        Parsed::Template(a.inventory)
-                    }
-                },
-            };
-            (path, kind, parsed, errs)
-        })
-        .collect();
-
-    let mut out = ScanOutput::default();
-    let mut modules: BTreeMap<PathBuf, terraform::Module> = BTreeMap::new();
-    let mut templates: Vec<(String, Inventory)> = Vec::new();
-    for (path, kind, parsed, errs) in parsed {
-        let counted = match kind {
-            Kind::Template => matches!(parsed, Parsed::Template(Some(_))) || !errs.is_empty(),
-            _ => true,
-        };
-        out.files += counted as usize;
-        errors.extend(errs);
-        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        match parsed {
-            Parsed::Tf(f) => modules.entry(dir).or_default().files.push(f),
-            Parsed::TfVars(v) => modules.entry(dir).or_default().tfvars.extend(v),
-            Parsed::Template(Some(inv)) => templates.push((display(&path), inv)),
-            Parsed::Template(None) | Parsed::Failed => {}
+    let mut modules: BTreeMap<PathBuf, Vec<(PathBuf, Kind)>> = BTreeMap::new();
+    let mut templates: Vec<PathBuf> = Vec::new();
+    for (path, kind) in files {
+        match kind {
+            Kind::Template => templates.push(path),
+            _ => {
+                let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                modules.entry(dir).or_default().push((path, kind));
+            }
         }
     }
-    let modules: Vec<terraform::Module> = modules
-        .into_values()
-        .filter(|m| !m.files.is_empty())
-        .map(terraform::Module::finish)
-        .collect();
-    let mut inventories: Vec<(String, Inventory)> = modules
-        .par_iter()
-        .map(|m| (m.files[0].path.clone(), m.inventory()))
-        .collect();
-    inventories.extend(templates);
+    let modules: Vec<_> = modules.into_values().collect();
+    let (mut from_modules, from_templates): (Vec<UnitResult>, Vec<UnitResult>) = rayon::join(
+        || modules.par_iter().map(|m| read_module(m)).collect(),
+        || templates.par_iter().map(|t| read_template(t)).collect(),
+    );
+    from_modules.extend(from_templates);
+    let mut out = ScanOutput::default();
+    let mut inventories = Vec::new();
+    for unit in from_modules {
+        out.files += unit.files;
+        errors.extend(unit.errors);
+        inventories.extend(unit.inventory);
+    }
     inventories.sort_by(|a, b| a.0.cmp(&b.0));
     out.inventories = inventories.into_iter().map(|(_, inv)| inv).collect();
     errors.sort();

@@ -6,6 +6,10 @@ mod commands;
 use clap::Parser;
 use std::process::ExitCode;
 
+// Parsing thousands of small files is allocation-bound; mimalloc halves that cost here.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match commands::run(cli) {
