@@ -281,6 +281,7 @@ impl<'a> Template<'a> {
                         access_log: None,
                         default_settings: MethodSettings::default(),
                         overrides: vec![],
+                        execution_log_group: None,
                         location: self.loc(&r.id, r.line),
                     });
                 }
@@ -296,6 +297,7 @@ impl<'a> Template<'a> {
                     cloudwatch_role_arn: props
                         .get("CloudWatchRoleArn")
                         .and_then(|n| text_of(&self.eval(n))),
+                    role: None,
                     location: self.loc(&r.id, r.line),
                 }),
                 "AWS::Serverless::Function" => {
@@ -355,7 +357,7 @@ impl<'a> Template<'a> {
                     .push(self.v2_stage(&res, &props, ApiKind::Http, &group_ids));
             }
         }
-        crate::link_destinations_by_name(&mut inv);
+        inv.link_destinations_by_name();
         inv
     }
 
@@ -387,6 +389,7 @@ impl<'a> Template<'a> {
             access_log: self.access_log(props.entry("AccessLogSetting"), groups),
             default_settings: MethodSettings::default(),
             overrides: vec![],
+            execution_log_group: None,
             location: self.loc(&r.id, r.line),
         };
         if let Some(ms) = props.get("MethodSettings") {
@@ -439,6 +442,7 @@ impl<'a> Template<'a> {
             access_log: self.access_log(props.entry("AccessLogSettings"), groups),
             default_settings: MethodSettings::default(),
             overrides: vec![],
+            execution_log_group: None,
             location: self.loc(&r.id, r.line),
         };
         if let Some(d) = props.get("DefaultRouteSettings") {

@@ -271,31 +271,6 @@ fn is_template_name(path: &Path) -> bool {
     })
 }
 
-/// Links destinations written as ARN text to a log group of the same source with that name
-/// (e.g. `!Sub arn:${AWS::Partition}:logs:…:log-group:${LogGroup}`).
-pub(crate) fn link_destinations_by_name(inv: &mut Inventory) {
-    let names: Vec<String> = inv.log_groups.iter().map(|g| g.name.to_string()).collect();
-    for stage in &mut inv.stages {
-        let Some(stagelog_model::Value::Known(log)) = &mut stage.access_log else {
-            continue;
-        };
-        let Some(dest) = &mut log.destination else {
-            continue;
-        };
-        if dest.log_group.is_some() {
-            continue;
-        }
-        let arn = dest.arn.to_string();
-        let Some((_, name)) = arn.split_once(":log-group:") else {
-            continue;
-        };
-        let name = name.strip_suffix(":*").unwrap_or(name);
-        if let Some(i) = names.iter().position(|n| n == name) {
-            dest.log_group = Some(i);
-        }
-    }
-}
-
 /// For text that starts like JSON: the line and message of its first syntax error.
 pub(crate) fn json_syntax_error(src: &str) -> Option<(u32, String)> {
     let trimmed = src.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);

@@ -65,10 +65,13 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// The order reports use: by file, line, rule, then message, so output is deterministic.
-    pub fn sort_key(&self) -> (&str, u32, &str, &str, &str) {
+    /// The order reports use: by file (or account and region), line, rule, resource, then
+    /// message, so output is deterministic and groups stay together.
+    pub fn sort_key(&self) -> (&str, &str, &str, u32, &str, &str, &str) {
         (
             self.location.file.as_deref().unwrap_or(""),
+            self.location.account.as_deref().unwrap_or(""),
+            self.location.region.as_deref().unwrap_or(""),
             self.location.line.unwrap_or(0),
             self.rule_id,
             self.location.resource.as_str(),

@@ -146,6 +146,9 @@ pub struct Stage {
     pub default_settings: MethodSettings,
     /// Per method path (`resource/METHOD`) or route key.
     pub overrides: Vec<(String, MethodSettings)>,
+    /// The `API-Gateway-Execution-Logs_{api-id}/{stage}` group API Gateway writes execution
+    /// logs to, when it is known to exist (live only).
+    pub execution_log_group: Option<usize>,
     pub location: Location,
 }
 
@@ -179,7 +182,21 @@ pub struct LogGroup {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountSettings {
     pub cloudwatch_role_arn: Option<Text>,
+    /// What IAM says about that role, when it could be read (live only).
+    pub role: Option<RoleFacts>,
     pub location: Location,
+}
+
+/// The CloudWatch role as IAM describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleFacts {
+    pub exists: bool,
+    /// Whether the trust policy lets `apigateway.amazonaws.com` assume the role.
+    pub trusts_apigateway: bool,
+    /// Actions (patterns as written, e.g. `logs:*`) allowed on all resources by the role's
+    /// attached and inline policies, net of explicit denies.
+    pub allowed_actions: Vec<String>,
+    pub denied_actions: Vec<String>,
 }
 
 /// Everything one source unit (a Terraform module, a template, an account) declares.
@@ -195,5 +212,30 @@ pub struct Inventory {
 impl Inventory {
     pub fn log_group_of(&self, dest: &Destination) -> Option<&LogGroup> {
         dest.log_group.and_then(|i| self.log_groups.get(i))
+    }
+
+    /// Links destinations written as ARN text to a log group of the inventory with that name
+    /// (e.g. `!Sub arn:${AWS::Partition}:logs:…:log-group:${LogGroup}`, or a live ARN).
+    pub fn link_destinations_by_name(&mut self) {
+        let names: Vec<String> = self.log_groups.iter().map(|g| g.name.to_string()).collect();
+        for stage in &mut self.stages {
+            let Some(Value::Known(log)) = &mut stage.access_log else {
+                continue;
+            };
+            let Some(dest) = &mut log.destination else {
+                continue;
+            };
+            if dest.log_group.is_some() {
+                continue;
+            }
+            let arn = dest.arn.to_string();
+            let Some((_, name)) = arn.split_once(":log-group:") else {
+                continue;
+            };
+            let name = name.strip_suffix(":*").unwrap_or(name);
+            if let Some(i) = names.iter().position(|n| n == name) {
+                dest.log_group = Some(i);
+            }
+        }
     }
 }

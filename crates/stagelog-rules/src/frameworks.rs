@@ -78,6 +78,9 @@ pub const MAPPINGS: &[Mapping] = &[
     m("SL030", CIS_AWS, "4.10"),
     m("SL030", NIST, "AU-12"),
     m("SL030", SOC2, "CC7.2"),
+    m("SL031", CIS_AWS, "4.10"),
+    m("SL031", NIST, "AU-12, AC-6"),
+    m("SL031", SOC2, "CC7.2"),
 ];
 
 pub fn for_rule(rule_id: &str) -> impl Iterator<Item = &'static Mapping> + '_ {

@@ -24,6 +24,8 @@ pub struct Rule {
     pub doc: &'static str,
     /// Directory of this rule's examples, relative to this crate's root.
     pub examples_dir: &'static str,
+    /// Judged only on live accounts (no infrastructure-as-code examples).
+    pub live_only: bool,
     pub check: fn(&Inventory, &Config, &mut Vec<Finding>),
 }
 

@@ -417,6 +417,7 @@ impl Module {
                 access_log: self.access_log(&ev, inst, &groups),
                 default_settings: MethodSettings::default(),
                 overrides: vec![],
+                execution_log_group: None,
                 location: self.loc(inst.res, &inst.address, None),
             });
         }
@@ -435,6 +436,7 @@ impl Module {
                 access_log: None,
                 default_settings: MethodSettings::default(),
                 overrides: vec![],
+                execution_log_group: None,
                 location: self.loc(inst.res, &inst.address, None),
             });
         }
@@ -459,6 +461,7 @@ impl Module {
                 access_log: self.access_log(&ev, inst, &groups),
                 default_settings: MethodSettings::default(),
                 overrides: vec![],
+                execution_log_group: None,
                 location: self.loc(inst.res, &inst.address, None),
             };
             if let Some(b) = block(&inst.res.body, "default_route_settings") {
@@ -493,6 +496,7 @@ impl Module {
                 access_log: None,
                 default_settings: MethodSettings::default(),
                 overrides: vec![],
+                execution_log_group: None,
                 location: self.loc(inst.res, &inst.address, None),
             });
         }
@@ -500,10 +504,11 @@ impl Module {
             inv.accounts.push(AccountSettings {
                 cloudwatch_role_arn: attr(&ev, inst, "cloudwatch_role_arn")
                     .and_then(|v| text_of(&v)),
+                role: None,
                 location: self.loc(inst.res, &inst.address, None),
             });
         }
-        crate::link_destinations_by_name(&mut inv);
+        inv.link_destinations_by_name();
         inv
     }
 

@@ -11,6 +11,7 @@ mod sl011;
 mod sl020;
 mod sl021;
 mod sl030;
+mod sl031;
 
 use crate::Rule;
 use stagelog_model::{AccessLog, Inventory, LogGroup, Stage, Value};
@@ -26,6 +27,7 @@ pub(crate) static ALL: &[Rule] = &[
     sl020::RULE,
     sl021::RULE,
     sl030::RULE,
+    sl031::RULE,
 ];
 
 /// Why a stage has no access logging, or `None` when it has (or cannot be told).
@@ -51,17 +53,24 @@ pub(crate) fn access_log(stage: &Stage) -> Option<&AccessLog> {
     }
 }
 
-/// Log groups that receive access logs, each once, with the first stage writing to it.
-pub(crate) fn destination_log_groups(inv: &Inventory) -> Vec<(&LogGroup, &Stage)> {
+/// Log groups that receive a stage's logs: access log destinations and (live) the execution
+/// log groups API Gateway creates. Each group once, with the first stage writing to it and
+/// which logs it holds.
+pub(crate) fn receiving_log_groups(inv: &Inventory) -> Vec<(&LogGroup, &Stage, &'static str)> {
     let mut seen = std::collections::BTreeSet::new();
     let mut out = Vec::new();
     for stage in &inv.stages {
-        let Some(dest) = access_log(stage).and_then(|a| a.destination.as_ref()) else {
-            continue;
-        };
-        if let (Some(i), Some(group)) = (dest.log_group, inv.log_group_of(dest)) {
-            if seen.insert(i) {
-                out.push((group, stage));
+        let access = access_log(stage)
+            .and_then(|a| a.destination.as_ref())
+            .and_then(|d| d.log_group);
+        for (index, what) in [
+            (access, "access logs"),
+            (stage.execution_log_group, "execution logs"),
+        ] {
+            if let Some(group) = index.and_then(|i| inv.log_groups.get(i)) {
+                if seen.insert(index) {
+                    out.push((group, stage, what));
+                }
             }
         }
     }

@@ -10,6 +10,7 @@ pub(crate) const RULE: Rule = Rule {
     summary: "REST API stage has no access log destination",
     applies_to: "REST API (v1) stages",
     doc: include_str!("doc.md"),
+    live_only: false,
     examples_dir: "src/rules/sl001/examples",
     check,
 };

@@ -10,6 +10,7 @@ pub(crate) const RULE: Rule = Rule {
     summary: "HTTP or WebSocket API stage has no access log settings or destination",
     applies_to: "HTTP and WebSocket API (v2) stages, including quick-create `$default` stages",
     doc: include_str!("doc.md"),
+    live_only: false,
     examples_dir: "src/rules/sl002/examples",
     check,
 };

@@ -11,6 +11,7 @@ pub(crate) const RULE: Rule = Rule {
     summary: "access log destination is not a valid CloudWatch Logs log group or amazon-apigateway- Firehose stream ARN",
     applies_to: "every stage with access logging",
     doc: include_str!("doc.md"),
+    live_only: false,
     examples_dir: "src/rules/sl003/examples",
     check,
 };
@@ -24,8 +25,10 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
         if dest.log_group.is_some() {
             continue;
         }
-        let problem = match judge_destination(&dest.arn) {
-            DestinationVerdict::Invalid(why) => Some(why),
+        let verdict = judge_destination(&dest.arn);
+        let problem = match &verdict {
+            DestinationVerdict::Invalid(why) => Some(why.clone()),
+            DestinationVerdict::Unknown => None,
             DestinationVerdict::LogGroup | DestinationVerdict::Firehose => {
                 match (&stage.location.region, region_of(&dest.arn)) {
                     (Some(stage_region), Some(dest_region)) if *stage_region != dest_region => {
@@ -33,10 +36,16 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
                             "the destination is in {dest_region} but the stage is in {stage_region}; API Gateway delivers only within the stage's region"
                         ))
                     }
+                    // Live, every log group a destination names was looked up.
+                    _ if verdict == DestinationVerdict::LogGroup
+                        && inv.live
+                        && dest.arn.as_known().is_some() =>
+                    {
+                        Some("the log group does not exist".to_string())
+                    }
                     _ => None,
                 }
             }
-            DestinationVerdict::Unknown => None,
         };
         if let Some(why) = problem {
             out.push(stage_finding(

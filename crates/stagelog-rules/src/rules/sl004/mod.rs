@@ -11,6 +11,7 @@ pub(crate) const RULE: Rule = Rule {
     summary: "access log format is missing, multi-line, broken JSON, lacks a request id, or uses unknown $context variables",
     applies_to: "every stage with access logging",
     doc: include_str!("doc.md"),
+    live_only: false,
     examples_dir: "src/rules/sl004/examples",
     check,
 };

@@ -11,6 +11,7 @@ pub(crate) const RULE: Rule = Rule {
     summary: "access log format lacks audit fields (request id, source IP, caller, time, method, path, status, protocol, length)",
     applies_to: "every stage with access logging",
     doc: include_str!("doc.md"),
+    live_only: false,
     examples_dir: "src/rules/sl005/examples",
     check,
 };

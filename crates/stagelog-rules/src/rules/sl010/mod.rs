@@ -13,6 +13,7 @@ pub(crate) const RULE: Rule = Rule {
         "execution logging is unset or OFF for the stage, or a method/route override turns it OFF",
     applies_to: "REST and WebSocket API stages (never HTTP APIs, which have no execution logs)",
     doc: include_str!("doc.md"),
+    live_only: false,
     examples_dir: "src/rules/sl010/examples",
     check,
 };

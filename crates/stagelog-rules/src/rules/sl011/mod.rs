@@ -10,6 +10,7 @@ pub(crate) const RULE: Rule = Rule {
     summary: "full request/response data logging (data trace) is on",
     applies_to: "REST and WebSocket API stages",
     doc: include_str!("doc.md"),
+    live_only: false,
     examples_dir: "src/rules/sl011/examples",
     check,
 };

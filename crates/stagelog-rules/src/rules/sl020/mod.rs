@@ -1,6 +1,6 @@
 //! SL020 log-group-retention: access log groups must keep events for the configured time,
 //! and must not keep them forever by default.
-use crate::rules::destination_log_groups;
+use crate::rules::receiving_log_groups;
 use crate::{describe, hint, located_finding, Config, Rule};
 use stagelog_model::{Finding, Inventory, Severity, Value};
 
@@ -9,14 +9,15 @@ pub(crate) const RULE: Rule = Rule {
     name: "log-group-retention",
     severity: Severity::Medium,
     summary: "log group receiving access logs has no retention (never expires) or fewer days than required",
-    applies_to: "log groups that receive access logs",
+    applies_to: "log groups that receive access logs, and (live) the execution log groups API Gateway creates",
     doc: include_str!("doc.md"),
+    live_only: false,
     examples_dir: "src/rules/sl020/examples",
     check,
 };
 
 fn check(inv: &Inventory, config: &Config, out: &mut Vec<Finding>) {
-    for (group, stage) in destination_log_groups(inv) {
+    for (group, stage, what) in receiving_log_groups(inv) {
         let problem = match &group.retention_days {
             None | Some(Value::Known(0)) => format!(
                 "has no retention policy: events never expire (required: {} days)",
@@ -33,7 +34,7 @@ fn check(inv: &Inventory, config: &Config, out: &mut Vec<Finding>) {
             stage,
             &group.location,
             format!(
-                "log group `{}` (access logs of {}) {problem}",
+                "log group `{}` ({what} of {}) {problem}",
                 group.name,
                 describe(stage)
             ),

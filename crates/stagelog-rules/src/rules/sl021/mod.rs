@@ -1,5 +1,5 @@
 //! SL021 log-group-encryption: access log groups should be encrypted with a KMS key you control.
-use crate::rules::destination_log_groups;
+use crate::rules::receiving_log_groups;
 use crate::{describe, hint, located_finding, Config, Rule};
 use stagelog_model::{Finding, Inventory, Severity};
 
@@ -8,14 +8,15 @@ pub(crate) const RULE: Rule = Rule {
     name: "log-group-encryption",
     severity: Severity::Low,
     summary: "log group receiving access logs is not encrypted with a KMS key",
-    applies_to: "log groups that receive access logs",
+    applies_to: "log groups that receive access logs, and (live) the execution log groups API Gateway creates",
     doc: include_str!("doc.md"),
+    live_only: false,
     examples_dir: "src/rules/sl021/examples",
     check,
 };
 
 fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
-    for (group, stage) in destination_log_groups(inv) {
+    for (group, stage, what) in receiving_log_groups(inv) {
         if group.kms_key.is_some() {
             continue;
         }
@@ -24,7 +25,7 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
             stage,
             &group.location,
             format!(
-                "log group `{}` (access logs of {}) is not encrypted with a KMS key",
+                "log group `{}` ({what} of {}) is not encrypted with a KMS key",
                 group.name,
                 describe(stage)
             ),

@@ -12,6 +12,7 @@ pub(crate) const RULE: Rule = Rule {
     applies_to:
         "each account and region with REST or WebSocket stages that log (HTTP APIs need no role)",
     doc: include_str!("doc.md"),
+    live_only: false,
     examples_dir: "src/rules/sl030/examples",
     check,
 };

@@ -1,0 +1,102 @@
+//! SL031 cloudwatch-role-permissions: the account's CloudWatch role must be assumable by API
+//! Gateway and allowed to write logs.
+use crate::{hint, Config, Rule};
+use stagelog_model::{Finding, Inventory, Severity};
+
+pub(crate) const RULE: Rule = Rule {
+    id: "SL031",
+    name: "cloudwatch-role-permissions",
+    severity: Severity::High,
+    summary: "the account's CloudWatch role does not exist, is not trusted by apigateway.amazonaws.com, or lacks logs permissions",
+    applies_to: "the CloudWatch role named in API Gateway account settings (live)",
+    doc: include_str!("doc.md"),
+    live_only: true,
+    examples_dir: "src/rules/sl031/examples",
+    check,
+};
+
+/// What API Gateway needs the role to allow (AmazonAPIGatewayPushToCloudWatchLogs grants these).
+pub const REQUIRED_ACTIONS: &[&str] = &[
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:DescribeLogGroups",
+    "logs:DescribeLogStreams",
+    "logs:PutLogEvents",
+    "logs:GetLogEvents",
+    "logs:FilterLogEvents",
+];
+
+fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
+    for account in &inv.accounts {
+        let (Some(role), Some(arn)) = (&account.role, &account.cloudwatch_role_arn) else {
+            continue;
+        };
+        let mut problems = Vec::new();
+        if !role.exists {
+            problems.push("does not exist".to_string());
+        } else {
+            if !role.trusts_apigateway {
+                problems.push(
+                    "has a trust policy that does not let apigateway.amazonaws.com assume it"
+                        .to_string(),
+                );
+            }
+            let missing: Vec<&str> = REQUIRED_ACTIONS
+                .iter()
+                .filter(|a| {
+                    !role.allowed_actions.iter().any(|p| action_matches(p, a))
+                        || role.denied_actions.iter().any(|p| action_matches(p, a))
+                })
+                .copied()
+                .collect();
+            if !missing.is_empty() {
+                problems.push(format!("is not allowed {}", missing.join(", ")));
+            }
+        }
+        for p in problems {
+            out.push(Finding {
+                rule_id: RULE.id,
+                severity: RULE.severity,
+                message: format!("the API Gateway CloudWatch role `{arn}` {p}"),
+                fix: hint(
+                    &account.location,
+                    "trust apigateway.amazonaws.com and attach arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+                    "trust apigateway.amazonaws.com and add ManagedPolicyArns: [arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+                    "aws iam attach-role-policy --role-name <role> --policy-arn arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs (and trust apigateway.amazonaws.com)",
+                ),
+                location: account.location.clone(),
+                stage: None,
+                api_kind: None,
+            });
+        }
+    }
+}
+
+/// IAM action matching: case-insensitive, `*` and `?` wildcards.
+pub fn action_matches(pattern: &str, action: &str) -> bool {
+    fn go(p: &[u8], a: &[u8]) -> bool {
+        match (p.first(), a.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => go(&p[1..], a) || (!a.is_empty() && go(p, &a[1..])),
+            (Some(b'?'), Some(_)) => go(&p[1..], &a[1..]),
+            (Some(x), Some(y)) if x.eq_ignore_ascii_case(y) => go(&p[1..], &a[1..]),
+            _ => false,
+        }
+    }
+    go(pattern.as_bytes(), action.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards() {
+        assert!(action_matches("logs:*", "logs:PutLogEvents"));
+        assert!(action_matches("*", "logs:PutLogEvents"));
+        assert!(action_matches("LOGS:put*", "logs:PutLogEvents"));
+        assert!(action_matches("logs:Describe*", "logs:DescribeLogStreams"));
+        assert!(!action_matches("logs:Describe*", "logs:PutLogEvents"));
+        assert!(!action_matches("s3:*", "logs:PutLogEvents"));
+    }
+}

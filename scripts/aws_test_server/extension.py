@@ -1,0 +1,204 @@
+"""stagelog's test server: moto's standalone server plus a small WSGI layer in front of it.
+
+The layer adds only what the tests need and moto does not offer, and nothing else:
+
+* ``GET /_stagelog/requests`` lists the AWS operations received since the last
+  ``DELETE /_stagelog/requests``, as ``[{"service", "operation", "account_key", "method",
+  "path"}]``: tests count them (audit must call no write API; requests per operation in the
+  benchmark).
+* ``POST /_stagelog/faults`` with ``{"rate": 0.3, "seed": 7, "services": ["apigateway"]}``
+  answers that share of matching AWS requests with the throttling error of the service's
+  protocol (HTTP 429/400, as AWS does), chosen by a seeded generator so runs repeat;
+  ``{"rate": 0}`` turns it off. The audit must still finish with complete results.
+* Account ``ListRegions`` (``POST /listRegions``, which moto 5.2 does not implement): answers
+  in the shape of the AWS Account API reference with the regions in STAGELOG_TEST_REGIONS
+  (``name:STATUS`` pairs, default below), honouring ``RegionOptStatusContains``.
+
+Everything else goes to moto unchanged. Only 127.0.0.1 is bound.
+"""
+
+import argparse
+import io
+import json
+import os
+import random
+import re
+import threading
+import urllib.parse
+
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request
+
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+
+DEFAULT_REGIONS = (
+    "us-east-1:ENABLED_BY_DEFAULT,us-west-2:ENABLED_BY_DEFAULT,eu-west-1:ENABLED_BY_DEFAULT,"
+    "eu-central-1:ENABLED_BY_DEFAULT,ap-southeast-2:ENABLED_BY_DEFAULT,"
+    "eu-south-1:ENABLED,af-south-1:DISABLED,me-central-1:DISABLED"
+)
+
+CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/")
+
+
+class State:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.requests = []
+        self.fault_rate = 0.0
+        self.fault_services = None
+        self.rng = random.Random(0)
+
+
+def operation_of(environ, body, service):
+    """The AWS operation a request calls, from its target header, Action parameter, or the
+    service model's HTTP routes (REST-JSON services such as API Gateway)."""
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return target.split(".")[-1]
+    if b"Action=" in body:
+        action = urllib.parse.parse_qs(body.decode("utf-8", "replace")).get("Action")
+        if action:
+            return action[0]
+    query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+    if "Action" in query:
+        return query["Action"][0]
+    try:
+        from moto.core.routing import get_service_router
+
+        env = dict(environ)
+        env["wsgi.input"] = io.BytesIO(body)
+        request = Request(env)
+        request.raw_path = environ.get("RAW_URI") or request.path  # what moto's router reads
+        operation, _ = get_service_router(service).match(request)
+        return operation.name
+    except Exception:  # noqa: BLE001 - unknown routes are recorded by method and path
+        return f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
+
+
+def throttle(start_response, protocol):
+    if protocol == "rest-json":
+        body = json.dumps({"message": "Too Many Requests"}).encode()
+        headers = [
+            ("Content-Type", "application/json"),
+            ("x-amzn-ErrorType", "TooManyRequestsException"),
+        ]
+        status = "429 Too Many Requests"
+    elif protocol == "json":
+        body = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"}).encode()
+        headers = [("Content-Type", "application/x-amz-json-1.1")]
+        status = "400 Bad Request"
+    else:
+        body = (
+            b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
+            b"<Message>Rate exceeded</Message></Error><RequestId>x</RequestId></ErrorResponse>"
+        )
+        headers = [("Content-Type", "text/xml")]
+        status = "400 Bad Request"
+    start_response(status, headers + [("Content-Length", str(len(body)))])
+    return [body]
+
+
+def json_response(start_response, value, status="200 OK"):
+    body = json.dumps(value).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def list_regions(start_response, body):
+    wanted = None
+    if body:
+        try:
+            wanted = json.loads(body).get("RegionOptStatusContains")
+        except ValueError:
+            pass
+    regions = []
+    for pair in os.environ.get("STAGELOG_TEST_REGIONS", DEFAULT_REGIONS).split(","):
+        name, status = pair.split(":")
+        if wanted is None or status in wanted:
+            regions.append({"RegionName": name, "RegionOptStatus": status})
+    return json_response(start_response, {"Regions": regions})
+
+
+class Extension:
+    def __init__(self, app):
+        self.app = app
+        self.state = State()
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(size) if size else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+
+        if path == "/_stagelog/requests":
+            with self.state.lock:
+                if method == "DELETE":
+                    self.state.requests = []
+                    return json_response(start_response, {"ok": True})
+                return json_response(start_response, list(self.state.requests))
+        if path == "/_stagelog/faults" and method == "POST":
+            cfg = json.loads(body or b"{}")
+            with self.state.lock:
+                self.state.fault_rate = float(cfg.get("rate", 0))
+                self.state.fault_services = cfg.get("services")
+                self.state.rng = random.Random(cfg.get("seed", 0))
+            return json_response(start_response, {"ok": True})
+
+        match = CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+        if not match:
+            return self.app(environ, start_response)
+        access_key, _region, service = match.groups()
+        if service == "apigateway" and path.startswith("/v2/"):
+            service = "apigatewayv2"
+        if service == "account" and path == "/listRegions":
+            self.record(service, "ListRegions", access_key, method, path)
+            return list_regions(start_response, body)
+        operation = operation_of(environ, body, service)
+        self.record(service, operation, access_key, method, path)
+
+        with self.state.lock:
+            inject = (
+                self.state.fault_rate > 0
+                and (self.state.fault_services is None or service in self.state.fault_services)
+                and self.state.rng.random() < self.state.fault_rate
+            )
+        if inject:
+            if environ.get("HTTP_X_AMZ_TARGET"):
+                protocol = "json"
+            elif service in ("iam", "sts"):
+                protocol = "query"
+            else:
+                protocol = "rest-json"
+            return throttle(start_response, protocol)
+        return self.app(environ, start_response)
+
+    def record(self, service, operation, access_key, method, path):
+        with self.state.lock:
+            self.state.requests.append(
+                {
+                    "service": service,
+                    "operation": operation,
+                    "account_key": access_key,
+                    "method": method,
+                    "path": path,
+                }
+            )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    app = Extension(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    print(f"listening on http://127.0.0.1:{server.server_port}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
