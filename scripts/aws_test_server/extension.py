@@ -3,11 +3,11 @@
 The layer adds only what the tests need and moto does not offer, and nothing else:
 
 * ``GET /_stagelog/requests`` lists the AWS operations received since the last
-  ``DELETE /_stagelog/requests``, as ``[{"service", "operation", "account_key", "method",
-  "path"}]``: tests count them (audit must call no write API; requests per operation in the
+  ``DELETE /_stagelog/requests``, as ``[{"service", "operation", "account_key",
+  "region", "method", "path", "user_agent"}]``: tests count them (audit must call no write API; requests per operation in the
   benchmark).
-* ``POST /_stagelog/faults`` with ``{"rate": 0.3, "seed": 7, "services": ["apigateway"]}``
-  answers that share of matching AWS requests with the throttling error of the service's
+* ``POST /_stagelog/faults`` with ``{"rate": 0.3, "seed": 7, "services": ["apigateway"],
+  "user_agent_contains": "app/stagelog"}`` answers that share of matching AWS requests with the throttling error of the service's
   protocol (HTTP 429/400, as AWS does), chosen by a seeded generator so runs repeat;
   ``{"rate": 0}`` turns it off. The audit must still finish with complete results.
 * Account ``ListRegions`` (``POST /listRegions``, which moto 5.2 does not implement): answers
@@ -50,6 +50,7 @@ class State:
         self.requests = []
         self.fault_rate = 0.0
         self.fault_services = None
+        self.fault_agent = ""
         self.rng = random.Random(0)
 
 
@@ -72,7 +73,8 @@ def operation_of(environ, body, service):
         env = dict(environ)
         env["wsgi.input"] = io.BytesIO(body)
         request = Request(env)
-        request.raw_path = environ.get("RAW_URI") or request.path  # what moto's router reads
+        # What moto's router reads: the path as sent (still percent-encoded), without the query.
+        request.raw_path = (environ.get("RAW_URI") or request.path).split("?")[0]
         operation, _ = get_service_router(service).match(request)
         return operation.name
     except Exception:  # noqa: BLE001 - unknown routes are recorded by method and path
@@ -146,25 +148,28 @@ class Extension:
             with self.state.lock:
                 self.state.fault_rate = float(cfg.get("rate", 0))
                 self.state.fault_services = cfg.get("services")
+                self.state.fault_agent = cfg.get("user_agent_contains", "")
                 self.state.rng = random.Random(cfg.get("seed", 0))
             return json_response(start_response, {"ok": True})
 
         match = CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
         if not match:
             return self.app(environ, start_response)
-        access_key, _region, service = match.groups()
+        access_key, region, service = match.groups()
         if service == "apigateway" and path.startswith("/v2/"):
             service = "apigatewayv2"
         if service == "account" and path == "/listRegions":
-            self.record(service, "ListRegions", access_key, method, path)
+            self.record(service, "ListRegions", access_key, region, method, path, environ.get("HTTP_USER_AGENT", ""))
             return list_regions(start_response, body)
         operation = operation_of(environ, body, service)
-        self.record(service, operation, access_key, method, path)
+        user_agent = environ.get("HTTP_USER_AGENT", "")
+        self.record(service, operation, access_key, region, method, path, user_agent)
 
         with self.state.lock:
             inject = (
                 self.state.fault_rate > 0
                 and (self.state.fault_services is None or service in self.state.fault_services)
+                and self.state.fault_agent in user_agent
                 and self.state.rng.random() < self.state.fault_rate
             )
         if inject:
@@ -177,23 +182,39 @@ class Extension:
             return throttle(start_response, protocol)
         return self.app(environ, start_response)
 
-    def record(self, service, operation, access_key, method, path):
+    def record(self, service, operation, access_key, region, method, path, user_agent):
         with self.state.lock:
             self.state.requests.append(
                 {
                     "service": service,
                     "operation": operation,
                     "account_key": access_key,
+                    "region": region,
                     "method": method,
                     "path": path,
+                    "user_agent": user_agent,
                 }
             )
+
+
+def watch_parent(pid):
+    import time
+
+    while True:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            os._exit(0)
+        time.sleep(0.5)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--exit-with-pid", type=int, help="stop when this process is gone")
     args = parser.parse_args()
+    if args.exit_with_pid:
+        threading.Thread(target=watch_parent, args=(args.exit_with_pid,), daemon=True).start()
     app = Extension(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
     print(f"listening on http://127.0.0.1:{server.server_port}", flush=True)

@@ -207,6 +207,9 @@ pub struct Inventory {
     pub accounts: Vec<AccountSettings>,
     /// True when the inventory is read from live AWS (so absence is a fact, not an omission).
     pub live: bool,
+    /// Every log group a destination names was looked up, so one not in `log_groups` does not
+    /// exist (live, when CloudWatch Logs could be read).
+    pub log_groups_complete: bool,
 }
 
 impl Inventory {

@@ -33,6 +33,18 @@ module (variables with defaults, terraform.tfvars and *.auto.tfvars, locals and 
 between files are resolved). Values that cannot be resolved are never reported as missing."
     )]
     Scan(ScanArgs),
+    /// Audit live AWS accounts: API Gateway stages, account settings, CloudWatch role and log
+    /// groups, with the same rules and reports as `scan`. Needs only read-only permissions.
+    #[command(
+        after_help = "Credentials and region come the standard way (environment, \
+~/.aws profiles, SSO, instance roles). Examples:\n  \
+stagelog audit --region eu-west-1 --region us-east-1\n  \
+stagelog audit --all-regions --role-arn arn:aws:iam::111111111111:role/audit \
+--role-arn arn:aws:iam::222222222222:role/audit\n  \
+stagelog audit --endpoint-url http://127.0.0.1:5000 --region us-east-1   (LocalStack, moto)\n\n\
+The least-privilege IAM policy for audit is in the README."
+    )]
+    Audit(AuditArgs),
     /// List every rule with its id, severity and what it checks.
     Rules {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
@@ -56,6 +68,40 @@ pub struct ScanArgs {
     pub report: ReportArgs,
 
     /// Fewest days of retention an access log group must have (SL020).
+    #[arg(long, default_value_t = 365, value_name = "DAYS")]
+    pub min_retention_days: i64,
+}
+
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    /// Named profile from ~/.aws/config.
+    #[arg(long)]
+    pub profile: Option<String>,
+
+    /// Region to audit (repeatable, or comma-separated). Default: the configured region.
+    #[arg(long = "region", value_delimiter = ',', value_name = "REGION")]
+    pub regions: Vec<String>,
+
+    /// Audit every region enabled for each account.
+    #[arg(long, conflicts_with = "regions")]
+    pub all_regions: bool,
+
+    /// Assume this role and audit its account (repeatable: one per account).
+    #[arg(long = "role-arn", value_name = "ARN")]
+    pub role_arns: Vec<String>,
+
+    /// Send every AWS request to this endpoint (LocalStack, moto). AWS_ENDPOINT_URL works too.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// Account×region pairs read at once.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub concurrency: usize,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
+
+    /// Fewest days of retention a log group must have (SL020).
     #[arg(long, default_value_t = 365, value_name = "DAYS")]
     pub min_retention_days: i64,
 }

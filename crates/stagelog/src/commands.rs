@@ -12,6 +12,7 @@ pub const EXIT_ERROR: u8 = 2;
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(args) => scan(args),
+        Command::Audit(args) => crate::audit::run(args),
         Command::Rules { format } => {
             print!("{}", list_rules(format));
             Ok(0)
@@ -27,7 +28,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     }
 }
 
-fn selection(args: &ReportArgs) -> Result<Selection> {
+pub(crate) fn selection(args: &ReportArgs) -> Result<Selection> {
     let sel = Selection {
         select: args.select.clone(),
         ignore: args.ignore.clone(),
@@ -75,7 +76,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
     Ok(exit_code(&report, args.report.fail_on))
 }
 
-fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
+pub(crate) fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
     if !report.errors.is_empty() {
         return EXIT_ERROR;
     }
@@ -92,7 +93,7 @@ fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
     }
 }
 
-fn emit(report: &Report, args: &ReportArgs) -> Result<()> {
+pub(crate) fn emit(report: &Report, args: &ReportArgs) -> Result<()> {
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = to_terminal && !args.no_color && std::env::var_os("NO_COLOR").is_none();
     let body = match args.format {

@@ -1,5 +1,6 @@
 //! The `stagelog` command line.
 
+mod audit;
 mod cli;
 mod commands;
 

@@ -38,7 +38,7 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
                     }
                     // Live, every log group a destination names was looked up.
                     _ if verdict == DestinationVerdict::LogGroup
-                        && inv.live
+                        && inv.log_groups_complete
                         && dest.arn.as_known().is_some() =>
                     {
                         Some("the log group does not exist".to_string())

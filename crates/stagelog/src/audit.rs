@@ -1,0 +1,102 @@
+//! `stagelog audit`: live accounts through stagelog-aws, judged by the same rules as `scan`.
+
+use crate::cli::AuditArgs;
+use anyhow::Result;
+
+#[cfg(not(feature = "aws"))]
+pub fn run(_: AuditArgs) -> Result<u8> {
+    anyhow::bail!("this stagelog was built without AWS support (cargo feature `aws`); `scan` works")
+}
+
+#[cfg(feature = "aws")]
+pub fn run(args: AuditArgs) -> Result<u8> {
+    use crate::commands::{emit, exit_code, selection};
+    use rayon::prelude::*;
+    use stagelog_report::{Report, ReportError};
+    use stagelog_rules::Config;
+    use std::io::IsTerminal;
+    use std::sync::Arc;
+
+    let sel = selection(&args.report)?;
+    let config = Config {
+        min_retention_days: args.min_retention_days,
+        ..Config::default()
+    };
+    let progress: Option<Arc<dyn stagelog_aws::Progress>> = std::io::stderr()
+        .is_terminal()
+        .then(|| Arc::new(Bar::new()) as Arc<dyn stagelog_aws::Progress>);
+    let out = stagelog_aws::audit_blocking(stagelog_aws::AuditOptions {
+        profile: args.profile,
+        regions: args.regions,
+        all_regions: args.all_regions,
+        role_arns: args.role_arns,
+        endpoint_url: args.endpoint_url,
+        concurrency: args.concurrency,
+        progress: progress.clone(),
+    });
+    drop(progress);
+    let findings: Vec<_> = out
+        .inventories
+        .par_iter()
+        .flat_map_iter(|inv| stagelog_rules::check(inv, &config, &sel))
+        .collect();
+    let mut report = Report {
+        findings,
+        errors: out
+            .errors
+            .into_iter()
+            .map(|e| ReportError {
+                file: None,
+                line: None,
+                account: e.account,
+                region: e.region,
+                message: e.message,
+            })
+            .collect(),
+        files: 0,
+        stages: out.inventories.iter().map(|i| i.stages.len()).sum(),
+    };
+    report.normalise();
+    emit(&report, &args.report)?;
+    Ok(exit_code(&report, args.report.fail_on))
+}
+
+/// accounts × regions, and APIs found, on stderr.
+#[cfg(feature = "aws")]
+struct Bar(indicatif::ProgressBar, std::sync::atomic::AtomicUsize);
+
+#[cfg(feature = "aws")]
+impl Bar {
+    fn new() -> Bar {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{bar:30}] {pos}/{len} account×region  {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        Bar(bar, std::sync::atomic::AtomicUsize::new(0))
+    }
+}
+
+#[cfg(feature = "aws")]
+impl stagelog_aws::Progress for Bar {
+    fn scopes_planned(&self, total: usize) {
+        self.0.set_length(total as u64);
+    }
+    fn scope_done(&self, account: &str, region: &str, apis: usize) {
+        let total = self.1.fetch_add(apis, std::sync::atomic::Ordering::Relaxed) + apis;
+        self.0
+            .set_message(format!("{total} APIs (last: {account} {region})"));
+        self.0.inc(1);
+    }
+}
+
+#[cfg(feature = "aws")]
+impl Drop for Bar {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
+    }
+}

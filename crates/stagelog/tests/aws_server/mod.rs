@@ -1,0 +1,143 @@
+//! The AWS test server (moto, through scripts/aws-test-server) for live tests: the one
+//! scripts/test started (STAGELOG_TEST_AWS_ENDPOINT), or one started here for this test binary
+//! that stops when the binary exits. Each test works in accounts of its own (moto keeps
+//! state per account, and AssumeRole into an account gives credentials for it), so tests
+//! run in parallel without resets.
+#![allow(dead_code)]
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+pub const BASE_KEY: &str = "AKIASTAGELOGTEST0001";
+pub const BASE_SECRET: &str = "stagelog-test-secret";
+
+pub fn root() -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// The endpoint URL of a running test server.
+pub fn endpoint() -> &'static str {
+    static EP: OnceLock<String> = OnceLock::new();
+    EP.get_or_init(|| {
+        if let Ok(ep) = std::env::var("STAGELOG_TEST_AWS_ENDPOINT") {
+            return ep;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        // Not waited for: it stops itself when this test binary exits (--exit-with-pid).
+        #[allow(clippy::zombie_processes)]
+        let mut child = Command::new(root().join("scripts/aws-test-server"))
+            .args([
+                "--port",
+                &port.to_string(),
+                "--exit-with-pid",
+                &std::process::id().to_string(),
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("starts scripts/aws-test-server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(
+            line.starts_with("listening on"),
+            "test server did not start: {line:?}"
+        );
+        format!("http://127.0.0.1:{port}")
+    })
+}
+
+fn base(region: &str) -> aws_config::ConfigLoader {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint())
+        .region(Region::new(region.to_string()))
+        .credentials_provider(Credentials::new(
+            BASE_KEY,
+            BASE_SECRET,
+            None,
+            None,
+            "stagelog-test",
+        ))
+}
+
+/// SDK config with credentials for `account` (moto's AssumeRole gives that account's state).
+pub async fn account_config(account: &str, region: &str) -> SdkConfig {
+    let base_conf = base(region).load().await;
+    let sts = aws_sdk_sts::Client::new(&base_conf);
+    let c = sts
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{account}:role/seed"))
+        .role_session_name("seed")
+        .send()
+        .await
+        .expect("assume role in the test server")
+        .credentials
+        .expect("credentials");
+    base(region)
+        .credentials_provider(Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().to_string()),
+            None,
+            "seed",
+        ))
+        .load()
+        .await
+}
+
+/// The operations the server received since the last `reset_requests`.
+pub fn requests() -> Vec<serde_json::Value> {
+    let body = http("GET", "/_stagelog/requests", "");
+    serde_json::from_str(&body).unwrap()
+}
+
+pub fn faults(json: &str) {
+    http("POST", "/_stagelog/faults", json);
+}
+
+/// A tiny HTTP/1.0 client for the server's own endpoints (no extra crate needed).
+fn http(method: &str, path: &str, body: &str) -> String {
+    use std::io::{Read, Write};
+    let addr = endpoint().trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out.split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default()
+}
+
+/// Runs the stagelog binary with the base test credentials and the server's endpoint.
+pub fn stagelog(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_stagelog"))
+        .args(args)
+        .args(["--endpoint-url", endpoint()])
+        .env("AWS_ACCESS_KEY_ID", BASE_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", BASE_SECRET)
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .current_dir(root())
+        .output()
+        .expect("runs stagelog")
+}
