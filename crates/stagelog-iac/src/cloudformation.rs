@@ -3,7 +3,7 @@
 //! with defaults and to resources, `Fn::GetAtt` of log groups, `Fn::Sub`, `Fn::Join`,
 //! `Fn::ToJsonString`); everything else stays unknown.
 
-use crate::value::{bool_of, int_of, level_of, text_of, Val};
+use crate::value::{bool_of, int_of, level_of, resource_arn, text_of, ArnOf, Val};
 use crate::yaml::{self, Node, NodeValue};
 use crate::SourceError;
 use stagelog_model::{
@@ -678,27 +678,18 @@ impl<'a> Template<'a> {
                 .map(|n| self.eval(n).to_text())
                 .unwrap_or_else(|| Text::hole(format!("{res}.{k}")))
         };
+        const PSEUDO: [&str; 3] = ["AWS::Partition", "AWS::Region", "AWS::AccountId"];
         let text = match (r.ty.as_str(), attr) {
             ("AWS::Logs::LogGroup", "Arn") => {
-                let mut t = arn_prefix("logs");
-                t.push_lit(":log-group:");
-                t.append(self.log_group_name(r));
+                // GetAtt gives the ARN with `:*`, as CloudFormation documents.
+                let mut t = resource_arn(ArnOf::LogGroup, self.log_group_name(r), PSEUDO);
                 t.push_lit(":*");
                 t
             }
             ("AWS::KinesisFirehose::DeliveryStream", "Arn") => {
-                let mut t = arn_prefix("firehose");
-                t.push_lit(":deliverystream/");
-                t.append(prop("DeliveryStreamName"));
-                t
+                resource_arn(ArnOf::Firehose, prop("DeliveryStreamName"), PSEUDO)
             }
-            ("AWS::S3::Bucket", "Arn") => {
-                let mut t = Text::lit("arn:");
-                t.push_hole("AWS::Partition");
-                t.push_lit(":s3:::");
-                t.append(prop("BucketName"));
-                t
-            }
+            ("AWS::S3::Bucket", "Arn") => resource_arn(ArnOf::S3Bucket, prop("BucketName"), PSEUDO),
             _ => Text::hole(format!("{res}.{attr}")),
         };
         Val::Ref {
@@ -733,16 +724,6 @@ impl<'a> Template<'a> {
         out.push_lit(rest);
         out
     }
-}
-
-fn arn_prefix(service: &str) -> Text {
-    let mut t = Text::lit("arn:");
-    t.push_hole("AWS::Partition");
-    t.push_lit(&format!(":{service}:"));
-    t.push_hole("AWS::Region");
-    t.push_lit(":");
-    t.push_hole("AWS::AccountId");
-    t
 }
 
 fn route_settings(v: &Val) -> MethodSettings {

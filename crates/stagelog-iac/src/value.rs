@@ -3,6 +3,37 @@
 
 use stagelog_model::{LogLevel, Text, Value};
 
+/// Where access logs can (or, for S3, cannot) be delivered: the ARN a resource of that kind
+/// gets, built from its name as far as the source knows it.
+pub enum ArnOf {
+    LogGroup,
+    Firehose,
+    S3Bucket,
+}
+
+/// `pseudo` names the partition, region and account holes the way the source does
+/// (`AWS::Partition` in CloudFormation, `partition` in Terraform).
+pub fn resource_arn(kind: ArnOf, name: Text, pseudo: [&str; 3]) -> Text {
+    let [partition, region, account] = pseudo;
+    let mut t = Text::lit("arn:");
+    t.push_hole(partition);
+    let (service, resource) = match kind {
+        ArnOf::LogGroup => ("logs", ":log-group:"),
+        ArnOf::Firehose => ("firehose", ":deliverystream/"),
+        ArnOf::S3Bucket => ("s3", ":::"),
+    };
+    t.push_lit(&format!(":{service}"));
+    if !matches!(kind, ArnOf::S3Bucket) {
+        t.push_lit(":");
+        t.push_hole(region);
+        t.push_lit(":");
+        t.push_hole(account);
+    }
+    t.push_lit(resource);
+    t.append(name);
+    t
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Val {
     Null,

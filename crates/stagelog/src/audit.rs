@@ -10,9 +10,8 @@ pub fn run(_: AuditArgs) -> Result<u8> {
 
 #[cfg(feature = "aws")]
 pub fn run(args: AuditArgs) -> Result<u8> {
-    use crate::commands::{emit, exit_code, selection};
-    use rayon::prelude::*;
-    use stagelog_report::{Report, ReportError};
+    use crate::commands::{emit, exit_code, judge, selection};
+    use stagelog_report::ReportError;
     use stagelog_rules::Config;
     use std::io::IsTerminal;
     use std::sync::Arc;
@@ -35,28 +34,18 @@ pub fn run(args: AuditArgs) -> Result<u8> {
         progress: progress.clone(),
     });
     drop(progress);
-    let findings: Vec<_> = out
-        .inventories
-        .par_iter()
-        .flat_map_iter(|inv| stagelog_rules::check(inv, &config, &sel))
+    let errors = out
+        .errors
+        .into_iter()
+        .map(|e| ReportError {
+            file: None,
+            line: None,
+            account: e.account,
+            region: e.region,
+            message: e.message,
+        })
         .collect();
-    let mut report = Report {
-        findings,
-        errors: out
-            .errors
-            .into_iter()
-            .map(|e| ReportError {
-                file: None,
-                line: None,
-                account: e.account,
-                region: e.region,
-                message: e.message,
-            })
-            .collect(),
-        files: 0,
-        stages: out.inventories.iter().map(|i| i.stages.len()).sum(),
-    };
-    report.normalise();
+    let report = judge(&out.inventories, errors, 0, &config, &sel);
     emit(&report, &args.report)?;
     Ok(exit_code(&report, args.report.fail_on))
 }

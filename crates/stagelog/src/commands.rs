@@ -50,30 +50,42 @@ fn scan(args: ScanArgs) -> Result<u8> {
         ..Config::default()
     };
     let scanned = stagelog_iac::scan(&args.paths);
-    let findings: Vec<_> = scanned
-        .inventories
+    let errors = scanned
+        .errors
+        .into_iter()
+        .map(|e| ReportError {
+            file: Some(e.file),
+            line: e.line,
+            account: None,
+            region: None,
+            message: e.message,
+        })
+        .collect();
+    let report = judge(&scanned.inventories, errors, scanned.files, &config, &sel);
+    emit(&report, &args.report)?;
+    Ok(exit_code(&report, args.report.fail_on))
+}
+
+/// Runs the rules over every inventory (in parallel) and builds the sorted report.
+pub(crate) fn judge(
+    inventories: &[stagelog_model::Inventory],
+    errors: Vec<ReportError>,
+    files: usize,
+    config: &Config,
+    sel: &Selection,
+) -> Report {
+    let findings = inventories
         .par_iter()
-        .flat_map_iter(|inv| stagelog_rules::check(inv, &config, &sel))
+        .flat_map_iter(|inv| stagelog_rules::check(inv, config, sel))
         .collect();
     let mut report = Report {
         findings,
-        errors: scanned
-            .errors
-            .into_iter()
-            .map(|e| ReportError {
-                file: Some(e.file),
-                line: e.line,
-                account: None,
-                region: None,
-                message: e.message,
-            })
-            .collect(),
-        files: scanned.files,
-        stages: scanned.inventories.iter().map(|i| i.stages.len()).sum(),
+        errors,
+        files,
+        stages: inventories.iter().map(|i| i.stages.len()).sum(),
     };
     report.normalise();
-    emit(&report, &args.report)?;
-    Ok(exit_code(&report, args.report.fail_on))
+    report
 }
 
 pub(crate) fn exit_code(report: &Report, fail_on: FailOn) -> u8 {

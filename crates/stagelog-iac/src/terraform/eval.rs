@@ -4,7 +4,7 @@
 //! Whatever it cannot decide becomes `Val::Unknown` with the expression as written.
 
 use super::{Module, Resource};
-use crate::value::Val;
+use crate::value::{resource_arn, ArnOf, Val};
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::template::{Element, Template};
 use stagelog_model::Text;
@@ -334,27 +334,16 @@ impl<'m> Evaluator<'m> {
                 .map(|v| v.to_text())
                 .unwrap_or_else(|| Text::hole(format!("{addr}.{k}")))
         };
+        const PSEUDO: [&str; 3] = ["partition", "region", "account"];
         let text = match (rtype, field) {
             ("aws_cloudwatch_log_group", "arn") => {
-                let mut t = arn_prefix("logs");
-                t.push_lit(":log-group:");
-                t.append(text_of("name"));
-                t
+                resource_arn(ArnOf::LogGroup, text_of("name"), PSEUDO)
             }
             ("aws_cloudwatch_log_group", "id") => text_of("name"),
             ("aws_kinesis_firehose_delivery_stream", "arn") => {
-                let mut t = arn_prefix("firehose");
-                t.push_lit(":deliverystream/");
-                t.append(text_of("name"));
-                t
+                resource_arn(ArnOf::Firehose, text_of("name"), PSEUDO)
             }
-            ("aws_s3_bucket", "arn") => {
-                let mut t = Text::lit("arn:");
-                t.push_hole("partition");
-                t.push_lit(":s3:::");
-                t.append(text_of("bucket"));
-                t
-            }
+            ("aws_s3_bucket", "arn") => resource_arn(ArnOf::S3Bucket, text_of("bucket"), PSEUDO),
             _ => Text::hole(format!("{addr}.{field}")),
         };
         Val::Ref {
@@ -363,16 +352,6 @@ impl<'m> Evaluator<'m> {
             text,
         }
     }
-}
-
-fn arn_prefix(service: &str) -> Text {
-    let mut t = Text::lit("arn:");
-    t.push_hole("partition");
-    t.push_lit(&format!(":{service}:"));
-    t.push_hole("region");
-    t.push_lit(":");
-    t.push_hole("account");
-    t
 }
 
 pub fn truthy(v: &Val) -> Option<bool> {
