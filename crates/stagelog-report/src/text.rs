@@ -29,8 +29,9 @@ impl Paint {
     }
 }
 
-/// Grouped by file (or account/region for live findings): `line  RULE  severity  message`,
-/// then a one-line fix hint, then errors and a summary.
+/// Grouped by file (a blank line between files; each finding starts `file:line`, which
+/// editors and terminals open) or, for live findings, under an account/region heading; each
+/// finding with a one-line fix hint; then errors and a summary.
 pub fn render(report: &Report, opts: TextOptions) -> String {
     let p = Paint(opts.color);
     let mut out = String::new();
@@ -41,23 +42,25 @@ pub fn render(report: &Report, opts: TextOptions) -> String {
             if current.is_some() {
                 out.push('\n');
             }
-            let _ = writeln!(out, "{}", p.wrap("1", &group));
+            if f.location.file.is_none() {
+                let _ = writeln!(out, "{}", p.wrap("1", &group));
+            }
             current = Some(group);
         }
-        let line = f
-            .location
-            .line
-            .map(|l| format!("{l:>5}"))
-            .unwrap_or_else(|| "     ".into());
+        let place = match (&f.location.file, f.location.line) {
+            (Some(file), Some(line)) => format!("{file}:{line}"),
+            (Some(file), None) => file.clone(),
+            (None, _) => format!("  {}", f.location.resource),
+        };
         let _ = writeln!(
             out,
-            "{line}  {}  {}  {}  [{}]",
+            "{}  {}  {}  {}",
+            p.wrap("1", &place),
             p.wrap("1", f.rule_id),
             p.sev(f.severity),
             f.message,
-            f.location.resource
         );
-        let _ = writeln!(out, "       {} {}", p.wrap("2", "fix:"), f.fix);
+        let _ = writeln!(out, "    {} {}", p.wrap("2", "fix:"), f.fix);
     }
     if !report.errors.is_empty() {
         if !out.is_empty() {
