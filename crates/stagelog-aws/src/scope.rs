@@ -156,6 +156,7 @@ pub(crate) async fn read(
                 default_settings: MethodSettings::default(),
                 overrides: vec![],
                 execution_log_group: None,
+                note: None,
                 location: location(account, region, arn),
             };
             let mut settings: Vec<_> = s
@@ -281,6 +282,7 @@ pub(crate) async fn read(
                 default_settings: s.default_route_settings().map(route).unwrap_or_default(),
                 overrides,
                 execution_log_group: None,
+                note: None,
                 location: location(account, region, arn),
             });
         }

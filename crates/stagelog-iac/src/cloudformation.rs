@@ -261,6 +261,7 @@ impl<'a> Template<'a> {
                         global: self.global("Api"),
                     };
                     let stage = self.rest_stage(r, &props, props.get("StageName"), &group_ids);
+                    inv.stages.extend(sam_extra_stage(&stage, &props));
                     inv.stages.push(stage);
                 }
                 "AWS::ApiGatewayV2::Stage" => {
@@ -282,6 +283,7 @@ impl<'a> Template<'a> {
                         default_settings: MethodSettings::default(),
                         overrides: vec![],
                         execution_log_group: None,
+                        note: None,
                         location: self.loc(&r.id, r.line),
                     });
                 }
@@ -338,6 +340,7 @@ impl<'a> Template<'a> {
                 if props.get("StageName").is_none() {
                     stage.name = Text::lit("Prod");
                 }
+                inv.stages.extend(sam_extra_stage(&stage, &props));
                 inv.stages.push(stage);
             }
         }
@@ -390,6 +393,7 @@ impl<'a> Template<'a> {
             default_settings: MethodSettings::default(),
             overrides: vec![],
             execution_log_group: None,
+            note: None,
             location: self.loc(&r.id, r.line),
         };
         if let Some(ms) = props.get("MethodSettings") {
@@ -443,6 +447,7 @@ impl<'a> Template<'a> {
             default_settings: MethodSettings::default(),
             overrides: vec![],
             execution_log_group: None,
+            note: None,
             location: self.loc(&r.id, r.line),
         };
         if let Some(d) = props.get("DefaultRouteSettings") {
@@ -724,6 +729,25 @@ impl<'a> Template<'a> {
         out.push_lit(rest);
         out
     }
+}
+
+/// SAM deploys every `AWS::Serverless::Api` also to a stage named `Stage`, with no logging
+/// settings, unless `OpenApiVersion` is set (kept for backwards compatibility; see
+/// aws/serverless-application-model#191).
+fn sam_extra_stage(stage: &Stage, props: &Props) -> Option<Stage> {
+    if props.get("OpenApiVersion").is_some() || stage.name.as_known().as_deref() == Some("Stage") {
+        return None;
+    }
+    Some(Stage {
+        name: Text::lit("Stage"),
+        access_log: None,
+        default_settings: MethodSettings::default(),
+        overrides: vec![],
+        note: Some(
+            "created by SAM because OpenApiVersion is not set; set it to remove this stage".into(),
+        ),
+        ..stage.clone()
+    })
 }
 
 fn route_settings(v: &Val) -> MethodSettings {

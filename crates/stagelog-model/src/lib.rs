@@ -149,6 +149,8 @@ pub struct Stage {
     /// The `API-Gateway-Execution-Logs_{api-id}/{stage}` group API Gateway writes execution
     /// logs to, when it is known to exist (live only).
     pub execution_log_group: Option<usize>,
+    /// Why this stage exists when the source does not declare it (e.g. SAM's `Stage` stage).
+    pub note: Option<String>,
     pub location: Location,
 }
 

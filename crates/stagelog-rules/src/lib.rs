@@ -147,7 +147,10 @@ pub(crate) fn describe(stage: &Stage) -> String {
         ApiKind::WebSocket => "WebSocket API",
         ApiKind::V2 => "API Gateway v2",
     };
-    format!("{kind} stage `{}`", stage.name)
+    match &stage.note {
+        Some(note) => format!("{kind} stage `{}` ({note})", stage.name),
+        None => format!("{kind} stage `{}`", stage.name),
+    }
 }
 
 #[cfg(test)]

@@ -212,19 +212,47 @@ Resources:
         s.ids(),
         [
             "SL001 Named",
+            "SL001 Named",
+            "SL001 ServerlessRestApi",
             "SL001 ServerlessRestApi",
             "SL002 ServerlessHttpApi",
+            "SL010 Named",
+            "SL010 ServerlessRestApi",
             "SL030 Named"
         ]
     );
+    // Both REST APIs also get SAM's extra `Stage` stage (no OpenApiVersion), unlogged.
+    let extra: Vec<_> = s
+        .of("SL001")
+        .iter()
+        .filter(|f| f.stage.as_deref() == Some("Stage"))
+        .map(|f| f.location.resource.clone())
+        .collect();
+    assert_eq!(extra, ["Named", "ServerlessRestApi"]);
     let rest = s
         .findings
         .iter()
-        .find(|f| f.location.resource == "ServerlessRestApi")
-        .unwrap();
-    assert_eq!(rest.stage.as_deref(), Some("Prod"));
+        .find(|f| f.location.resource == "ServerlessRestApi" && f.stage.as_deref() == Some("Prod"))
+        .expect("the implicit API's default stage is Prod");
     assert_eq!(rest.location.line, Some(11));
     assert_eq!(rest.location.source, stagelog_model::SourceKind::Sam);
+}
+
+#[test]
+fn sam_open_api_version_removes_the_extra_stage_stage() {
+    let yaml = |open_api: &str| {
+        format!(
+            "Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: v1\n{open_api}"
+        )
+    };
+    let without = scan_files(&[("t.yaml", &yaml(""))]);
+    assert_eq!(without.stages, 2);
+    assert!(without
+        .of("SL001")
+        .iter()
+        .any(|f| f.stage.as_deref() == Some("Stage") && f.message.contains("OpenApiVersion")));
+    let with = scan_files(&[("t.yaml", &yaml("      OpenApiVersion: 3.0.1\n"))]);
+    assert_eq!(with.stages, 1);
 }
 
 #[test]

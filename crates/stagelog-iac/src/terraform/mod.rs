@@ -418,6 +418,7 @@ impl Module {
                 default_settings: MethodSettings::default(),
                 overrides: vec![],
                 execution_log_group: None,
+                note: None,
                 location: self.loc(inst.res, &inst.address, None),
             });
         }
@@ -437,6 +438,7 @@ impl Module {
                 default_settings: MethodSettings::default(),
                 overrides: vec![],
                 execution_log_group: None,
+                note: None,
                 location: self.loc(inst.res, &inst.address, None),
             });
         }
@@ -462,6 +464,7 @@ impl Module {
                 default_settings: MethodSettings::default(),
                 overrides: vec![],
                 execution_log_group: None,
+                note: None,
                 location: self.loc(inst.res, &inst.address, None),
             };
             if let Some(b) = block(&inst.res.body, "default_route_settings") {
@@ -497,6 +500,7 @@ impl Module {
                 default_settings: MethodSettings::default(),
                 overrides: vec![],
                 execution_log_group: None,
+                note: None,
                 location: self.loc(inst.res, &inst.address, None),
             });
         }
