@@ -1,0 +1,138 @@
+//! Property tests in the role of fuzz targets: whatever bytes a file holds, reading it gives
+//! an inventory or errors, never a panic. Inputs are random text and random mutations of real
+//! templates (the rule examples and the bundled examples), which reach deep into the adapters.
+
+use proptest::prelude::*;
+use std::path::Path;
+
+/// Read once per test binary: cases run by the thousand.
+fn corpus(ext: &'static str) -> Vec<String> {
+    static CACHE: std::sync::Mutex<Vec<(&'static str, Vec<String>)>> =
+        std::sync::Mutex::new(Vec::new());
+    let mut cache = CACHE.lock().unwrap();
+    if let Some((_, files)) = cache.iter().find(|(e, _)| *e == ext) {
+        return files.clone();
+    }
+    let files = read_corpus(ext);
+    cache.push((ext, files.clone()));
+    files
+}
+
+fn read_corpus(ext: &str) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut out = Vec::new();
+    let mut dirs = vec![
+        root.join("examples"),
+        root.join("crates/stagelog-rules/src/rules"),
+    ];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.to_string_lossy().ends_with(ext) {
+                out.push(std::fs::read_to_string(&p).unwrap());
+            }
+        }
+    }
+    out.sort();
+    assert!(!out.is_empty(), "no {ext} corpus");
+    out
+}
+
+#[derive(Debug, Clone)]
+enum Edit {
+    Insert(usize, String),
+    Delete(usize, usize),
+    Duplicate(usize, usize),
+}
+
+fn edits() -> impl Strategy<Value = Vec<Edit>> {
+    let piece = prop_oneof![
+        Just("{".to_string()),
+        Just("}".to_string()),
+        Just("[".to_string()),
+        Just("\"".to_string()),
+        Just("${".to_string()),
+        Just("%{".to_string()),
+        Just("!Ref ".to_string()),
+        Just("!Sub ".to_string()),
+        Just(": ".to_string()),
+        Just("\n  ".to_string()),
+        Just("&a ".to_string()),
+        Just("*a".to_string()),
+        Just("<<EOT\n".to_string()),
+        Just("jsonencode(".to_string()),
+        "\\PC{0,8}",
+    ];
+    prop::collection::vec(
+        prop_oneof![
+            (any::<usize>(), piece).prop_map(|(i, s)| Edit::Insert(i, s)),
+            (any::<usize>(), 0usize..40).prop_map(|(i, n)| Edit::Delete(i, n)),
+            (any::<usize>(), 0usize..80).prop_map(|(i, n)| Edit::Duplicate(i, n)),
+        ],
+        1..6,
+    )
+}
+
+fn apply(src: &str, edits: &[Edit]) -> String {
+    let mut s: Vec<char> = src.chars().collect();
+    for e in edits {
+        let len = s.len().max(1);
+        match e {
+            Edit::Insert(i, text) => {
+                let at = (i % len).min(s.len());
+                s.splice(at..at, text.chars());
+            }
+            Edit::Delete(i, n) => {
+                let at = (i % len).min(s.len());
+                let end = (at + n).min(s.len());
+                s.drain(at..end);
+            }
+            Edit::Duplicate(i, n) => {
+                let at = (i % len).min(s.len());
+                let end = (at + n).min(s.len());
+                let copy: Vec<char> = s[at..end].to_vec();
+                s.splice(at..at, copy);
+            }
+        }
+    }
+    s.into_iter().collect()
+}
+
+fn read_terraform(src: &str) {
+    if let Ok(f) = stagelog_iac::terraform::parse_tf("t.tf", src) {
+        let module = stagelog_iac::terraform::Module {
+            files: vec![f],
+            tfvars: vec![],
+        }
+        .finish();
+        let _ = module.inventory();
+    }
+    let _ = stagelog_iac::terraform::parse_tf_json("t.tf.json", src);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+    #[test]
+    fn mutated_terraform_never_panics(pick in any::<prop::sample::Index>(), edits in edits()) {
+        let files = corpus(".tf");
+        read_terraform(&apply(pick.get::<String>(&files), &edits));
+    }
+
+    #[test]
+    fn mutated_templates_never_panic(pick in any::<prop::sample::Index>(), edits in edits()) {
+        let mut files = corpus(".yaml");
+        files.extend(corpus(".json"));
+        let _ = stagelog_iac::cloudformation::adapt("t.yaml", &apply(pick.get::<String>(&files), &edits));
+    }
+
+    #[test]
+    fn random_text_never_panics(text in "\\PC{0,400}") {
+        read_terraform(&text);
+        let with_marker = format!("AWSTemplateFormatVersion: x\nResources:\n  R: {{Type: AWS::X}}\n{text}");
+        let _ = stagelog_iac::cloudformation::adapt("t.yaml", &with_marker);
+        let _ = stagelog_iac::cloudformation::adapt("t.yaml", &text);
+    }
+}
