@@ -14,6 +14,13 @@ The layer adds only what the tests need and moto does not offer, and nothing els
   in the shape of the AWS Account API reference with the regions in STAGELOG_TEST_REGIONS
   (``name:STATUS`` pairs, default below), honouring ``RegionOptStatusContains``.
 
+* Operations moto 5.2 answers with HTTP 500, implemented on moto's own state as the AWS API
+  reference describes them (``patched_operation`` below):
+  API Gateway v2 ``UpdateStage`` (fields absent from the request are left unchanged; settings
+  objects are merged field by field), ``DeleteAccessLogSettings`` (the stage has no access log
+  settings afterwards), and v1 ``UpdateAccount`` with ``op: remove, path: /cloudwatchRoleArn``
+  (the account has no CloudWatch role afterwards).
+
 Everything else goes to moto unchanged. Only 127.0.0.1 is bound.
 """
 
@@ -110,6 +117,87 @@ def json_response(start_response, value, status="200 OK"):
     return [body]
 
 
+V2_STAGE = re.compile(r"^/v2/apis/([^/]+)/stages/([^/]+)(/accesslogsettings)?$")
+# UpdateStage members whose value is an object: merged, not replaced.
+MERGED = ("accessLogSettings", "defaultRouteSettings")
+UPDATABLE = (
+    "accessLogSettings", "autoDeploy", "clientCertificateId", "defaultRouteSettings",
+    "deploymentId", "description", "routeSettings", "stageVariables",
+)
+
+
+def error(start_response, status, kind, message):
+    body = json.dumps({"message": message}).encode()
+    start_response(status, [
+        ("Content-Type", "application/json"),
+        ("x-amzn-ErrorType", kind),
+        ("Content-Length", str(len(body))),
+    ])
+    return [body]
+
+
+def patched_operation(environ, start_response, body, service, method, path, access_key, region):
+    """Answers the operations moto lacks; None when the request is not one of them."""
+    from moto.iam.models import get_account_id_from
+
+    account = environ.get("HTTP_X_MOTO_ACCOUNT_ID") or get_account_id_from(access_key)
+    match = V2_STAGE.match(urllib.parse.unquote(path))
+    if service == "apigatewayv2" and match and method in ("PATCH", "DELETE"):
+        from moto.apigatewayv2.models import apigatewayv2_backends
+
+        api_id, stage_name, access_logs = match.groups()
+        api = apigatewayv2_backends[account][region].apis.get(api_id)
+        stage = api.stages.get(stage_name) if api else None
+        if stage is None:
+            return error(start_response, "404 Not Found", "NotFoundException", "Invalid stage identifier specified")
+        if method == "DELETE" and access_logs:
+            stage.access_log_settings = None
+            start_response("204 No Content", [("Content-Length", "0")])
+            return [b""]
+        if method == "PATCH" and not access_logs:
+            changes = json.loads(body or b"{}")
+            for key in UPDATABLE:
+                if key not in changes:
+                    continue
+                value = changes[key]
+                attr = {
+                    "accessLogSettings": "access_log_settings",
+                    "autoDeploy": "auto_deploy",
+                    "clientCertificateId": "client_certificate_id",
+                    "defaultRouteSettings": "default_route_settings",
+                    "deploymentId": "deployment_id",
+                    "description": "description",
+                    "routeSettings": "route_settings",
+                    "stageVariables": "stage_variables",
+                }[key]
+                if key in MERGED and isinstance(value, dict):
+                    merged = dict(getattr(stage, attr, None) or {})
+                    merged.update(value)
+                    value = merged
+                elif key == "routeSettings" and isinstance(value, dict):
+                    routes = dict(stage.route_settings or {})
+                    for route, settings in value.items():
+                        routes[route] = {**routes.get(route, {}), **settings}
+                    value = routes
+                setattr(stage, attr, value)
+            from datetime import datetime
+
+            stage.updated = datetime.now()
+            return json_response(start_response, stage.to_json())
+    if service == "apigateway" and path == "/account" and method == "PATCH":
+        ops = json.loads(body or b"{}").get("patchOperations", [])
+        if any(op.get("op") == "remove" and op.get("path") == "/cloudwatchRoleArn" for op in ops):
+            from moto.apigateway.models import apigateway_backends
+
+            backend = apigateway_backends[account][region]
+            rest = [op for op in ops if not (op.get("op") == "remove" and op.get("path") == "/cloudwatchRoleArn")]
+            backend.account.cloudwatch_role_arn = None
+            if rest:
+                backend.account.apply_patch_operations(rest)
+            return json_response(start_response, backend.account.to_json())
+    return None
+
+
 def list_regions(start_response, body):
     wanted = None
     if body:
@@ -180,6 +268,9 @@ class Extension:
             else:
                 protocol = "rest-json"
             return throttle(start_response, protocol)
+        patched = patched_operation(environ, start_response, body, service, method, path, access_key, region)
+        if patched is not None:
+            return patched
         return self.app(environ, start_response)
 
     def record(self, service, operation, access_key, region, method, path, user_agent):
