@@ -2,6 +2,7 @@
 //! report what could not be read. Nothing here judges; see `stagelog-rules`.
 
 pub mod cloudformation;
+pub mod fix;
 pub mod terraform;
 mod value;
 pub mod yaml;

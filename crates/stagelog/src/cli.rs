@@ -45,6 +45,13 @@ stagelog audit --endpoint-url http://127.0.0.1:5000 --region us-east-1   (LocalS
 The least-privilege IAM policy for audit is in the README."
     )]
     Audit(AuditArgs),
+    /// Fix what `scan` finds in Terraform: prints a unified diff; `--write` applies it.
+    /// Comments and layout are kept; what cannot be fixed automatically is listed with why.
+    #[command(
+        after_help = "Exit codes: 0 nothing to change (or --write applied it); 1 changes \
+to make (without --write); 2 a file could not be read, parsed or fixed."
+    )]
+    Fix(FixArgs),
     /// List every rule with its id, severity and what it checks.
     Rules {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
@@ -70,6 +77,51 @@ pub struct ScanArgs {
     /// Fewest days of retention an access log group must have (SL020).
     #[arg(long, default_value_t = 365, value_name = "DAYS")]
     pub min_retention_days: i64,
+}
+
+#[derive(Args, Debug)]
+pub struct FixArgs {
+    /// Files or directories to fix.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Write the fixes into the files (default: print the diff only).
+    #[arg(long)]
+    pub write: bool,
+
+    /// Only fix these rules (ids or prefixes).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub select: Vec<String>,
+
+    /// Do not fix these rules.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub ignore: Vec<String>,
+
+    /// Retention of new log groups, and the minimum SL020 fixes to.
+    #[arg(long, default_value_t = 365, value_name = "DAYS")]
+    pub retention_days: i64,
+
+    /// Execution log level to set (SL010).
+    #[arg(long, value_enum, default_value_t = ExecutionLevel::Error)]
+    pub execution_level: ExecutionLevel,
+
+    /// KMS key ARN for SL021 (its policy must let CloudWatch Logs use it).
+    #[arg(long, value_name = "ARN")]
+    pub kms_key: Option<String>,
+
+    /// Name of new access log groups; {name} is the stage resource's name.
+    #[arg(
+        long,
+        default_value = "/aws/vendedlogs/apigateway/{name}",
+        value_name = "TEMPLATE"
+    )]
+    pub log_group_name: String,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExecutionLevel {
+    Error,
+    Info,
 }
 
 #[derive(Args, Debug)]

@@ -13,6 +13,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(args) => scan(args),
         Command::Audit(args) => crate::audit::run(args),
+        Command::Fix(args) => crate::fix::run(args),
         Command::Rules { format } => {
             print!("{}", list_rules(format));
             Ok(0)

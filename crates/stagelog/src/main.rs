@@ -3,6 +3,7 @@
 mod audit;
 mod cli;
 mod commands;
+mod fix;
 
 use clap::Parser;
 use std::process::ExitCode;
