@@ -147,17 +147,15 @@ pub(crate) async fn read(
                 partition(region)
             );
             let mut stage = Stage {
-                api_kind: ApiKind::Rest,
                 api: Some(Text::lit(id)),
-                name: Text::lit(name),
                 access_log: s
                     .access_log_settings()
                     .and_then(|a| access_log(a.destination_arn(), a.format())),
-                default_settings: MethodSettings::default(),
-                overrides: vec![],
-                execution_log_group: None,
-                note: None,
-                location: location(account, region, arn),
+                ..Stage::new(
+                    ApiKind::Rest,
+                    Text::lit(name),
+                    location(account, region, arn),
+                )
             };
             let mut settings: Vec<_> = s
                 .method_settings()

@@ -276,15 +276,12 @@ impl<'a> Template<'a> {
                 // Quick create: `Target` makes a `$default` stage with no logging.
                 "AWS::ApiGatewayV2::Api" if props.get("Target").is_some() => {
                     inv.stages.push(Stage {
-                        api_kind: self.protocol(props.get("ProtocolType")),
                         api: Some(Text::lit(&r.id)),
-                        name: Text::lit("$default"),
-                        access_log: None,
-                        default_settings: MethodSettings::default(),
-                        overrides: vec![],
-                        execution_log_group: None,
-                        note: None,
-                        location: self.loc(&r.id, r.line),
+                        ..Stage::new(
+                            self.protocol(props.get("ProtocolType")),
+                            Text::lit("$default"),
+                            self.loc(&r.id, r.line),
+                        )
                     });
                 }
                 "AWS::Serverless::HttpApi" => {
@@ -384,17 +381,14 @@ impl<'a> Template<'a> {
         groups: &HashMap<String, usize>,
     ) -> Stage {
         let mut stage = Stage {
-            api_kind: ApiKind::Rest,
             api: props.get("RestApiId").map(|n| self.eval(n).to_text()),
-            name: name
-                .map(|n| self.eval(n).to_text())
-                .unwrap_or_else(|| Text::hole(format!("{}.StageName", r.id))),
             access_log: self.access_log(props.entry("AccessLogSetting"), groups),
-            default_settings: MethodSettings::default(),
-            overrides: vec![],
-            execution_log_group: None,
-            note: None,
-            location: self.loc(&r.id, r.line),
+            ..Stage::new(
+                ApiKind::Rest,
+                name.map(|n| self.eval(n).to_text())
+                    .unwrap_or_else(|| Text::hole(format!("{}.StageName", r.id))),
+                self.loc(&r.id, r.line),
+            )
         };
         if let Some(ms) = props.get("MethodSettings") {
             match self.eval(ms) {
@@ -437,18 +431,16 @@ impl<'a> Template<'a> {
             Text::hole(format!("{}.StageName", r.id))
         };
         let mut stage = Stage {
-            api_kind: kind,
             api: Some(Text::lit(&r.id)),
-            name: props
-                .get("StageName")
-                .map(|n| self.eval(n).to_text())
-                .unwrap_or(default_name),
             access_log: self.access_log(props.entry("AccessLogSettings"), groups),
-            default_settings: MethodSettings::default(),
-            overrides: vec![],
-            execution_log_group: None,
-            note: None,
-            location: self.loc(&r.id, r.line),
+            ..Stage::new(
+                kind,
+                props
+                    .get("StageName")
+                    .map(|n| self.eval(n).to_text())
+                    .unwrap_or(default_name),
+                self.loc(&r.id, r.line),
+            )
         };
         if let Some(d) = props.get("DefaultRouteSettings") {
             stage.default_settings = route_settings(&self.eval(d));

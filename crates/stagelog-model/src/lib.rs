@@ -155,6 +155,21 @@ pub struct Stage {
 }
 
 impl Stage {
+    /// A stage with nothing configured: no access logs, no execution log settings.
+    pub fn new(api_kind: ApiKind, name: Text, location: Location) -> Stage {
+        Stage {
+            api_kind,
+            api: None,
+            name,
+            access_log: None,
+            default_settings: MethodSettings::default(),
+            overrides: vec![],
+            execution_log_group: None,
+            note: None,
+            location,
+        }
+    }
+
     /// Whether this stage asks API Gateway to write any log (access or execution).
     pub fn logs_something(&self) -> bool {
         let access = matches!(&self.access_log, Some(Value::Known(a)) if a.destination.is_some());

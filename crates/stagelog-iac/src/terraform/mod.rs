@@ -411,15 +411,9 @@ impl Module {
                 .map(|v| v.to_text())
                 .unwrap_or_default();
             inv.stages.push(Stage {
-                api_kind: ApiKind::Rest,
                 api: attr(&ev, inst, "rest_api_id").map(|v| Text::lit(v.key())),
-                name,
                 access_log: self.access_log(&ev, inst, &groups),
-                default_settings: MethodSettings::default(),
-                overrides: vec![],
-                execution_log_group: None,
-                note: None,
-                location: self.loc(inst.res, &inst.address, None),
+                ..Stage::new(ApiKind::Rest, name, self.loc(inst.res, &inst.address, None))
             });
         }
         // A deployment with stage_name creates that stage (deprecated, still common).
@@ -431,15 +425,8 @@ impl Module {
                 continue;
             }
             inv.stages.push(Stage {
-                api_kind: ApiKind::Rest,
                 api: attr(&ev, inst, "rest_api_id").map(|v| Text::lit(v.key())),
-                name,
-                access_log: None,
-                default_settings: MethodSettings::default(),
-                overrides: vec![],
-                execution_log_group: None,
-                note: None,
-                location: self.loc(inst.res, &inst.address, None),
+                ..Stage::new(ApiKind::Rest, name, self.loc(inst.res, &inst.address, None))
             });
         }
         self.attach_method_settings(&ev, of("aws_api_gateway_method_settings"), &mut inv);
@@ -455,17 +442,15 @@ impl Module {
                 _ => ApiKind::V2,
             };
             let mut stage = Stage {
-                api_kind: kind,
                 api: api.map(|v| Text::lit(v.key())),
-                name: attr(&ev, inst, "name")
-                    .map(|v| v.to_text())
-                    .unwrap_or_default(),
                 access_log: self.access_log(&ev, inst, &groups),
-                default_settings: MethodSettings::default(),
-                overrides: vec![],
-                execution_log_group: None,
-                note: None,
-                location: self.loc(inst.res, &inst.address, None),
+                ..Stage::new(
+                    kind,
+                    attr(&ev, inst, "name")
+                        .map(|v| v.to_text())
+                        .unwrap_or_default(),
+                    self.loc(inst.res, &inst.address, None),
+                )
             };
             if let Some(b) = block(&inst.res.body, "default_route_settings") {
                 stage.default_settings =
@@ -493,15 +478,12 @@ impl Module {
                 continue;
             }
             inv.stages.push(Stage {
-                api_kind: protocol(&ev, inst.res),
                 api: Some(Text::lit(&inst.address)),
-                name: Text::lit("$default"),
-                access_log: None,
-                default_settings: MethodSettings::default(),
-                overrides: vec![],
-                execution_log_group: None,
-                note: None,
-                location: self.loc(inst.res, &inst.address, None),
+                ..Stage::new(
+                    protocol(&ev, inst.res),
+                    Text::lit("$default"),
+                    self.loc(inst.res, &inst.address, None),
+                )
             });
         }
         for inst in of("aws_api_gateway_account") {
