@@ -306,6 +306,42 @@ impl AuditField {
     }
 }
 
+/// The access log format `fix` writes: one field per SL005 audit field, with only the
+/// `$context` variables the API kind has. `None` when the kind is not known.
+pub fn recommended_format(kind: ApiKind) -> Option<Vec<(&'static str, &'static str)>> {
+    let mut fields = vec![
+        ("requestId", "requestId"),
+        ("ip", "identity.sourceIp"),
+        ("caller", "identity.caller"),
+        ("user", "identity.user"),
+        ("requestTime", "requestTime"),
+    ];
+    match kind {
+        ApiKind::Rest => fields.extend([
+            ("httpMethod", "httpMethod"),
+            ("resourcePath", "resourcePath"),
+            ("status", "status"),
+            ("protocol", "protocol"),
+            ("responseLength", "responseLength"),
+        ]),
+        ApiKind::Http => fields.extend([
+            ("httpMethod", "httpMethod"),
+            ("routeKey", "routeKey"),
+            ("status", "status"),
+            ("protocol", "protocol"),
+            ("responseLength", "responseLength"),
+        ]),
+        ApiKind::WebSocket => fields.extend([
+            ("eventType", "eventType"),
+            ("routeKey", "routeKey"),
+            ("status", "status"),
+            ("connectionId", "connectionId"),
+        ]),
+        ApiKind::V2 => return None,
+    }
+    Some(fields)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,6 +351,25 @@ mod tests {
         let f = r#"{"id":"$context.requestId","ip":"$context.identity.sourceIp". $context.status-"#;
         let names: Vec<_> = references(f).iter().map(|v| v.name).collect();
         assert_eq!(names, ["requestId", "identity.sourceIp", "status"]);
+    }
+
+    #[test]
+    fn recommended_formats_use_only_known_variables_and_cover_every_audit_field() {
+        for kind in [ApiKind::Rest, ApiKind::Http, ApiKind::WebSocket] {
+            let fields = recommended_format(kind).unwrap();
+            let text: String = fields
+                .iter()
+                .map(|(_, v)| format!("$context.{v} "))
+                .collect();
+            let vars = references(&text);
+            for v in &vars {
+                assert!(is_known(kind, v.name), "{kind:?}: {}", v.name);
+            }
+            for f in AUDIT_FIELDS.iter().filter(|f| !f.not_on.contains(&kind)) {
+                assert!(f.satisfied_by(&vars), "{kind:?} lacks {}", f.key);
+            }
+        }
+        assert!(recommended_format(ApiKind::V2).is_none());
     }
 
     #[test]

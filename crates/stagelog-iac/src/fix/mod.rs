@@ -3,7 +3,8 @@
 
 mod terraform;
 
-use stagelog_model::{ApiKind, Finding, SourceKind};
+use stagelog_model::{Finding, SourceKind};
+pub use stagelog_rules::context_vars::recommended_format;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
@@ -103,42 +104,6 @@ impl Edit {
         }
         Ok(out)
     }
-}
-
-/// The access log format `fix` writes: one field per SL005 audit field, with only the
-/// `$context` variables the API kind has. `None` when the kind is not known.
-pub fn recommended_format(kind: ApiKind) -> Option<Vec<(&'static str, &'static str)>> {
-    let mut fields = vec![
-        ("requestId", "requestId"),
-        ("ip", "identity.sourceIp"),
-        ("caller", "identity.caller"),
-        ("user", "identity.user"),
-        ("requestTime", "requestTime"),
-    ];
-    match kind {
-        ApiKind::Rest => fields.extend([
-            ("httpMethod", "httpMethod"),
-            ("resourcePath", "resourcePath"),
-            ("status", "status"),
-            ("protocol", "protocol"),
-            ("responseLength", "responseLength"),
-        ]),
-        ApiKind::Http => fields.extend([
-            ("httpMethod", "httpMethod"),
-            ("routeKey", "routeKey"),
-            ("status", "status"),
-            ("protocol", "protocol"),
-            ("responseLength", "responseLength"),
-        ]),
-        ApiKind::WebSocket => fields.extend([
-            ("eventType", "eventType"),
-            ("routeKey", "routeKey"),
-            ("status", "status"),
-            ("connectionId", "connectionId"),
-        ]),
-        ApiKind::V2 => return None,
-    }
-    Some(fields)
 }
 
 /// Plans the fixes for a scan's findings: new text for each Terraform file that can be fixed,
