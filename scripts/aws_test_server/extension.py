@@ -7,7 +7,8 @@ The layer adds only what the tests need and moto does not offer, and nothing els
   "region", "method", "path", "user_agent"}]``: tests count them (audit must call no write API; requests per operation in the
   benchmark).
 * ``POST /_stagelog/faults`` with ``{"rate": 0.3, "seed": 7, "services": ["apigateway"],
-  "user_agent_contains": "app/stagelog"}`` answers that share of matching AWS requests with the throttling error of the service's
+  "user_agent_contains": "app/stagelog", "operations": ["UpdateStage"], "accounts": [...]}``
+  answers that share of matching AWS requests with the throttling error of the service's
   protocol (HTTP 429/400, as AWS does), chosen by a seeded generator so runs repeat;
   ``{"rate": 0}`` turns it off. The audit must still finish with complete results.
 * Account ``ListRegions`` (``POST /listRegions``, which moto 5.2 does not implement): answers
@@ -19,7 +20,9 @@ The layer adds only what the tests need and moto does not offer, and nothing els
   API Gateway v2 ``UpdateStage`` (fields absent from the request are left unchanged; settings
   objects are merged field by field), ``DeleteAccessLogSettings`` (the stage has no access log
   settings afterwards), and v1 ``UpdateAccount`` with ``op: remove, path: /cloudwatchRoleArn``
-  (the account has no CloudWatch role afterwards).
+  (the account has no CloudWatch role afterwards). Also v1 ``UpdateStage`` with ``op: remove``
+  on a method settings path (``/*/*``, ``/~1pets/GET``), which moto ignores: the method
+  setting is removed, as the Terraform provider relies on when it deletes method settings.
 
 Everything else goes to moto unchanged. Only 127.0.0.1 is bound.
 """
@@ -58,6 +61,8 @@ class State:
         self.fault_rate = 0.0
         self.fault_services = None
         self.fault_agent = ""
+        self.fault_operations = None
+        self.fault_accounts = None
         self.rng = random.Random(0)
 
 
@@ -117,6 +122,7 @@ def json_response(start_response, value, status="200 OK"):
     return [body]
 
 
+V1_STAGE = re.compile(r"^/restapis/([^/]+)/stages/([^/]+)$")
 V2_STAGE = re.compile(r"^/v2/apis/([^/]+)/stages/([^/]+)(/accesslogsettings)?$")
 # UpdateStage members whose value is an object: merged, not replaced.
 MERGED = ("accessLogSettings", "defaultRouteSettings")
@@ -136,11 +142,16 @@ def error(start_response, status, kind, message):
     return [body]
 
 
-def patched_operation(environ, start_response, body, service, method, path, access_key, region):
-    """Answers the operations moto lacks; None when the request is not one of them."""
+def account_of(environ, access_key):
+    """The account moto serves the request from (its access keys map to accounts)."""
     from moto.iam.models import get_account_id_from
 
-    account = environ.get("HTTP_X_MOTO_ACCOUNT_ID") or get_account_id_from(access_key)
+    return environ.get("HTTP_X_MOTO_ACCOUNT_ID") or get_account_id_from(access_key)
+
+
+def patched_operation(environ, start_response, body, service, method, path, access_key, region):
+    """Answers the operations moto lacks; None when the request is not one of them."""
+    account = account_of(environ, access_key)
     match = V2_STAGE.match(urllib.parse.unquote(path))
     if service == "apigatewayv2" and match and method in ("PATCH", "DELETE"):
         from moto.apigatewayv2.models import apigatewayv2_backends
@@ -183,6 +194,27 @@ def patched_operation(environ, start_response, body, service, method, path, acce
             from datetime import datetime
 
             stage.updated = datetime.now()
+            return json_response(start_response, stage.to_json())
+    v1 = V1_STAGE.match(urllib.parse.unquote(path))
+    if service == "apigateway" and v1 and method == "PATCH":
+        ops = json.loads(body or b"{}").get("patchOperations", [])
+        removals = [
+            op for op in ops
+            if op.get("op") == "remove" and op.get("path") != "/accessLogSettings"
+            and op.get("path", "").count("/") == 2
+        ]
+        if removals:
+            from moto.apigateway.models import apigateway_backends
+
+            try:
+                stage = apigateway_backends[account][region].get_stage(*v1.groups())
+            except Exception:  # noqa: BLE001 - moto's own not-found errors
+                return error(start_response, "404 Not Found", "NotFoundException", "Invalid stage identifier specified")
+            for op in removals:
+                stage.method_settings.pop(op["path"][1:], None)
+            rest = [op for op in ops if op not in removals]
+            if rest:
+                stage.apply_operations(rest)
             return json_response(start_response, stage.to_json())
     if service == "apigateway" and path == "/account" and method == "PATCH":
         ops = json.loads(body or b"{}").get("patchOperations", [])
@@ -237,6 +269,8 @@ class Extension:
                 self.state.fault_rate = float(cfg.get("rate", 0))
                 self.state.fault_services = cfg.get("services")
                 self.state.fault_agent = cfg.get("user_agent_contains", "")
+                self.state.fault_operations = cfg.get("operations")
+                self.state.fault_accounts = cfg.get("accounts")
                 self.state.rng = random.Random(cfg.get("seed", 0))
             return json_response(start_response, {"ok": True})
 
@@ -258,6 +292,8 @@ class Extension:
                 self.state.fault_rate > 0
                 and (self.state.fault_services is None or service in self.state.fault_services)
                 and self.state.fault_agent in user_agent
+                and (self.state.fault_operations is None or operation in self.state.fault_operations)
+                and (self.state.fault_accounts is None or account_of(environ, access_key) in self.state.fault_accounts)
                 and self.state.rng.random() < self.state.fault_rate
             )
         if inject:

@@ -3,6 +3,7 @@
 //! parallel with a bound; the SDK's adaptive retry absorbs API Gateway's throttling; a scope
 //! that fails is reported and the rest go on.
 
+pub mod fix;
 mod iam;
 mod logs;
 mod scope;

@@ -24,15 +24,7 @@ pub fn run(args: AuditArgs) -> Result<u8> {
     let progress: Option<Arc<dyn stagelog_aws::Progress>> = std::io::stderr()
         .is_terminal()
         .then(|| Arc::new(Bar::new()) as Arc<dyn stagelog_aws::Progress>);
-    let out = stagelog_aws::audit_blocking(stagelog_aws::AuditOptions {
-        profile: args.profile,
-        regions: args.regions,
-        all_regions: args.all_regions,
-        role_arns: args.role_arns,
-        endpoint_url: args.endpoint_url,
-        concurrency: args.concurrency,
-        progress: progress.clone(),
-    });
+    let out = stagelog_aws::audit_blocking(options(&args.scope, progress.clone()));
     drop(progress);
     let errors = out
         .errors
@@ -48,6 +40,22 @@ pub fn run(args: AuditArgs) -> Result<u8> {
     let report = judge(&out.inventories, errors, 0, &config, &sel);
     emit(&report, &args.report)?;
     Ok(exit_code(&report, args.report.fail_on))
+}
+
+#[cfg(feature = "aws")]
+pub(crate) fn options(
+    scope: &crate::cli::ScopeArgs,
+    progress: Option<std::sync::Arc<dyn stagelog_aws::Progress>>,
+) -> stagelog_aws::AuditOptions {
+    stagelog_aws::AuditOptions {
+        profile: scope.profile.clone(),
+        regions: scope.regions.clone(),
+        all_regions: scope.all_regions,
+        role_arns: scope.role_arns.clone(),
+        endpoint_url: scope.endpoint_url.clone(),
+        concurrency: scope.concurrency,
+        progress,
+    }
 }
 
 /// accounts × regions, and APIs found, on stderr.

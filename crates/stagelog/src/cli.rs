@@ -52,6 +52,9 @@ The least-privilege IAM policy for audit is in the README."
 to make (without --write); 2 a file could not be read, parsed or fixed."
     )]
     Fix(FixArgs),
+    /// Undo a live fix: restore every changed stage and log group from the journal, newest
+    /// first, exactly as it was. Journalled itself (JOURNAL.rollback.jsonl) and safe to repeat.
+    Rollback(RollbackArgs),
     /// List every rule with its id, severity and what it checks.
     Rules {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
@@ -109,13 +112,38 @@ pub struct FixArgs {
     #[arg(long, value_name = "ARN")]
     pub kms_key: Option<String>,
 
-    /// Name of new access log groups; {name} is the stage resource's name.
-    #[arg(
-        long,
-        default_value = "/aws/vendedlogs/apigateway/{name}",
-        value_name = "TEMPLATE"
-    )]
-    pub log_group_name: String,
+    /// Name of new access log groups: {name} is the Terraform stage resource's name; live,
+    /// {api} and {stage} (default /aws/vendedlogs/apigateway/{api}/{stage}).
+    #[arg(long, value_name = "TEMPLATE")]
+    pub log_group_name: Option<String>,
+
+    /// Fix live accounts instead of files: audit, print the plan (AWS CLI commands).
+    #[arg(long)]
+    pub live: bool,
+
+    /// With --live: make the changes, journalling each before it is made.
+    #[arg(long, requires = "live")]
+    pub apply: bool,
+
+    /// With --apply: the journal to write (default: stagelog-journal-<time>.jsonl here).
+    #[arg(long, value_name = "PATH", requires = "apply")]
+    pub journal: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct RollbackArgs {
+    /// A journal written by `stagelog fix --live --apply`.
+    pub journal: PathBuf,
+
+    /// Also delete the log groups the fix created (their events are lost).
+    #[arg(long)]
+    pub delete_created: bool,
+
+    #[command(flatten)]
+    pub scope: ScopeArgs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,21 +152,22 @@ pub enum ExecutionLevel {
     Info,
 }
 
-#[derive(Args, Debug)]
-pub struct AuditArgs {
+/// Which live accounts and regions, and how to reach them.
+#[derive(Args, Debug, Clone)]
+pub struct ScopeArgs {
     /// Named profile from ~/.aws/config.
     #[arg(long)]
     pub profile: Option<String>,
 
-    /// Region to audit (repeatable, or comma-separated). Default: the configured region.
+    /// Region (repeatable, or comma-separated). Default: the configured region.
     #[arg(long = "region", value_delimiter = ',', value_name = "REGION")]
     pub regions: Vec<String>,
 
-    /// Audit every region enabled for each account.
+    /// Every region enabled for each account.
     #[arg(long, conflicts_with = "regions")]
     pub all_regions: bool,
 
-    /// Assume this role and audit its account (repeatable: one per account).
+    /// Assume this role and work in its account (repeatable: one per account).
     #[arg(long = "role-arn", value_name = "ARN")]
     pub role_arns: Vec<String>,
 
@@ -149,6 +178,12 @@ pub struct AuditArgs {
     /// Account×region pairs read at once.
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub concurrency: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub scope: ScopeArgs,
 
     #[command(flatten)]
     pub report: ReportArgs,

@@ -13,7 +13,9 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(args) => scan(args),
         Command::Audit(args) => crate::audit::run(args),
+        Command::Fix(args) if args.live => crate::live_fix::fix(args),
         Command::Fix(args) => crate::fix::run(args),
+        Command::Rollback(args) => crate::live_fix::rollback(args),
         Command::Rules { format } => {
             print!("{}", list_rules(format));
             Ok(0)

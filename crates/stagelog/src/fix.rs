@@ -35,7 +35,10 @@ pub fn run(args: FixArgs) -> Result<u8> {
             ExecutionLevel::Error => "ERROR".into(),
             ExecutionLevel::Info => "INFO".into(),
         },
-        log_group_template: args.log_group_name.clone(),
+        log_group_template: args
+            .log_group_name
+            .clone()
+            .unwrap_or_else(|| Options::default().log_group_template),
         kms_key: args.kms_key.clone(),
     };
     let fixes = plan(&findings, &opts);

@@ -4,6 +4,7 @@ mod audit;
 mod cli;
 mod commands;
 mod fix;
+mod live_fix;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -597,7 +597,9 @@ async fn throttling_does_not_change_the_result() {
         expect.insert(format!("SL002 {account} eu-west-1 /apis/{v2}/stages/s{i}"));
     }
     // A third of stagelog's requests answered with each protocol's throttling error.
-    aws_server::faults(r#"{"rate": 0.33, "seed": 11, "user_agent_contains": "app/stagelog"}"#);
+    aws_server::faults(&format!(
+        r#"{{"rate": 0.33, "seed": 11, "user_agent_contains": "app/stagelog", "accounts": ["{account}"]}}"#
+    ));
     let role = format!("arn:aws:iam::{account}:role/audit");
     let out = tokio::task::spawn_blocking(move || {
         stagelog(&[

@@ -1,0 +1,939 @@
+//! Live fixes with a backout plan. `plan` turns findings into changes (each with the AWS CLI
+//! command a person could run instead); `apply` writes each change to a journal *before* making
+//! it (the state it replaces, read fresh), then marks it done; `rollback` replays a journal
+//! newest first, restoring every changed stage exactly. Log groups it created are kept unless
+//! asked (data is never deleted by default).
+
+use crate::{base_config, sdk_error, AuditOptions};
+use aws_config::{Region, SdkConfig};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value as Json};
+use stagelog_model::{ApiKind, Finding, Inventory, LogLevel, Value};
+use stagelog_rules::context_vars::recommended_format;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::Path;
+
+#[derive(Debug, Clone)]
+pub struct FixOptions {
+    /// `ERROR` or `INFO`.
+    pub execution_level: String,
+    pub retention_days: i32,
+    /// New log groups; `{api}` and `{stage}` are replaced.
+    pub log_group_template: String,
+}
+
+impl Default for FixOptions {
+    fn default() -> Self {
+        FixOptions {
+            execution_level: "ERROR".into(),
+            retention_days: 365,
+            log_group_template: "/aws/vendedlogs/apigateway/{api}/{stage}".into(),
+        }
+    }
+}
+
+/// One change to one resource.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Action {
+    CreateLogGroup {
+        name: String,
+        retention_days: i32,
+    },
+    PutRetention {
+        name: String,
+        days: i32,
+    },
+    UpdateRestStage {
+        api_id: String,
+        stage: String,
+        patch: Vec<Patch>,
+    },
+    DeleteLogGroup {
+        name: String,
+    },
+    DeleteRetention {
+        name: String,
+    },
+    DeleteV2AccessLogs {
+        api_id: String,
+        stage: String,
+    },
+    UpdateV2Stage {
+        api_id: String,
+        stage: String,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        access_log_settings: Option<Json>,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        default_route_settings: Option<Json>,
+        #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+        route_settings: BTreeMap<String, Json>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Patch {
+    pub op: String,
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub value: Option<String>,
+}
+
+fn replace(path: String, value: impl Into<String>) -> Patch {
+    Patch {
+        op: "replace".into(),
+        path,
+        value: Some(value.into()),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub account: String,
+    pub region: String,
+    pub action: Action,
+    /// The rules this change answers.
+    pub rules: Vec<String>,
+}
+
+impl Change {
+    /// The AWS CLI command(s) that make the same change.
+    pub fn cli(&self) -> String {
+        let r = &self.region;
+        let q = |j: &Json| format!("'{}'", j.to_string().replace('\'', "'\\''"));
+        match &self.action {
+            Action::CreateLogGroup { name, retention_days } => format!(
+                "aws logs create-log-group --region {r} --log-group-name {name} && aws logs put-retention-policy --region {r} --log-group-name {name} --retention-in-days {retention_days}"
+            ),
+            Action::PutRetention { name, days } => format!(
+                "aws logs put-retention-policy --region {r} --log-group-name {name} --retention-in-days {days}"
+            ),
+            Action::DeleteLogGroup { name } => format!("aws logs delete-log-group --region {r} --log-group-name {name}"),
+            Action::DeleteRetention { name } => format!("aws logs delete-retention-policy --region {r} --log-group-name {name}"),
+            Action::DeleteV2AccessLogs { api_id, stage } => format!(
+                "aws apigatewayv2 delete-access-log-settings --region {r} --api-id {api_id} --stage-name '{stage}'"
+            ),
+            Action::UpdateRestStage { api_id, stage, patch } => {
+                let ops: Vec<String> = patch
+                    .iter()
+                    .map(|p| {
+                        let v = json!({"op": p.op, "path": p.path, "value": p.value});
+                        v.to_string()
+                    })
+                    .collect();
+                format!(
+                    "aws apigateway update-stage --region {r} --rest-api-id {api_id} --stage-name '{stage}' --patch-operations {}",
+                    q(&Json::Array(ops.iter().filter_map(|o| serde_json::from_str(o).ok()).collect()))
+                )
+            }
+            Action::UpdateV2Stage { api_id, stage, access_log_settings, default_route_settings, route_settings } => {
+                let mut cmd = format!("aws apigatewayv2 update-stage --region {r} --api-id {api_id} --stage-name '{stage}'");
+                if let Some(a) = access_log_settings {
+                    cmd.push_str(&format!(" --access-log-settings {}", q(a)));
+                }
+                if let Some(d) = default_route_settings {
+                    cmd.push_str(&format!(" --default-route-settings {}", q(d)));
+                }
+                if !route_settings.is_empty() {
+                    cmd.push_str(&format!(" --route-settings {}", q(&json!(route_settings))));
+                }
+                cmd
+            }
+        }
+    }
+}
+
+/// A finding the live fix leaves to a person, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub rule_id: String,
+    pub resource: String,
+    pub reason: String,
+}
+
+fn stage_arn_parts(arn: &str) -> Option<(ApiKind, String, String)> {
+    let (_, path) = arn.split_once("::/")?;
+    let parts: Vec<&str> = path.splitn(4, '/').collect();
+    match parts.as_slice() {
+        ["restapis", id, "stages", name] => Some((ApiKind::Rest, id.to_string(), name.to_string())),
+        ["apis", id, "stages", name] => Some((ApiKind::V2, id.to_string(), name.to_string())),
+        _ => None,
+    }
+}
+
+fn format_json(kind: ApiKind) -> Option<String> {
+    let fields = recommended_format(kind)?;
+    let map: serde_json::Map<String, Json> = fields
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), Json::String(format!("$context.{v}"))))
+        .collect();
+    Some(Json::Object(map).to_string())
+}
+
+/// Turns an audit's findings into changes. Execution logging is set only where the account
+/// has a CloudWatch role in that region: AWS refuses it otherwise.
+pub fn plan(
+    inventories: &[Inventory],
+    findings: &[Finding],
+    opts: &FixOptions,
+) -> (Vec<Change>, Vec<Skipped>) {
+    let mut changes = Vec::new();
+    let mut skipped = Vec::new();
+    let mut by_resource: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for f in findings {
+        by_resource
+            .entry(f.location.resource.as_str())
+            .or_default()
+            .insert(f.rule_id);
+    }
+    for inv in inventories {
+        let has_role = inv.accounts.iter().any(|a| a.cloudwatch_role_arn.is_some());
+        for stage in &inv.stages {
+            let Some(rules) = by_resource.get(stage.location.resource.as_str()) else {
+                continue;
+            };
+            let (account, region) = (
+                stage.location.account.clone().unwrap_or_default(),
+                stage.location.region.clone().unwrap_or_default(),
+            );
+            let Some((_, api_id, name)) = stage_arn_parts(&stage.location.resource) else {
+                continue;
+            };
+            let mut answered: Vec<String> = Vec::new();
+            let new_dest =
+                rules.contains("SL001") || rules.contains("SL002") || rules.contains("SL003");
+            let new_format = new_dest || rules.contains("SL004") || rules.contains("SL005");
+            let format = format_json(stage.api_kind);
+            let mut destination = match &stage.access_log {
+                Some(Value::Known(a)) => a.destination.as_ref().and_then(|d| d.arn.as_known()),
+                _ => None,
+            };
+            if new_dest {
+                let group = opts
+                    .log_group_template
+                    .replace("{api}", &api_id)
+                    .replace("{stage}", name.trim_start_matches('$'));
+                let partition = if region.starts_with("cn-") {
+                    "aws-cn"
+                } else if region.starts_with("us-gov-") {
+                    "aws-us-gov"
+                } else {
+                    "aws"
+                };
+                destination = Some(format!(
+                    "arn:{partition}:logs:{region}:{account}:log-group:{group}"
+                ));
+                changes.push(Change {
+                    account: account.clone(),
+                    region: region.clone(),
+                    action: Action::CreateLogGroup {
+                        name: group,
+                        retention_days: opts.retention_days,
+                    },
+                    rules: vec![],
+                });
+            }
+            let set_format = new_format.then_some(()).and(format.clone());
+            if new_format && format.is_none() {
+                skipped.push(Skipped {
+                    rule_id: "SL004".into(),
+                    resource: stage.location.resource.clone(),
+                    reason: "the API's protocol is not known; set the access log format by hand"
+                        .into(),
+                });
+            }
+            let level_fix = rules.contains("SL010") && stage.api_kind.has_execution_logging();
+            if level_fix && !has_role {
+                skipped.push(Skipped {
+                    rule_id: "SL010".into(),
+                    resource: stage.location.resource.clone(),
+                    reason: "no CloudWatch role in this region's API Gateway account settings (SL030): AWS refuses execution logging until one is set".into(),
+                });
+            }
+            let level_fix = level_fix && has_role;
+            let trace_fix = rules.contains("SL011");
+            let off = |m: &stagelog_model::MethodSettings| {
+                matches!(
+                    &m.logging_level,
+                    None | Some(Value::Known(LogLevel::Off | LogLevel::Invalid(_)))
+                )
+            };
+            let traces = |m: &stagelog_model::MethodSettings| {
+                matches!(m.data_trace, Some(Value::Known(true)))
+            };
+            for r in ["SL001", "SL002", "SL003", "SL004", "SL005"] {
+                if rules.contains(r) && (set_format.is_some() || r == "SL003") {
+                    answered.push(r.into());
+                }
+            }
+            if level_fix {
+                answered.push("SL010".into());
+            }
+            if trace_fix {
+                answered.push("SL011".into());
+            }
+            match stage.api_kind {
+                ApiKind::Rest => {
+                    let mut patch = Vec::new();
+                    if let (true, Some(d)) = (new_dest, &destination) {
+                        patch.push(replace(
+                            "/accessLogSettings/destinationArn".into(),
+                            d.clone(),
+                        ));
+                    }
+                    if let Some(f) = &set_format {
+                        patch.push(replace("/accessLogSettings/format".into(), f.clone()));
+                    }
+                    let all = std::iter::once(("*/*".to_string(), &stage.default_settings))
+                        .chain(stage.overrides.iter().map(|(p, m)| (p.clone(), m)));
+                    for (path, m) in all {
+                        let is_default = path == "*/*";
+                        if level_fix
+                            && ((is_default && off(m))
+                                || (!is_default
+                                    && matches!(
+                                        m.logging_level,
+                                        Some(Value::Known(LogLevel::Off | LogLevel::Invalid(_)))
+                                    )))
+                        {
+                            patch.push(replace(
+                                format!("/{path}/logging/loglevel"),
+                                opts.execution_level.clone(),
+                            ));
+                        }
+                        if trace_fix && traces(m) {
+                            patch.push(replace(format!("/{path}/logging/dataTrace"), "false"));
+                        }
+                    }
+                    if !patch.is_empty() {
+                        changes.push(Change {
+                            account,
+                            region,
+                            action: Action::UpdateRestStage {
+                                api_id,
+                                stage: name,
+                                patch,
+                            },
+                            rules: answered,
+                        });
+                    }
+                }
+                _ => {
+                    let access_log_settings = match (&set_format, &destination) {
+                        (Some(f), Some(d)) => Some(json!({"DestinationArn": d, "Format": f})),
+                        _ => None,
+                    };
+                    let mut default = serde_json::Map::new();
+                    if level_fix && off(&stage.default_settings) {
+                        default.insert(
+                            "LoggingLevel".into(),
+                            Json::String(opts.execution_level.clone()),
+                        );
+                    }
+                    if trace_fix && traces(&stage.default_settings) {
+                        default.insert("DataTraceEnabled".into(), Json::Bool(false));
+                    }
+                    let mut routes = BTreeMap::new();
+                    for (route, m) in &stage.overrides {
+                        let mut r = serde_json::Map::new();
+                        if level_fix
+                            && matches!(
+                                m.logging_level,
+                                Some(Value::Known(LogLevel::Off | LogLevel::Invalid(_)))
+                            )
+                        {
+                            r.insert(
+                                "LoggingLevel".into(),
+                                Json::String(opts.execution_level.clone()),
+                            );
+                        }
+                        if trace_fix && traces(m) {
+                            r.insert("DataTraceEnabled".into(), Json::Bool(false));
+                        }
+                        if !r.is_empty() {
+                            routes.insert(route.clone(), Json::Object(r));
+                        }
+                    }
+                    if access_log_settings.is_some() || !default.is_empty() || !routes.is_empty() {
+                        changes.push(Change {
+                            account,
+                            region,
+                            action: Action::UpdateV2Stage {
+                                api_id,
+                                stage: name,
+                                access_log_settings,
+                                default_route_settings: (!default.is_empty())
+                                    .then_some(Json::Object(default)),
+                                route_settings: routes,
+                            },
+                            rules: answered,
+                        });
+                    }
+                }
+            }
+        }
+        for group in &inv.log_groups {
+            let Some(rules) = by_resource.get(group.location.resource.as_str()) else {
+                continue;
+            };
+            if rules.contains("SL020") {
+                changes.push(Change {
+                    account: group.location.account.clone().unwrap_or_default(),
+                    region: group.location.region.clone().unwrap_or_default(),
+                    action: Action::PutRetention {
+                        name: group.name.to_string(),
+                        days: opts.retention_days,
+                    },
+                    rules: vec!["SL020".into()],
+                });
+            }
+        }
+    }
+    for f in findings {
+        if matches!(f.rule_id, "SL021" | "SL030" | "SL031") {
+            skipped.push(Skipped {
+                rule_id: f.rule_id.into(),
+                resource: f.location.resource.clone(),
+                reason: match f.rule_id {
+                    "SL021" => "needs a KMS key whose policy allows CloudWatch Logs; see `stagelog explain SL021`",
+                    _ => "the account's CloudWatch role is set by hand for now; see `stagelog explain SL030`",
+                }
+                .into(),
+            });
+        }
+    }
+    changes.dedup();
+    (changes, skipped)
+}
+
+// ---- journal ----
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JournalEntry {
+    pub seq: u64,
+    /// `pending` (written before the change), `done` (after it succeeded).
+    pub state: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub change: Option<Change>,
+    /// The resource's logging state just before the change, as AWS returned it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub before: Option<Json>,
+}
+
+struct Journal {
+    file: std::fs::File,
+}
+
+impl Journal {
+    fn create(path: &Path) -> Result<Journal, String> {
+        let file = std::fs::OpenOptions::new()
+            .create_new(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| format!("cannot create journal {}: {e}", path.display()))?;
+        Ok(Journal { file })
+    }
+
+    /// One JSON line, flushed to disk before the caller goes on.
+    fn write(&mut self, entry: &JournalEntry) -> Result<(), String> {
+        let mut line = serde_json::to_string(entry).map_err(|e| e.to_string())?;
+        line.push('\n');
+        self.file
+            .write_all(line.as_bytes())
+            .and_then(|_| self.file.sync_data())
+            .map_err(|e| format!("cannot write the journal: {e}"))
+    }
+}
+
+pub fn read_journal(path: &Path) -> Result<Vec<JournalEntry>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read journal {}: {e}", path.display()))?;
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+        .map(|(i, l)| {
+            serde_json::from_str(l)
+                .map_err(|e| format!("{}:{}: not a journal entry: {e}", path.display(), i + 1))
+        })
+        .collect()
+}
+
+// ---- applying ----
+
+/// SDK configs per account: the caller's, or one per role ARN (the account is in the ARN).
+pub(crate) async fn configs(opts: &AuditOptions) -> Result<BTreeMap<String, SdkConfig>, String> {
+    let base = base_config(opts).await;
+    let mut errors = Vec::new();
+    let accounts = crate::accounts(opts, &base, &mut errors).await;
+    if let Some(e) = errors.first() {
+        return Err(e.message.clone());
+    }
+    Ok(accounts.into_iter().map(|a| (a.id, a.config)).collect())
+}
+
+fn conf_for(
+    configs: &BTreeMap<String, SdkConfig>,
+    account: &str,
+    region: &str,
+) -> Result<SdkConfig, String> {
+    let base = configs
+        .get(account)
+        .ok_or_else(|| format!("no credentials for account {account} (pass its --role-arn)"))?;
+    Ok(base
+        .to_builder()
+        .region(Region::new(region.to_string()))
+        .build())
+}
+
+/// The logging state a change replaces, read fresh from AWS.
+async fn read_before(conf: &SdkConfig, action: &Action) -> Result<Json, String> {
+    match action {
+        Action::CreateLogGroup { name, .. }
+        | Action::PutRetention { name, .. }
+        | Action::DeleteLogGroup { name }
+        | Action::DeleteRetention { name } => {
+            let logs = aws_sdk_cloudwatchlogs::Client::new(conf);
+            let page = logs
+                .describe_log_groups()
+                .log_group_name_prefix(name)
+                .send()
+                .await
+                .map_err(|e| sdk_error(&e))?;
+            let group = page
+                .log_groups()
+                .iter()
+                .find(|g| g.log_group_name() == Some(name.as_str()));
+            Ok(json!({
+                "exists": group.is_some(),
+                "retention_days": group.and_then(|g| g.retention_in_days()),
+            }))
+        }
+        Action::UpdateRestStage { api_id, stage, .. } => {
+            let s = aws_sdk_apigateway::Client::new(conf)
+                .get_stage()
+                .rest_api_id(api_id)
+                .stage_name(stage)
+                .send()
+                .await
+                .map_err(|e| sdk_error(&e))?;
+            let methods: serde_json::Map<String, Json> = s
+                .method_settings()
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| {
+                            (k.clone(), json!({"loggingLevel": v.logging_level(), "dataTraceEnabled": v.data_trace_enabled()}))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            Ok(json!({
+                "accessLogSettings": s.access_log_settings().map(|a| json!({"destinationArn": a.destination_arn(), "format": a.format()})),
+                "methodSettings": methods,
+            }))
+        }
+        Action::UpdateV2Stage { api_id, stage, .. }
+        | Action::DeleteV2AccessLogs { api_id, stage } => {
+            let s = aws_sdk_apigatewayv2::Client::new(conf)
+                .get_stage()
+                .api_id(api_id)
+                .stage_name(stage)
+                .send()
+                .await
+                .map_err(|e| sdk_error(&e))?;
+            let route = |r: &aws_sdk_apigatewayv2::types::RouteSettings| json!({"LoggingLevel": r.logging_level().map(|l| l.as_str()), "DataTraceEnabled": r.data_trace_enabled()});
+            let routes: serde_json::Map<String, Json> = s
+                .route_settings()
+                .map(|m| m.iter().map(|(k, v)| (k.clone(), route(v))).collect())
+                .unwrap_or_default();
+            Ok(json!({
+                "accessLogSettings": s.access_log_settings().map(|a| json!({"DestinationArn": a.destination_arn(), "Format": a.format()})),
+                "defaultRouteSettings": s.default_route_settings().map(route),
+                "routeSettings": routes,
+            }))
+        }
+    }
+}
+
+async fn perform(conf: &SdkConfig, action: &Action, before: &Json) -> Result<(), String> {
+    match action {
+        Action::CreateLogGroup {
+            name,
+            retention_days,
+        } => {
+            let logs = aws_sdk_cloudwatchlogs::Client::new(conf);
+            if before["exists"] != Json::Bool(true) {
+                logs.create_log_group()
+                    .log_group_name(name)
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error(&e))?;
+            }
+            logs.put_retention_policy()
+                .log_group_name(name)
+                .retention_in_days(*retention_days)
+                .send()
+                .await
+                .map_err(|e| sdk_error(&e))?;
+        }
+        Action::PutRetention { name, days } => {
+            aws_sdk_cloudwatchlogs::Client::new(conf)
+                .put_retention_policy()
+                .log_group_name(name)
+                .retention_in_days(*days)
+                .send()
+                .await
+                .map_err(|e| sdk_error(&e))?;
+        }
+        Action::DeleteLogGroup { name } => {
+            if before["exists"] == Json::Bool(true) {
+                aws_sdk_cloudwatchlogs::Client::new(conf)
+                    .delete_log_group()
+                    .log_group_name(name)
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error(&e))?;
+            }
+        }
+        Action::DeleteRetention { name } => {
+            aws_sdk_cloudwatchlogs::Client::new(conf)
+                .delete_retention_policy()
+                .log_group_name(name)
+                .send()
+                .await
+                .map_err(|e| sdk_error(&e))?;
+        }
+        Action::DeleteV2AccessLogs { api_id, stage } => {
+            if before
+                .get("accessLogSettings")
+                .is_some_and(|a| !a.is_null())
+            {
+                aws_sdk_apigatewayv2::Client::new(conf)
+                    .delete_access_log_settings()
+                    .api_id(api_id)
+                    .stage_name(stage)
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error(&e))?;
+            }
+        }
+        Action::UpdateRestStage { patch, .. } if patch.is_empty() => {}
+        Action::UpdateRestStage {
+            api_id,
+            stage,
+            patch,
+        } => rest_patch(conf, api_id, stage, patch).await?,
+        Action::UpdateV2Stage {
+            api_id,
+            stage,
+            access_log_settings,
+            default_route_settings,
+            route_settings,
+        } => {
+            v2_update(
+                conf,
+                api_id,
+                stage,
+                access_log_settings.as_ref(),
+                default_route_settings.as_ref(),
+                route_settings,
+            )
+            .await?
+        }
+    }
+    Ok(())
+}
+
+async fn rest_patch(
+    conf: &SdkConfig,
+    api_id: &str,
+    stage: &str,
+    patch: &[Patch],
+) -> Result<(), String> {
+    use aws_sdk_apigateway::types::{Op, PatchOperation};
+    let ops = patch
+        .iter()
+        .map(|p| {
+            PatchOperation::builder()
+                .op(Op::from(p.op.as_str()))
+                .path(&p.path)
+                .set_value(p.value.clone())
+                .build()
+        })
+        .collect();
+    aws_sdk_apigateway::Client::new(conf)
+        .update_stage()
+        .rest_api_id(api_id)
+        .stage_name(stage)
+        .set_patch_operations(Some(ops))
+        .send()
+        .await
+        .map_err(|e| sdk_error(&e))?;
+    Ok(())
+}
+
+fn route_settings(j: &Json) -> aws_sdk_apigatewayv2::types::RouteSettings {
+    let mut b = aws_sdk_apigatewayv2::types::RouteSettings::builder();
+    if let Some(l) = j.get("LoggingLevel").and_then(Json::as_str) {
+        b = b.logging_level(aws_sdk_apigatewayv2::types::LoggingLevel::from(l));
+    }
+    if let Some(d) = j.get("DataTraceEnabled").and_then(Json::as_bool) {
+        b = b.data_trace_enabled(d);
+    }
+    b.build()
+}
+
+async fn v2_update(
+    conf: &SdkConfig,
+    api_id: &str,
+    stage: &str,
+    access: Option<&Json>,
+    default: Option<&Json>,
+    routes: &BTreeMap<String, Json>,
+) -> Result<(), String> {
+    let mut req = aws_sdk_apigatewayv2::Client::new(conf)
+        .update_stage()
+        .api_id(api_id)
+        .stage_name(stage);
+    if let Some(a) = access {
+        req = req.access_log_settings(
+            aws_sdk_apigatewayv2::types::AccessLogSettings::builder()
+                .set_destination_arn(
+                    a.get("DestinationArn")
+                        .and_then(Json::as_str)
+                        .map(str::to_string),
+                )
+                .set_format(a.get("Format").and_then(Json::as_str).map(str::to_string))
+                .build(),
+        );
+    }
+    if let Some(d) = default {
+        req = req.default_route_settings(route_settings(d));
+    }
+    for (route, settings) in routes {
+        req = req.route_settings(route, route_settings(settings));
+    }
+    req.send().await.map_err(|e| sdk_error(&e))?;
+    Ok(())
+}
+
+/// Applies the changes in order, journalling each before making it. Stops at the first
+/// failure; the journal then holds everything done so far (and the failed change as pending).
+pub async fn apply(
+    changes: &[Change],
+    audit: &AuditOptions,
+    journal: &Path,
+) -> Result<usize, String> {
+    let configs = configs(audit).await?;
+    let mut j = Journal::create(journal)?;
+    for (i, change) in changes.iter().enumerate() {
+        let seq = i as u64 + 1;
+        let conf = conf_for(&configs, &change.account, &change.region)?;
+        let before = read_before(&conf, &change.action)
+            .await
+            .map_err(|e| format!("change {seq}: cannot read the current state: {e}"))?;
+        j.write(&JournalEntry {
+            seq,
+            state: "pending".into(),
+            change: Some(change.clone()),
+            before: Some(before.clone()),
+        })?;
+        perform(&conf, &change.action, &before).await.map_err(|e| {
+            format!(
+                "change {seq} failed ({}): {e}; `stagelog rollback {}` restores what was done",
+                change.cli(),
+                journal.display()
+            )
+        })?;
+        j.write(&JournalEntry {
+            seq,
+            state: "done".into(),
+            change: None,
+            before: None,
+        })?;
+    }
+    Ok(changes.len())
+}
+
+// ---- rollback ----
+
+/// The changes that put `before` back, for one journalled change.
+fn restore(change: &Change, before: &Json, delete_created: bool) -> Vec<Action> {
+    match &change.action {
+        Action::CreateLogGroup { name, .. } if before["exists"] == Json::Bool(false) => {
+            // Created by the fix: kept (its events are data) unless asked.
+            if delete_created {
+                vec![Action::DeleteLogGroup { name: name.clone() }]
+            } else {
+                vec![]
+            }
+        }
+        Action::CreateLogGroup { name, .. } | Action::PutRetention { name, .. } => {
+            match before["retention_days"].as_i64() {
+                Some(d) => vec![Action::PutRetention {
+                    name: name.clone(),
+                    days: d as i32,
+                }],
+                None => vec![Action::DeleteRetention { name: name.clone() }],
+            }
+        }
+        Action::DeleteLogGroup { .. }
+        | Action::DeleteRetention { .. }
+        | Action::DeleteV2AccessLogs { .. } => vec![],
+        Action::UpdateRestStage {
+            api_id,
+            stage,
+            patch,
+        } => {
+            let mut ops = Vec::new();
+            if patch
+                .iter()
+                .any(|p| p.path.starts_with("/accessLogSettings/"))
+            {
+                match before.get("accessLogSettings").filter(|a| !a.is_null()) {
+                    Some(a) => {
+                        for field in ["destinationArn", "format"] {
+                            if let Some(v) = a.get(field).and_then(Json::as_str) {
+                                ops.push(replace(format!("/accessLogSettings/{field}"), v));
+                            }
+                        }
+                    }
+                    None => ops.push(Patch {
+                        op: "remove".into(),
+                        path: "/accessLogSettings".into(),
+                        value: None,
+                    }),
+                }
+            }
+            let methods: BTreeSet<String> = patch
+                .iter()
+                .filter_map(|p| {
+                    p.path
+                        .strip_suffix("/logging/loglevel")
+                        .or_else(|| p.path.strip_suffix("/logging/dataTrace"))
+                })
+                .map(|p| p.trim_start_matches('/').to_string())
+                .collect();
+            for m in methods {
+                match before["methodSettings"].get(&m) {
+                    Some(prev) => {
+                        if let Some(l) = prev["loggingLevel"].as_str() {
+                            ops.push(replace(format!("/{m}/logging/loglevel"), l));
+                        }
+                        if let Some(d) = prev["dataTraceEnabled"].as_bool() {
+                            ops.push(replace(format!("/{m}/logging/dataTrace"), d.to_string()));
+                        }
+                    }
+                    // The method setting did not exist: remove it again (as Terraform does).
+                    None => ops.push(Patch {
+                        op: "remove".into(),
+                        path: format!("/{m}"),
+                        value: None,
+                    }),
+                }
+            }
+            vec![Action::UpdateRestStage {
+                api_id: api_id.clone(),
+                stage: stage.clone(),
+                patch: ops,
+            }]
+        }
+        Action::UpdateV2Stage {
+            api_id,
+            stage,
+            access_log_settings,
+            default_route_settings,
+            route_settings,
+        } => {
+            let prev_access = before
+                .get("accessLogSettings")
+                .filter(|a| !a.is_null())
+                .cloned();
+            let mut out = Vec::new();
+            if access_log_settings.is_some() && prev_access.is_none() {
+                out.push(Action::DeleteV2AccessLogs {
+                    api_id: api_id.clone(),
+                    stage: stage.clone(),
+                });
+            }
+            let routes: BTreeMap<String, Json> = route_settings
+                .keys()
+                .filter_map(|r| {
+                    before["routeSettings"]
+                        .get(r)
+                        .map(|prev| (r.clone(), prev.clone()))
+                })
+                .collect();
+            let update = Action::UpdateV2Stage {
+                api_id: api_id.clone(),
+                stage: stage.clone(),
+                access_log_settings: if access_log_settings.is_some() {
+                    prev_access
+                } else {
+                    None
+                },
+                default_route_settings: default_route_settings.as_ref().and_then(|_| {
+                    before
+                        .get("defaultRouteSettings")
+                        .filter(|d| !d.is_null())
+                        .cloned()
+                }),
+                route_settings: routes,
+            };
+            if !matches!(&update, Action::UpdateV2Stage { access_log_settings: None, default_route_settings: None, route_settings, .. } if route_settings.is_empty())
+            {
+                out.push(update);
+            }
+            out
+        }
+    }
+}
+
+/// Replays a journal newest first. Every change that was started (pending or done) is
+/// restored, so a fix that failed part-way is undone completely; running it again changes
+/// nothing more. Writes its own journal next to the original (`….rollback.jsonl`).
+pub async fn rollback(
+    journal: &Path,
+    audit: &AuditOptions,
+    delete_created: bool,
+) -> Result<usize, String> {
+    let entries = read_journal(journal)?;
+    let started: Vec<&JournalEntry> = entries.iter().filter(|e| e.state == "pending").collect();
+    let configs = configs(audit).await?;
+    let own = journal.with_extension("rollback.jsonl");
+    let _ = std::fs::remove_file(&own);
+    let mut j = Journal::create(&own)?;
+    let mut seq = 0;
+    for entry in started.iter().rev() {
+        let (Some(change), Some(before)) = (&entry.change, &entry.before) else {
+            continue;
+        };
+        let conf = conf_for(&configs, &change.account, &change.region)?;
+        for action in restore(change, before, delete_created) {
+            seq += 1;
+            let now = read_before(&conf, &action).await?;
+            let undo = Change {
+                account: change.account.clone(),
+                region: change.region.clone(),
+                action,
+                rules: vec![],
+            };
+            j.write(&JournalEntry {
+                seq,
+                state: "pending".into(),
+                change: Some(undo.clone()),
+                before: Some(now.clone()),
+            })?;
+            perform(&conf, &undo.action, &now)
+                .await
+                .map_err(|e| format!("undo {seq} failed ({}): {e}", undo.cli()))?;
+            j.write(&JournalEntry {
+                seq,
+                state: "done".into(),
+                change: None,
+                before: None,
+            })?;
+        }
+    }
+    Ok(seq as usize)
+}

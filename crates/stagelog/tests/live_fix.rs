@@ -1,0 +1,446 @@
+//! `stagelog fix --live --apply` then `audit` is clean; `stagelog rollback` gives back the
+//! exact previous state of every stage and log group, also after a failure part-way.
+mod aws_server;
+
+use aws_sdk_apigatewayv2::types::{AccessLogSettings, LoggingLevel, ProtocolType, RouteSettings};
+use aws_server::{account_config, stagelog};
+use serde_json::Value;
+
+struct Seeded {
+    rest: String,
+    ws: String,
+    http: String,
+}
+
+async fn seed(account: &str) -> Seeded {
+    use aws_sdk_apigateway::types::{Op, PatchOperation};
+    let conf = account_config(account, "eu-west-1").await;
+    let iam = aws_sdk_iam::Client::new(&conf);
+    iam.create_role()
+        .role_name("cw")
+        .assume_role_policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"apigateway.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    iam.attach_role_policy()
+        .role_name("cw")
+        .policy_arn("arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")
+        .send()
+        .await
+        .unwrap();
+    let v1 = aws_sdk_apigateway::Client::new(&conf);
+    let patch = |path: &str, value: &str| {
+        PatchOperation::builder()
+            .op(Op::Replace)
+            .path(path)
+            .value(value)
+            .build()
+    };
+    v1.update_account()
+        .patch_operations(patch(
+            "/cloudwatchRoleArn",
+            &format!("arn:aws:iam::{account}:role/cw"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&conf);
+    logs.create_log_group()
+        .log_group_name("/existing/access")
+        .send()
+        .await
+        .unwrap();
+    logs.put_retention_policy()
+        .log_group_name("/existing/access")
+        .retention_in_days(7)
+        .send()
+        .await
+        .unwrap();
+
+    let rest = v1
+        .create_rest_api()
+        .name("orders")
+        .send()
+        .await
+        .unwrap()
+        .id
+        .unwrap();
+    let root = v1
+        .get_resources()
+        .rest_api_id(&rest)
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap()[0]
+        .id
+        .clone()
+        .unwrap();
+    v1.put_method()
+        .rest_api_id(&rest)
+        .resource_id(&root)
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    v1.put_integration()
+        .rest_api_id(&rest)
+        .resource_id(&root)
+        .http_method("GET")
+        .r#type(aws_sdk_apigateway::types::IntegrationType::Mock)
+        .send()
+        .await
+        .unwrap();
+    let dep = v1
+        .create_deployment()
+        .rest_api_id(&rest)
+        .send()
+        .await
+        .unwrap()
+        .id
+        .unwrap();
+    for s in ["bare", "thin"] {
+        v1.create_stage()
+            .rest_api_id(&rest)
+            .stage_name(s)
+            .deployment_id(&dep)
+            .send()
+            .await
+            .unwrap();
+    }
+    v1.update_stage()
+        .rest_api_id(&rest)
+        .stage_name("thin")
+        .patch_operations(patch(
+            "/accessLogSettings/destinationArn",
+            &format!("arn:aws:logs:eu-west-1:{account}:log-group:/existing/access"),
+        ))
+        .patch_operations(patch("/accessLogSettings/format", "$context.requestId"))
+        .patch_operations(patch("/*/*/logging/loglevel", "OFF"))
+        .patch_operations(patch("/*/*/logging/dataTrace", "true"))
+        .send()
+        .await
+        .unwrap();
+
+    let v2 = aws_sdk_apigatewayv2::Client::new(&conf);
+    let ws = v2
+        .create_api()
+        .name("chat")
+        .protocol_type(ProtocolType::Websocket)
+        .route_selection_expression("$request.body.action")
+        .send()
+        .await
+        .unwrap()
+        .api_id
+        .unwrap();
+    v2.create_stage()
+        .api_id(&ws)
+        .stage_name("prod")
+        .default_route_settings(
+            RouteSettings::builder()
+                .logging_level(LoggingLevel::Off)
+                .data_trace_enabled(true)
+                .build(),
+        )
+        .route_settings(
+            "$connect",
+            RouteSettings::builder()
+                .logging_level(LoggingLevel::Off)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let http = v2
+        .create_api()
+        .name("pay")
+        .protocol_type(ProtocolType::Http)
+        .send()
+        .await
+        .unwrap()
+        .api_id
+        .unwrap();
+    v2.create_stage()
+        .api_id(&http)
+        .stage_name("$default")
+        .access_log_settings(
+            AccessLogSettings::builder()
+                .destination_arn("not-an-arn")
+                .format("x")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    Seeded { rest, ws, http }
+}
+
+/// Everything about the stages and the log group that a fix may touch, as AWS returns it.
+async fn state(account: &str, s: &Seeded) -> String {
+    let conf = account_config(account, "eu-west-1").await;
+    let v1 = aws_sdk_apigateway::Client::new(&conf);
+    let v2 = aws_sdk_apigatewayv2::Client::new(&conf);
+    let mut out = String::new();
+    for name in ["bare", "thin"] {
+        let st = v1
+            .get_stage()
+            .rest_api_id(&s.rest)
+            .stage_name(name)
+            .send()
+            .await
+            .unwrap();
+        let mut methods: Vec<_> = st
+            .method_settings
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        methods.sort_by(|a, b| a.0.cmp(&b.0));
+        out += &format!(
+            "{name}: {:?} {:?} {:?} {:?} {:?}\n",
+            st.access_log_settings, methods, st.deployment_id, st.description, st.tracing_enabled
+        );
+    }
+    for (api, name) in [(&s.ws, "prod"), (&s.http, "$default")] {
+        let st = v2
+            .get_stage()
+            .api_id(api)
+            .stage_name(name)
+            .send()
+            .await
+            .unwrap();
+        let mut routes: Vec<_> = st
+            .route_settings
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        routes.sort_by(|a, b| a.0.cmp(&b.0));
+        out += &format!(
+            "{name}: {:?} {:?} {:?} {:?} {:?}\n",
+            st.access_log_settings,
+            st.default_route_settings,
+            routes,
+            st.description,
+            st.stage_variables
+        );
+    }
+    let groups = aws_sdk_cloudwatchlogs::Client::new(&conf)
+        .describe_log_groups()
+        .send()
+        .await
+        .unwrap();
+    for g in groups.log_groups() {
+        out += &format!("{:?} {:?}\n", g.log_group_name(), g.retention_in_days());
+    }
+    out
+}
+
+fn run(args: &[&str]) -> std::process::Output {
+    stagelog(args)
+}
+
+fn audit_ids(role: &str) -> Vec<String> {
+    let out = run(&[
+        "audit",
+        "--role-arn",
+        role,
+        "--region",
+        "eu-west-1",
+        "--format",
+        "json",
+        "--ignore",
+        "SL021",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["errors"], serde_json::json!([]), "{v}");
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{} {}", f["rule_id"], f["resource"]))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fix_apply_then_audit_is_clean_and_rollback_restores_exactly() {
+    let account = "666600000007";
+    let seeded = seed(account).await;
+    let before = state(account, &seeded).await;
+    let role = format!("arn:aws:iam::{account}:role/fixer");
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.jsonl");
+    let role1 = role.clone();
+    let plan = tokio::task::spawn_blocking(move || {
+        run(&[
+            "fix",
+            "--live",
+            "--role-arn",
+            &role1,
+            "--region",
+            "eu-west-1",
+        ])
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        state(account, &seeded).await,
+        before,
+        "the plan alone changes nothing"
+    );
+    let (role2, journal2) = (role.clone(), journal.clone());
+    let (applied, after_ids, again) = tokio::task::spawn_blocking(move || {
+        let applied = run(&[
+            "fix",
+            "--live",
+            "--apply",
+            "--journal",
+            journal2.to_str().unwrap(),
+            "--role-arn",
+            &role2,
+            "--region",
+            "eu-west-1",
+        ]);
+        let ids = audit_ids(&role2);
+        let again = run(&[
+            "fix",
+            "--live",
+            "--role-arn",
+            &role2,
+            "--region",
+            "eu-west-1",
+        ]);
+        (applied, ids, again)
+    })
+    .await
+    .unwrap();
+    let plan_text = String::from_utf8(plan.stdout).unwrap();
+    assert_eq!(plan.status.code(), Some(1), "{plan_text}");
+    assert!(
+        plan_text.contains("aws apigateway update-stage"),
+        "{plan_text}"
+    );
+    assert!(
+        plan_text.contains("aws apigatewayv2 update-stage"),
+        "{plan_text}"
+    );
+    assert!(
+        plan_text.contains("aws logs create-log-group"),
+        "{plan_text}"
+    );
+    assert_eq!(
+        applied.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    assert_eq!(after_ids, Vec::<String>::new(), "audit after fix");
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "re-running fix changes nothing: {}",
+        String::from_utf8_lossy(&again.stdout)
+    );
+    assert!(String::from_utf8_lossy(&again.stdout).contains("nothing to change"));
+
+    let journal3 = journal.clone();
+    let (rb1, rb2) = tokio::task::spawn_blocking(move || {
+        let j = journal3.to_str().unwrap();
+        (
+            run(&["rollback", j, "--role-arn", &role, "--region", "eu-west-1"]),
+            run(&["rollback", j, "--role-arn", &role, "--region", "eu-west-1"]),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        rb1.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&rb1.stderr)
+    );
+    assert_eq!(
+        rb2.status.code(),
+        Some(0),
+        "rollback is idempotent: {}",
+        String::from_utf8_lossy(&rb2.stderr)
+    );
+    let restored = state(account, &seeded).await;
+    // Created log groups are kept (data is never deleted by default); everything else is back.
+    let without_created: String = restored
+        .lines()
+        .filter(|l| !l.contains("/aws/vendedlogs/"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(without_created, before);
+    assert!(
+        restored.contains("/aws/vendedlogs/apigateway/"),
+        "{restored}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failure_part_way_leaves_a_journal_that_rolls_back_everything() {
+    let account = "666600000008";
+    let seeded = seed(account).await;
+    let before = state(account, &seeded).await;
+    let role = format!("arn:aws:iam::{account}:role/fixer");
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.jsonl");
+    // Every v2 UpdateStage from stagelog fails: the REST stages and log groups change first.
+    aws_server::faults(&format!(
+        r#"{{"rate": 1.0, "user_agent_contains": "app/stagelog", "services": ["apigatewayv2"], "operations": ["UpdateStage"], "accounts": ["{account}"]}}"#
+    ));
+    let (role2, journal2) = (role.clone(), journal.clone());
+    let applied = tokio::task::spawn_blocking(move || {
+        run(&[
+            "fix",
+            "--live",
+            "--apply",
+            "--journal",
+            journal2.to_str().unwrap(),
+            "--role-arn",
+            &role2,
+            "--region",
+            "eu-west-1",
+        ])
+    })
+    .await
+    .unwrap();
+    aws_server::faults(r#"{"rate": 0}"#);
+    assert_eq!(
+        applied.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    assert!(String::from_utf8_lossy(&applied.stderr).contains("stagelog rollback"));
+    assert_ne!(
+        state(account, &seeded).await,
+        before,
+        "some changes were made before the failure"
+    );
+    let text = std::fs::read_to_string(&journal).unwrap();
+    assert!(text.lines().any(|l| l.contains("\"done\"")), "{text}");
+    let rb = tokio::task::spawn_blocking(move || {
+        run(&[
+            "rollback",
+            journal.to_str().unwrap(),
+            "--role-arn",
+            &role,
+            "--region",
+            "eu-west-1",
+            "--delete-created",
+        ])
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        rb.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&rb.stderr)
+    );
+    assert_eq!(state(account, &seeded).await, before);
+}
