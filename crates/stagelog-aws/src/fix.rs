@@ -21,6 +21,8 @@ pub struct FixOptions {
     pub retention_days: i32,
     /// New log groups; `{api}` and `{stage}` are replaced.
     pub log_group_template: String,
+    /// KMS key for new log groups.
+    pub kms_key: Option<String>,
 }
 
 impl Default for FixOptions {
@@ -29,6 +31,7 @@ impl Default for FixOptions {
             execution_level: "ERROR".into(),
             retention_days: 365,
             log_group_template: "/aws/vendedlogs/apigateway/{api}/{stage}".into(),
+            kms_key: None,
         }
     }
 }
@@ -40,6 +43,8 @@ pub enum Action {
     CreateLogGroup {
         name: String,
         retention_days: i32,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        kms_key: Option<String>,
     },
     PutRetention {
         name: String,
@@ -103,8 +108,9 @@ impl Change {
         let r = &self.region;
         let q = |j: &Json| format!("'{}'", j.to_string().replace('\'', "'\\''"));
         match &self.action {
-            Action::CreateLogGroup { name, retention_days } => format!(
-                "aws logs create-log-group --region {r} --log-group-name {name} && aws logs put-retention-policy --region {r} --log-group-name {name} --retention-in-days {retention_days}"
+            Action::CreateLogGroup { name, retention_days, kms_key } => format!(
+                "aws logs create-log-group --region {r} --log-group-name {name}{} && aws logs put-retention-policy --region {r} --log-group-name {name} --retention-in-days {retention_days}",
+                kms_key.as_ref().map(|k| format!(" --kms-key-id {k}")).unwrap_or_default()
             ),
             Action::PutRetention { name, days } => format!(
                 "aws logs put-retention-policy --region {r} --log-group-name {name} --retention-in-days {days}"
@@ -230,6 +236,7 @@ pub fn plan(
                     action: Action::CreateLogGroup {
                         name: group,
                         retention_days: opts.retention_days,
+                        kms_key: opts.kms_key.clone(),
                     },
                     rules: vec![],
                 });
@@ -560,11 +567,13 @@ async fn perform(conf: &SdkConfig, action: &Action, before: &Json) -> Result<(),
         Action::CreateLogGroup {
             name,
             retention_days,
+            kms_key,
         } => {
             let logs = aws_sdk_cloudwatchlogs::Client::new(conf);
             if before["exists"] != Json::Bool(true) {
                 logs.create_log_group()
                     .log_group_name(name)
+                    .set_kms_key_id(kms_key.clone())
                     .send()
                     .await
                     .map_err(|e| sdk_error(&e))?;

@@ -64,6 +64,7 @@ pub fn fix(args: FixArgs) -> Result<u8> {
             .log_group_name
             .clone()
             .unwrap_or_else(|| FixOptions::default().log_group_template),
+        kms_key: args.kms_key.clone(),
     };
     let (changes, skipped) = plan(&out.inventories, &findings, &fix_opts);
     if changes.is_empty() {

@@ -444,3 +444,106 @@ async fn a_failure_part_way_leaves_a_journal_that_rolls_back_everything() {
     );
     assert_eq!(state(account, &seeded).await, before);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_cloudwatch_role_execution_logging_is_skipped_with_the_reason() {
+    // moto accepts execution logging without the account's CloudWatch role; real AWS refuses
+    // it ("CloudWatch Logs role ARN must be set in account settings"), so stagelog must not try.
+    let account = "666600000009";
+    let conf = account_config(account, "eu-west-1").await;
+    let v1 = aws_sdk_apigateway::Client::new(&conf);
+    let api = v1
+        .create_rest_api()
+        .name("norole")
+        .send()
+        .await
+        .unwrap()
+        .id
+        .unwrap();
+    let root = v1
+        .get_resources()
+        .rest_api_id(&api)
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap()[0]
+        .id
+        .clone()
+        .unwrap();
+    v1.put_method()
+        .rest_api_id(&api)
+        .resource_id(&root)
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    v1.put_integration()
+        .rest_api_id(&api)
+        .resource_id(&root)
+        .http_method("GET")
+        .r#type(aws_sdk_apigateway::types::IntegrationType::Mock)
+        .send()
+        .await
+        .unwrap();
+    let dep = v1
+        .create_deployment()
+        .rest_api_id(&api)
+        .send()
+        .await
+        .unwrap()
+        .id
+        .unwrap();
+    v1.create_stage()
+        .rest_api_id(&api)
+        .stage_name("prod")
+        .deployment_id(&dep)
+        .send()
+        .await
+        .unwrap();
+    let role = format!("arn:aws:iam::{account}:role/fixer");
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.jsonl");
+    let out = tokio::task::spawn_blocking(move || {
+        run(&[
+            "fix",
+            "--live",
+            "--apply",
+            "--journal",
+            journal.to_str().unwrap(),
+            "--role-arn",
+            &role,
+            "--region",
+            "eu-west-1",
+        ])
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !plan.contains("logging/loglevel"),
+        "no execution logging without a role: {plan}"
+    );
+    assert!(plan.contains("/accessLogSettings/destinationArn"), "{plan}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("SL010") && stderr.contains("no CloudWatch role"),
+        "{stderr}"
+    );
+    let stage = v1
+        .get_stage()
+        .rest_api_id(&api)
+        .stage_name("prod")
+        .send()
+        .await
+        .unwrap();
+    assert!(stage.method_settings.unwrap_or_default().is_empty());
+    assert!(stage.access_log_settings.is_some());
+}
