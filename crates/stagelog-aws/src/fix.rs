@@ -529,7 +529,18 @@ async fn read_before(conf: &SdkConfig, action: &Action) -> Result<Json, String> 
                 .map(|m| {
                     m.iter()
                         .map(|(k, v)| {
-                            (k.clone(), json!({"loggingLevel": v.logging_level(), "dataTraceEnabled": v.data_trace_enabled()}))
+                            (k.clone(), json!({
+                                "metricsEnabled": v.metrics_enabled(),
+                                "loggingLevel": v.logging_level(),
+                                "dataTraceEnabled": v.data_trace_enabled(),
+                                "throttlingBurstLimit": v.throttling_burst_limit(),
+                                "throttlingRateLimit": v.throttling_rate_limit(),
+                                "cachingEnabled": v.caching_enabled(),
+                                "cacheTtlInSeconds": v.cache_ttl_in_seconds(),
+                                "cacheDataEncrypted": v.cache_data_encrypted(),
+                                "requireAuthorizationForCacheControl": v.require_authorization_for_cache_control(),
+                                "unauthorizedCacheControlHeaderStrategy": v.unauthorized_cache_control_header_strategy().map(|s| s.as_str()),
+                            }))
                         })
                         .collect()
                 })
@@ -766,6 +777,26 @@ pub async fn apply(
 
 // ---- rollback ----
 
+/// Method setting fields and their patch paths under `/{resource}/{method}/`.
+const METHOD_SETTING_PATHS: &[(&str, &str)] = &[
+    ("metricsEnabled", "metrics/enabled"),
+    ("loggingLevel", "logging/loglevel"),
+    ("dataTraceEnabled", "logging/dataTrace"),
+    ("throttlingBurstLimit", "throttling/burstLimit"),
+    ("throttlingRateLimit", "throttling/rateLimit"),
+    ("cachingEnabled", "caching/enabled"),
+    ("cacheTtlInSeconds", "caching/ttlInSeconds"),
+    ("cacheDataEncrypted", "caching/dataEncrypted"),
+    (
+        "requireAuthorizationForCacheControl",
+        "caching/requireAuthorizationForCacheControl",
+    ),
+    (
+        "unauthorizedCacheControlHeaderStrategy",
+        "caching/unauthorizedCacheControlHeaderStrategy",
+    ),
+];
+
 /// The changes that put `before` back, for one journalled change.
 fn restore(change: &Change, before: &Json, delete_created: bool) -> Vec<Action> {
     match &change.action {
@@ -825,12 +856,30 @@ fn restore(change: &Change, before: &Json, delete_created: bool) -> Vec<Action> 
                 .collect();
             for m in methods {
                 match before["methodSettings"].get(&m) {
-                    Some(prev) => {
+                    Some(prev) if prev["loggingLevel"].is_string() => {
                         if let Some(l) = prev["loggingLevel"].as_str() {
                             ops.push(replace(format!("/{m}/logging/loglevel"), l));
                         }
                         if let Some(d) = prev["dataTraceEnabled"].as_bool() {
                             ops.push(replace(format!("/{m}/logging/dataTrace"), d.to_string()));
+                        }
+                    }
+                    // The setting existed without a logging level, which no `replace` can
+                    // give back: remove it and write every field it had again.
+                    Some(prev) => {
+                        ops.push(Patch {
+                            op: "remove".into(),
+                            path: format!("/{m}"),
+                            value: None,
+                        });
+                        for (field, path) in METHOD_SETTING_PATHS {
+                            let value = match &prev[*field] {
+                                Json::String(s) => s.clone(),
+                                Json::Bool(b) => b.to_string(),
+                                Json::Number(n) => n.to_string(),
+                                _ => continue,
+                            };
+                            ops.push(replace(format!("/{m}/{path}"), value));
                         }
                     }
                     // The method setting did not exist: remove it again (as Terraform does).

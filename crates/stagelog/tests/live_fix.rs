@@ -547,3 +547,312 @@ async fn without_a_cloudwatch_role_execution_logging_is_skipped_with_the_reason(
     assert!(stage.method_settings.unwrap_or_default().is_empty());
     assert!(stage.access_log_settings.is_some());
 }
+
+/// A small deterministic generator: the same seed gives the same mix on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn pick(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_mixes_of_stages_fix_clean_and_roll_back_exactly() {
+    use aws_sdk_apigateway::types::{Op, PatchOperation};
+    for (i, seed) in [
+        0x9E37_79B9_7F4A_7C15u64,
+        0xD1B5_4A32_D192_ED03,
+        0x8CB9_2BA7_2F3D_8DD7,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let account = format!("77770000000{i}");
+        let mut rng = Rng(seed);
+        let conf = account_config(&account, "eu-west-1").await;
+        // A CloudWatch role, so every rule the fix handles can be fixed.
+        let iam = aws_sdk_iam::Client::new(&conf);
+        iam.create_role()
+            .role_name("cw")
+            .assume_role_policy_document(r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"apigateway.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#)
+            .send()
+            .await
+            .unwrap();
+        iam.attach_role_policy()
+            .role_name("cw")
+            .policy_arn("arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")
+            .send()
+            .await
+            .unwrap();
+        let v1 = aws_sdk_apigateway::Client::new(&conf);
+        let patch = |path: &str, value: &str| {
+            PatchOperation::builder()
+                .op(Op::Replace)
+                .path(path)
+                .value(value)
+                .build()
+        };
+        v1.update_account()
+            .patch_operations(patch(
+                "/cloudwatchRoleArn",
+                &format!("arn:aws:iam::{account}:role/cw"),
+            ))
+            .send()
+            .await
+            .unwrap();
+        let logs = aws_sdk_cloudwatchlogs::Client::new(&conf);
+        logs.create_log_group()
+            .log_group_name("/prior/logs")
+            .send()
+            .await
+            .unwrap();
+        if rng.pick(2) == 0 {
+            logs.put_retention_policy()
+                .log_group_name("/prior/logs")
+                .retention_in_days(30)
+                .send()
+                .await
+                .unwrap();
+        }
+        let prior = format!("arn:aws:logs:eu-west-1:{account}:log-group:/prior/logs");
+        let destinations = [None, Some(prior.as_str()), Some("not-an-arn")];
+        let formats = [
+            "$context.requestId",
+            r#"{"requestId":"$context.requestId","ip":"$context.identity.sourceIp"}"#,
+        ];
+
+        let api = v1
+            .create_rest_api()
+            .name("r")
+            .send()
+            .await
+            .unwrap()
+            .id
+            .unwrap();
+        let root = v1
+            .get_resources()
+            .rest_api_id(&api)
+            .send()
+            .await
+            .unwrap()
+            .items
+            .unwrap()[0]
+            .id
+            .clone()
+            .unwrap();
+        v1.put_method()
+            .rest_api_id(&api)
+            .resource_id(&root)
+            .http_method("GET")
+            .authorization_type("NONE")
+            .send()
+            .await
+            .unwrap();
+        v1.put_integration()
+            .rest_api_id(&api)
+            .resource_id(&root)
+            .http_method("GET")
+            .r#type(aws_sdk_apigateway::types::IntegrationType::Mock)
+            .send()
+            .await
+            .unwrap();
+        let dep = v1
+            .create_deployment()
+            .rest_api_id(&api)
+            .send()
+            .await
+            .unwrap()
+            .id
+            .unwrap();
+        let rest_stages: Vec<String> = (0..3).map(|n| format!("s{n}")).collect();
+        for s in &rest_stages {
+            v1.create_stage()
+                .rest_api_id(&api)
+                .stage_name(s)
+                .deployment_id(&dep)
+                .send()
+                .await
+                .unwrap();
+            let mut ops = Vec::new();
+            if let Some(d) = destinations[rng.pick(3) as usize] {
+                ops.push(patch("/accessLogSettings/destinationArn", d));
+                ops.push(patch(
+                    "/accessLogSettings/format",
+                    formats[rng.pick(2) as usize],
+                ));
+            }
+            match rng.pick(4) {
+                0 => {}
+                n => ops.push(patch(
+                    "/*/*/logging/loglevel",
+                    ["OFF", "ERROR", "INFO"][n as usize - 1],
+                )),
+            }
+            if rng.pick(2) == 0 {
+                ops.push(patch("/*/*/logging/dataTrace", "true"));
+            }
+            if !ops.is_empty() {
+                v1.update_stage()
+                    .rest_api_id(&api)
+                    .stage_name(s)
+                    .set_patch_operations(Some(ops))
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        }
+        let v2 = aws_sdk_apigatewayv2::Client::new(&conf);
+        let mut v2_stages = Vec::new();
+        for (n, protocol) in [
+            ProtocolType::Websocket,
+            ProtocolType::Http,
+            ProtocolType::Websocket,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let id = v2
+                .create_api()
+                .name(format!("v{n}"))
+                .protocol_type(protocol.clone())
+                .route_selection_expression("$request.body.action")
+                .send()
+                .await
+                .unwrap()
+                .api_id
+                .unwrap();
+            let mut req = v2.create_stage().api_id(&id).stage_name("prod");
+            if let Some(d) = destinations[rng.pick(3) as usize] {
+                req = req.access_log_settings(
+                    AccessLogSettings::builder()
+                        .destination_arn(d)
+                        .format(formats[rng.pick(2) as usize])
+                        .build(),
+                );
+            }
+            if protocol == ProtocolType::Websocket {
+                let level = [LoggingLevel::Off, LoggingLevel::Error, LoggingLevel::Info]
+                    [rng.pick(3) as usize]
+                    .clone();
+                req = req.default_route_settings(
+                    RouteSettings::builder()
+                        .logging_level(level)
+                        .data_trace_enabled(rng.pick(2) == 0)
+                        .build(),
+                );
+                if rng.pick(2) == 0 {
+                    req = req.route_settings(
+                        "$connect",
+                        RouteSettings::builder()
+                            .logging_level(LoggingLevel::Off)
+                            .build(),
+                    );
+                }
+            }
+            req.send().await.unwrap();
+            v2_stages.push(id);
+        }
+
+        let snapshot = || async {
+            let mut out = String::new();
+            for s in &rest_stages {
+                let st = v1
+                    .get_stage()
+                    .rest_api_id(&api)
+                    .stage_name(s)
+                    .send()
+                    .await
+                    .unwrap();
+                let mut m: Vec<_> = st
+                    .method_settings
+                    .clone()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect();
+                m.sort_by(|a, b| a.0.cmp(&b.0));
+                out += &format!("{s}: {:?} {m:?}\n", st.access_log_settings);
+            }
+            for id in &v2_stages {
+                let st = v2
+                    .get_stage()
+                    .api_id(id)
+                    .stage_name("prod")
+                    .send()
+                    .await
+                    .unwrap();
+                let mut r: Vec<_> = st
+                    .route_settings
+                    .clone()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect();
+                r.sort_by(|a, b| a.0.cmp(&b.0));
+                out += &format!(
+                    "{id}: {:?} {:?} {r:?}\n",
+                    st.access_log_settings, st.default_route_settings
+                );
+            }
+            let groups = logs.describe_log_groups().send().await.unwrap();
+            for g in groups.log_groups() {
+                out += &format!("{:?} {:?}\n", g.log_group_name(), g.retention_in_days());
+            }
+            out
+        };
+        let before = snapshot().await;
+        let role = format!("arn:aws:iam::{account}:role/fixer");
+        let dir = tempfile::tempdir().unwrap();
+        let journal = dir.path().join("j.jsonl");
+        let (role2, journal2) = (role.clone(), journal.clone());
+        let (applied, ids) = tokio::task::spawn_blocking(move || {
+            let applied = run(&[
+                "fix",
+                "--live",
+                "--apply",
+                "--journal",
+                journal2.to_str().unwrap(),
+                "--role-arn",
+                &role2,
+                "--region",
+                "eu-west-1",
+            ]);
+            (applied, audit_ids(&role2))
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            applied.status.code(),
+            Some(0),
+            "seed {i}: {}",
+            String::from_utf8_lossy(&applied.stderr)
+        );
+        assert_eq!(
+            ids,
+            Vec::<String>::new(),
+            "seed {i}: audit after fix\n{before}"
+        );
+        let rb = tokio::task::spawn_blocking(move || {
+            run(&[
+                "rollback",
+                journal.to_str().unwrap(),
+                "--role-arn",
+                &role,
+                "--region",
+                "eu-west-1",
+                "--delete-created",
+            ])
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            rb.status.code(),
+            Some(0),
+            "seed {i}: {}",
+            String::from_utf8_lossy(&rb.stderr)
+        );
+        assert_eq!(snapshot().await, before, "seed {i}: rollback");
+    }
+}
