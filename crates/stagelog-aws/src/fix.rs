@@ -23,7 +23,13 @@ pub struct FixOptions {
     pub log_group_template: String,
     /// KMS key for new log groups.
     pub kms_key: Option<String>,
+    /// Create and set the account's CloudWatch role where REST/WebSocket stages need it.
+    pub create_cloudwatch_role: bool,
 }
+
+/// The role `--create-cloudwatch-role` creates (trusted by API Gateway, with the managed
+/// policy AmazonAPIGatewayPushToCloudWatchLogs).
+pub const CLOUDWATCH_ROLE_NAME: &str = "stagelog-apigateway-cloudwatch";
 
 impl Default for FixOptions {
     fn default() -> Self {
@@ -32,6 +38,7 @@ impl Default for FixOptions {
             retention_days: 365,
             log_group_template: "/aws/vendedlogs/apigateway/{api}/{stage}".into(),
             kms_key: None,
+            create_cloudwatch_role: false,
         }
     }
 }
@@ -40,6 +47,16 @@ impl Default for FixOptions {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Action {
+    SetCloudWatchRole {
+        role_name: String,
+    },
+    DeleteRole {
+        role_name: String,
+    },
+    /// Rollback only: the account's role as it was (`None`: no role).
+    SetAccountRoleArn {
+        arn: Option<String>,
+    },
     CreateLogGroup {
         name: String,
         retention_days: i32,
@@ -116,6 +133,19 @@ impl Change {
                 "aws logs put-retention-policy --region {r} --log-group-name {name} --retention-in-days {days}"
             ),
             Action::DeleteLogGroup { name } => format!("aws logs delete-log-group --region {r} --log-group-name {name}"),
+            Action::SetCloudWatchRole { role_name } => format!(
+                "aws iam create-role --role-name {role_name} --assume-role-policy-document '{TRUST}' && aws iam attach-role-policy --role-name {role_name} --policy-arn arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs && aws apigateway update-account --region {r} --patch-operations op=replace,path=/cloudwatchRoleArn,value=arn:aws:iam::{}:role/{role_name}",
+                self.account
+            ),
+            Action::SetAccountRoleArn { arn: Some(a) } => format!(
+                "aws apigateway update-account --region {r} --patch-operations op=replace,path=/cloudwatchRoleArn,value={a}"
+            ),
+            Action::SetAccountRoleArn { arn: None } => format!(
+                "aws apigateway update-account --region {r} --patch-operations op=remove,path=/cloudwatchRoleArn"
+            ),
+            Action::DeleteRole { role_name } => format!(
+                "aws iam detach-role-policy --role-name {role_name} --policy-arn arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs && aws iam delete-role --role-name {role_name}"
+            ),
             Action::DeleteRetention { name } => format!("aws logs delete-retention-policy --region {r} --log-group-name {name}"),
             Action::DeleteV2AccessLogs { api_id, stage } => format!(
                 "aws apigatewayv2 delete-access-log-settings --region {r} --api-id {api_id} --stage-name '{stage}'"
@@ -149,6 +179,10 @@ impl Change {
         }
     }
 }
+
+const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"apigateway.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+const PUSH_POLICY: &str =
+    "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs";
 
 /// A finding the live fix leaves to a person, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,7 +228,27 @@ pub fn plan(
             .insert(f.rule_id);
     }
     for inv in inventories {
-        let has_role = inv.accounts.iter().any(|a| a.cloudwatch_role_arn.is_some());
+        let mut has_role = inv.accounts.iter().any(|a| a.cloudwatch_role_arn.is_some());
+        let needs_role = inv.stages.iter().any(|st| {
+            st.api_kind.has_execution_logging()
+                && by_resource
+                    .get(st.location.resource.as_str())
+                    .is_some_and(|r| r.contains("SL010"))
+        });
+        if !has_role && needs_role && opts.create_cloudwatch_role {
+            if let Some(a) = inv.accounts.first() {
+                // First in its region: AWS refuses execution logging until the role is set.
+                changes.push(Change {
+                    account: a.location.account.clone().unwrap_or_default(),
+                    region: a.location.region.clone().unwrap_or_default(),
+                    action: Action::SetCloudWatchRole {
+                        role_name: CLOUDWATCH_ROLE_NAME.into(),
+                    },
+                    rules: vec!["SL030".into()],
+                });
+                has_role = true;
+            }
+        }
         for stage in &inv.stages {
             let Some(rules) = by_resource.get(stage.location.resource.as_str()) else {
                 continue;
@@ -398,13 +452,19 @@ pub fn plan(
         }
     }
     for f in findings {
-        if matches!(f.rule_id, "SL021" | "SL030" | "SL031") {
+        let role_set_here = changes.iter().any(|c| {
+            matches!(c.action, Action::SetCloudWatchRole { .. })
+                && Some(&c.account) == f.location.account.as_ref()
+                && Some(&c.region) == f.location.region.as_ref()
+        });
+        if matches!(f.rule_id, "SL021" | "SL031") || (f.rule_id == "SL030" && !role_set_here) {
             skipped.push(Skipped {
                 rule_id: f.rule_id.into(),
                 resource: f.location.resource.clone(),
                 reason: match f.rule_id {
                     "SL021" => "needs a KMS key whose policy allows CloudWatch Logs; see `stagelog explain SL021`",
-                    _ => "the account's CloudWatch role is set by hand for now; see `stagelog explain SL030`",
+                    "SL030" => "pass --create-cloudwatch-role to create and set one, or set it by hand (see `stagelog explain SL030`)",
+                    _ => "fix the role's trust or permissions by hand; see `stagelog explain SL031`",
                 }
                 .into(),
             });
@@ -496,6 +556,39 @@ fn conf_for(
 /// The logging state a change replaces, read fresh from AWS.
 async fn read_before(conf: &SdkConfig, action: &Action) -> Result<Json, String> {
     match action {
+        Action::SetAccountRoleArn { .. } => {
+            let account = aws_sdk_apigateway::Client::new(conf)
+                .get_account()
+                .send()
+                .await
+                .map_err(|e| sdk_error(&e))?;
+            Ok(json!({"cloudwatchRoleArn": account.cloudwatch_role_arn()}))
+        }
+        Action::SetCloudWatchRole { role_name } | Action::DeleteRole { role_name } => {
+            let account = aws_sdk_apigateway::Client::new(conf)
+                .get_account()
+                .send()
+                .await
+                .map_err(|e| sdk_error(&e))?;
+            let role = aws_sdk_iam::Client::new(conf)
+                .get_role()
+                .role_name(role_name)
+                .send()
+                .await;
+            let role_exists = match role {
+                Ok(_) => true,
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_no_such_entity_exception()) =>
+                {
+                    false
+                }
+                Err(e) => return Err(sdk_error(&e)),
+            };
+            Ok(
+                json!({"cloudwatchRoleArn": account.cloudwatch_role_arn(), "role_exists": role_exists}),
+            )
+        }
         Action::CreateLogGroup { name, .. }
         | Action::PutRetention { name, .. }
         | Action::DeleteLogGroup { name }
@@ -575,6 +668,50 @@ async fn read_before(conf: &SdkConfig, action: &Action) -> Result<Json, String> 
 
 async fn perform(conf: &SdkConfig, action: &Action, before: &Json) -> Result<(), String> {
     match action {
+        Action::SetCloudWatchRole { role_name } => {
+            let iam = aws_sdk_iam::Client::new(conf);
+            let arn = match iam.get_role().role_name(role_name).send().await {
+                Ok(r) => r.role().map(|r| r.arn().to_string()).unwrap_or_default(),
+                Err(_) => {
+                    let created = iam
+                        .create_role()
+                        .role_name(role_name)
+                        .assume_role_policy_document(TRUST)
+                        .description("API Gateway writes CloudWatch logs with this role (created by stagelog)")
+                        .send()
+                        .await
+                        .map_err(|e| sdk_error(&e))?;
+                    created
+                        .role()
+                        .map(|r| r.arn().to_string())
+                        .unwrap_or_default()
+                }
+            };
+            iam.attach_role_policy()
+                .role_name(role_name)
+                .policy_arn(PUSH_POLICY)
+                .send()
+                .await
+                .map_err(|e| sdk_error(&e))?;
+            set_account_role(conf, Some(&arn)).await?;
+        }
+        Action::SetAccountRoleArn { arn } => set_account_role(conf, arn.as_deref()).await?,
+        Action::DeleteRole { role_name } => {
+            if before["role_exists"] == Json::Bool(true) {
+                let iam = aws_sdk_iam::Client::new(conf);
+                let _ = iam
+                    .detach_role_policy()
+                    .role_name(role_name)
+                    .policy_arn(PUSH_POLICY)
+                    .send()
+                    .await;
+                iam.delete_role()
+                    .role_name(role_name)
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error(&e))?;
+            }
+        }
         Action::CreateLogGroup {
             name,
             retention_days,
@@ -662,6 +799,44 @@ async fn perform(conf: &SdkConfig, action: &Action, before: &Json) -> Result<(),
         }
     }
     Ok(())
+}
+
+/// Sets (or with `None` removes) the account's CloudWatch role. A new role can take a few
+/// seconds to be usable in IAM; API Gateway says so with a BadRequest, which is retried.
+async fn set_account_role(conf: &SdkConfig, arn: Option<&str>) -> Result<(), String> {
+    use aws_sdk_apigateway::types::{Op, PatchOperation};
+    let op = match arn {
+        Some(a) => PatchOperation::builder()
+            .op(Op::Replace)
+            .path("/cloudwatchRoleArn")
+            .value(a)
+            .build(),
+        None => PatchOperation::builder()
+            .op(Op::Remove)
+            .path("/cloudwatchRoleArn")
+            .build(),
+    };
+    let client = aws_sdk_apigateway::Client::new(conf);
+    let mut attempt = 0;
+    loop {
+        match client
+            .update_account()
+            .patch_operations(op.clone())
+            .send()
+            .await
+        {
+            Ok(_) => return Ok(()),
+            Err(e)
+                if attempt < 6
+                    && e.as_service_error()
+                        .is_some_and(|s| s.is_bad_request_exception()) =>
+            {
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            }
+            Err(e) => return Err(sdk_error(&e)),
+        }
+    }
 }
 
 async fn rest_patch(
@@ -800,6 +975,18 @@ const METHOD_SETTING_PATHS: &[(&str, &str)] = &[
 /// The changes that put `before` back, for one journalled change.
 fn restore(change: &Change, before: &Json, delete_created: bool) -> Vec<Action> {
     match &change.action {
+        Action::SetCloudWatchRole { role_name } => {
+            let mut out = vec![Action::SetAccountRoleArn {
+                arn: before["cloudwatchRoleArn"].as_str().map(str::to_string),
+            }];
+            if delete_created && before["role_exists"] == Json::Bool(false) {
+                out.push(Action::DeleteRole {
+                    role_name: role_name.clone(),
+                });
+            }
+            out
+        }
+        Action::DeleteRole { .. } | Action::SetAccountRoleArn { .. } => vec![],
         Action::CreateLogGroup { name, .. } if before["exists"] == Json::Bool(false) => {
             // Created by the fix: kept (its events are data) unless asked.
             if delete_created {

@@ -125,6 +125,12 @@ pub struct FixArgs {
     #[arg(long, requires = "live")]
     pub apply: bool,
 
+    /// With --live: where REST/WebSocket stages need it and the account has none, create the
+    /// role `stagelog-apigateway-cloudwatch` (trusted by API Gateway, with the managed policy
+    /// AmazonAPIGatewayPushToCloudWatchLogs) and set it in the account settings first.
+    #[arg(long, requires = "live")]
+    pub create_cloudwatch_role: bool,
+
     /// With --apply: the journal to write (default: stagelog-journal-<time>.jsonl here).
     #[arg(long, value_name = "PATH", requires = "apply")]
     pub journal: Option<PathBuf>,

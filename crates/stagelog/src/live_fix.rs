@@ -65,6 +65,7 @@ pub fn fix(args: FixArgs) -> Result<u8> {
             .clone()
             .unwrap_or_else(|| FixOptions::default().log_group_template),
         kms_key: args.kms_key.clone(),
+        create_cloudwatch_role: args.create_cloudwatch_role,
     };
     let (changes, skipped) = plan(&out.inventories, &findings, &fix_opts);
     if changes.is_empty() {

@@ -856,3 +856,117 @@ async fn random_mixes_of_stages_fix_clean_and_roll_back_exactly() {
         assert_eq!(snapshot().await, before, "seed {i}: rollback");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_cloudwatch_role_sets_the_role_first_and_rollback_removes_it() {
+    let account = "666600000010";
+    let conf = account_config(account, "eu-west-1").await;
+    let v2 = aws_sdk_apigatewayv2::Client::new(&conf);
+    let ws = v2
+        .create_api()
+        .name("chat")
+        .protocol_type(ProtocolType::Websocket)
+        .route_selection_expression("$request.body.action")
+        .send()
+        .await
+        .unwrap()
+        .api_id
+        .unwrap();
+    v2.create_stage()
+        .api_id(&ws)
+        .stage_name("prod")
+        .default_route_settings(
+            RouteSettings::builder()
+                .logging_level(LoggingLevel::Off)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let role = format!("arn:aws:iam::{account}:role/fixer");
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.jsonl");
+    let (role2, journal2) = (role.clone(), journal.clone());
+    let (applied, ids) = tokio::task::spawn_blocking(move || {
+        let applied = run(&[
+            "fix",
+            "--live",
+            "--apply",
+            "--create-cloudwatch-role",
+            "--journal",
+            journal2.to_str().unwrap(),
+            "--role-arn",
+            &role2,
+            "--region",
+            "eu-west-1",
+        ]);
+        (applied, audit_ids(&role2))
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        applied.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    let plan = String::from_utf8(applied.stdout).unwrap();
+    let role_at = plan
+        .find("aws iam create-role")
+        .expect("the role is created");
+    let stage_at = plan
+        .find("aws apigatewayv2 update-stage")
+        .expect("the stage is fixed");
+    assert!(role_at < stage_at, "the role comes first: {plan}");
+    // SL030 gone, and SL031 clean: the role is trusted and has the managed policy.
+    assert_eq!(ids, Vec::<String>::new());
+    let v1 = aws_sdk_apigateway::Client::new(&conf);
+    assert_eq!(
+        v1.get_account().send().await.unwrap().cloudwatch_role_arn(),
+        Some(format!("arn:aws:iam::{account}:role/stagelog-apigateway-cloudwatch").as_str())
+    );
+    let rb = tokio::task::spawn_blocking(move || {
+        run(&[
+            "rollback",
+            journal.to_str().unwrap(),
+            "--role-arn",
+            &role,
+            "--region",
+            "eu-west-1",
+            "--delete-created",
+        ])
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        rb.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&rb.stderr)
+    );
+    assert_eq!(
+        v1.get_account().send().await.unwrap().cloudwatch_role_arn(),
+        None
+    );
+    let gone = aws_sdk_iam::Client::new(&conf)
+        .get_role()
+        .role_name("stagelog-apigateway-cloudwatch")
+        .send()
+        .await;
+    assert!(
+        gone.is_err(),
+        "--delete-created removes the role it created"
+    );
+    let stage = v2
+        .get_stage()
+        .api_id(&ws)
+        .stage_name("prod")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        stage.default_route_settings().unwrap().logging_level(),
+        Some(&LoggingLevel::Off)
+    );
+    assert!(stage.access_log_settings().is_none());
+}
