@@ -3,7 +3,7 @@
 //! does not change the result; unreachable or forbidden scopes are errors, not silence.
 mod aws_server;
 
-use aws_server::{account_config, requests, stagelog};
+use aws_server::{account_config, cloudwatch_role, requests, rest_api, stagelog};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -12,46 +12,6 @@ const V2_FORMAT: &str = r#"{"requestId":"$context.requestId","ip":"$context.iden
 
 fn group_arn(region: &str, account: &str, name: &str) -> String {
     format!("arn:aws:logs:{region}:{account}:log-group:{name}")
-}
-
-async fn rest_api(conf: &aws_config::SdkConfig, name: &str) -> String {
-    let c = aws_sdk_apigateway::Client::new(conf);
-    let id = c
-        .create_rest_api()
-        .name(name)
-        .send()
-        .await
-        .unwrap()
-        .id
-        .unwrap();
-    let root = c
-        .get_resources()
-        .rest_api_id(&id)
-        .send()
-        .await
-        .unwrap()
-        .items
-        .unwrap()[0]
-        .id
-        .clone()
-        .unwrap();
-    c.put_method()
-        .rest_api_id(&id)
-        .resource_id(&root)
-        .http_method("GET")
-        .authorization_type("NONE")
-        .send()
-        .await
-        .unwrap();
-    c.put_integration()
-        .rest_api_id(&id)
-        .resource_id(&root)
-        .http_method("GET")
-        .r#type(aws_sdk_apigateway::types::IntegrationType::Mock)
-        .send()
-        .await
-        .unwrap();
-    id
 }
 
 async fn rest_stage(
@@ -113,47 +73,6 @@ async fn log_group(conf: &aws_config::SdkConfig, name: &str, retention: Option<i
             .await
             .unwrap();
     }
-}
-
-async fn cloudwatch_role(
-    conf: &aws_config::SdkConfig,
-    account: &str,
-    name: &str,
-    trusted: &str,
-    policy: bool,
-) -> String {
-    let iam = aws_sdk_iam::Client::new(conf);
-    let trust = format!(
-        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":"{trusted}"}},"Action":"sts:AssumeRole"}}]}}"#
-    );
-    iam.create_role()
-        .role_name(name)
-        .assume_role_policy_document(trust)
-        .send()
-        .await
-        .unwrap();
-    if policy {
-        iam.attach_role_policy()
-            .role_name(name)
-            .policy_arn("arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")
-            .send()
-            .await
-            .unwrap();
-    }
-    let arn = format!("arn:aws:iam::{account}:role/{name}");
-    aws_sdk_apigateway::Client::new(conf)
-        .update_account()
-        .patch_operations(
-            aws_sdk_apigateway::types::PatchOperation::builder()
-                .op(aws_sdk_apigateway::types::Op::Replace)
-                .path("/cloudwatchRoleArn")
-                .value(&arn)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    arn
 }
 
 async fn v2_stage(

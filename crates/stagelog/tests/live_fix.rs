@@ -15,19 +15,6 @@ struct Seeded {
 async fn seed(account: &str) -> Seeded {
     use aws_sdk_apigateway::types::{Op, PatchOperation};
     let conf = account_config(account, "eu-west-1").await;
-    let iam = aws_sdk_iam::Client::new(&conf);
-    iam.create_role()
-        .role_name("cw")
-        .assume_role_policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"apigateway.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#)
-        .send()
-        .await
-        .unwrap();
-    iam.attach_role_policy()
-        .role_name("cw")
-        .policy_arn("arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")
-        .send()
-        .await
-        .unwrap();
     let v1 = aws_sdk_apigateway::Client::new(&conf);
     let patch = |path: &str, value: &str| {
         PatchOperation::builder()
@@ -36,14 +23,7 @@ async fn seed(account: &str) -> Seeded {
             .value(value)
             .build()
     };
-    v1.update_account()
-        .patch_operations(patch(
-            "/cloudwatchRoleArn",
-            &format!("arn:aws:iam::{account}:role/cw"),
-        ))
-        .send()
-        .await
-        .unwrap();
+    aws_server::cloudwatch_role(&conf, &account, "cw", "apigateway.amazonaws.com", true).await;
     let logs = aws_sdk_cloudwatchlogs::Client::new(&conf);
     logs.create_log_group()
         .log_group_name("/existing/access")
@@ -57,41 +37,7 @@ async fn seed(account: &str) -> Seeded {
         .await
         .unwrap();
 
-    let rest = v1
-        .create_rest_api()
-        .name("orders")
-        .send()
-        .await
-        .unwrap()
-        .id
-        .unwrap();
-    let root = v1
-        .get_resources()
-        .rest_api_id(&rest)
-        .send()
-        .await
-        .unwrap()
-        .items
-        .unwrap()[0]
-        .id
-        .clone()
-        .unwrap();
-    v1.put_method()
-        .rest_api_id(&rest)
-        .resource_id(&root)
-        .http_method("GET")
-        .authorization_type("NONE")
-        .send()
-        .await
-        .unwrap();
-    v1.put_integration()
-        .rest_api_id(&rest)
-        .resource_id(&root)
-        .http_method("GET")
-        .r#type(aws_sdk_apigateway::types::IntegrationType::Mock)
-        .send()
-        .await
-        .unwrap();
+    let rest = aws_server::rest_api(&conf, "orders").await;
     let dep = v1
         .create_deployment()
         .rest_api_id(&rest)
@@ -452,41 +398,7 @@ async fn without_a_cloudwatch_role_execution_logging_is_skipped_with_the_reason(
     let account = "666600000009";
     let conf = account_config(account, "eu-west-1").await;
     let v1 = aws_sdk_apigateway::Client::new(&conf);
-    let api = v1
-        .create_rest_api()
-        .name("norole")
-        .send()
-        .await
-        .unwrap()
-        .id
-        .unwrap();
-    let root = v1
-        .get_resources()
-        .rest_api_id(&api)
-        .send()
-        .await
-        .unwrap()
-        .items
-        .unwrap()[0]
-        .id
-        .clone()
-        .unwrap();
-    v1.put_method()
-        .rest_api_id(&api)
-        .resource_id(&root)
-        .http_method("GET")
-        .authorization_type("NONE")
-        .send()
-        .await
-        .unwrap();
-    v1.put_integration()
-        .rest_api_id(&api)
-        .resource_id(&root)
-        .http_method("GET")
-        .r#type(aws_sdk_apigateway::types::IntegrationType::Mock)
-        .send()
-        .await
-        .unwrap();
+    let api = aws_server::rest_api(&conf, "norole").await;
     let dep = v1
         .create_deployment()
         .rest_api_id(&api)
@@ -575,19 +487,6 @@ async fn random_mixes_of_stages_fix_clean_and_roll_back_exactly() {
         let mut rng = Rng(seed);
         let conf = account_config(&account, "eu-west-1").await;
         // A CloudWatch role, so every rule the fix handles can be fixed.
-        let iam = aws_sdk_iam::Client::new(&conf);
-        iam.create_role()
-            .role_name("cw")
-            .assume_role_policy_document(r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"apigateway.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#)
-            .send()
-            .await
-            .unwrap();
-        iam.attach_role_policy()
-            .role_name("cw")
-            .policy_arn("arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")
-            .send()
-            .await
-            .unwrap();
         let v1 = aws_sdk_apigateway::Client::new(&conf);
         let patch = |path: &str, value: &str| {
             PatchOperation::builder()
@@ -596,14 +495,7 @@ async fn random_mixes_of_stages_fix_clean_and_roll_back_exactly() {
                 .value(value)
                 .build()
         };
-        v1.update_account()
-            .patch_operations(patch(
-                "/cloudwatchRoleArn",
-                &format!("arn:aws:iam::{account}:role/cw"),
-            ))
-            .send()
-            .await
-            .unwrap();
+        aws_server::cloudwatch_role(&conf, &account, "cw", "apigateway.amazonaws.com", true).await;
         let logs = aws_sdk_cloudwatchlogs::Client::new(&conf);
         logs.create_log_group()
             .log_group_name("/prior/logs")
@@ -625,41 +517,7 @@ async fn random_mixes_of_stages_fix_clean_and_roll_back_exactly() {
             r#"{"requestId":"$context.requestId","ip":"$context.identity.sourceIp"}"#,
         ];
 
-        let api = v1
-            .create_rest_api()
-            .name("r")
-            .send()
-            .await
-            .unwrap()
-            .id
-            .unwrap();
-        let root = v1
-            .get_resources()
-            .rest_api_id(&api)
-            .send()
-            .await
-            .unwrap()
-            .items
-            .unwrap()[0]
-            .id
-            .clone()
-            .unwrap();
-        v1.put_method()
-            .rest_api_id(&api)
-            .resource_id(&root)
-            .http_method("GET")
-            .authorization_type("NONE")
-            .send()
-            .await
-            .unwrap();
-        v1.put_integration()
-            .rest_api_id(&api)
-            .resource_id(&root)
-            .http_method("GET")
-            .r#type(aws_sdk_apigateway::types::IntegrationType::Mock)
-            .send()
-            .await
-            .unwrap();
+        let api = aws_server::rest_api(&conf, "r").await;
         let dep = v1
             .create_deployment()
             .rest_api_id(&api)

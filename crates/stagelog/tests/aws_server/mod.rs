@@ -141,3 +141,87 @@ pub fn stagelog(args: &[&str]) -> std::process::Output {
         .output()
         .expect("runs stagelog")
 }
+
+/// A REST API with one GET method on `/` (a deployment needs a method).
+pub async fn rest_api(conf: &aws_config::SdkConfig, name: &str) -> String {
+    let c = aws_sdk_apigateway::Client::new(conf);
+    let id = c
+        .create_rest_api()
+        .name(name)
+        .send()
+        .await
+        .unwrap()
+        .id
+        .unwrap();
+    let root = c
+        .get_resources()
+        .rest_api_id(&id)
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap()[0]
+        .id
+        .clone()
+        .unwrap();
+    c.put_method()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    c.put_integration()
+        .rest_api_id(&id)
+        .resource_id(&root)
+        .http_method("GET")
+        .r#type(aws_sdk_apigateway::types::IntegrationType::Mock)
+        .send()
+        .await
+        .unwrap();
+    id
+}
+
+/// Creates a role trusted by `trusted` (with the managed policy when `policy`) and sets it as
+/// the account's CloudWatch role in the config's region.
+pub async fn cloudwatch_role(
+    conf: &aws_config::SdkConfig,
+    account: &str,
+    name: &str,
+    trusted: &str,
+    policy: bool,
+) -> String {
+    let iam = aws_sdk_iam::Client::new(conf);
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":"{trusted}"}},"Action":"sts:AssumeRole"}}]}}"#
+    );
+    iam.create_role()
+        .role_name(name)
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .unwrap();
+    if policy {
+        iam.attach_role_policy()
+            .role_name(name)
+            .policy_arn("arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")
+            .send()
+            .await
+            .unwrap();
+    }
+    let arn = format!("arn:aws:iam::{account}:role/{name}");
+    aws_sdk_apigateway::Client::new(conf)
+        .update_account()
+        .patch_operations(
+            aws_sdk_apigateway::types::PatchOperation::builder()
+                .op(aws_sdk_apigateway::types::Op::Replace)
+                .path("/cloudwatchRoleArn")
+                .value(&arn)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    arn
+}
