@@ -23,7 +23,7 @@ async fn seed(account: &str) -> Seeded {
             .value(value)
             .build()
     };
-    aws_server::cloudwatch_role(&conf, &account, "cw", "apigateway.amazonaws.com", true).await;
+    aws_server::cloudwatch_role(&conf, account, "cw", "apigateway.amazonaws.com", true).await;
     let logs = aws_sdk_cloudwatchlogs::Client::new(&conf);
     logs.create_log_group()
         .log_group_name("/existing/access")
