@@ -26,6 +26,8 @@ pub struct Rule {
     pub examples_dir: &'static str,
     /// Judged only on live accounts (no infrastructure-as-code examples).
     pub live_only: bool,
+    /// The rule's bad Terraform example, which `explain` fixes to show what `fix` writes.
+    pub bad_terraform: &'static str,
     pub check: fn(&Inventory, &Config, &mut Vec<Finding>),
 }
 

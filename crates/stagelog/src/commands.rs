@@ -185,9 +185,68 @@ fn explain(rule: &stagelog_rules::Rule) -> String {
     for s in rule.doc().sections {
         out.push_str(&format!("\n## {}\n{}\n", s.title, s.body));
     }
+    out.push_str(&fix_example(rule));
     out.push_str("\n## Compliance and peer mapping\n");
     for m in frameworks::for_rule(rule.id) {
         out.push_str(&format!("- {}: {}\n", m.framework, m.control));
     }
     out
+}
+
+/// What `stagelog fix` writes for this rule, shown by fixing the rule's own bad Terraform
+/// example with the same code `fix` runs (so `explain` and `fix` cannot disagree).
+fn fix_example(rule: &stagelog_rules::Rule) -> String {
+    if rule.bad_terraform.is_empty() {
+        return String::new();
+    }
+    let mut out =
+        String::from("\n## What `stagelog fix` writes (Terraform, on this rule's bad example)\n");
+    let shown = (|| -> Option<String> {
+        let dir = tempfile_dir()?;
+        let file = dir.join("main.tf");
+        std::fs::write(&file, rule.bad_terraform).ok()?;
+        let scanned = stagelog_iac::scan(std::slice::from_ref(&file));
+        let sel = Selection {
+            select: vec![rule.id.to_string()],
+            ignore: vec![],
+        };
+        let findings: Vec<_> = scanned
+            .inventories
+            .iter()
+            .flat_map(|inv| stagelog_rules::check(inv, &Config::default(), &sel))
+            .filter(|f| f.severity > Severity::Info)
+            .collect();
+        let plan = stagelog_iac::fix::plan(&findings, &stagelog_iac::fix::Options::default());
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut text = String::new();
+        for f in &plan.files {
+            let diff = similar::TextDiff::from_lines(&f.before, &f.after);
+            text.push_str("```diff\n");
+            text.push_str(
+                &diff
+                    .unified_diff()
+                    .context_radius(2)
+                    .header("main.tf", "main.tf")
+                    .to_string(),
+            );
+            text.push_str("```\n");
+        }
+        for m in &plan.manual {
+            text.push_str(&format!(
+                "- {}: not fixed automatically: {}\n",
+                m.resource, m.reason
+            ));
+        }
+        Some(text)
+    })();
+    out.push_str(
+        &shown.unwrap_or_else(|| "(could not write a temporary file to show it)\n".into()),
+    );
+    out
+}
+
+fn tempfile_dir() -> Option<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("stagelog-explain-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).ok()?;
+    Some(dir)
 }

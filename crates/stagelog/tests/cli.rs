@@ -184,7 +184,15 @@ fn rules_and_explain() {
             assert!(text.contains(section), "{} lacks {section}", rule.id);
         }
     }
-    insta::assert_snapshot!("explain_sl001", stdout(&stagelog(&["explain", "SL001"])));
+    let sl001 = stdout(&stagelog(&["explain", "SL001"]));
+    assert!(sl001.contains("## What `stagelog fix` writes"), "{sl001}");
+    assert!(sl001.contains("+  access_log_settings {"), "{sl001}");
+    let sl003 = stdout(&stagelog(&["explain", "SL003"]));
+    assert!(
+        sl003.contains("not fixed automatically: choose the destination"),
+        "{sl003}"
+    );
+    insta::assert_snapshot!("explain_sl001", sl001);
     let o = stagelog(&["explain", "SL999"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no rule `SL999`"));

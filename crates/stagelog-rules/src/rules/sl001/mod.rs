@@ -11,6 +11,7 @@ pub(crate) const RULE: Rule = Rule {
     applies_to: "REST API (v1) stages",
     doc: include_str!("doc.md"),
     live_only: false,
+    bad_terraform: include_str!("examples/bad.tf"),
     examples_dir: "src/rules/sl001/examples",
     check,
 };

@@ -12,6 +12,7 @@ pub(crate) const RULE: Rule = Rule {
     applies_to: "every stage with access logging",
     doc: include_str!("doc.md"),
     live_only: false,
+    bad_terraform: include_str!("examples/bad.tf"),
     examples_dir: "src/rules/sl005/examples",
     check,
 };

@@ -14,6 +14,7 @@ pub(crate) const RULE: Rule = Rule {
     applies_to: "REST and WebSocket API stages (never HTTP APIs, which have no execution logs)",
     doc: include_str!("doc.md"),
     live_only: false,
+    bad_terraform: include_str!("examples/bad.tf"),
     examples_dir: "src/rules/sl010/examples",
     check,
 };

@@ -12,6 +12,7 @@ pub(crate) const RULE: Rule = Rule {
     applies_to: "log groups that receive access logs, and (live) the execution log groups API Gateway creates",
     doc: include_str!("doc.md"),
     live_only: false,
+    bad_terraform: include_str!("examples/bad.tf"),
     examples_dir: "src/rules/sl020/examples",
     check,
 };

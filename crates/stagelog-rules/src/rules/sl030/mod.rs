@@ -13,6 +13,7 @@ pub(crate) const RULE: Rule = Rule {
         "each account and region with REST or WebSocket stages that log (HTTP APIs need no role)",
     doc: include_str!("doc.md"),
     live_only: false,
+    bad_terraform: include_str!("examples/bad.tf"),
     examples_dir: "src/rules/sl030/examples",
     check,
 };

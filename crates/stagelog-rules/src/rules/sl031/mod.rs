@@ -11,6 +11,7 @@ pub(crate) const RULE: Rule = Rule {
     applies_to: "the CloudWatch role named in API Gateway account settings (live)",
     doc: include_str!("doc.md"),
     live_only: true,
+    bad_terraform: "",
     examples_dir: "src/rules/sl031/examples",
     check,
 };
