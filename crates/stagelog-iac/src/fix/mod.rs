@@ -1,6 +1,7 @@
 //! Fixes for infrastructure-as-code: from findings to edited files. Only Terraform is
 //! rewritten for now; other sources get the manual steps.
 
+mod cloudformation;
 mod terraform;
 
 use stagelog_model::{Finding, SourceKind};
@@ -116,15 +117,14 @@ pub fn plan(findings: &[Finding], opts: &Options) -> FixPlan {
             (Some(file), SourceKind::Terraform) if file.ends_with(".tf") => {
                 by_file.entry(file).or_default().push(f)
             }
+            (Some(file), SourceKind::CloudFormation | SourceKind::Sam) => {
+                by_file.entry(file).or_default().push(f)
+            }
             _ => out.manual.push(Manual::of(
                 f,
                 match f.location.source {
                     SourceKind::Terraform => "Terraform JSON is not rewritten; edit by hand".into(),
-                    SourceKind::Live => "use `stagelog fix --live`".into(),
-                    _ => {
-                        "CloudFormation and SAM templates are not rewritten yet: apply the fix hint"
-                            .into()
-                    }
+                    _ => "use `stagelog fix --live`".into(),
                 },
             )),
         }
@@ -141,7 +141,12 @@ pub fn plan(findings: &[Finding], opts: &Options) -> FixPlan {
                 continue;
             }
         };
-        match terraform::fix_file(&src, &findings, opts, &mut out.manual) {
+        let fixed = if file.ends_with(".tf") {
+            terraform::fix_file(&src, &findings, opts, &mut out.manual)
+        } else {
+            cloudformation::fix_file(&src, &findings, opts, &mut out.manual)
+        };
+        match fixed {
             Ok(Some(after)) => out.files.push(FileFix {
                 file: file.to_string(),
                 before: src,

@@ -1,0 +1,234 @@
+//! CloudFormation and SAM fixes. JSON templates are patched and written back with their own
+//! indentation (key order kept); YAML templates get the exact snippet and where it goes, since
+//! rewriting YAML would lose comments and tags.
+
+use super::{recommended_format, Manual, Options};
+use serde_json::{json, Map, Value as Json};
+use stagelog_model::{ApiKind, Finding};
+
+/// The indentation the template uses (CDK writes 1 space, most people 2 or 4).
+fn indent_of(src: &str) -> usize {
+    src.lines()
+        .skip(1)
+        .find(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start_matches(' ').len())
+        .filter(|n| *n > 0)
+        .unwrap_or(2)
+}
+
+fn format_string(kind: ApiKind) -> Option<String> {
+    let fields = recommended_format(kind)?;
+    let map: Map<String, Json> = fields
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), Json::String(format!("$context.{v}"))))
+        .collect();
+    Some(Json::Object(map).to_string())
+}
+
+/// The change a finding asks for, as (property path under Properties, value) edits and new
+/// resources; `Err` with the reason when a person must do it.
+enum Change {
+    AccessLogs {
+        property: &'static str,
+        format: String,
+    },
+    Format {
+        property: &'static str,
+        format: String,
+    },
+    ExecutionLevel,
+    DataTraceOff,
+    Retention,
+}
+
+fn change_for(f: &Finding, rtype: &str) -> Result<Change, String> {
+    let kind = f.api_kind.unwrap_or(ApiKind::V2);
+    let format = || {
+        format_string(kind)
+            .ok_or_else(|| "the API's protocol is not known; choose a format by hand".to_string())
+    };
+    let access_property = match rtype {
+        "AWS::ApiGateway::Stage" | "AWS::Serverless::Api" => Some("AccessLogSetting"),
+        "AWS::ApiGatewayV2::Stage" | "AWS::Serverless::HttpApi" => Some("AccessLogSettings"),
+        _ => None,
+    };
+    match (f.rule_id, access_property) {
+        ("SL001" | "SL002", Some(property)) if f.stage.as_deref() != Some("Stage") || rtype != "AWS::Serverless::Api" => {
+            Ok(Change::AccessLogs { property, format: format()? })
+        }
+        ("SL004" | "SL005", Some(property)) => Ok(Change::Format { property, format: format()? }),
+        ("SL010", Some(_)) => Ok(Change::ExecutionLevel),
+        ("SL011", Some(_)) => Ok(Change::DataTraceOff),
+        ("SL020", _) if rtype == "AWS::Logs::LogGroup" => Ok(Change::Retention),
+        ("SL001", _) if rtype == "AWS::ApiGateway::Deployment" => {
+            Err("a stage created by the Deployment's StageName: declare an AWS::ApiGateway::Stage instead".into())
+        }
+        ("SL002", _) if rtype == "AWS::ApiGatewayV2::Api" => {
+            Err("a quick-create API's $default stage: declare an AWS::ApiGatewayV2::Stage instead of Target".into())
+        }
+        ("SL001" | "SL010", _) if rtype == "AWS::Serverless::Api" || f.location.resource == "ServerlessRestApi" => {
+            Err("SAM's implicit stage: set OpenApiVersion (removes the `Stage` stage) or the Globals `Api` section".into())
+        }
+        _ => Err("no automatic fix for this case; apply the fix hint".into()),
+    }
+}
+
+fn apply(template: &mut Json, f: &Finding, change: &Change, opts: &Options) -> Result<(), String> {
+    let id = f.location.resource.clone();
+    let resources = template
+        .get_mut("Resources")
+        .and_then(Json::as_object_mut)
+        .ok_or("no Resources")?;
+    if let Change::AccessLogs { property, format } = change {
+        let group = format!("{id}AccessLogs");
+        if !resources.contains_key(&group) {
+            resources.insert(
+                group.clone(),
+                json!({"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": opts.retention_days}}),
+            );
+        }
+        let props = properties(resources, &id)?;
+        props.insert(
+            property.to_string(),
+            json!({"DestinationArn": {"Fn::GetAtt": [group, "Arn"]}, "Format": format}),
+        );
+        return Ok(());
+    }
+    let props = properties(resources, &id)?;
+    match change {
+        Change::AccessLogs { .. } => {}
+        Change::Format { property, format } => {
+            let setting = props
+                .get_mut(*property)
+                .and_then(Json::as_object_mut)
+                .ok_or("the access log setting is not a plain mapping")?;
+            setting.insert("Format".into(), Json::String(format.clone()));
+        }
+        Change::ExecutionLevel | Change::DataTraceOff => {
+            let (key, value) = match change {
+                Change::ExecutionLevel => {
+                    ("LoggingLevel", Json::String(opts.execution_level.clone()))
+                }
+                _ => ("DataTraceEnabled", Json::Bool(false)),
+            };
+            let needs = |s: &Map<String, Json>| match change {
+                Change::ExecutionLevel => s.get(key).and_then(Json::as_str).is_some_and(|l| {
+                    !l.eq_ignore_ascii_case("ERROR") && !l.eq_ignore_ascii_case("INFO")
+                }),
+                _ => s
+                    .get(key)
+                    .is_some_and(|v| v == &Json::Bool(true) || v == "true"),
+            };
+            if props.contains_key("MethodSettings") || f.api_kind == Some(ApiKind::Rest) {
+                let list = props
+                    .entry("MethodSettings")
+                    .or_insert_with(|| json!([]))
+                    .as_array_mut()
+                    .ok_or("MethodSettings is not a plain list")?;
+                let mut default_seen = false;
+                for item in list.iter_mut().filter_map(Json::as_object_mut) {
+                    let is_default = item.get("ResourcePath").and_then(Json::as_str) == Some("/*")
+                        && item.get("HttpMethod").and_then(Json::as_str) == Some("*");
+                    default_seen |= is_default;
+                    if needs(item)
+                        || (is_default
+                            && matches!(change, Change::ExecutionLevel)
+                            && !item.contains_key(key))
+                    {
+                        item.insert(key.into(), value.clone());
+                    }
+                }
+                if !default_seen && matches!(change, Change::ExecutionLevel) {
+                    list.push(json!({"ResourcePath": "/*", "HttpMethod": "*", key: value}));
+                }
+            } else {
+                let default = props
+                    .entry("DefaultRouteSettings")
+                    .or_insert_with(|| json!({}))
+                    .as_object_mut()
+                    .ok_or("DefaultRouteSettings is not a plain mapping")?;
+                if needs(default)
+                    || (matches!(change, Change::ExecutionLevel) && !default.contains_key(key))
+                {
+                    default.insert(key.into(), value.clone());
+                }
+                if let Some(routes) = props.get_mut("RouteSettings").and_then(Json::as_object_mut) {
+                    for route in routes.values_mut().filter_map(Json::as_object_mut) {
+                        if needs(route) {
+                            route.insert(key.into(), value.clone());
+                        }
+                    }
+                }
+            }
+        }
+        Change::Retention => {
+            props.insert("RetentionInDays".into(), json!(opts.retention_days));
+        }
+    }
+    Ok(())
+}
+
+fn properties<'a>(
+    resources: &'a mut Map<String, Json>,
+    id: &str,
+) -> Result<&'a mut Map<String, Json>, String> {
+    resources
+        .get_mut(id)
+        .and_then(Json::as_object_mut)
+        .ok_or_else(|| format!("resource {id} not found"))?
+        .entry("Properties")
+        .or_insert_with(|| json!({}))
+        .as_object_mut()
+        .ok_or_else(|| format!("{id}.Properties is not a plain mapping"))
+}
+
+/// A JSON template's fixes, or for YAML the snippets a person pastes.
+pub(crate) fn fix_file(
+    src: &str,
+    findings: &[&Finding],
+    opts: &Options,
+    manual: &mut Vec<Manual>,
+) -> Result<Option<String>, String> {
+    let is_json = src.trim_start().starts_with('{');
+    let mut template: Json = if is_json {
+        serde_json::from_str(src).map_err(|e| format!("cannot parse JSON: {e}"))?
+    } else {
+        Json::Null
+    };
+    let mut changed = false;
+    for f in findings {
+        let rtype = if is_json {
+            template["Resources"][&f.location.resource]["Type"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        } else {
+            String::new()
+        };
+        let outcome = if is_json {
+            change_for(f, &rtype).and_then(|c| apply(&mut template, f, &c, opts))
+        } else {
+            Err(format!(
+                "YAML templates are not rewritten (comments and tags would be lost); apply by hand: {}",
+                f.fix
+            ))
+        };
+        match outcome {
+            Ok(()) => changed = true,
+            Err(reason) => manual.push(Manual::of(f, reason)),
+        }
+    }
+    if !changed {
+        return Ok(None);
+    }
+    let indent = " ".repeat(indent_of(src));
+    let mut buf = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(indent.as_bytes());
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, formatter);
+    serde::Serialize::serialize(&template, &mut ser).map_err(|e| e.to_string())?;
+    let mut out = String::from_utf8(buf).map_err(|e| e.to_string())?;
+    if src.ends_with('\n') {
+        out.push('\n');
+    }
+    Ok(Some(out))
+}
