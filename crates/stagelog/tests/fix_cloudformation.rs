@@ -156,5 +156,47 @@ fn yaml_templates_are_left_alone_with_what_to_do() {
         stderr.contains("SL001  Stage: YAML templates are not rewritten"),
         "{stderr}"
     );
-    assert!(stderr.contains("add AccessLogSetting"), "{stderr}");
+    // The exact snippet, with where it goes; it is valid YAML in CloudFormation's short form.
+    assert!(
+        stderr.contains("under Resources.Stage.Properties, set:"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("DestinationArn: !GetAtt StageAccessLogs.Arn"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("under Resources, add:\n  StageAccessLogs:\n    Type: AWS::Logs::LogGroup"),
+        "{stderr}"
+    );
+    // Pasting the snippet where it says gives a template the scan finds clean for SL001.
+    let setting: Vec<&str> = stderr
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("AccessLogSetting:"))
+        .take(3)
+        .collect();
+    let pasted = format!(
+        "{yaml}{}\n  StageAccessLogs:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      RetentionInDays: 365\n",
+        setting.join("\n")
+    );
+    std::fs::write(dir.path().join("t.yaml"), &pasted).unwrap();
+    let rescan = Command::new(env!("CARGO_BIN_EXE_stagelog"))
+        .args([
+            "scan",
+            ".",
+            "--format",
+            "json",
+            "--select",
+            "SL001,SL003,SL004",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&rescan.stdout).unwrap();
+    assert_eq!(v["errors"], serde_json::json!([]), "pasted:\n{pasted}");
+    assert_eq!(
+        v["findings"],
+        serde_json::json!([]),
+        "pasted:\n{pasted}\n{v}"
+    );
 }

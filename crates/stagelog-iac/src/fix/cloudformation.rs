@@ -193,28 +193,25 @@ pub(crate) fn fix_file(
     let mut template: Json = if is_json {
         serde_json::from_str(src).map_err(|e| format!("cannot parse JSON: {e}"))?
     } else {
-        Json::Null
+        // YAML: the same edits are computed on a JSON view, then shown as snippets.
+        let loaded =
+            crate::yaml::load(src).map_err(|e| format!("cannot parse YAML: {}", e.message))?;
+        loaded.root.as_ref().map(to_json).unwrap_or(Json::Null)
     };
     let mut changed = false;
     for f in findings {
-        let rtype = if is_json {
-            template["Resources"][&f.location.resource]["Type"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string()
-        } else {
-            String::new()
-        };
-        let outcome = if is_json {
-            change_for(f, &rtype).and_then(|c| apply(&mut template, f, &c, opts))
-        } else {
-            Err(format!(
-                "YAML templates are not rewritten (comments and tags would be lost); apply by hand: {}",
-                f.fix
-            ))
-        };
-        match outcome {
-            Ok(()) => changed = true,
+        let rtype = template["Resources"][&f.location.resource]["Type"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let original = template.clone();
+        match change_for(f, &rtype).and_then(|c| apply(&mut template, f, &c, opts)) {
+            Ok(()) if is_json => changed = true,
+            Ok(()) => {
+                let snippet = yaml_snippet(&original, &template, &f.location.resource);
+                manual.push(Manual::of(f, snippet));
+                template = original;
+            }
             Err(reason) => manual.push(Manual::of(f, reason)),
         }
     }
@@ -231,4 +228,157 @@ pub(crate) fn fix_file(
         out.push('\n');
     }
     Ok(Some(out))
+}
+
+/// A YAML node as CloudFormation's JSON form: short tags become `Ref` / `Fn::X`.
+fn to_json(n: &crate::yaml::Node) -> Json {
+    use crate::yaml::NodeValue;
+    let plain = match &n.value {
+        NodeValue::Scalar { text, plain } => {
+            if *plain {
+                match text.as_str() {
+                    "true" => Json::Bool(true),
+                    "false" => Json::Bool(false),
+                    "null" | "~" | "" => Json::Null,
+                    t => t
+                        .parse::<i64>()
+                        .ok()
+                        .filter(|i| i.to_string() == t)
+                        .map(Json::from)
+                        .unwrap_or_else(|| Json::String(t.to_string())),
+                }
+            } else {
+                Json::String(text.clone())
+            }
+        }
+        NodeValue::Seq(items) => Json::Array(items.iter().map(to_json).collect()),
+        NodeValue::Map(entries) => Json::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), to_json(v)))
+                .collect(),
+        ),
+    };
+    match n.tag.as_deref() {
+        Some("Ref") => json!({ "Ref": plain }),
+        Some("GetAtt") => match plain {
+            Json::String(s) => {
+                let (r, a) = s.split_once('.').unwrap_or((&s, ""));
+                json!({ "Fn::GetAtt": [r, a] })
+            }
+            other => json!({ "Fn::GetAtt": other }),
+        },
+        Some(tag) => json!({ format!("Fn::{tag}"): plain }),
+        None => plain,
+    }
+}
+
+/// What changed in one resource (and which resources are new), as YAML to paste.
+fn yaml_snippet(before: &Json, after: &Json, id: &str) -> String {
+    let mut out = String::from(
+        "YAML templates are not rewritten (comments and tags would be lost); paste this:\n",
+    );
+    let (b, a) = (
+        &before["Resources"][id]["Properties"],
+        &after["Resources"][id]["Properties"],
+    );
+    if let Some(props) = a.as_object() {
+        let changed: Map<String, Json> = props
+            .iter()
+            .filter(|(k, v)| b.get(*k) != Some(*v))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if !changed.is_empty() {
+            out.push_str(&format!("    under Resources.{id}.Properties, set:\n"));
+            emit(&Json::Object(changed), 6, &mut out);
+        }
+    }
+    if let (Some(new), Some(old)) = (
+        after["Resources"].as_object(),
+        before["Resources"].as_object(),
+    ) {
+        for (k, v) in new.iter().filter(|(k, _)| !old.contains_key(*k)) {
+            out.push_str("    under Resources, add:\n");
+            emit(&json!({ k.clone(): v }), 2, &mut out);
+        }
+    }
+    out.trim_end().to_string()
+}
+
+fn scalar(v: &Json) -> String {
+    match v {
+        Json::String(s) => {
+            let special_start = s.starts_with([
+                '{', '[', ']', '}', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`', '#', ',',
+                '-', '?', ' ',
+            ]);
+            let ambiguous = matches!(
+                s.as_str(),
+                "true" | "false" | "null" | "~" | "yes" | "no" | "on" | "off"
+            ) || s.parse::<f64>().is_ok();
+            if s.is_empty()
+                || special_start
+                || ambiguous
+                || s.contains(": ")
+                || s.contains(" #")
+                || s.ends_with(':')
+            {
+                format!("'{}'", s.replace('\'', "''"))
+            } else {
+                s.clone()
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Block-style YAML with CloudFormation's short tags where they apply.
+fn emit(v: &Json, indent: usize, out: &mut String) {
+    let pad = " ".repeat(indent);
+    match v {
+        Json::Object(map) => {
+            for (k, val) in map {
+                match short_tag(val) {
+                    Some(tagged) => out.push_str(&format!("{pad}{k}: {tagged}\n")),
+                    None if val.is_object() || val.is_array() => {
+                        out.push_str(&format!("{pad}{k}:\n"));
+                        emit(val, indent + 2, out);
+                    }
+                    None => out.push_str(&format!("{pad}{k}: {}\n", scalar(val))),
+                }
+            }
+        }
+        Json::Array(items) => {
+            for item in items {
+                if let Some(tagged) = short_tag(item) {
+                    out.push_str(&format!("{pad}- {tagged}\n"));
+                } else if item.is_object() || item.is_array() {
+                    let mut inner = String::new();
+                    emit(item, indent + 2, &mut inner);
+                    out.push_str(&format!(
+                        "{pad}- {}\n",
+                        inner.trim_start().trim_end_matches('\n')
+                    ));
+                } else {
+                    out.push_str(&format!("{pad}- {}\n", scalar(item)));
+                }
+            }
+        }
+        other => out.push_str(&format!("{pad}{}\n", scalar(other))),
+    }
+}
+
+fn short_tag(v: &Json) -> Option<String> {
+    let map = v.as_object().filter(|m| m.len() == 1)?;
+    let (k, arg) = map.iter().next()?;
+    match (k.as_str(), arg) {
+        ("Ref", Json::String(s)) => Some(format!("!Ref {s}")),
+        ("Fn::GetAtt", Json::Array(parts)) if parts.len() == 2 => Some(format!(
+            "!GetAtt {}.{}",
+            parts[0].as_str()?,
+            parts[1].as_str()?
+        )),
+        ("Fn::Sub", Json::String(s)) => Some(format!("!Sub {}", scalar(&Json::String(s.clone())))),
+        _ => None,
+    }
 }
