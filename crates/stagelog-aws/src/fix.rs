@@ -19,7 +19,7 @@ pub struct FixOptions {
     /// `ERROR` or `INFO`.
     pub execution_level: String,
     pub retention_days: i32,
-    /// New log groups; `{api}` and `{stage}` are replaced.
+    /// New log groups; `{api-name}`, `{api}` (the id) and `{stage}` are replaced.
     pub log_group_template: String,
     /// KMS key for new log groups.
     pub kms_key: Option<String>,
@@ -36,7 +36,7 @@ impl Default for FixOptions {
         FixOptions {
             execution_level: "ERROR".into(),
             retention_days: 365,
-            log_group_template: "/aws/vendedlogs/apigateway/{api}/{stage}".into(),
+            log_group_template: "/aws/vendedlogs/apigateway/{api-name}/{stage}".into(),
             kms_key: None,
             create_cloudwatch_role: false,
         }
@@ -92,6 +92,26 @@ pub enum Action {
         #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
         route_settings: BTreeMap<String, Json>,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn log_group_names_are_cleaned() {
+        assert_eq!(
+            super::log_group_name(
+                "/aws/vendedlogs/apigateway/{api-name}/{stage}",
+                "My API (v2)",
+                "abc",
+                "$default"
+            ),
+            "/aws/vendedlogs/apigateway/My-API--v2-/default"
+        );
+        assert_eq!(
+            super::log_group_name("/x/{api}", "n", "abc123", "s"),
+            "/x/abc123"
+        );
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -211,6 +231,25 @@ fn format_json(kind: ApiKind) -> Option<String> {
     Some(Json::Object(map).to_string())
 }
 
+/// A log group name from the template, with only the characters CloudWatch Logs allows.
+fn log_group_name(template: &str, api_name: &str, api_id: &str, stage: &str) -> String {
+    let clean = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "._-/#".contains(c) {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect()
+    };
+    template
+        .replace("{api-name}", &clean(api_name))
+        .replace("{api}", &clean(api_id))
+        .replace("{stage}", &clean(stage.trim_start_matches('$')))
+}
+
 /// Turns an audit's findings into changes. Execution logging is set only where the account
 /// has a CloudWatch role in that region: AWS refuses it otherwise.
 pub fn plan(
@@ -270,10 +309,8 @@ pub fn plan(
                 _ => None,
             };
             if new_dest {
-                let group = opts
-                    .log_group_template
-                    .replace("{api}", &api_id)
-                    .replace("{stage}", name.trim_start_matches('$'));
+                let api_name = stage.api_name.as_deref().unwrap_or(&api_id);
+                let group = log_group_name(&opts.log_group_template, api_name, &api_id, &name);
                 let partition = if region.starts_with("cn-") {
                     "aws-cn"
                 } else if region.starts_with("us-gov-") {

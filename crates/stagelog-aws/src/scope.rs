@@ -148,6 +148,7 @@ pub(crate) async fn read(
             );
             let mut stage = Stage {
                 api: Some(Text::lit(id)),
+                api_name: api.name().map(str::to_string),
                 access_log: s
                     .access_log_settings()
                     .and_then(|a| access_log(a.destination_arn(), a.format())),
@@ -273,6 +274,7 @@ pub(crate) async fn read(
             inv.stages.push(Stage {
                 api_kind: kind,
                 api: Some(Text::lit(id)),
+                api_name: api.name().map(str::to_string),
                 name: Text::lit(name),
                 access_log: s
                     .access_log_settings()

@@ -140,6 +140,8 @@ pub struct Stage {
     pub api_kind: ApiKind,
     /// API id or name as far as it is known (for messages and grouping).
     pub api: Option<Text>,
+    /// The API's name, where the source has it apart from its id (live).
+    pub api_name: Option<String>,
     pub name: Text,
     pub access_log: Option<Value<AccessLog>>,
     /// `*/*` for REST, the default route settings for v2.
@@ -160,6 +162,7 @@ impl Stage {
         Stage {
             api_kind,
             api: None,
+            api_name: None,
             name,
             access_log: None,
             default_settings: MethodSettings::default(),

@@ -113,7 +113,7 @@ pub struct FixArgs {
     pub kms_key: Option<String>,
 
     /// Name of new access log groups: {name} is the Terraform stage resource's name; live,
-    /// {api} and {stage} (default /aws/vendedlogs/apigateway/{api}/{stage}).
+    /// {api-name}, {api} (the id) and {stage} (default /aws/vendedlogs/apigateway/{api-name}/{stage}).
     #[arg(long, value_name = "TEMPLATE")]
     pub log_group_name: Option<String>,
 
