@@ -200,3 +200,68 @@ fn yaml_templates_are_left_alone_with_what_to_do() {
         "pasted:\n{pasted}\n{v}"
     );
 }
+
+#[test]
+fn every_rules_bad_template_in_json_form_is_fixed_or_explained() {
+    use stagelog_rules::{check, registry, Config, Selection};
+    let rules_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../stagelog-rules");
+    for rule in registry().iter().filter(|r| !r.live_only) {
+        for example in ["bad.yaml", "bad.sam.yaml"] {
+            let yaml =
+                std::fs::read_to_string(rules_dir.join(rule.examples_dir).join(example)).unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            let file = dir.path().join("template.json");
+            std::fs::write(
+                &file,
+                stagelog_iac::fix::yaml_template_as_json(&yaml).unwrap(),
+            )
+            .unwrap();
+            let sel = Selection {
+                select: vec![rule.id.to_string()],
+                ignore: vec![],
+            };
+            let findings = |path: &std::path::Path| -> Vec<stagelog_model::Finding> {
+                let out = stagelog_iac::scan(&[path.to_path_buf()]);
+                assert!(out.errors.is_empty(), "{:?}", out.errors);
+                out.inventories
+                    .iter()
+                    .flat_map(|inv| check(inv, &Config::default(), &sel))
+                    .collect()
+            };
+            let all = findings(&file);
+            assert!(
+                !all.is_empty(),
+                "{} {example}: the JSON form keeps the problem",
+                rule.id
+            );
+            // Informational findings (SL030's reminder) are not fixed.
+            let before: Vec<_> = all
+                .into_iter()
+                .filter(|f| f.severity > stagelog_model::Severity::Info)
+                .collect();
+            let plan = stagelog_iac::fix::plan(&before, &stagelog_iac::fix::Options::default());
+            assert!(
+                plan.errors.is_empty(),
+                "{} {example}: {:?}",
+                rule.id,
+                plan.errors
+            );
+            for f in &plan.files {
+                std::fs::write(&f.file, &f.after).unwrap();
+            }
+            let manual: Vec<&str> = plan.manual.iter().map(|m| m.resource.as_str()).collect();
+            for f in findings(&file)
+                .iter()
+                .filter(|f| f.severity > stagelog_model::Severity::Info)
+            {
+                assert!(
+                    manual.contains(&f.location.resource.as_str()),
+                    "{} {example}: still {} after fix:\n{}",
+                    rule.id,
+                    f.message,
+                    std::fs::read_to_string(&file).unwrap()
+                );
+            }
+        }
+    }
+}

@@ -42,6 +42,9 @@ enum Change {
 }
 
 fn change_for(f: &Finding, rtype: &str) -> Result<Change, String> {
+    if rtype == "AWS::Serverless::Api" && f.stage.as_deref() == Some("Stage") {
+        return Err("SAM's extra `Stage` stage: set OpenApiVersion on the API (or in Globals.Api) to remove it; check first that your clients do not use that stage".into());
+    }
     let kind = f.api_kind.unwrap_or(ApiKind::V2);
     let format = || {
         format_string(kind)
@@ -53,7 +56,7 @@ fn change_for(f: &Finding, rtype: &str) -> Result<Change, String> {
         _ => None,
     };
     match (f.rule_id, access_property) {
-        ("SL001" | "SL002", Some(property)) if f.stage.as_deref() != Some("Stage") || rtype != "AWS::Serverless::Api" => {
+        ("SL001" | "SL002", Some(property)) => {
             Ok(Change::AccessLogs { property, format: format()? })
         }
         ("SL004" | "SL005", Some(property)) => Ok(Change::Format { property, format: format()? }),
@@ -228,6 +231,13 @@ pub(crate) fn fix_file(
         out.push('\n');
     }
     Ok(Some(out))
+}
+
+/// A YAML template in CloudFormation's JSON form (what `aws cloudformation` and cfn-flip do).
+pub fn yaml_template_as_json(src: &str) -> Result<String, String> {
+    let loaded = crate::yaml::load(src).map_err(|e| format!("line {}: {}", e.line, e.message))?;
+    let json = loaded.root.as_ref().map(to_json).unwrap_or(Json::Null);
+    serde_json::to_string_pretty(&json).map_err(|e| e.to_string())
 }
 
 /// A YAML node as CloudFormation's JSON form: short tags become `Ref` / `Fn::X`.

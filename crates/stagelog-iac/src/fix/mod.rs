@@ -2,6 +2,7 @@
 //! rewritten for now; other sources get the manual steps.
 
 mod cloudformation;
+pub use cloudformation::yaml_template_as_json;
 mod terraform;
 
 use stagelog_model::{Finding, SourceKind};
