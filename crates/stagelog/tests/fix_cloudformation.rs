@@ -265,3 +265,28 @@ fn every_rules_bad_template_in_json_form_is_fixed_or_explained() {
         }
     }
 }
+
+#[test]
+fn fix_examples_cloudformation_diff_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/cloudformation");
+    std::fs::create_dir_all(dir.path().join("cloudformation")).unwrap();
+    for f in ["rest-api.yaml", "websocket.json"] {
+        std::fs::copy(root.join(f), dir.path().join("cloudformation").join(f)).unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_stagelog"))
+        .args(["fix", "cloudformation"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!(
+        "fix_examples_cloudformation_diff",
+        String::from_utf8(out.stdout).unwrap()
+    );
+    insta::assert_snapshot!(
+        "fix_examples_cloudformation_manual",
+        String::from_utf8(out.stderr).unwrap()
+    );
+}
