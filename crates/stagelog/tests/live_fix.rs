@@ -183,22 +183,19 @@ async fn state(account: &str, s: &Seeded) -> String {
     out
 }
 
-fn run(args: &[&str]) -> std::process::Output {
-    stagelog(args)
+/// Runs stagelog in the account `role` opens, in eu-west-1, off the async runtime.
+async fn run_as(role: &str, args: &[&str]) -> std::process::Output {
+    let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    all.extend(["--role-arn", role, "--region", "eu-west-1"].map(String::from));
+    tokio::task::spawn_blocking(move || {
+        stagelog(&all.iter().map(String::as_str).collect::<Vec<_>>())
+    })
+    .await
+    .unwrap()
 }
 
-fn audit_ids(role: &str) -> Vec<String> {
-    let out = run(&[
-        "audit",
-        "--role-arn",
-        role,
-        "--region",
-        "eu-west-1",
-        "--format",
-        "json",
-        "--ignore",
-        "SL021",
-    ]);
+async fn audit_ids(role: &str) -> Vec<String> {
+    let out = run_as(role, &["audit", "--format", "json", "--ignore", "SL021"]).await;
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["errors"], serde_json::json!([]), "{v}");
     v["findings"]
@@ -217,50 +214,25 @@ async fn fix_apply_then_audit_is_clean_and_rollback_restores_exactly() {
     let role = format!("arn:aws:iam::{account}:role/fixer");
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("j.jsonl");
-    let role1 = role.clone();
-    let plan = tokio::task::spawn_blocking(move || {
-        run(&[
-            "fix",
-            "--live",
-            "--role-arn",
-            &role1,
-            "--region",
-            "eu-west-1",
-        ])
-    })
-    .await
-    .unwrap();
+    let plan = run_as(&role, &["fix", "--live"]).await;
     assert_eq!(
         state(account, &seeded).await,
         before,
         "the plan alone changes nothing"
     );
-    let (role2, journal2) = (role.clone(), journal.clone());
-    let (applied, after_ids, again) = tokio::task::spawn_blocking(move || {
-        let applied = run(&[
+    let applied = run_as(
+        &role,
+        &[
             "fix",
             "--live",
             "--apply",
             "--journal",
-            journal2.to_str().unwrap(),
-            "--role-arn",
-            &role2,
-            "--region",
-            "eu-west-1",
-        ]);
-        let ids = audit_ids(&role2);
-        let again = run(&[
-            "fix",
-            "--live",
-            "--role-arn",
-            &role2,
-            "--region",
-            "eu-west-1",
-        ]);
-        (applied, ids, again)
-    })
-    .await
-    .unwrap();
+            journal.to_str().unwrap(),
+        ],
+    )
+    .await;
+    let after_ids = audit_ids(&role).await;
+    let again = run_as(&role, &["fix", "--live"]).await;
     let plan_text = String::from_utf8(plan.stdout).unwrap();
     assert_eq!(plan.status.code(), Some(1), "{plan_text}");
     assert!(
@@ -289,17 +261,8 @@ async fn fix_apply_then_audit_is_clean_and_rollback_restores_exactly() {
         String::from_utf8_lossy(&again.stdout)
     );
     assert!(String::from_utf8_lossy(&again.stdout).contains("nothing to change"));
-
-    let journal3 = journal.clone();
-    let (rb1, rb2) = tokio::task::spawn_blocking(move || {
-        let j = journal3.to_str().unwrap();
-        (
-            run(&["rollback", j, "--role-arn", &role, "--region", "eu-west-1"]),
-            run(&["rollback", j, "--role-arn", &role, "--region", "eu-west-1"]),
-        )
-    })
-    .await
-    .unwrap();
+    let rb1 = run_as(&role, &["rollback", journal.to_str().unwrap()]).await;
+    let rb2 = run_as(&role, &["rollback", journal.to_str().unwrap()]).await;
     assert_eq!(
         rb1.status.code(),
         Some(0),
@@ -338,22 +301,17 @@ async fn a_failure_part_way_leaves_a_journal_that_rolls_back_everything() {
     aws_server::faults(&format!(
         r#"{{"rate": 1.0, "user_agent_contains": "app/stagelog", "services": ["apigatewayv2"], "operations": ["UpdateStage"], "accounts": ["{account}"]}}"#
     ));
-    let (role2, journal2) = (role.clone(), journal.clone());
-    let applied = tokio::task::spawn_blocking(move || {
-        run(&[
+    let applied = run_as(
+        &role,
+        &[
             "fix",
             "--live",
             "--apply",
             "--journal",
-            journal2.to_str().unwrap(),
-            "--role-arn",
-            &role2,
-            "--region",
-            "eu-west-1",
-        ])
-    })
-    .await
-    .unwrap();
+            journal.to_str().unwrap(),
+        ],
+    )
+    .await;
     aws_server::faults(r#"{"rate": 0}"#);
     assert_eq!(
         applied.status.code(),
@@ -369,19 +327,11 @@ async fn a_failure_part_way_leaves_a_journal_that_rolls_back_everything() {
     );
     let text = std::fs::read_to_string(&journal).unwrap();
     assert!(text.lines().any(|l| l.contains("\"done\"")), "{text}");
-    let rb = tokio::task::spawn_blocking(move || {
-        run(&[
-            "rollback",
-            journal.to_str().unwrap(),
-            "--role-arn",
-            &role,
-            "--region",
-            "eu-west-1",
-            "--delete-created",
-        ])
-    })
-    .await
-    .unwrap();
+    let rb = run_as(
+        &role,
+        &["rollback", journal.to_str().unwrap(), "--delete-created"],
+    )
+    .await;
     assert_eq!(
         rb.status.code(),
         Some(0),
@@ -417,21 +367,17 @@ async fn without_a_cloudwatch_role_execution_logging_is_skipped_with_the_reason(
     let role = format!("arn:aws:iam::{account}:role/fixer");
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("j.jsonl");
-    let out = tokio::task::spawn_blocking(move || {
-        run(&[
+    let out = run_as(
+        &role,
+        &[
             "fix",
             "--live",
             "--apply",
             "--journal",
             journal.to_str().unwrap(),
-            "--role-arn",
-            &role,
-            "--region",
-            "eu-west-1",
-        ])
-    })
-    .await
-    .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -664,23 +610,18 @@ async fn random_mixes_of_stages_fix_clean_and_roll_back_exactly() {
         let role = format!("arn:aws:iam::{account}:role/fixer");
         let dir = tempfile::tempdir().unwrap();
         let journal = dir.path().join("j.jsonl");
-        let (role2, journal2) = (role.clone(), journal.clone());
-        let (applied, ids) = tokio::task::spawn_blocking(move || {
-            let applied = run(&[
+        let applied = run_as(
+            &role,
+            &[
                 "fix",
                 "--live",
                 "--apply",
                 "--journal",
-                journal2.to_str().unwrap(),
-                "--role-arn",
-                &role2,
-                "--region",
-                "eu-west-1",
-            ]);
-            (applied, audit_ids(&role2))
-        })
-        .await
-        .unwrap();
+                journal.to_str().unwrap(),
+            ],
+        )
+        .await;
+        let ids = audit_ids(&role).await;
         assert_eq!(
             applied.status.code(),
             Some(0),
@@ -692,19 +633,11 @@ async fn random_mixes_of_stages_fix_clean_and_roll_back_exactly() {
             Vec::<String>::new(),
             "seed {i}: audit after fix\n{before}"
         );
-        let rb = tokio::task::spawn_blocking(move || {
-            run(&[
-                "rollback",
-                journal.to_str().unwrap(),
-                "--role-arn",
-                &role,
-                "--region",
-                "eu-west-1",
-                "--delete-created",
-            ])
-        })
-        .await
-        .unwrap();
+        let rb = run_as(
+            &role,
+            &["rollback", journal.to_str().unwrap(), "--delete-created"],
+        )
+        .await;
         assert_eq!(
             rb.status.code(),
             Some(0),
@@ -744,24 +677,19 @@ async fn create_cloudwatch_role_sets_the_role_first_and_rollback_removes_it() {
     let role = format!("arn:aws:iam::{account}:role/fixer");
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("j.jsonl");
-    let (role2, journal2) = (role.clone(), journal.clone());
-    let (applied, ids) = tokio::task::spawn_blocking(move || {
-        let applied = run(&[
+    let applied = run_as(
+        &role,
+        &[
             "fix",
             "--live",
             "--apply",
             "--create-cloudwatch-role",
             "--journal",
-            journal2.to_str().unwrap(),
-            "--role-arn",
-            &role2,
-            "--region",
-            "eu-west-1",
-        ]);
-        (applied, audit_ids(&role2))
-    })
-    .await
-    .unwrap();
+            journal.to_str().unwrap(),
+        ],
+    )
+    .await;
+    let ids = audit_ids(&role).await;
     assert_eq!(
         applied.status.code(),
         Some(0),
@@ -783,19 +711,11 @@ async fn create_cloudwatch_role_sets_the_role_first_and_rollback_removes_it() {
         v1.get_account().send().await.unwrap().cloudwatch_role_arn(),
         Some(format!("arn:aws:iam::{account}:role/stagelog-apigateway-cloudwatch").as_str())
     );
-    let rb = tokio::task::spawn_blocking(move || {
-        run(&[
-            "rollback",
-            journal.to_str().unwrap(),
-            "--role-arn",
-            &role,
-            "--region",
-            "eu-west-1",
-            "--delete-created",
-        ])
-    })
-    .await
-    .unwrap();
+    let rb = run_as(
+        &role,
+        &["rollback", journal.to_str().unwrap(), "--delete-created"],
+    )
+    .await;
     assert_eq!(
         rb.status.code(),
         Some(0),
