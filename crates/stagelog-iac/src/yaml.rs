@@ -12,6 +12,51 @@ pub struct Node {
     pub tag: Option<String>,
     /// 1-based line where the node starts.
     pub line: u32,
+    /// Where the node is in the source, for in-place edits.
+    pub span: NodeSpan,
+}
+
+/// Byte offsets and layout of a node in its source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NodeSpan {
+    pub start: usize,
+    /// End of the node's own text: a scalar's last character, a flow collection's closing
+    /// bracket, a block collection's last value.
+    pub end: usize,
+    /// 0-based column of the first character.
+    pub col: u32,
+    /// A `{…}` / `[…]` collection.
+    pub flow: bool,
+    /// Has an anchor (`&a`): editing it would change every alias too.
+    pub anchored: bool,
+    /// Copied from an anchor by an alias (`*a`): its text lives elsewhere.
+    pub aliased: bool,
+}
+
+/// Turns saphyr's character indices into byte offsets, walking forward (events mostly advance).
+struct Offsets<'a> {
+    src: &'a str,
+    chars: usize,
+    bytes: usize,
+}
+
+impl Offsets<'_> {
+    fn byte(&mut self, char_index: usize) -> usize {
+        if self.src.is_ascii() {
+            return char_index.min(self.src.len());
+        }
+        if char_index < self.chars {
+            (self.chars, self.bytes) = (0, 0);
+        }
+        for c in self.src[self.bytes..].chars() {
+            if self.chars == char_index {
+                break;
+            }
+            self.chars += 1;
+            self.bytes += c.len_utf8();
+        }
+        self.bytes
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -96,12 +141,29 @@ pub fn load(src: &str) -> Result<Loaded, LoadIssue> {
     let mut total_nodes = 0usize;
     let mut issues = Vec::new();
     let mut root: Option<Node> = None;
+    let mut offsets = Offsets {
+        src,
+        chars: 0,
+        bytes: 0,
+    };
     while let Some(next) = parser.next_event() {
         let (event, span): (Event, Span) = next.map_err(|e| LoadIssue {
             line: e.marker().line().max(1) as u32,
             message: e.info().to_string(),
         })?;
         let line = span.start.line().max(1) as u32;
+        let (start, end) = (
+            offsets.byte(span.start.index()),
+            offsets.byte(span.end.index()),
+        );
+        let node_span = |anchor: usize| NodeSpan {
+            start,
+            end,
+            col: span.start.col() as u32,
+            flow: matches!(src.as_bytes().get(start), Some(b'{' | b'[')),
+            anchored: anchor != 0,
+            aliased: false,
+        };
         let done: Option<(Node, usize, usize)> = match event {
             Event::StreamEnd => break,
             Event::DocumentEnd => {
@@ -110,18 +172,26 @@ pub fn load(src: &str) -> Result<Loaded, LoadIssue> {
                 }
                 None
             }
-            Event::Scalar(text, style, anchor, tag) => Some((
-                Node {
-                    value: NodeValue::Scalar {
-                        text: text.into_owned(),
-                        plain: style == ScalarStyle::Plain,
+            Event::Scalar(text, style, anchor, tag) => {
+                let mut span = node_span(anchor);
+                // A quoted scalar's event runs on past trailing blanks and comments.
+                if let Some(close) = closing_quote(src, start, style) {
+                    span.end = close;
+                }
+                Some((
+                    Node {
+                        value: NodeValue::Scalar {
+                            text: text.into_owned(),
+                            plain: style == ScalarStyle::Plain,
+                        },
+                        tag: tag.and_then(|t| local_tag(&t)),
+                        line,
+                        span,
                     },
-                    tag: tag.and_then(|t| local_tag(&t)),
-                    line,
-                },
-                anchor,
-                1,
-            )),
+                    anchor,
+                    1,
+                ))
+            }
             Event::SequenceStart(anchor, tag) => {
                 if stack.len() >= MAX_DEPTH {
                     return Err(too_deep(line));
@@ -131,6 +201,7 @@ pub fn load(src: &str) -> Result<Loaded, LoadIssue> {
                         value: NodeValue::Seq(Vec::new()),
                         tag: tag.and_then(|t| local_tag(&t)),
                         line,
+                        span: node_span(anchor),
                     },
                     anchor,
                     1,
@@ -146,6 +217,7 @@ pub fn load(src: &str) -> Result<Loaded, LoadIssue> {
                         value: NodeValue::Map(Vec::new()),
                         tag: tag.and_then(|t| local_tag(&t)),
                         line,
+                        span: node_span(anchor),
                     },
                     anchor,
                     None,
@@ -154,18 +226,29 @@ pub fn load(src: &str) -> Result<Loaded, LoadIssue> {
                 None
             }
             Event::SequenceEnd => match stack.pop() {
-                Some(Frame::Seq(node, anchor, size)) => Some((node, anchor, size)),
+                Some(Frame::Seq(mut node, anchor, size)) => {
+                    close(&mut node, end);
+                    Some((node, anchor, size))
+                }
                 _ => None,
             },
             Event::MappingEnd => match stack.pop() {
-                Some(Frame::Map(node, anchor, _, size)) => {
+                Some(Frame::Map(mut node, anchor, _, size)) => {
                     check_duplicates(&node, &mut issues);
+                    close(&mut node, end);
                     Some((node, anchor, size))
                 }
                 _ => None,
             },
             Event::Alias(id) => match anchors.get(&id) {
-                Some((n, size)) => Some((n.clone(), 0, *size)),
+                Some((n, size)) => {
+                    let mut copy = n.clone();
+                    copy.span = NodeSpan {
+                        aliased: true,
+                        ..node_span(0)
+                    };
+                    Some((copy, 0, *size))
+                }
                 None => {
                     return Err(LoadIssue {
                         line,
@@ -213,6 +296,42 @@ pub fn load(src: &str) -> Result<Loaded, LoadIssue> {
         }
     }
     Ok(Loaded { root, issues })
+}
+
+/// Sets a collection's end: its closing bracket, or (block style) the end of its last value,
+/// since a block collection's end event sits at the next token, past comments and blank lines.
+fn close(node: &mut Node, end_event: usize) {
+    node.span.end = if node.span.flow {
+        end_event
+    } else {
+        let last = match &node.value {
+            NodeValue::Seq(items) => items.last(),
+            NodeValue::Map(entries) => entries.last().map(|(_, v)| v),
+            NodeValue::Scalar { .. } => None,
+        };
+        last.map_or(node.span.start, |n| n.span.end)
+    };
+}
+
+/// The offset just past a quoted scalar's closing quote.
+fn closing_quote(src: &str, start: usize, style: ScalarStyle) -> Option<usize> {
+    let quote = match style {
+        ScalarStyle::SingleQuoted => b'\'',
+        ScalarStyle::DoubleQuoted => b'"',
+        _ => return None,
+    };
+    let bytes = src.as_bytes();
+    (bytes.get(start) == Some(&quote)).then_some(())?;
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if quote == b'"' => i += 2,
+            b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            b if b == quote => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 fn too_deep(line: u32) -> LoadIssue {

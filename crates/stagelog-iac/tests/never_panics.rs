@@ -112,6 +112,31 @@ fn read_terraform(src: &str) {
     let _ = stagelog_iac::terraform::parse_tf_json("t.tf.json", src);
 }
 
+/// The fixers on a template that still reads: no panic, and what they write reads again.
+fn fix_never_panics(src: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.yaml");
+    std::fs::write(&file, src).unwrap();
+    let Some(inv) = stagelog_iac::cloudformation::adapt(&file.to_string_lossy(), src).inventory
+    else {
+        return;
+    };
+    let findings = stagelog_rules::check(
+        &inv,
+        &stagelog_rules::Config::default(),
+        &stagelog_rules::Selection::default(),
+    );
+    let plan = stagelog_iac::fix::plan(&findings, &stagelog_iac::fix::Options::default());
+    for f in plan.files {
+        let again = stagelog_iac::cloudformation::adapt("t.yaml", &f.after);
+        assert!(
+            again.inventory.is_some(),
+            "fixed template unreadable:\n{}",
+            f.after
+        );
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
 
@@ -125,7 +150,11 @@ proptest! {
     fn mutated_templates_never_panic(pick in any::<prop::sample::Index>(), edits in edits()) {
         let mut files = corpus(".yaml");
         files.extend(corpus(".json"));
-        let _ = stagelog_iac::cloudformation::adapt("t.yaml", &apply(pick.get::<String>(&files), &edits));
+        let src = apply(pick.get::<String>(&files), &edits);
+        let adapted = stagelog_iac::cloudformation::adapt("t.yaml", &src);
+        if adapted.inventory.is_some() {
+            fix_never_panics(&src);
+        }
     }
 
     #[test]

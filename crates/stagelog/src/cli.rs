@@ -45,8 +45,10 @@ stagelog audit --endpoint-url http://127.0.0.1:5000 --region us-east-1   (LocalS
 The least-privilege IAM policy for audit is in the README."
     )]
     Audit(AuditArgs),
-    /// Fix what `scan` finds in Terraform: prints a unified diff; `--write` applies it.
-    /// Comments and layout are kept; what cannot be fixed automatically is listed with why.
+    /// Fix what `scan` finds in Terraform and CloudFormation/SAM (JSON and YAML): prints a
+    /// unified diff; `--write` applies it. Comments and layout are kept; what cannot be fixed
+    /// automatically is listed with why (and, for YAML, the snippet to paste). With --live,
+    /// fixes live accounts instead.
     #[command(
         after_help = "Exit codes: 0 nothing to change (or --write applied it); 1 changes \
 to make (without --write); 2 a file could not be read, parsed or fixed."

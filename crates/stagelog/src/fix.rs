@@ -51,9 +51,10 @@ pub fn run(args: FixArgs) -> Result<u8> {
             let diff = similar::TextDiff::from_lines(&f.before, &f.after);
             print!(
                 "{}",
-                diff.unified_diff()
-                    .context_radius(3)
-                    .header(&format!("a/{}", f.file), &format!("b/{}", f.file))
+                diff.unified_diff().context_radius(3).header(
+                    &format!("a/{}", f.file.trim_start_matches('/')),
+                    &format!("b/{}", f.file.trim_start_matches('/')),
+                )
             );
         }
     }

@@ -1,6 +1,6 @@
 //! `stagelog fix` on CloudFormation/SAM: JSON templates are patched so a re-scan is clean for
 //! the fixed rules and cfn-lint (installed with the test server's Python tools) finds no error;
-//! YAML templates are left as they are, with what to paste where.
+//! YAML templates are edited in place keeping comments, or get what to paste where.
 mod aws_server;
 
 use std::process::Command;
@@ -123,24 +123,134 @@ fn json_templates_are_patched_rescan_clean_and_cfn_lint_clean() {
     );
 
     // cfn-lint comes with the test server's tools in .venv/.
+    assert_eq!(cfn_lint_errors(&dir.path().join("template.json")), None);
+}
+
+const YAML: &str = r#"# Orders API. Reviewed by the platform team.
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: orders}   # flow style is left as it is
+  Root:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !GetAtt Api.RootResourceId
+      HttpMethod: GET
+      AuthorizationType: NONE
+      Integration: {Type: MOCK}
+  Deployment:
+    Type: AWS::ApiGateway::Deployment
+    DependsOn: Root
+    Properties:
+      RestApiId: !Ref Api
+  Prod:
+    Type: AWS::ApiGateway::Stage
+    Properties:
+      RestApiId: !Ref Api
+      DeploymentId: !Ref Deployment
+      StageName: prod   # the only stage
+      MethodSettings:
+        - ResourcePath: "/*"
+          HttpMethod: "*"
+          LoggingLevel: "OFF"   # too noisy, they said
+          DataTraceEnabled: true
+  Chat:
+    Type: AWS::ApiGatewayV2::Api
+    Properties:
+      Name: chat
+      ProtocolType: WEBSOCKET
+      RouteSelectionExpression: $request.body.action
+  ChatLogs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      RetentionInDays: 7 # cheap
+  ChatStage:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties:
+      ApiId: !Ref Chat
+      StageName: prod
+      AccessLogSettings:
+        DestinationArn: !GetAtt ChatLogs.Arn
+        Format: $context.requestId
+      DefaultRouteSettings:
+        LoggingLevel: "OFF"
+        DataTraceEnabled: true
+# end of template
+"#;
+
+fn cfn_lint_errors(file: &std::path::Path) -> Option<String> {
     let _ = aws_server::endpoint();
     let lint = Command::new(aws_server::root().join(".venv/bin/cfn-lint"))
-        .arg(dir.path().join("template.json"))
+        .arg(file)
         .output()
         .expect("cfn-lint in .venv (scripts/aws-test-server installs it)");
     let code = lint.status.code().unwrap_or(-1);
-    assert_eq!(
-        code & 2,
-        0,
-        "cfn-lint errors:\n{}",
-        String::from_utf8_lossy(&lint.stdout)
-    );
+    (code & 2 != 0).then(|| String::from_utf8_lossy(&lint.stdout).into_owned())
 }
 
 #[test]
-fn yaml_templates_are_left_alone_with_what_to_do() {
+fn yaml_templates_are_edited_in_place_keeping_comments_and_tags() {
     let dir = tempfile::tempdir().unwrap();
-    let yaml = "# keep me\nResources:\n  Stage:\n    Type: AWS::ApiGateway::Stage\n    Properties:\n      RestApiId: !Ref Api\n      StageName: prod\n";
+    let file = dir.path().join("template.yaml");
+    std::fs::write(&file, YAML).unwrap();
+    assert_eq!(
+        rules_in(dir.path()).len(),
+        7,
+        "SL001/SL010/SL011 Prod, SL005/SL010/SL011 ChatStage, SL020 ChatLogs"
+    );
+    let fixed = Command::new(env!("CARGO_BIN_EXE_stagelog"))
+        .args(["fix", ".", "--write"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&fixed.stderr);
+    assert_eq!(fixed.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("paste this"), "{stderr}");
+    assert_eq!(rules_in(dir.path()), Vec::<String>::new());
+    let after = std::fs::read_to_string(&file).unwrap();
+    // Every line that was not a changed value is still there, comments and tags included.
+    let changed = [
+        "          LoggingLevel: \"OFF\"   # too noisy, they said",
+        "          DataTraceEnabled: true",
+        "      RetentionInDays: 7 # cheap",
+        "        Format: $context.requestId",
+        "        LoggingLevel: \"OFF\"",
+        "        DataTraceEnabled: true",
+    ];
+    for line in YAML.lines().filter(|l| !changed.contains(l)) {
+        assert!(after.lines().any(|a| a == line), "lost {line:?}:\n{after}");
+    }
+    // A changed scalar keeps its line's comment.
+    assert!(
+        after.contains("          LoggingLevel: ERROR   # too noisy, they said\n"),
+        "{after}"
+    );
+    assert!(
+        after.contains("      RetentionInDays: 365 # cheap\n"),
+        "{after}"
+    );
+    assert!(
+        after.contains("  ProdAccessLogs:\n    Type: AWS::Logs::LogGroup\n"),
+        "{after}"
+    );
+    assert!(after.ends_with("# end of template\n"), "{after}");
+    assert_eq!(cfn_lint_errors(&file), None);
+    // A second run has nothing left to do.
+    let again = Command::new(env!("CARGO_BIN_EXE_stagelog"))
+        .args(["fix", "."])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&again.stdout), "");
+}
+
+#[test]
+fn yaml_that_cannot_be_edited_cleanly_gets_the_snippet_and_where_it_goes() {
+    let dir = tempfile::tempdir().unwrap();
+    // Properties behind an anchor: an edit there would change every alias too.
+    let yaml = "# keep me\nResources:\n  Stage:\n    Type: AWS::ApiGateway::Stage\n    Properties: &props\n      RestApiId: !Ref Api\n      StageName: prod\n";
     std::fs::write(dir.path().join("t.yaml"), yaml).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_stagelog"))
         .args(["fix", ".", "--write"])
@@ -153,7 +263,7 @@ fn yaml_templates_are_left_alone_with_what_to_do() {
     );
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
-        stderr.contains("SL001  Stage: YAML templates are not rewritten"),
+        stderr.contains("SL001  Stage: not written in place (the template.Resources.Stage.Properties is shared through a YAML anchor); paste this:"),
         "{stderr}"
     );
     // The exact snippet, with where it goes; it is valid YAML in CloudFormation's short form.
@@ -202,65 +312,80 @@ fn yaml_templates_are_left_alone_with_what_to_do() {
 }
 
 #[test]
-fn every_rules_bad_template_in_json_form_is_fixed_or_explained() {
+fn every_rules_bad_template_yaml_and_json_form_is_fixed_or_explained() {
     use stagelog_rules::{check, registry, Config, Selection};
     let rules_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../stagelog-rules");
     for rule in registry().iter().filter(|r| !r.live_only) {
         for example in ["bad.yaml", "bad.sam.yaml"] {
             let yaml =
                 std::fs::read_to_string(rules_dir.join(rule.examples_dir).join(example)).unwrap();
-            let dir = tempfile::tempdir().unwrap();
-            let file = dir.path().join("template.json");
-            std::fs::write(
-                &file,
-                stagelog_iac::fix::yaml_template_as_json(&yaml).unwrap(),
-            )
-            .unwrap();
-            let sel = Selection {
-                select: vec![rule.id.to_string()],
-                ignore: vec![],
-            };
-            let findings = |path: &std::path::Path| -> Vec<stagelog_model::Finding> {
-                let out = stagelog_iac::scan(&[path.to_path_buf()]);
-                assert!(out.errors.is_empty(), "{:?}", out.errors);
-                out.inventories
-                    .iter()
-                    .flat_map(|inv| check(inv, &Config::default(), &sel))
-                    .collect()
-            };
-            let all = findings(&file);
-            assert!(
-                !all.is_empty(),
-                "{} {example}: the JSON form keeps the problem",
-                rule.id
-            );
-            // Informational findings (SL030's reminder) are not fixed.
-            let before: Vec<_> = all
-                .into_iter()
-                .filter(|f| f.severity > stagelog_model::Severity::Info)
-                .collect();
-            let plan = stagelog_iac::fix::plan(&before, &stagelog_iac::fix::Options::default());
-            assert!(
-                plan.errors.is_empty(),
-                "{} {example}: {:?}",
-                rule.id,
-                plan.errors
-            );
-            for f in &plan.files {
-                std::fs::write(&f.file, &f.after).unwrap();
-            }
-            let manual: Vec<&str> = plan.manual.iter().map(|m| m.resource.as_str()).collect();
-            for f in findings(&file)
-                .iter()
-                .filter(|f| f.severity > stagelog_model::Severity::Info)
-            {
+            for as_json in [false, true] {
+                let dir = tempfile::tempdir().unwrap();
+                let file = dir.path().join(if as_json {
+                    "template.json"
+                } else {
+                    "template.yaml"
+                });
+                let text = if as_json {
+                    stagelog_iac::fix::yaml_template_as_json(&yaml).unwrap()
+                } else {
+                    yaml.clone()
+                };
+                std::fs::write(&file, text).unwrap();
+                let sel = Selection {
+                    select: vec![rule.id.to_string()],
+                    ignore: vec![],
+                };
+                let findings = |path: &std::path::Path| -> Vec<stagelog_model::Finding> {
+                    let out = stagelog_iac::scan(&[path.to_path_buf()]);
+                    assert!(out.errors.is_empty(), "{:?}", out.errors);
+                    out.inventories
+                        .iter()
+                        .flat_map(|inv| check(inv, &Config::default(), &sel))
+                        .collect()
+                };
+                let all = findings(&file);
                 assert!(
-                    manual.contains(&f.location.resource.as_str()),
-                    "{} {example}: still {} after fix:\n{}",
-                    rule.id,
-                    f.message,
-                    std::fs::read_to_string(&file).unwrap()
+                    !all.is_empty(),
+                    "{} {example}: the JSON form keeps the problem",
+                    rule.id
                 );
+                // Informational findings (SL030's reminder) are not fixed.
+                let before: Vec<_> = all
+                    .into_iter()
+                    .filter(|f| f.severity > stagelog_model::Severity::Info)
+                    .collect();
+                let plan = stagelog_iac::fix::plan(&before, &stagelog_iac::fix::Options::default());
+                assert!(
+                    plan.errors.is_empty(),
+                    "{} {example}: {:?}",
+                    rule.id,
+                    plan.errors
+                );
+                for f in &plan.files {
+                    std::fs::write(&f.file, &f.after).unwrap();
+                }
+                let manual: Vec<&str> = plan.manual.iter().map(|m| m.resource.as_str()).collect();
+                for m in &plan.manual {
+                    assert!(
+                        !m.reason.contains("paste this"),
+                        "{} {example}: YAML not written in place: {}",
+                        rule.id,
+                        m.reason
+                    );
+                }
+                for f in findings(&file)
+                    .iter()
+                    .filter(|f| f.severity > stagelog_model::Severity::Info)
+                {
+                    assert!(
+                        manual.contains(&f.location.resource.as_str()),
+                        "{} {example}: still {} after fix:\n{}",
+                        rule.id,
+                        f.message,
+                        std::fs::read_to_string(&file).unwrap()
+                    );
+                }
             }
         }
     }

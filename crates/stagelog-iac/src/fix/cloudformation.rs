@@ -1,8 +1,9 @@
 //! CloudFormation and SAM fixes. JSON templates are patched and written back with their own
-//! indentation (key order kept); YAML templates get the exact snippet and where it goes, since
-//! rewriting YAML would lose comments and tags.
+//! indentation (key order kept); YAML templates are edited in place (see `yaml_edit`) or, when
+//! that would disturb the template, get the exact snippet and where it goes.
 
-use super::{recommended_format, Manual, Options};
+use super::yaml_edit::{self, emit};
+use super::{recommended_format, Edit, Manual, Options};
 use serde_json::{json, Map, Value as Json};
 use stagelog_model::{ApiKind, Finding};
 
@@ -185,7 +186,9 @@ fn properties<'a>(
         .ok_or_else(|| format!("{id}.Properties is not a plain mapping"))
 }
 
-/// A JSON template's fixes, or for YAML the snippets a person pastes.
+/// A template's fixes: JSON is patched and re-serialised with its own indentation; YAML is
+/// edited in place where that keeps everything else as it was, otherwise each fix becomes a
+/// snippet a person pastes.
 pub(crate) fn fix_file(
     src: &str,
     findings: &[&Finding],
@@ -193,44 +196,81 @@ pub(crate) fn fix_file(
     manual: &mut Vec<Manual>,
 ) -> Result<Option<String>, String> {
     let is_json = src.trim_start().starts_with('{');
-    let mut template: Json = if is_json {
-        serde_json::from_str(src).map_err(|e| format!("cannot parse JSON: {e}"))?
+    let yaml_root = if is_json {
+        None
     } else {
-        // YAML: the same edits are computed on a JSON view, then shown as snippets.
         let loaded =
             crate::yaml::load(src).map_err(|e| format!("cannot parse YAML: {}", e.message))?;
-        loaded.root.as_ref().map(to_json).unwrap_or(Json::Null)
+        Some(loaded.root.ok_or("the template is empty")?)
     };
-    let mut changed = false;
+    let base: Json = match &yaml_root {
+        None => serde_json::from_str(src).map_err(|e| format!("cannot parse JSON: {e}"))?,
+        Some(root) => to_json(root),
+    };
+    let mut template = base.clone();
+    let mut applied = Vec::new();
     for f in findings {
         let rtype = template["Resources"][&f.location.resource]["Type"]
             .as_str()
             .unwrap_or_default()
             .to_string();
-        let original = template.clone();
-        match change_for(f, &rtype).and_then(|c| apply(&mut template, f, &c, opts)) {
-            Ok(()) if is_json => changed = true,
-            Ok(()) => {
-                let snippet = yaml_snippet(&original, &template, &f.location.resource);
-                manual.push(Manual::of(f, snippet));
-                template = original;
+        let before = template.clone();
+        match change_for(f, &rtype).and_then(|c| apply(&mut template, f, &c, opts).map(|_| c)) {
+            Ok(change) => applied.push((*f, change)),
+            Err(reason) => {
+                template = before;
+                manual.push(Manual::of(f, reason));
             }
-            Err(reason) => manual.push(Manual::of(f, reason)),
         }
     }
-    if !changed {
+    if applied.is_empty() {
         return Ok(None);
     }
+    let Some(root) = yaml_root else {
+        return serialise_json(src, &template).map(Some);
+    };
+    let written = yaml_edit::edits(src, &root, &base, &template)
+        .and_then(|edits| Edit::apply_all(src, edits))
+        .and_then(|out| same_meaning(&out, &template).map(|_| out));
+    match written {
+        Ok(out) => Ok(Some(out)),
+        Err(why) => {
+            // Each fix on its own, against the original, so every snippet stands alone.
+            for (f, change) in applied {
+                let mut one = base.clone();
+                let text = match apply(&mut one, f, &change, opts) {
+                    Ok(()) => yaml_snippet(&base, &one, &f.location.resource, &why),
+                    Err(reason) => reason,
+                };
+                manual.push(Manual::of(f, text));
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// The edited YAML must read back as exactly the fixed template.
+fn same_meaning(out: &str, want: &Json) -> Result<(), String> {
+    let root = crate::yaml::load(out)
+        .ok()
+        .and_then(|l| l.root)
+        .ok_or("the edit would not parse")?;
+    (to_json(&root) == *want)
+        .then_some(())
+        .ok_or_else(|| "the edit would not read back the same".to_string())
+}
+
+fn serialise_json(src: &str, template: &Json) -> Result<String, String> {
     let indent = " ".repeat(indent_of(src));
     let mut buf = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(indent.as_bytes());
     let mut ser = serde_json::Serializer::with_formatter(&mut buf, formatter);
-    serde::Serialize::serialize(&template, &mut ser).map_err(|e| e.to_string())?;
+    serde::Serialize::serialize(template, &mut ser).map_err(|e| e.to_string())?;
     let mut out = String::from_utf8(buf).map_err(|e| e.to_string())?;
     if src.ends_with('\n') {
         out.push('\n');
     }
-    Ok(Some(out))
+    Ok(out)
 }
 
 /// A YAML template in CloudFormation's JSON form (what `aws cloudformation` and cfn-flip do).
@@ -241,7 +281,7 @@ pub fn yaml_template_as_json(src: &str) -> Result<String, String> {
 }
 
 /// A YAML node as CloudFormation's JSON form: short tags become `Ref` / `Fn::X`.
-fn to_json(n: &crate::yaml::Node) -> Json {
+pub(crate) fn to_json(n: &crate::yaml::Node) -> Json {
     use crate::yaml::NodeValue;
     let plain = match &n.value {
         NodeValue::Scalar { text, plain } => {
@@ -284,10 +324,8 @@ fn to_json(n: &crate::yaml::Node) -> Json {
 }
 
 /// What changed in one resource (and which resources are new), as YAML to paste.
-fn yaml_snippet(before: &Json, after: &Json, id: &str) -> String {
-    let mut out = String::from(
-        "YAML templates are not rewritten (comments and tags would be lost); paste this:\n",
-    );
+fn yaml_snippet(before: &Json, after: &Json, id: &str, why: &str) -> String {
+    let mut out = format!("not written in place ({why}); paste this:\n");
     let (b, a) = (
         &before["Resources"][id]["Properties"],
         &after["Resources"][id]["Properties"],
@@ -300,7 +338,7 @@ fn yaml_snippet(before: &Json, after: &Json, id: &str) -> String {
             .collect();
         if !changed.is_empty() {
             out.push_str(&format!("    under Resources.{id}.Properties, set:\n"));
-            emit(&Json::Object(changed), 6, &mut out);
+            emit(&Json::Object(changed), 6, 2, &mut out);
         }
     }
     if let (Some(new), Some(old)) = (
@@ -309,86 +347,8 @@ fn yaml_snippet(before: &Json, after: &Json, id: &str) -> String {
     ) {
         for (k, v) in new.iter().filter(|(k, _)| !old.contains_key(*k)) {
             out.push_str("    under Resources, add:\n");
-            emit(&json!({ k.clone(): v }), 2, &mut out);
+            emit(&json!({ k.clone(): v }), 2, 2, &mut out);
         }
     }
     out.trim_end().to_string()
-}
-
-fn scalar(v: &Json) -> String {
-    match v {
-        Json::String(s) => {
-            let special_start = s.starts_with([
-                '{', '[', ']', '}', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`', '#', ',',
-                '-', '?', ' ',
-            ]);
-            let ambiguous = matches!(
-                s.as_str(),
-                "true" | "false" | "null" | "~" | "yes" | "no" | "on" | "off"
-            ) || s.parse::<f64>().is_ok();
-            if s.is_empty()
-                || special_start
-                || ambiguous
-                || s.contains(": ")
-                || s.contains(" #")
-                || s.ends_with(':')
-            {
-                format!("'{}'", s.replace('\'', "''"))
-            } else {
-                s.clone()
-            }
-        }
-        other => other.to_string(),
-    }
-}
-
-/// Block-style YAML with CloudFormation's short tags where they apply.
-fn emit(v: &Json, indent: usize, out: &mut String) {
-    let pad = " ".repeat(indent);
-    match v {
-        Json::Object(map) => {
-            for (k, val) in map {
-                match short_tag(val) {
-                    Some(tagged) => out.push_str(&format!("{pad}{k}: {tagged}\n")),
-                    None if val.is_object() || val.is_array() => {
-                        out.push_str(&format!("{pad}{k}:\n"));
-                        emit(val, indent + 2, out);
-                    }
-                    None => out.push_str(&format!("{pad}{k}: {}\n", scalar(val))),
-                }
-            }
-        }
-        Json::Array(items) => {
-            for item in items {
-                if let Some(tagged) = short_tag(item) {
-                    out.push_str(&format!("{pad}- {tagged}\n"));
-                } else if item.is_object() || item.is_array() {
-                    let mut inner = String::new();
-                    emit(item, indent + 2, &mut inner);
-                    out.push_str(&format!(
-                        "{pad}- {}\n",
-                        inner.trim_start().trim_end_matches('\n')
-                    ));
-                } else {
-                    out.push_str(&format!("{pad}- {}\n", scalar(item)));
-                }
-            }
-        }
-        other => out.push_str(&format!("{pad}{}\n", scalar(other))),
-    }
-}
-
-fn short_tag(v: &Json) -> Option<String> {
-    let map = v.as_object().filter(|m| m.len() == 1)?;
-    let (k, arg) = map.iter().next()?;
-    match (k.as_str(), arg) {
-        ("Ref", Json::String(s)) => Some(format!("!Ref {s}")),
-        ("Fn::GetAtt", Json::Array(parts)) if parts.len() == 2 => Some(format!(
-            "!GetAtt {}.{}",
-            parts[0].as_str()?,
-            parts[1].as_str()?
-        )),
-        ("Fn::Sub", Json::String(s)) => Some(format!("!Sub {}", scalar(&Json::String(s.clone())))),
-        _ => None,
-    }
 }

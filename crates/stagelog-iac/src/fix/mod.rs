@@ -1,9 +1,10 @@
-//! Fixes for infrastructure-as-code: from findings to edited files. Only Terraform is
-//! rewritten for now; other sources get the manual steps.
+//! Fixes for infrastructure-as-code: from findings to edited files. Terraform and
+//! CloudFormation/SAM (JSON and YAML) are rewritten; what cannot be gets the manual steps.
 
 mod cloudformation;
 pub use cloudformation::yaml_template_as_json;
 mod terraform;
+mod yaml_edit;
 
 use stagelog_model::{Finding, SourceKind};
 pub use stagelog_rules::context_vars::recommended_format;

@@ -1,0 +1,351 @@
+//! In-place edits of YAML templates. The fixers work on the template's JSON form; this turns
+//! the difference between the old and new JSON into splices of the original text, so comments,
+//! tags, quoting and layout outside the changed lines stay as they were. Only additions to
+//! block-style mappings and sequences and single-line scalar replacements are written; anything
+//! else (flow style, anchors, a change under an intrinsic function) is refused with the reason,
+//! and the caller prints a snippet instead.
+
+use super::Edit;
+use crate::yaml::{Node, NodeValue};
+use serde_json::{json, Map, Value as Json};
+
+/// Splices that turn `root` (parsed from `src`, whose JSON form is `old`) into `new`.
+pub(crate) fn edits(src: &str, root: &Node, old: &Json, new: &Json) -> Result<Vec<Edit>, String> {
+    let step = indent_step(root);
+    let newline = if src.contains("\r\n") { "\r\n" } else { "\n" };
+    let mut ctx = Ctx {
+        src,
+        step,
+        newline,
+        out: Vec::new(),
+    };
+    ctx.merge(root, old, new, "the template")?;
+    // Inner blocks are found first and must come first where several end on the same line.
+    let mut merged: Vec<Edit> = Vec::new();
+    for e in ctx.out {
+        match merged
+            .iter_mut()
+            .find(|m| m.range.is_empty() && e.range.is_empty() && m.range.start == e.range.start)
+        {
+            Some(m) => m.text.push_str(&e.text),
+            None => merged.push(e),
+        }
+    }
+    Ok(merged)
+}
+
+struct Ctx<'a> {
+    src: &'a str,
+    step: usize,
+    newline: &'a str,
+    out: Vec<Edit>,
+}
+
+impl Ctx<'_> {
+    fn merge(&mut self, node: &Node, old: &Json, new: &Json, path: &str) -> Result<(), String> {
+        if old == new {
+            return Ok(());
+        }
+        if node.span.aliased || node.span.anchored {
+            return Err(format!("{path} is shared through a YAML anchor"));
+        }
+        if node.tag.is_some() {
+            return Err(format!("{path} is an intrinsic function"));
+        }
+        match (&node.value, old, new) {
+            (NodeValue::Map(entries), Json::Object(old_map), Json::Object(new_map)) => {
+                if node.span.flow {
+                    return Err(format!("{path} is written in flow style ({{…}})"));
+                }
+                if old_map.len() != entries.len() {
+                    return Err(format!("{path} has repeated or merged keys"));
+                }
+                if old_map.keys().any(|k| !new_map.contains_key(k)) {
+                    return Err(format!("a key under {path} would be removed"));
+                }
+                let mut added = Map::new();
+                for (key, value) in new_map {
+                    match old_map.get(key) {
+                        Some(before) => {
+                            let (_, child) = node
+                                .entry(key)
+                                .ok_or_else(|| format!("{path}.{key} is not a plain key"))?;
+                            self.merge(child, before, value, &format!("{path}.{key}"))?;
+                        }
+                        None => {
+                            added.insert(key.clone(), value.clone());
+                        }
+                    }
+                }
+                if !added.is_empty() {
+                    let col = entries.first().map_or(0, |(k, _)| k.span.col) as usize;
+                    let mut text = String::new();
+                    emit(&Json::Object(added), col, self.step, &mut text);
+                    self.insert_after(node.span.end, text)?;
+                }
+                Ok(())
+            }
+            (NodeValue::Seq(items), Json::Array(old_items), Json::Array(new_items)) => {
+                if node.span.flow {
+                    return Err(format!("{path} is written in flow style ([…])"));
+                }
+                if items.len() != old_items.len() || new_items.len() < old_items.len() {
+                    return Err(format!("items of {path} would be removed"));
+                }
+                for (i, item) in items.iter().enumerate() {
+                    self.merge(item, &old_items[i], &new_items[i], &format!("{path}[{i}]"))?;
+                }
+                if new_items.len() > items.len() {
+                    let mut text = String::new();
+                    let extra = Json::Array(new_items[items.len()..].to_vec());
+                    let col = items
+                        .first()
+                        .and_then(|first| dash_column(self.src, first.span.start))
+                        .ok_or_else(|| format!("the indentation of {path} is unclear"))?;
+                    emit(&extra, col, self.step, &mut text);
+                    self.insert_after(node.span.end, text)?;
+                }
+                Ok(())
+            }
+            (NodeValue::Scalar { .. }, _, new) if !new.is_object() && !new.is_array() => {
+                let range = node.span.start..node.span.end;
+                let text = self
+                    .src
+                    .get(range.clone())
+                    .ok_or("unexpected YAML layout")?;
+                if text.contains('\n') {
+                    return Err(format!("{path} spans several lines"));
+                }
+                self.out.push(Edit::replace(range, scalar(new)));
+                Ok(())
+            }
+            _ => Err(format!("{path} would change shape")),
+        }
+    }
+
+    /// Inserts whole lines after the line where `end` falls (after a trailing comment too).
+    fn insert_after(&mut self, end: usize, text: String) -> Result<(), String> {
+        let text = text.replace('\n', self.newline);
+        let head = self.src.get(..end).ok_or("unexpected YAML layout")?;
+        let at = if head.ends_with('\n') {
+            end
+        } else {
+            match self.src[end..].find('\n') {
+                Some(i) => end + i + 1,
+                None => {
+                    let text = format!("{}{text}", self.newline);
+                    self.out.push(Edit::insert(self.src.len(), text));
+                    return Ok(());
+                }
+            }
+        };
+        self.out.push(Edit::insert(at, text));
+        Ok(())
+    }
+}
+
+/// The column of the `- ` that introduces a block sequence item starting at `item`.
+fn dash_column(src: &str, item: usize) -> Option<usize> {
+    let before = src[..item].trim_end_matches(' ');
+    let dash = before.strip_suffix('-')?;
+    let line_start = dash.rfind('\n').map_or(0, |i| i + 1);
+    dash[line_start..]
+        .chars()
+        .all(|c| c == ' ' || c == '-')
+        .then(|| dash[line_start..].chars().count())
+}
+
+/// How far the template indents a nested block mapping (2 unless it shows otherwise).
+fn indent_step(root: &Node) -> usize {
+    let nested = root.as_map().and_then(|entries| {
+        entries.iter().find_map(|(k, v)| match v.as_map() {
+            Some(inner) if !v.span.flow && !inner.is_empty() => {
+                Some(inner[0].0.span.col.saturating_sub(k.span.col) as usize)
+            }
+            _ => None,
+        })
+    });
+    nested.filter(|n| (1..=8).contains(n)).unwrap_or(2)
+}
+
+/// A scalar as YAML, quoted when a plain scalar would read as something else.
+pub(super) fn scalar(v: &Json) -> String {
+    match v {
+        Json::String(s) => {
+            let special_start = s.starts_with([
+                '{', '[', ']', '}', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`', '#', ',',
+                '-', '?', ' ',
+            ]);
+            let ambiguous = matches!(
+                s.to_ascii_lowercase().as_str(),
+                "true" | "false" | "null" | "~" | "yes" | "no" | "on" | "off" | "y" | "n"
+            ) || s.parse::<f64>().is_ok();
+            if s.is_empty()
+                || special_start
+                || ambiguous
+                || s.contains(": ")
+                || s.contains(" #")
+                || s.ends_with(':')
+                || s.ends_with(' ')
+                || s.contains(['\n', '\r', '\t'])
+            {
+                if s.contains(['\n', '\r', '\t', '\\']) || s.chars().any(char::is_control) {
+                    Json::String(s.clone()).to_string()
+                } else {
+                    format!("'{}'", s.replace('\'', "''"))
+                }
+            } else {
+                s.clone()
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Block-style YAML at `indent`, nesting by `step`, with CloudFormation's short tags where
+/// they apply.
+pub(super) fn emit(v: &Json, indent: usize, step: usize, out: &mut String) {
+    let pad = " ".repeat(indent);
+    match v {
+        Json::Object(map) => {
+            for (k, val) in map {
+                let key = scalar(&Json::String(k.clone()));
+                match short_tag(val) {
+                    Some(tagged) => out.push_str(&format!("{pad}{key}: {tagged}\n")),
+                    None if val.as_object().is_some_and(|m| !m.is_empty())
+                        || val.as_array().is_some_and(|a| !a.is_empty()) =>
+                    {
+                        out.push_str(&format!("{pad}{key}:\n"));
+                        emit(val, indent + step, step, out);
+                    }
+                    None => out.push_str(&format!("{pad}{key}: {}\n", flat(val))),
+                }
+            }
+        }
+        Json::Array(items) => {
+            for item in items {
+                if let Some(tagged) = short_tag(item) {
+                    out.push_str(&format!("{pad}- {tagged}\n"));
+                } else if item.as_object().is_some_and(|m| !m.is_empty())
+                    || item.as_array().is_some_and(|a| !a.is_empty())
+                {
+                    // Keys of a mapping item line up after "- ".
+                    let mut inner = String::new();
+                    emit(item, indent + 2, step, &mut inner);
+                    out.push_str(&format!(
+                        "{pad}- {}\n",
+                        inner.trim_start().trim_end_matches('\n')
+                    ));
+                } else {
+                    out.push_str(&format!("{pad}- {}\n", flat(item)));
+                }
+            }
+        }
+        other => out.push_str(&format!("{pad}{}\n", scalar(other))),
+    }
+}
+
+/// A scalar or an empty collection on one line.
+fn flat(v: &Json) -> String {
+    match v {
+        Json::Object(_) => "{}".into(),
+        Json::Array(_) => "[]".into(),
+        other => scalar(other),
+    }
+}
+
+fn short_tag(v: &Json) -> Option<String> {
+    let map = v.as_object().filter(|m| m.len() == 1)?;
+    let (k, arg) = map.iter().next()?;
+    match (k.as_str(), arg) {
+        ("Ref", Json::String(s)) => Some(format!("!Ref {s}")),
+        ("Fn::GetAtt", Json::Array(parts)) if parts.len() == 2 => Some(format!(
+            "!GetAtt {}.{}",
+            parts[0].as_str()?,
+            parts[1].as_str()?
+        )),
+        ("Fn::Sub", Json::String(s)) => Some(format!("!Sub {}", scalar(&json!(s)))),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fix::cloudformation::to_json;
+
+    fn edit(src: &str, change: impl Fn(&mut Json)) -> Result<String, String> {
+        let root = crate::yaml::load(src).unwrap().root.unwrap();
+        let old = to_json(&root);
+        let mut new = old.clone();
+        change(&mut new);
+        let out = Edit::apply_all(src, edits(src, &root, &old, &new)?)?;
+        let again = crate::yaml::load(&out)
+            .unwrap_or_else(|e| panic!("{e:?}:\n{out}"))
+            .root
+            .unwrap();
+        assert_eq!(to_json(&again), new, "edited text means the change:\n{out}");
+        Ok(out)
+    }
+
+    #[test]
+    fn adds_keys_after_the_last_line_keeping_comments() {
+        let src = "# top\nResources:\n    S: # stage\n        Type: T\n        Properties:\n            A: 1 # one\n            # commented: out\n    Other: {Type: X}\nOutputs: {}\n";
+        let out = edit(src, |j| {
+            j["Resources"]["S"]["Properties"]["B"] =
+                json!({"C": {"Ref": "X"}, "D": [1, {"E": "yes"}]});
+            j["Resources"]["New"] = json!({"Type": "AWS::Logs::LogGroup"});
+        })
+        .unwrap();
+        assert_eq!(
+            out,
+            "# top\nResources:\n    S: # stage\n        Type: T\n        Properties:\n            A: 1 # one\n            B:\n                C: !Ref X\n                D:\n                    - 1\n                    - E: 'yes'\n            # commented: out\n    Other: {Type: X}\n    New:\n        Type: AWS::Logs::LogGroup\nOutputs: {}\n"
+        );
+    }
+
+    #[test]
+    fn replaces_scalars_and_appends_sequence_items() {
+        let src = "R:\n  L:\n  - P: /x\n    Level: \"OFF\" # was off\n  M: |\n    text\n";
+        let out = edit(src, |j| {
+            j["R"]["L"][0]["Level"] = json!("ERROR");
+            j["R"]["L"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!({"P": "/*", "Level": "ERROR"}));
+        })
+        .unwrap();
+        assert_eq!(
+            out,
+            "R:\n  L:\n  - P: /x\n    Level: ERROR # was off\n  - P: /*\n    Level: ERROR\n  M: |\n    text\n"
+        );
+    }
+
+    #[test]
+    fn crlf_and_missing_final_newline_and_unicode() {
+        let out = edit("a: \"é\"\r\nb:\r\n  c: 1", |j| j["b"]["d"] = json!(2)).unwrap();
+        assert_eq!(out, "a: \"é\"\r\nb:\r\n  c: 1\r\n  d: 2\r\n");
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_write_cleanly() {
+        for (src, why) in [
+            ("a: {b: 1}\n", "flow style"),
+            ("x: &x\n  b: 1\ny: *x\n", "anchor"),
+            ("a: !If [c, {b: 1}, {b: 2}]\n", "intrinsic"),
+            ("a:\n  b: |\n    x\n", "several lines"),
+        ] {
+            let err = edit(src, |j| {
+                let a = if j.get("a").is_some() { "a" } else { "x" };
+                if j[a].is_object() && j[a].get("b").is_some_and(|b| b.is_string()) {
+                    j[a]["b"] = json!("changed");
+                } else if j[a].is_object() {
+                    j[a]["new"] = json!(1);
+                } else {
+                    j[a] = json!({"new": 1});
+                }
+            })
+            .unwrap_err();
+            assert!(err.contains(why), "{src}: {err}");
+        }
+    }
+}
