@@ -1,0 +1,497 @@
+//! Streaming, parallel reading: input is cut into pieces of whole lines (a file into byte
+//! ranges each worker reads itself, a stream into blocks), a window of pieces is parsed in
+//! parallel, and results are merged and written in input order. Memory is a window of pieces
+//! plus the groups, whatever the input size.
+
+use crate::parse::{Parser, Record, Unparsed};
+use crate::query::{number, parse_time, Groups, Query, KEY_SEP};
+use rayon::prelude::*;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+const PIECE: u64 = 8 << 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    Table,
+    Json,
+    Csv,
+}
+
+/// Whole lines of input, and where they come from.
+pub enum Piece {
+    /// The lines that start in `start..end` of a file.
+    Range {
+        path: Arc<PathBuf>,
+        start: u64,
+        end: u64,
+    },
+    Bytes {
+        source: Arc<str>,
+        bytes: Vec<u8>,
+    },
+}
+
+impl Piece {
+    fn source(&self) -> String {
+        match self {
+            Piece::Range { path, .. } => path.display().to_string(),
+            Piece::Bytes { source, .. } => source.to_string(),
+        }
+    }
+
+    fn load(self) -> io::Result<Vec<u8>> {
+        let (path, start, end) = match self {
+            Piece::Bytes { bytes, .. } => return Ok(bytes),
+            Piece::Range { path, start, end } => (path, start, end),
+        };
+        let mut file = File::open(&*path)?;
+        let from = start.saturating_sub(1);
+        file.seek(SeekFrom::Start(from))?;
+        let mut buf = Vec::with_capacity((end - from) as usize + 4096);
+        (&mut file).take(end - from).read_to_end(&mut buf)?;
+        if start > 0 {
+            // The line running through `start - 1` belongs to the piece before.
+            match memchr::memchr(b'\n', &buf) {
+                Some(i) => {
+                    buf.drain(..=i);
+                }
+                None => return Ok(Vec::new()),
+            }
+        }
+        // The last line started here: read on to its end.
+        if !buf.is_empty() && buf.last() != Some(&b'\n') {
+            let mut block = [0u8; 64 * 1024];
+            loop {
+                let n = file.read(&mut block)?;
+                if n == 0 {
+                    break;
+                }
+                match memchr::memchr(b'\n', &block[..n]) {
+                    Some(i) => {
+                        buf.extend_from_slice(&block[..=i]);
+                        break;
+                    }
+                    None => buf.extend_from_slice(&block[..n]),
+                }
+            }
+        }
+        Ok(buf)
+    }
+}
+
+/// Pieces for files (`-` is standard input), made lazily.
+pub fn pieces(paths: Vec<PathBuf>) -> impl Iterator<Item = io::Result<Piece>> {
+    paths.into_iter().flat_map(|path| {
+        let out: Box<dyn Iterator<Item = io::Result<Piece>>> = if path.as_os_str() == "-" {
+            Box::new(stream_pieces("stdin", io::stdin()))
+        } else {
+            match std::fs::metadata(&path) {
+                Err(e) => Box::new(std::iter::once(Err(io::Error::new(
+                    e.kind(),
+                    format!("{}: {e}", path.display()),
+                )))),
+                Ok(m) if !m.is_file() => Box::new(stream_pieces(
+                    "input",
+                    File::open(&path)
+                        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
+                )),
+                Ok(m) => {
+                    let path = Arc::new(path);
+                    let len = m.len();
+                    Box::new((0..len.div_ceil(PIECE)).map(move |i| {
+                        Ok(Piece::Range {
+                            path: path.clone(),
+                            start: i * PIECE,
+                            end: ((i + 1) * PIECE).min(len),
+                        })
+                    }))
+                }
+            }
+        };
+        out
+    })
+}
+
+/// Blocks of whole lines from a stream (standard input, a pipe).
+pub fn stream_pieces<R: Read>(
+    source: &str,
+    reader: impl IntoReader<R>,
+) -> impl Iterator<Item = io::Result<Piece>> {
+    let source: Arc<str> = source.into();
+    let mut reader = reader.into_reader();
+    let mut carry: Vec<u8> = Vec::new();
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let r = match &mut reader {
+            Ok(r) => r,
+            Err(e) => {
+                done = true;
+                return Some(Err(io::Error::new(e.kind(), e.to_string())));
+            }
+        };
+        let mut buf = std::mem::take(&mut carry);
+        let want = PIECE as usize;
+        while buf.len() < want {
+            let before = buf.len();
+            match r
+                .by_ref()
+                .take((want - before) as u64)
+                .read_to_end(&mut buf)
+            {
+                Ok(0) => {
+                    done = true;
+                    break;
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    done = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+        if !done {
+            if let Some(i) = memchr::memrchr(b'\n', &buf) {
+                carry = buf.split_off(i + 1);
+            }
+        }
+        (!buf.is_empty() || !done).then(|| {
+            Ok(Piece::Bytes {
+                source: source.clone(),
+                bytes: buf,
+            })
+        })
+    })
+}
+
+/// Lets `stream_pieces` take a reader or the result of opening one.
+pub trait IntoReader<R> {
+    fn into_reader(self) -> io::Result<R>;
+}
+
+impl<R: Read> IntoReader<R> for R {
+    fn into_reader(self) -> io::Result<R> {
+        Ok(self)
+    }
+}
+
+impl<R: Read> IntoReader<R> for io::Result<R> {
+    fn into_reader(self) -> io::Result<R> {
+        self
+    }
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    /// Non-blank lines read.
+    pub lines: u64,
+    pub unparsed: u64,
+    /// Parsed lines that passed the filters.
+    pub matched: u64,
+}
+
+/// One piece's results, merged in input order.
+#[derive(Default)]
+struct Done {
+    summary: Summary,
+    /// Physical lines (blank ones too), for line numbers.
+    physical: u64,
+    groups: Groups,
+    out: Vec<u8>,
+    unparsed: Vec<(u64, Unparsed, Vec<u8>)>,
+}
+
+pub struct Engine {
+    pub parser: Parser,
+    pub query: Query,
+    pub output: Output,
+    pub show_unparsed: bool,
+}
+
+impl Engine {
+    /// Reads every piece; writes records (or, aggregating, the table at the end) to `out`, and
+    /// unparsed lines to `diag` when asked.
+    pub fn run(
+        &self,
+        pieces: impl Iterator<Item = io::Result<Piece>>,
+        out: &mut dyn Write,
+        diag: &mut dyn Write,
+    ) -> io::Result<Summary> {
+        let window = rayon::current_num_threads().max(1) * 2;
+        let mut pieces = pieces.peekable();
+        let mut total = Done::default();
+        let mut line_base = 0u64;
+        let mut source = String::new();
+        if !self.query.aggregates() && self.output == Output::Csv {
+            self.csv_header(out, false)?;
+        }
+        while pieces.peek().is_some() {
+            let batch: Vec<Piece> = pieces
+                .by_ref()
+                .take(window)
+                .collect::<io::Result<Vec<_>>>()?;
+            let sources: Vec<String> = batch.iter().map(Piece::source).collect();
+            let results: Vec<io::Result<Done>> = batch
+                .into_par_iter()
+                .map(|p| p.load().map(|bytes| self.process(&bytes)))
+                .collect();
+            for (result, src) in results.into_iter().zip(sources) {
+                let done = result?;
+                if src != source {
+                    (source, line_base) = (src, 0);
+                }
+                out.write_all(&done.out)?;
+                for (line, why, text) in &done.unparsed {
+                    writeln!(
+                        diag,
+                        "{source}:{}:{}: {}: {}",
+                        line_base + line,
+                        why.column,
+                        why.reason,
+                        String::from_utf8_lossy(text)
+                    )?;
+                }
+                line_base += done.physical;
+                total.summary.lines += done.summary.lines;
+                total.summary.unparsed += done.summary.unparsed;
+                total.summary.matched += done.summary.matched;
+                total.groups.merge(done.groups);
+            }
+        }
+        if self.query.aggregates() {
+            self.write_groups(total.summary, total.groups, out)?;
+        }
+        out.flush()?;
+        Ok(total.summary)
+    }
+
+    fn process(&self, bytes: &[u8]) -> Done {
+        let mut done = Done::default();
+        let mut rec = Record::default();
+        let mut key = Vec::new();
+        let aggregate = self.query.aggregates();
+        for line in bytes.split(|b| *b == b'\n') {
+            done.physical += 1;
+            if line.iter().all(|b| b.is_ascii_whitespace()) {
+                continue;
+            }
+            done.summary.lines += 1;
+            if let Err(why) = self.parser.parse(line, &mut rec) {
+                done.summary.unparsed += 1;
+                if self.show_unparsed {
+                    done.unparsed.push((done.physical, why, line.to_vec()));
+                }
+                continue;
+            }
+            if !self.keep(line, &rec) {
+                continue;
+            }
+            done.summary.matched += 1;
+            if aggregate {
+                key.clear();
+                for &f in &self.query.group_by {
+                    key.extend_from_slice(rec.get(line, f));
+                    key.push(KEY_SEP);
+                }
+                let latency = self.query.latency.map(|f| {
+                    number(rec.get(line, f))
+                        .filter(|n| *n >= 0.0)
+                        .map(|n| n.round() as u64)
+                });
+                done.groups.add(&key, latency);
+            } else {
+                self.write_record(line, &rec, &mut done.out);
+            }
+        }
+        // `split` yields one (empty) piece after a final newline.
+        if bytes.last() == Some(&b'\n') {
+            done.physical -= 1;
+        }
+        done
+    }
+
+    fn keep(&self, line: &[u8], rec: &Record) -> bool {
+        if let Some((field, since, until)) = self.query.time {
+            let Some(t) = parse_time(rec.get(line, field)) else {
+                return false;
+            };
+            if since.is_some_and(|s| t < s) || until.is_some_and(|u| t >= u) {
+                return false;
+            }
+        }
+        self.query
+            .filters
+            .iter()
+            .all(|f| f.matches(rec.get(line, f.field)))
+    }
+
+    fn names(&self) -> impl Iterator<Item = &str> {
+        self.parser.format.fields.iter().map(|f| f.name.as_str())
+    }
+
+    fn write_record(&self, line: &[u8], rec: &Record, out: &mut Vec<u8>) {
+        let values = (0..rec.len()).map(|i| String::from_utf8_lossy(rec.get(line, i)));
+        match self.output {
+            Output::Json => {
+                let map: serde_json::Map<String, serde_json::Value> = self
+                    .names()
+                    .zip(values)
+                    .map(|(n, v)| (n.to_string(), serde_json::Value::String(v.into_owned())))
+                    .collect();
+                let _ = serde_json::to_writer(&mut *out, &map);
+                out.push(b'\n');
+            }
+            Output::Csv => {
+                let mut w = csv::WriterBuilder::new().from_writer(&mut *out);
+                let _ = w.write_record(values.map(|v| v.into_owned()));
+                let _ = w.flush();
+            }
+            Output::Table => {
+                let parts: Vec<String> = self
+                    .names()
+                    .zip(values)
+                    .map(|(n, v)| {
+                        if v.is_empty() || v.contains([' ', '"', '=']) {
+                            format!("{n}={v:?}")
+                        } else {
+                            format!("{n}={v}")
+                        }
+                    })
+                    .collect();
+                out.extend_from_slice(parts.join(" ").as_bytes());
+                out.push(b'\n');
+            }
+        }
+    }
+
+    fn csv_header(&self, out: &mut dyn Write, aggregated: bool) -> io::Result<()> {
+        let mut w = csv::Writer::from_writer(out);
+        let header: Vec<String> = if aggregated {
+            self.group_names()
+                .into_iter()
+                .chain(self.stat_names().iter().map(|s| s.to_string()))
+                .collect()
+        } else {
+            self.names().map(str::to_string).collect()
+        };
+        w.write_record(&header)?;
+        w.flush()
+    }
+
+    fn group_names(&self) -> Vec<String> {
+        self.query
+            .group_by
+            .iter()
+            .map(|&i| self.parser.format.fields[i].name.clone())
+            .collect()
+    }
+
+    fn stat_names(&self) -> &'static [&'static str] {
+        if self.query.latency.is_some() {
+            &["count", "p50", "p90", "p99"]
+        } else {
+            &["count"]
+        }
+    }
+
+    fn write_groups(
+        &self,
+        summary: Summary,
+        groups: Groups,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let mut rows: Vec<(Vec<u8>, crate::query::Group)> = groups.map.into_iter().collect();
+        rows.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(&b.0)));
+        if let Some(n) = self.query.top {
+            rows.truncate(n);
+        }
+        let names = self.group_names();
+        let cells =
+            |key: &[u8], g: &crate::query::Group| -> (Vec<String>, Vec<serde_json::Value>) {
+                let values = key
+                    .split(|b| *b == KEY_SEP)
+                    .take(names.len())
+                    .map(|v| String::from_utf8_lossy(v).into_owned())
+                    .collect();
+                let mut stats = vec![serde_json::Value::from(g.count)];
+                if self.query.latency.is_some() {
+                    for q in [0.5, 0.9, 0.99] {
+                        stats.push(match &g.latency {
+                            Some(h) if !h.is_empty() => h.value_at_quantile(q).into(),
+                            _ => serde_json::Value::Null,
+                        });
+                    }
+                }
+                (values, stats)
+            };
+        match self.output {
+            Output::Json => {
+                let rows: Vec<serde_json::Value> = rows
+                    .iter()
+                    .map(|(k, g)| {
+                        let (values, stats) = cells(k, g);
+                        let mut row = serde_json::Map::new();
+                        for (n, v) in names.iter().zip(values) {
+                            row.insert(n.clone(), v.into());
+                        }
+                        for (n, v) in self.stat_names().iter().zip(stats) {
+                            row.insert(n.to_string(), v);
+                        }
+                        serde_json::Value::Object(row)
+                    })
+                    .collect();
+                let doc = serde_json::json!({
+                    "lines": summary.lines,
+                    "unparsed": summary.unparsed,
+                    "rows": rows,
+                });
+                serde_json::to_writer_pretty(&mut *out, &doc)?;
+                writeln!(out)?;
+            }
+            Output::Csv => {
+                self.csv_header(out, true)?;
+                let mut w = csv::Writer::from_writer(out);
+                for (k, g) in &rows {
+                    let (values, stats) = cells(k, g);
+                    let stats = stats.iter().map(|s| match s {
+                        serde_json::Value::Null => String::new(),
+                        s => s.to_string(),
+                    });
+                    w.write_record(values.into_iter().chain(stats))?;
+                }
+                w.flush()?;
+            }
+            Output::Table => {
+                let mut table = comfy_table::Table::new();
+                table.load_preset(comfy_table::presets::NOTHING);
+                table.set_header(
+                    names
+                        .iter()
+                        .cloned()
+                        .chain(self.stat_names().iter().map(|s| s.to_string())),
+                );
+                for (k, g) in &rows {
+                    let (values, stats) = cells(k, g);
+                    let stats = stats.iter().map(|s| match s {
+                        serde_json::Value::Null => "-".to_string(),
+                        s => s.to_string(),
+                    });
+                    table.add_row(values.into_iter().chain(stats));
+                }
+                writeln!(out, "{table}")?;
+                writeln!(
+                    out,
+                    "{} lines, {} unparsed, {} matched",
+                    summary.lines, summary.unparsed, summary.matched
+                )?;
+            }
+        }
+        Ok(())
+    }
+}

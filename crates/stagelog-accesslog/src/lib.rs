@@ -1,0 +1,16 @@
+//! API Gateway access logs: a `$context` format compiled into a line parser, filters and
+//! aggregations over the records, run in parallel over streams of any size, and the same
+//! query for CloudWatch Logs Insights. No AWS SDK here: reading from CloudWatch lives in
+//! `stagelog-aws`, which feeds lines to [`Engine`].
+
+pub mod engine;
+pub mod format;
+pub mod insights;
+pub mod parse;
+pub mod presets;
+pub mod query;
+
+pub use engine::{pieces, stream_pieces, Engine, Output, Piece, Summary};
+pub use format::{Format, FormatError, Kind};
+pub use parse::{Parser, Record, Unparsed};
+pub use query::{Filter, Query};

@@ -1,0 +1,338 @@
+//! What to do with parsed records: filters (`status >= 400`, `ip = 1.2.3.4`, `status = 4xx`),
+//! a time range, grouping with counts and latency percentiles.
+
+use crate::format::Format;
+use hdrhistogram::Histogram;
+use rustc_hash::FxHashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    /// Contains.
+    Has,
+    NotHas,
+}
+
+impl Op {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Eq => "=",
+            Op::Ne => "!=",
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+            Op::Has => "~",
+            Op::NotHas => "!~",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Filter {
+    pub field: usize,
+    pub op: Op,
+    pub value: String,
+    number: Option<f64>,
+    /// `4xx`: digits where the pattern has digits, any digit where it has `x`.
+    class: bool,
+}
+
+impl Filter {
+    /// Parses `FIELD OP VALUE` (VALUE may be quoted).
+    pub fn parse(text: &str, format: &Format) -> Result<Filter, String> {
+        const OPS: [(&str, Op); 9] = [
+            ("!=", Op::Ne),
+            ("<=", Op::Le),
+            (">=", Op::Ge),
+            ("!~", Op::NotHas),
+            ("==", Op::Eq),
+            ("=", Op::Eq),
+            ("<", Op::Lt),
+            (">", Op::Gt),
+            ("~", Op::Has),
+        ];
+        let (at, sym, op) = OPS
+            .iter()
+            .filter_map(|(s, op)| text.find(s).map(|i| (i, *s, *op)))
+            .min_by_key(|(i, s, _)| (*i, std::cmp::Reverse(s.len())))
+            .ok_or_else(|| {
+                format!("`{text}`: expected FIELD OP VALUE with OP one of = != < <= > >= ~ !~")
+            })?;
+        let name = text[..at].trim();
+        let raw = text[at + sym.len()..].trim();
+        let value = raw
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .or_else(|| raw.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+            .unwrap_or(raw)
+            .to_string();
+        if name.is_empty() {
+            return Err(format!("`{text}`: no field before `{sym}`"));
+        }
+        let field = format.resolve(name)?;
+        let class = matches!(op, Op::Eq | Op::Ne)
+            && value.len() > 1
+            && value.bytes().any(|b| b == b'x' || b == b'X')
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b'x' || b == b'X');
+        Ok(Filter {
+            field,
+            op,
+            number: value.parse().ok(),
+            class,
+            value,
+        })
+    }
+
+    /// The `4xx` pattern as a regular expression (for CloudWatch Logs Insights).
+    pub fn class_regex(&self) -> Option<String> {
+        self.class.then(|| {
+            let body: String = self
+                .value
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_digit() {
+                        c.to_string()
+                    } else {
+                        "\\d".into()
+                    }
+                })
+                .collect();
+            format!("^{body}$")
+        })
+    }
+
+    pub fn number(&self) -> Option<f64> {
+        self.number
+    }
+
+    pub fn matches(&self, v: &[u8]) -> bool {
+        if self.class {
+            let hit = v.len() == self.value.len()
+                && v.iter().zip(self.value.bytes()).all(|(c, p)| {
+                    if p == b'x' || p == b'X' {
+                        c.is_ascii_digit()
+                    } else {
+                        *c == p
+                    }
+                });
+            return hit == (self.op == Op::Eq);
+        }
+        let want = self.value.as_bytes();
+        match self.op {
+            Op::Has => return memchr::memmem::find(v, want).is_some(),
+            Op::NotHas => return memchr::memmem::find(v, want).is_none(),
+            _ => {}
+        }
+        let ord = match (self.number, number(v)) {
+            (Some(w), Some(x)) => x.partial_cmp(&w),
+            // A number compared with `-` (no value) or text: only (in)equality holds.
+            (Some(_), None) if !matches!(self.op, Op::Eq | Op::Ne) => return false,
+            _ => Some(v.cmp(want)),
+        };
+        let Some(ord) = ord else { return false };
+        match self.op {
+            Op::Eq => ord.is_eq(),
+            Op::Ne => ord.is_ne(),
+            Op::Lt => ord.is_lt(),
+            Op::Le => ord.is_le(),
+            Op::Gt => ord.is_gt(),
+            Op::Ge => ord.is_ge(),
+            Op::Has | Op::NotHas => unreachable!(),
+        }
+    }
+}
+
+/// An integer or decimal number, without allocating.
+pub(crate) fn number(v: &[u8]) -> Option<f64> {
+    if v.is_empty() || v.len() > 32 {
+        return None;
+    }
+    if v.iter().all(u8::is_ascii_digit) && v.len() < 16 {
+        return Some(v.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')) as f64);
+    }
+    std::str::from_utf8(v).ok()?.parse().ok()
+}
+
+/// Milliseconds since the epoch from `requestTimeEpoch` (s or ms), CLF time
+/// (`24/Nov/2026:01:02:03 +0000`) or RFC 3339 (`2026-11-24T01:02:03Z`).
+pub fn parse_time(v: &[u8]) -> Option<i64> {
+    let s = std::str::from_utf8(v).ok()?.trim();
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        let n: i64 = s.parse().ok()?;
+        return Some(if n > 100_000_000_000 { n } else { n * 1000 });
+    }
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let t = s.get(r)?;
+        t.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| t.parse().ok())?
+    };
+    if b.len() >= 20 && b.get(2) == Some(&b'/') && b.get(6) == Some(&b'/') {
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        let month = MONTHS.iter().position(|m| s.get(3..6) == Some(*m))? as i64 + 1;
+        let (day, year) = (num(0..2)?, num(7..11)?);
+        let (h, m, sec) = (num(12..14)?, num(15..17)?, num(18..20)?);
+        let offset = match s.get(21..26) {
+            Some(z) => {
+                let sign = if z.starts_with('-') { -1 } else { 1 };
+                sign * (num(22..24)? * 60 + num(24..26)?)
+            }
+            None => 0,
+        };
+        return Some(epoch_ms(year, month, day, h, m, sec, 0)? - offset * 60_000);
+    }
+    if b.len() >= 19 && b.get(4) == Some(&b'-') && matches!(b.get(10), Some(b'T' | b' ')) {
+        let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+        let (h, m, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+        let mut rest = &s[19..];
+        let mut ms = 0;
+        if let Some(frac) = rest.strip_prefix('.') {
+            let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+            let f = &frac[..digits];
+            ms = format!("{f:0<3}")[..3].parse().ok()?;
+            rest = &frac[digits..];
+        }
+        let offset = match rest {
+            "" | "Z" | "z" => 0,
+            z if z.len() == 6 && (z.starts_with('+') || z.starts_with('-')) => {
+                let sign = if z.starts_with('-') { -1 } else { 1 };
+                sign * (z.get(1..3)?.parse::<i64>().ok()? * 60
+                    + z.get(4..6)?.parse::<i64>().ok()?)
+            }
+            _ => return None,
+        };
+        return Some(epoch_ms(year, month, day, h, m, sec, ms)? - offset * 60_000);
+    }
+    None
+}
+
+fn epoch_ms(year: i64, month: i64, day: i64, h: i64, m: i64, s: i64, ms: i64) -> Option<i64> {
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    // Days from 1970-01-01 (Howard Hinnant's days_from_civil).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 24 + h) * 60 + m) * 60_000 + s * 1000 + ms)
+}
+
+/// Everything `stagelog logs` was asked to do with the records.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    pub filters: Vec<Filter>,
+    /// Field holding the request time, with the range wanted (ms since the epoch).
+    pub time: Option<(usize, Option<i64>, Option<i64>)>,
+    pub group_by: Vec<usize>,
+    pub latency: Option<usize>,
+    pub top: Option<usize>,
+}
+
+impl Query {
+    pub fn aggregates(&self) -> bool {
+        !self.group_by.is_empty() || self.latency.is_some()
+    }
+}
+
+/// Counts (and latencies) per group.
+#[derive(Default)]
+pub struct Groups {
+    pub map: FxHashMap<Vec<u8>, Group>,
+}
+
+pub struct Group {
+    pub count: u64,
+    pub latency: Option<Histogram<u64>>,
+}
+
+/// Separates the values of a group key (a byte no access log value holds).
+pub(crate) const KEY_SEP: u8 = 0x1f;
+
+impl Groups {
+    pub fn add(&mut self, key: &[u8], latency: Option<Option<u64>>) {
+        let group = match self.map.get_mut(key) {
+            Some(g) => g,
+            None => self.map.entry(key.to_vec()).or_insert(Group {
+                count: 0,
+                latency: latency.map(|_| new_histogram()),
+            }),
+        };
+        group.count += 1;
+        if let (Some(h), Some(Some(ms))) = (&mut group.latency, latency) {
+            h.saturating_record(ms);
+        }
+    }
+
+    pub fn merge(&mut self, other: Groups) {
+        for (k, g) in other.map {
+            match self.map.get_mut(&k) {
+                Some(mine) => {
+                    mine.count += g.count;
+                    if let (Some(a), Some(b)) = (&mut mine.latency, &g.latency) {
+                        let _ = a.add(b);
+                    }
+                }
+                None => {
+                    self.map.insert(k, g);
+                }
+            }
+        }
+    }
+}
+
+fn new_histogram() -> Histogram<u64> {
+    // Milliseconds up to an hour at 3 significant digits: enough for API Gateway's 29 s limit.
+    Histogram::new_with_bounds(1, 3_600_000, 3).expect("valid histogram bounds")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters() {
+        let f = Format::compile("$context.status $context.identity.sourceIp").unwrap();
+        let ge = Filter::parse("status >= 400", &f).unwrap();
+        assert!(ge.matches(b"404") && !ge.matches(b"200") && !ge.matches(b"-"));
+        let class = Filter::parse("status = 4xx", &f).unwrap();
+        assert!(class.matches(b"404") && !class.matches(b"504") && !class.matches(b"40"));
+        assert_eq!(class.class_regex().as_deref(), Some("^4\\d\\d$"));
+        let ip = Filter::parse("ip = '1.2.3.4'", &f).unwrap();
+        assert_eq!(ip.field, 1);
+        assert!(ip.matches(b"1.2.3.4") && !ip.matches(b"1.2.3.40"));
+        let ne = Filter::parse("ip!=1.2.3.4", &f).unwrap();
+        assert!(ne.matches(b"9.9.9.9"));
+        assert!(Filter::parse("status", &f).is_err());
+        assert!(Filter::parse("nope = 1", &f)
+            .unwrap_err()
+            .contains("no field"));
+    }
+
+    #[test]
+    fn times() {
+        let t = parse_time(b"24/Nov/2026:01:02:03 +0000").unwrap();
+        assert_eq!(t, 1_795_482_123_000);
+        assert_eq!(parse_time(b"2026-11-24T01:02:03Z"), Some(t));
+        assert_eq!(parse_time(b"2026-11-24T02:02:03.000+01:00"), Some(t));
+        assert_eq!(parse_time(b"1795482123"), Some(t));
+        assert_eq!(parse_time(b"1795482123000"), Some(t));
+        assert_eq!(parse_time(b"24/Nov/2026:02:02:03 +0100"), Some(t));
+        assert_eq!(parse_time(b"-"), None);
+        assert_eq!(parse_time(b"99/Xyz/2026:01:02:03 +0000"), None);
+    }
+}
