@@ -84,7 +84,13 @@ impl Piece {
 
 /// Pieces for files (`-` is standard input), made lazily.
 pub fn pieces(paths: Vec<PathBuf>) -> impl Iterator<Item = io::Result<Piece>> {
-    paths.into_iter().flat_map(|path| {
+    pieces_of_size(paths, PIECE)
+}
+
+/// [`pieces`] with pieces of `size` bytes (tests use small ones to cross many boundaries).
+pub fn pieces_of_size(paths: Vec<PathBuf>, size: u64) -> impl Iterator<Item = io::Result<Piece>> {
+    let size = size.max(1);
+    paths.into_iter().flat_map(move |path| {
         let out: Box<dyn Iterator<Item = io::Result<Piece>>> = if path.as_os_str() == "-" {
             Box::new(stream_pieces("stdin", io::stdin()))
         } else {
@@ -101,11 +107,11 @@ pub fn pieces(paths: Vec<PathBuf>) -> impl Iterator<Item = io::Result<Piece>> {
                 Ok(m) => {
                     let path = Arc::new(path);
                     let len = m.len();
-                    Box::new((0..len.div_ceil(PIECE)).map(move |i| {
+                    Box::new((0..len.div_ceil(size)).map(move |i| {
                         Ok(Piece::Range {
                             path: path.clone(),
-                            start: i * PIECE,
-                            end: ((i + 1) * PIECE).min(len),
+                            start: i * size,
+                            end: ((i + 1) * size).min(len),
                         })
                     }))
                 }
@@ -229,7 +235,7 @@ impl Engine {
         let mut line_base = 0u64;
         let mut source = String::new();
         if !self.query.aggregates() && self.output == Output::Csv {
-            self.csv_header(out, false)?;
+            self.csv_header(out)?;
         }
         while pieces.peek().is_some() {
             let batch: Vec<Piece> = pieces
@@ -370,17 +376,9 @@ impl Engine {
         }
     }
 
-    fn csv_header(&self, out: &mut dyn Write, aggregated: bool) -> io::Result<()> {
+    fn csv_header(&self, out: &mut dyn Write) -> io::Result<()> {
         let mut w = csv::Writer::from_writer(out);
-        let header: Vec<String> = if aggregated {
-            self.group_names()
-                .into_iter()
-                .chain(self.stat_names().iter().map(|s| s.to_string()))
-                .collect()
-        } else {
-            self.names().map(str::to_string).collect()
-        };
-        w.write_record(&header)?;
+        w.write_record(self.names())?;
         w.flush()
     }
 
@@ -412,86 +410,96 @@ impl Engine {
             rows.truncate(n);
         }
         let names = self.group_names();
-        let cells =
-            |key: &[u8], g: &crate::query::Group| -> (Vec<String>, Vec<serde_json::Value>) {
-                let values = key
+        let mut columns = names.clone();
+        columns.extend(self.stat_names().iter().map(|s| s.to_string()));
+        let rows = rows
+            .iter()
+            .map(|(key, g)| {
+                let mut row: Vec<serde_json::Value> = key
                     .split(|b| *b == KEY_SEP)
                     .take(names.len())
-                    .map(|v| String::from_utf8_lossy(v).into_owned())
+                    .map(|v| String::from_utf8_lossy(v).into_owned().into())
                     .collect();
-                let mut stats = vec![serde_json::Value::from(g.count)];
+                row.push(g.count.into());
                 if self.query.latency.is_some() {
                     for q in [0.5, 0.9, 0.99] {
-                        stats.push(match &g.latency {
+                        row.push(match &g.latency {
                             Some(h) if !h.is_empty() => h.value_at_quantile(q).into(),
                             _ => serde_json::Value::Null,
                         });
                     }
                 }
-                (values, stats)
-            };
-        match self.output {
-            Output::Json => {
-                let rows: Vec<serde_json::Value> = rows
-                    .iter()
-                    .map(|(k, g)| {
-                        let (values, stats) = cells(k, g);
-                        let mut row = serde_json::Map::new();
-                        for (n, v) in names.iter().zip(values) {
-                            row.insert(n.clone(), v.into());
-                        }
-                        for (n, v) in self.stat_names().iter().zip(stats) {
-                            row.insert(n.to_string(), v);
-                        }
-                        serde_json::Value::Object(row)
-                    })
-                    .collect();
-                let doc = serde_json::json!({
-                    "lines": summary.lines,
-                    "unparsed": summary.unparsed,
-                    "rows": rows,
-                });
-                serde_json::to_writer_pretty(&mut *out, &doc)?;
-                writeln!(out)?;
+                row
+            })
+            .collect();
+        let table = Table {
+            columns,
+            rows,
+            lines: Some(summary.lines),
+            unparsed: Some(summary.unparsed),
+            matched: Some(summary.matched),
+        };
+        write_table(self.output, &table, out)
+    }
+}
+
+/// Aggregated rows, from the engine or from CloudWatch Logs Insights.
+pub struct Table {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<serde_json::Value>>,
+    /// Unknown (`null` in JSON) when CloudWatch did the reading.
+    pub lines: Option<u64>,
+    pub unparsed: Option<u64>,
+    pub matched: Option<u64>,
+}
+
+/// Writes aggregated rows: JSON `{"lines", "unparsed", "rows": [{column: value}]}`, CSV with
+/// a header, or an aligned table with a summary line.
+pub fn write_table(output: Output, t: &Table, out: &mut dyn Write) -> io::Result<()> {
+    let text = |v: &serde_json::Value, none: &str| match v {
+        serde_json::Value::Null => none.to_string(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match output {
+        Output::Json => {
+            let rows: Vec<serde_json::Value> = t
+                .rows
+                .iter()
+                .map(|r| {
+                    serde_json::Value::Object(
+                        t.columns.iter().cloned().zip(r.iter().cloned()).collect(),
+                    )
+                })
+                .collect();
+            let doc = serde_json::json!({
+                "lines": t.lines,
+                "unparsed": t.unparsed,
+                "rows": rows,
+            });
+            serde_json::to_writer_pretty(&mut *out, &doc)?;
+            writeln!(out)?;
+        }
+        Output::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record(&t.columns)?;
+            for r in &t.rows {
+                w.write_record(r.iter().map(|v| text(v, "")))?;
             }
-            Output::Csv => {
-                self.csv_header(out, true)?;
-                let mut w = csv::Writer::from_writer(out);
-                for (k, g) in &rows {
-                    let (values, stats) = cells(k, g);
-                    let stats = stats.iter().map(|s| match s {
-                        serde_json::Value::Null => String::new(),
-                        s => s.to_string(),
-                    });
-                    w.write_record(values.into_iter().chain(stats))?;
-                }
-                w.flush()?;
+            w.flush()?;
+        }
+        Output::Table => {
+            let mut table = comfy_table::Table::new();
+            table.load_preset(comfy_table::presets::NOTHING);
+            table.set_header(t.columns.clone());
+            for r in &t.rows {
+                table.add_row(r.iter().map(|v| text(v, "-")));
             }
-            Output::Table => {
-                let mut table = comfy_table::Table::new();
-                table.load_preset(comfy_table::presets::NOTHING);
-                table.set_header(
-                    names
-                        .iter()
-                        .cloned()
-                        .chain(self.stat_names().iter().map(|s| s.to_string())),
-                );
-                for (k, g) in &rows {
-                    let (values, stats) = cells(k, g);
-                    let stats = stats.iter().map(|s| match s {
-                        serde_json::Value::Null => "-".to_string(),
-                        s => s.to_string(),
-                    });
-                    table.add_row(values.into_iter().chain(stats));
-                }
-                writeln!(out, "{table}")?;
-                writeln!(
-                    out,
-                    "{} lines, {} unparsed, {} matched",
-                    summary.lines, summary.unparsed, summary.matched
-                )?;
+            writeln!(out, "{table}")?;
+            if let (Some(lines), Some(unparsed), Some(matched)) = (t.lines, t.unparsed, t.matched) {
+                writeln!(out, "{lines} lines, {unparsed} unparsed, {matched} matched")?;
             }
         }
-        Ok(())
     }
+    Ok(())
 }

@@ -132,6 +132,46 @@ impl Format {
         })
     }
 
+    /// A format read off a JSON log line, for logs whose format is not given: every key
+    /// (nested keys joined with dots) is a field. Lines laid out like this one are read by
+    /// the fast path, others by the JSON fallback.
+    pub fn from_json_line(line: &str) -> Option<Format> {
+        let doc: Json = serde_json::from_str(line.trim()).ok()?;
+        let mut leaves = Vec::new();
+        flatten(&doc, &mut Vec::new(), &mut leaves);
+        if !doc.is_object() || leaves.is_empty() {
+            return None;
+        }
+        // The compact layout API Gateway writes: {"a":"$context.a","b":"$context.b"}.
+        let body: Vec<String> = leaves
+            .iter()
+            .map(|(path, string)| {
+                let key = Json::String(path.join(".")).to_string();
+                if *string {
+                    format!("{key}:\"$context.{}\"", path.join("."))
+                } else {
+                    format!("{key}:$context.{}", path.join("."))
+                }
+            })
+            .collect();
+        let flat = leaves.iter().all(|(p, _)| p.len() == 1);
+        let text = format!("{{{}}}", body.join(","));
+        let mut f = Format::compile(&text).ok()?;
+        if f.fields.len() != leaves.len() {
+            return None;
+        }
+        for (field, (path, _)) in f.fields.iter_mut().zip(&leaves) {
+            field.name = path.join(".");
+            field.var = path.join(".");
+            field.json_path = Some(path.clone());
+        }
+        if !flat {
+            // Nested documents are never laid out like the flat template: JSON fallback.
+            f.literals[0] = "\u{0}".into();
+        }
+        Some(f)
+    }
+
     /// The field a user means by `name`: the format's own name, the variable (with or without
     /// `$context.`), a well-known short name (`ip`, `route`, `caller`…), or the variable's last
     /// part, ignoring case.
@@ -342,6 +382,21 @@ fn walk(v: &Json, path: &mut Vec<String>, fields: &mut [Field]) {
     }
 }
 
+/// Leaf values of a JSON document: key path, and whether the value is a string.
+fn flatten(v: &Json, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, bool)>) {
+    match v {
+        Json::Object(map) => {
+            for (k, child) in map {
+                path.push(k.clone());
+                flatten(child, path, out);
+                path.pop();
+            }
+        }
+        Json::Array(_) => {}
+        other => out.push((path.clone(), other.is_string())),
+    }
+}
+
 /// `<ip>` before a variable names it `ip`; so does `ip="`.
 fn xml_name(before: &str) -> Option<String> {
     let ident = |s: &str| {
@@ -419,6 +474,17 @@ mod tests {
         let f = Format::compile("$context. $context.status. $context.path-").unwrap();
         assert_eq!(f.fields.len(), 2);
         assert_eq!(f.literals, ["$context. ", ". ", "-"]);
+    }
+
+    #[test]
+    fn a_format_from_a_json_line() {
+        let f = Format::from_json_line(r#"{"requestId":"a","status":404,"who":{"ip":"1.2.3.4"}}"#)
+            .unwrap();
+        let names: Vec<&str> = f.fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["requestId", "status", "who.ip"]);
+        assert_eq!(f.resolve("ip"), Ok(2));
+        assert!(Format::from_json_line("1.2.3.4 - -").is_none());
+        assert!(Format::from_json_line("[1]").is_none());
     }
 
     #[test]

@@ -10,7 +10,9 @@ pub mod parse;
 pub mod presets;
 pub mod query;
 
-pub use engine::{pieces, stream_pieces, Engine, Output, Piece, Summary};
+pub use engine::{
+    pieces, pieces_of_size, stream_pieces, write_table, Engine, Output, Piece, Summary, Table,
+};
 pub use format::{Format, FormatError, Kind};
 pub use parse::{Parser, Record, Unparsed};
 pub use query::{Filter, Query};

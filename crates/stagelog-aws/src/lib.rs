@@ -4,9 +4,13 @@
 //! that fails is reported and the rest go on.
 
 pub mod fix;
+mod flow;
 mod iam;
+pub mod logread;
 mod logs;
 mod scope;
+
+pub use flow::VerifyOptions;
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -29,6 +33,8 @@ pub struct AuditOptions {
     /// Account×region scopes read at once (default 8).
     pub concurrency: usize,
     pub progress: Option<Arc<dyn Progress>>,
+    /// Also read what arrives in each stage's access log group (`stagelog verify`).
+    pub verify: Option<VerifyOptions>,
 }
 
 /// Progress callbacks, for a progress bar.
@@ -275,8 +281,19 @@ pub async fn audit(opts: AuditOptions) -> AuditOutput {
         .map(|(account, region)| {
             let roles = &roles;
             let progress = opts.progress.clone();
+            let verify = opts.verify;
             async move {
-                let r = scope::read(&account.config, &account.id, &region, roles).await;
+                let mut r = scope::read(&account.config, &account.id, &region, roles).await;
+                if let (Some(v), Some(inv)) = (verify, r.inventory.as_mut()) {
+                    let mut problems = Vec::new();
+                    flow::annotate(&account.config, &region, inv, &v, &mut problems).await;
+                    r.errors
+                        .extend(problems.into_iter().map(|message| ScopeError {
+                            account: Some(account.id.clone()),
+                            region: Some(region.clone()),
+                            message,
+                        }));
+                }
                 if let Some(p) = progress {
                     p.scope_done(&account.id, &region, r.apis);
                 }

@@ -283,6 +283,7 @@ pub(crate) async fn read(
                 overrides,
                 execution_log_group: None,
                 note: None,
+                flow: None,
                 location: location(account, region, arn),
             });
         }

@@ -153,7 +153,28 @@ pub struct Stage {
     pub execution_log_group: Option<usize>,
     /// Why this stage exists when the source does not declare it (e.g. SAM's `Stage` stage).
     pub note: Option<String>,
+    /// What `verify` saw arriving in the access log destination (live, verify only).
+    pub flow: Option<LogFlow>,
     pub location: Location,
+}
+
+/// Whether access logs really arrive: what `stagelog verify` reads from CloudWatch.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogFlow {
+    /// The destination log group's name.
+    pub log_group: String,
+    pub group_exists: bool,
+    /// The window looked at: `[since_ms, checked_at_ms)`.
+    pub since_ms: i64,
+    pub checked_at_ms: i64,
+    /// Newest event in the log group, when it has any.
+    pub newest_event_ms: Option<i64>,
+    /// Requests the stage served in the window (CloudWatch metrics), when they could be read.
+    pub requests: Option<u64>,
+    /// Why `requests` is unknown.
+    pub requests_error: Option<String>,
+    /// The most recent events (newest last), to check against the format.
+    pub recent_events: Vec<String>,
 }
 
 impl Stage {
@@ -169,6 +190,7 @@ impl Stage {
             overrides: vec![],
             execution_log_group: None,
             note: None,
+            flow: None,
             location,
         }
     }

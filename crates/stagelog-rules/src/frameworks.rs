@@ -81,6 +81,12 @@ pub const MAPPINGS: &[Mapping] = &[
     m("SL031", CIS_AWS, "4.10"),
     m("SL031", NIST, "AU-12, AC-6"),
     m("SL031", SOC2, "CC7.2"),
+    m("SL040", SOC2, "CC7.2"),
+    m("SL040", NIST, "AU-5, AU-12"),
+    m("SL040", PCI, "10.7.1"),
+    m("SL040", ISO, "A.8.15"),
+    m("SL041", NIST, "AU-3"),
+    m("SL041", PCI, "10.2.2"),
 ];
 
 pub fn for_rule(rule_id: &str) -> impl Iterator<Item = &'static Mapping> + '_ {

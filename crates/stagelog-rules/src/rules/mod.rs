@@ -12,6 +12,8 @@ mod sl020;
 mod sl021;
 mod sl030;
 mod sl031;
+mod sl040;
+mod sl041;
 
 use crate::Rule;
 use stagelog_model::{AccessLog, Inventory, LogGroup, Stage, Value};
@@ -28,6 +30,8 @@ pub(crate) static ALL: &[Rule] = &[
     sl021::RULE,
     sl030::RULE,
     sl031::RULE,
+    sl040::RULE,
+    sl041::RULE,
 ];
 
 /// Why a stage has no access logging, or `None` when it has (or cannot be told).

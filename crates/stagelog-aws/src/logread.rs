@@ -1,0 +1,238 @@
+//! Reading access logs from CloudWatch Logs for `stagelog logs`: a stage's format and
+//! destination, events streamed page by page (FilterLogEvents), and Logs Insights queries
+//! (StartQuery, GetQueryResults). Read-only.
+
+use crate::{base_config, sdk_error, AuditOptions};
+use aws_config::{Region, SdkConfig};
+use std::sync::mpsc;
+
+/// A stage's access log settings, from its ARN.
+#[derive(Debug, Clone)]
+pub struct StageLogSettings {
+    pub region: String,
+    pub format: Option<String>,
+    pub destination_arn: Option<String>,
+}
+
+impl StageLogSettings {
+    /// The destination log group's name, when it is one.
+    pub fn log_group(&self) -> Option<String> {
+        let arn = self.destination_arn.as_deref()?;
+        let (_, name) = arn.split_once(":log-group:")?;
+        Some(name.strip_suffix(":*").unwrap_or(name).to_string())
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+async fn config_for(opts: &AuditOptions, region: Option<&str>) -> SdkConfig {
+    let base = base_config(opts).await;
+    match region.or(opts.regions.first().map(String::as_str)) {
+        Some(r) => base.to_builder().region(Region::new(r.to_string())).build(),
+        None => base,
+    }
+}
+
+/// Reads a stage's access log settings: `arn:aws:apigateway:REGION::/restapis/ID/stages/NAME`
+/// (REST) or `…::/apis/ID/stages/NAME` (HTTP, WebSocket).
+pub fn stage_log_settings(opts: &AuditOptions, arn: &str) -> Result<StageLogSettings, String> {
+    let bad = || {
+        format!("`{arn}` is not a stage ARN (arn:aws:apigateway:REGION::/restapis/ID/stages/NAME or …::/apis/ID/stages/NAME)")
+    };
+    let rest = arn.strip_prefix("arn:").ok_or_else(bad)?;
+    let parts: Vec<&str> = rest.splitn(5, ':').collect();
+    if parts.len() != 5 || parts[1] != "apigateway" {
+        return Err(bad());
+    }
+    let region = parts[2].to_string();
+    let path: Vec<&str> = parts[4].trim_start_matches('/').split('/').collect();
+    let (v1, api, stage) = match path.as_slice() {
+        ["restapis", api, "stages", stage] => (true, *api, *stage),
+        ["apis", api, "stages", stage] => (false, *api, *stage),
+        _ => return Err(bad()),
+    };
+    runtime()?.block_on(async {
+        let conf = config_for(opts, Some(&region)).await;
+        if v1 {
+            let s = aws_sdk_apigateway::Client::new(&conf)
+                .get_stage()
+                .rest_api_id(api)
+                .stage_name(stage)
+                .send()
+                .await
+                .map_err(|e| format!("cannot read {arn}: {}", sdk_error(&e)))?;
+            let a = s.access_log_settings();
+            Ok(StageLogSettings {
+                region: region.clone(),
+                format: a.and_then(|a| a.format()).map(str::to_string),
+                destination_arn: a.and_then(|a| a.destination_arn()).map(str::to_string),
+            })
+        } else {
+            let s = aws_sdk_apigatewayv2::Client::new(&conf)
+                .get_stage()
+                .api_id(api)
+                .stage_name(stage)
+                .send()
+                .await
+                .map_err(|e| format!("cannot read {arn}: {}", sdk_error(&e)))?;
+            let a = s.access_log_settings();
+            Ok(StageLogSettings {
+                region: region.clone(),
+                format: a.and_then(|a| a.format()).map(str::to_string),
+                destination_arn: a.and_then(|a| a.destination_arn()).map(str::to_string),
+            })
+        }
+    })
+}
+
+/// The events of a log group in `[start_ms, end_ms)`, a page at a time, each page the event
+/// messages joined by newlines. A few pages are fetched ahead; memory stays bounded.
+pub fn stream_events(
+    opts: &AuditOptions,
+    region: Option<String>,
+    group: String,
+    start_ms: Option<i64>,
+    end_ms: Option<i64>,
+) -> impl Iterator<Item = Result<Vec<u8>, String>> {
+    let (tx, rx) = mpsc::sync_channel::<Result<Vec<u8>, String>>(4);
+    let opts = opts.clone();
+    std::thread::spawn(move || {
+        let rt = match runtime() {
+            Ok(rt) => rt,
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                return;
+            }
+        };
+        rt.block_on(async move {
+            let conf = config_for(&opts, region.as_deref()).await;
+            let client = aws_sdk_cloudwatchlogs::Client::new(&conf);
+            let mut token: Option<String> = None;
+            loop {
+                let page = client
+                    .filter_log_events()
+                    .log_group_name(&group)
+                    .set_start_time(start_ms)
+                    .set_end_time(end_ms.map(|e| e - 1))
+                    .set_next_token(token.take())
+                    .send()
+                    .await;
+                let page = match page {
+                    Ok(p) => p,
+                    Err(e) => {
+                        let _ = tx.send(Err(format!(
+                            "cannot read log group {group}: {}",
+                            sdk_error(&e)
+                        )));
+                        return;
+                    }
+                };
+                let mut bytes = Vec::new();
+                for e in page.events() {
+                    if let Some(m) = e.message() {
+                        bytes.extend_from_slice(m.trim_end_matches('\n').as_bytes());
+                        bytes.push(b'\n');
+                    }
+                }
+                if !bytes.is_empty() && tx.send(Ok(bytes)).is_err() {
+                    return;
+                }
+                match page.next_token() {
+                    Some(t) if Some(t) != token.as_deref() => token = Some(t.to_string()),
+                    _ => return,
+                }
+            }
+        });
+    });
+    rx.into_iter()
+}
+
+/// What a Logs Insights query returned.
+#[derive(Debug, Default)]
+pub struct InsightsResult {
+    /// Each row's fields, in the order CloudWatch gives them (`@ptr` left out).
+    pub rows: Vec<Vec<(String, String)>>,
+    pub records_scanned: Option<f64>,
+    pub records_matched: Option<f64>,
+}
+
+/// Runs a Logs Insights query over `[start_ms, end_ms)` and waits for it (up to 15 minutes).
+pub fn insights(
+    opts: &AuditOptions,
+    region: Option<&str>,
+    groups: &[String],
+    query: &str,
+    start_ms: i64,
+    end_ms: i64,
+) -> Result<InsightsResult, String> {
+    use aws_sdk_cloudwatchlogs::types::QueryStatus;
+    runtime()?.block_on(async {
+        let conf = config_for(opts, region).await;
+        let client = aws_sdk_cloudwatchlogs::Client::new(&conf);
+        let id = client
+            .start_query()
+            .set_log_group_names(Some(groups.to_vec()))
+            .start_time(start_ms / 1000)
+            .end_time((end_ms + 999) / 1000)
+            .query_string(query)
+            .send()
+            .await
+            .map_err(|e| format!("StartQuery failed: {}", sdk_error(&e)))?
+            .query_id
+            .ok_or("StartQuery returned no query id")?;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(900);
+        let mut wait = std::time::Duration::from_millis(200);
+        loop {
+            let r = client
+                .get_query_results()
+                .query_id(&id)
+                .send()
+                .await
+                .map_err(|e| format!("GetQueryResults failed: {}", sdk_error(&e)))?;
+            match r.status() {
+                Some(QueryStatus::Complete) => {
+                    let rows = r
+                        .results()
+                        .iter()
+                        .map(|row| {
+                            row.iter()
+                                .filter(|f| f.field() != Some("@ptr"))
+                                .map(|f| {
+                                    (
+                                        f.field().unwrap_or_default().to_string(),
+                                        f.value().unwrap_or_default().to_string(),
+                                    )
+                                })
+                                .collect()
+                        })
+                        .collect();
+                    return Ok(InsightsResult {
+                        rows,
+                        records_scanned: r.statistics().map(|s| s.records_scanned()),
+                        records_matched: r.statistics().map(|s| s.records_matched()),
+                    });
+                }
+                Some(QueryStatus::Failed | QueryStatus::Cancelled | QueryStatus::Timeout) => {
+                    return Err(format!(
+                        "the Insights query ended {:?}",
+                        r.status()
+                            .map(|s| s.as_str().to_string())
+                            .unwrap_or_default()
+                    ))
+                }
+                _ => {}
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = client.stop_query().query_id(&id).send().await;
+                return Err("the Insights query ran longer than 15 minutes; stopped".into());
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(std::time::Duration::from_secs(5));
+        }
+    })
+}
