@@ -24,6 +24,12 @@ The layer adds only what the tests need and moto does not offer, and nothing els
   on a method settings path (``/*/*``, ``/~1pets/GET``), which moto ignores: the method
   setting is removed, as the Terraform provider relies on when it deletes method settings.
 
+* CloudWatch ``PutMetricData`` and ``GetMetricData`` in the Smithy RPC v2 CBOR protocol
+  (``POST /service/GraniteServiceVersion20100801/operation/NAME``), which current AWS SDKs
+  send and moto 5.2 does not route (HTTP 404): decoded, run on moto's own CloudWatch state,
+  and answered in CBOR (``cloudwatch_cbor`` below). ``stagelog verify`` reads request counts
+  with GetMetricData; tests seed them with PutMetricData.
+
 Everything else goes to moto unchanged. Only 127.0.0.1 is bound.
 """
 
@@ -66,9 +72,15 @@ class State:
         self.rng = random.Random(0)
 
 
+RPC_V2 = re.compile(r"^/service/[^/]+/operation/([A-Za-z]+)$")
+
+
 def operation_of(environ, body, service):
-    """The AWS operation a request calls, from its target header, Action parameter, or the
-    service model's HTTP routes (REST-JSON services such as API Gateway)."""
+    """The AWS operation a request calls, from its target header, Action parameter, RPC v2
+    path, or the service model's HTTP routes (REST-JSON services such as API Gateway)."""
+    rpc = RPC_V2.match(environ.get("PATH_INFO", ""))
+    if rpc:
+        return rpc.group(1)
     target = environ.get("HTTP_X_AMZ_TARGET")
     if target:
         return target.split(".")[-1]
@@ -230,6 +242,61 @@ def patched_operation(environ, start_response, body, service, method, path, acce
     return None
 
 
+def cloudwatch_cbor(environ, start_response, body, path, access_key, region):
+    """CloudWatch over Smithy RPC v2 CBOR; None when the request is not one handled here."""
+    match = RPC_V2.match(path)
+    if not match or not path.startswith("/service/GraniteServiceVersion20100801/"):
+        return None
+    import datetime
+
+    import cbor2
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    def naive(t):
+        # moto keeps UTC times without a zone; CBOR tag 1 decodes to an aware datetime.
+        if isinstance(t, datetime.datetime) and t.tzinfo is not None:
+            return t.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        return t
+
+    def answer(value, status="200 OK"):
+        out = cbor2.dumps(value, datetime_as_timestamp=True, timezone=datetime.timezone.utc)
+        start_response(status, [
+            ("Content-Type", "application/cbor"),
+            ("smithy-protocol", "rpc-v2-cbor"),
+            ("Content-Length", str(len(out))),
+        ])
+        return [out]
+
+    request = cbor2.loads(body) if body else {}
+    backend = cloudwatch_backends[account_of(environ, access_key)][region]
+    operation = match.group(1)
+    if operation == "PutMetricData":
+        data = [{**d, "Timestamp": naive(d.get("Timestamp"))} for d in request.get("MetricData", [])]
+        backend.put_metric_data(request["Namespace"], data)
+        return answer({})
+    if operation == "GetMetricData":
+        results = backend.get_metric_data(
+            queries=request.get("MetricDataQueries", []),
+            start_time=naive(request["StartTime"]),
+            end_time=naive(request["EndTime"]),
+            scan_by=request.get("ScanBy", "TimestampAscending"),
+        )
+        return answer({
+            "MetricDataResults": [
+                {
+                    "Id": r["id"],
+                    "Label": r["label"],
+                    "Values": [float(v) for v in r["values"]],
+                    "Timestamps": [t.replace(tzinfo=datetime.timezone.utc) for t in r["timestamps"]],
+                    "StatusCode": r["status_code"],
+                }
+                for r in results
+            ],
+            "Messages": [],
+        })
+    return None
+
+
 def list_regions(start_response, body):
     wanted = None
     if body:
@@ -305,6 +372,8 @@ class Extension:
                 protocol = "rest-json"
             return throttle(start_response, protocol)
         patched = patched_operation(environ, start_response, body, service, method, path, access_key, region)
+        if patched is None and service == "monitoring":
+            patched = cloudwatch_cbor(environ, start_response, body, path, access_key, region)
         if patched is not None:
             return patched
         return self.app(environ, start_response)

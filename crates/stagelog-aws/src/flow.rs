@@ -103,7 +103,7 @@ pub(crate) async fn annotate(
             requests_error: None,
             recent_events: facts.recent,
         };
-        if facts.exists && !facts.newest.is_some_and(|t| t >= since) {
+        if facts.exists && facts.newest.is_none_or(|t| t < since) {
             match requests(&metrics, stage, since, v.now_ms).await {
                 Ok(n) => flow.requests = Some(n),
                 Err(e) => flow.requests_error = Some(e),

@@ -8,23 +8,55 @@ pub fn run(_: AuditArgs) -> Result<u8> {
     anyhow::bail!("this stagelog was built without AWS support (cargo feature `aws`); `scan` works")
 }
 
+#[cfg(not(feature = "aws"))]
+pub fn verify(_: crate::cli::VerifyArgs) -> Result<u8> {
+    anyhow::bail!("this stagelog was built without AWS support (cargo feature `aws`); `scan` works")
+}
+
+/// `stagelog verify`: the audit's inventory plus what arrives in each log group, judged by
+/// SL040 and SL041 (or the rules --select names).
+#[cfg(feature = "aws")]
+pub fn verify(mut args: crate::cli::VerifyArgs) -> Result<u8> {
+    let window_ms = crate::logs::duration_ms(&args.window).ok_or_else(|| {
+        anyhow::anyhow!("--window `{}`: expected 90s, 15m, 24h or 7d", args.window)
+    })?;
+    if args.report.select.is_empty() {
+        args.report.select = vec!["SL04".into()];
+    }
+    let verify = stagelog_aws::VerifyOptions::new(window_ms, args.sample);
+    report_live(&args.scope, &args.report, 365, Some(verify))
+}
+
 #[cfg(feature = "aws")]
 pub fn run(args: AuditArgs) -> Result<u8> {
+    report_live(&args.scope, &args.report, args.min_retention_days, None)
+}
+
+/// Reads the live scope, judges it and writes the report; the exit code.
+#[cfg(feature = "aws")]
+fn report_live(
+    scope: &crate::cli::ScopeArgs,
+    report_args: &crate::cli::ReportArgs,
+    min_retention_days: i64,
+    verify: Option<stagelog_aws::VerifyOptions>,
+) -> Result<u8> {
     use crate::commands::{emit, exit_code, judge, selection};
     use stagelog_report::ReportError;
     use stagelog_rules::Config;
     use std::io::IsTerminal;
     use std::sync::Arc;
 
-    let sel = selection(&args.report)?;
+    let sel = selection(report_args)?;
     let config = Config {
-        min_retention_days: args.min_retention_days,
+        min_retention_days,
         ..Config::default()
     };
     let progress: Option<Arc<dyn stagelog_aws::Progress>> = std::io::stderr()
         .is_terminal()
         .then(|| Arc::new(Bar::new()) as Arc<dyn stagelog_aws::Progress>);
-    let out = stagelog_aws::audit_blocking(options(&args.scope, progress.clone()));
+    let mut opts = options(scope, progress.clone());
+    opts.verify = verify;
+    let out = stagelog_aws::audit_blocking(opts);
     drop(progress);
     let errors = out
         .errors
@@ -38,8 +70,8 @@ pub fn run(args: AuditArgs) -> Result<u8> {
         })
         .collect();
     let report = judge(&out.inventories, errors, 0, &config, &sel);
-    emit(&report, &args.report)?;
-    Ok(exit_code(&report, args.report.fail_on))
+    emit(&report, report_args)?;
+    Ok(exit_code(&report, report_args.fail_on))
 }
 
 #[cfg(feature = "aws")]
@@ -55,6 +87,7 @@ pub(crate) fn options(
         endpoint_url: scope.endpoint_url.clone(),
         concurrency: scope.concurrency,
         progress,
+        verify: None,
     }
 }
 

@@ -54,6 +54,22 @@ The least-privilege IAM policy for audit is in the README."
 to make (without --write); 2 a file could not be read, parsed or fixed."
     )]
     Fix(FixArgs),
+    /// Verify that logs really flow: for each live stage with access logging, the destination
+    /// log group exists and has recent events (SL040), and those events match the stage's
+    /// format (SL041). Same scope flags and reports as `audit`; read-only.
+    #[command(
+        after_help = "When a log group has no event in the window, the stage's request count \
+for the window is read from CloudWatch metrics (AWS/ApiGateway): traffic without logs is high \
+severity, no traffic is info. Examples:\n  \
+stagelog verify --region eu-west-1\n  \
+stagelog verify --all-regions --window 6h --format json\n\n\
+Exit codes as for audit: 0 nothing at or above --fail-on; 1 findings; 2 AWS errors."
+    )]
+    Verify(VerifyArgs),
+    /// Read access logs from files, standard input or CloudWatch: parse them with the stage's
+    /// format, filter, count and measure latency; or push the query to CloudWatch Logs Insights.
+    #[command(after_help = LOGS_HELP)]
+    Logs(LogsArgs),
     /// Undo a live fix: restore every changed stage and log group from the journal, newest
     /// first, exactly as it was. Journalled itself (JOURNAL.rollback.jsonl) and safe to repeat.
     Rollback(RollbackArgs),
@@ -199,6 +215,123 @@ pub struct AuditArgs {
     /// Fewest days of retention a log group must have (SL020).
     #[arg(long, default_value_t = 365, value_name = "DAYS")]
     pub min_retention_days: i64,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
+
+    /// How far back an event counts as recent: 90s, 15m, 24h, 7d.
+    #[arg(long, default_value = "24h", value_name = "DURATION")]
+    pub window: String,
+
+    /// How many of the most recent events are checked against the format (SL041).
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub sample: usize,
+}
+
+const LOGS_HELP: &str = "Formats: --log-format takes the format string as the stage has it \
+($context variables in JSON, CLF, CSV, XML or any text), or a console preset: rest-clf, \
+rest-json, rest-xml, rest-csv, http-…, websocket-…. Without it: the stage's own format \
+(--stage), or the keys of the first line when the log is JSON.
+
+Fields are named as the format names them (JSON keys, XML elements, else the variable: \
+identity.sourceIp); short names work everywhere: ip, caller, user, route, path, method, \
+status, latency, time, id.
+
+Examples (seed 002: all 4XX requests, by route and caller):
+  stagelog logs access.log --where 'status = 4xx' --count-by route,ip
+  stagelog logs --stage arn:aws:apigateway:eu-west-1::/restapis/a1b2c3/stages/prod \
+--since 24h --where 'status >= 400' --count-by route --latency responseLatency
+  stagelog logs --log-group /aws/vendedlogs/apigateway/orders/prod --insights \
+--where 'status = 4xx' --count-by route,ip --top 20 --explain
+
+Output: records as a table (name=value per line), JSON lines or CSV; with --count-by or \
+--latency, one row per group sorted by count: JSON {\"lines\", \"unparsed\", \"rows\"}. \
+Exit codes: 0 read; 2 the input or the format could not be read.";
+
+#[derive(Args, Debug)]
+pub struct LogsArgs {
+    /// Access log files (`-` is standard input; none: standard input, unless --stage or
+    /// --log-group).
+    pub files: Vec<PathBuf>,
+
+    /// The access log format (a format string or a console preset such as rest-clf).
+    #[arg(long, value_name = "FORMAT")]
+    pub log_format: Option<String>,
+
+    /// Read the destination of this stage, with its format.
+    #[arg(long, value_name = "ARN", conflicts_with = "log_group")]
+    pub stage: Option<String>,
+
+    /// Read this CloudWatch Logs group.
+    #[arg(long, value_name = "NAME")]
+    pub log_group: Option<String>,
+
+    /// Only requests at or after this time: RFC 3339 (2026-11-24T10:00:00Z), epoch seconds, or
+    /// an age (15m, 24h, 7d). CloudWatch sources default to 24h.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Only requests before this time (same forms as --since).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// Keep records where FIELD OP VALUE holds (repeatable, all must hold). OP: = != < <= > >=,
+    /// ~ (contains), !~; VALUE may be a class like 4xx.
+    #[arg(long = "where", value_name = "EXPR")]
+    pub filters: Vec<String>,
+
+    /// Count records by these fields (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "FIELDS")]
+    pub count_by: Vec<String>,
+
+    /// Only the N largest groups (or, from Insights, N records).
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+
+    /// Add p50/p90/p99 of this latency field (responseLatency, integrationLatency…) in ms.
+    #[arg(long, value_name = "FIELD")]
+    pub latency: Option<String>,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = LogsOutput::Table)]
+    pub format: LogsOutput,
+
+    /// Print each line that does not match the format, with where and why (stderr).
+    #[arg(long)]
+    pub show_unparsed: bool,
+
+    /// Run the query in CloudWatch Logs Insights instead of reading the events here.
+    #[arg(long)]
+    pub insights: bool,
+
+    /// With --insights: print the query instead of running it.
+    #[arg(long, requires = "insights")]
+    pub explain: bool,
+
+    /// Named profile from ~/.aws/config.
+    #[arg(long)]
+    pub profile: Option<String>,
+
+    /// Region of the log group (default: the configured region; --stage: the ARN's).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Send AWS requests to this endpoint (LocalStack, moto).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogsOutput {
+    Table,
+    Json,
+    Csv,
 }
 
 #[derive(Args, Debug)]

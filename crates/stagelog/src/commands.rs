@@ -13,6 +13,8 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(args) => scan(args),
         Command::Audit(args) => crate::audit::run(args),
+        Command::Verify(args) => crate::audit::verify(args),
+        Command::Logs(args) => crate::logs::run(args),
         Command::Fix(args) if args.live => crate::live_fix::fix(args),
         Command::Fix(args) => crate::fix::run(args),
         Command::Rollback(args) => crate::live_fix::rollback(args),

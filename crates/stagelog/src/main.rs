@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod fix;
 mod live_fix;
+mod logs;
 
 use clap::Parser;
 use std::process::ExitCode;

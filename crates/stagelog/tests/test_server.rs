@@ -152,3 +152,71 @@ async fn removing_the_cloudwatch_role_leaves_the_account_without_one() {
         None
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cloudwatch_metrics_over_rpc_v2_cbor() {
+    use aws_sdk_cloudwatch::primitives::DateTime;
+    use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricDatum, MetricStat};
+    let conf = aws_server::account_config("555500000007", "eu-west-1").await;
+    let c = aws_sdk_cloudwatch::Client::new(&conf);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let dims = |stage: &str| {
+        vec![
+            Dimension::builder().name("ApiName").value("shop").build(),
+            Dimension::builder().name("Stage").value(stage).build(),
+        ]
+    };
+    for (stage, value, age) in [
+        ("prod", 5.0, 600),
+        ("prod", 7.0, 1200),
+        ("dev", 100.0, 600),
+        ("prod", 1000.0, 7200),
+    ] {
+        c.put_metric_data()
+            .namespace("AWS/ApiGateway")
+            .metric_data(
+                MetricDatum::builder()
+                    .metric_name("Count")
+                    .set_dimensions(Some(dims(stage)))
+                    .timestamp(DateTime::from_secs(now - age))
+                    .value(value)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    // The last hour, one period: prod's two recent datapoints, not dev's, not the old one.
+    let out = c
+        .get_metric_data()
+        .start_time(DateTime::from_secs(now - 3600))
+        .end_time(DateTime::from_secs(now))
+        .metric_data_queries(
+            MetricDataQuery::builder()
+                .id("m0")
+                .metric_stat(
+                    MetricStat::builder()
+                        .metric(
+                            Metric::builder()
+                                .namespace("AWS/ApiGateway")
+                                .metric_name("Count")
+                                .set_dimensions(Some(dims("prod")))
+                                .build(),
+                        )
+                        .period(3600)
+                        .stat("Sum")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let r = &out.metric_data_results()[0];
+    assert_eq!(r.id(), Some("m0"));
+    assert_eq!(r.values(), [12.0]);
+    assert_eq!(r.timestamps().len(), 1);
+}
