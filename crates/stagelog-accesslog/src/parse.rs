@@ -4,7 +4,7 @@
 //! order or spacing) and unescape values that need it.
 
 use crate::format::{Format, Kind};
-use memchr::memmem::Finder;
+use memchr::memmem::{Finder, FinderRev};
 use serde_json::Value as Json;
 
 pub struct Parser {
@@ -13,8 +13,14 @@ pub struct Parser {
     last: Vec<u8>,
     /// Finders for the literals between fields (`literals[1..n]`).
     between: Vec<Finder<'static>>,
-    /// Per field: its values may hold the literal after it (see [`spacious`]).
+    /// The same, searching backwards, for fields that take the last occurrence.
+    between_rev: Vec<FinderRev<'static>>,
+    /// Per field: its values may hold the literal after it (see [`spacious`]). Never for
+    /// values inside JSON strings: they cannot hold an unescaped quote, and every literal
+    /// after one starts with the closing quote.
     spacious: Vec<bool>,
+    /// No field's value can hold the literal after it: the one-pass matcher is exact.
+    straight_ok: bool,
 }
 
 /// Where each field's value is: in the line, or (unescaped) in the record's scratch buffer.
@@ -71,6 +77,18 @@ fn spacious(var: &str) -> bool {
     )
 }
 
+/// Whether a value of `var` (one of the [`spacious`] ones) can hold byte `b`; `false` for
+/// bytes it never holds, so a literal with such a byte cannot occur inside the value.
+fn value_byte(var: &str, b: u8) -> bool {
+    match var {
+        // `24/Nov/2026:01:02:03 +0000`
+        "requestTime" => b.is_ascii_alphanumeric() || b" /:+-".contains(&b),
+        // `GET /pets/{id}`, `$default`, `ANY /{proxy+}`
+        "routeKey" => (b.is_ascii_graphic() && !b"\"[]<>,;|\\`".contains(&b)) || b == b' ',
+        _ => true,
+    }
+}
+
 /// Why a line does not match the format.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unparsed {
@@ -87,7 +105,23 @@ impl Parser {
             .map(|l| Finder::new(l.as_bytes()).into_owned())
             .collect();
         Parser {
-            spacious: format.fields.iter().map(|f| spacious(&f.var)).collect(),
+            between_rev: format.literals[1..n]
+                .iter()
+                .map(|l| FinderRev::new(l.as_bytes()).into_owned())
+                .collect(),
+            spacious: format
+                .fields
+                .iter()
+                .map(|f| !f.json_string && spacious(&f.var))
+                .collect(),
+            straight_ok: format.fields.iter().enumerate().all(|(i, f)| {
+                f.json_string
+                    || !spacious(&f.var)
+                    || format
+                        .literals
+                        .get(i + 1)
+                        .is_some_and(|l| l.bytes().any(|b| !value_byte(&f.var, b)))
+            }),
             first: format.literals[0].as_bytes().to_vec(),
             last: format.literals[n].as_bytes().to_vec(),
             between,
@@ -125,8 +159,52 @@ impl Parser {
                 reason: format!("does not start with `{}`", self.format.literals[0]),
             });
         }
+        if self.straight_ok && self.straight(line, rec) {
+            return Ok(());
+        }
+        rec.clear();
         let mut budget = MAX_TRIES;
         self.fields_from(line, 0, self.first.len(), rec, &mut budget)
+    }
+
+    /// The common case in one pass: each field ends at the first occurrence of the literal
+    /// after it. `false` sends the line to the general matcher (which also explains failures).
+    fn straight(&self, line: &[u8], rec: &mut Record) -> bool {
+        let fields = &self.format.fields;
+        let mut pos = self.first.len();
+        for (i, field) in fields.iter().enumerate() {
+            let end = match self
+                .format
+                .literals
+                .get(i + 1)
+                .filter(|_| i + 1 < fields.len())
+            {
+                Some(lit) => {
+                    let Some(at) = find_literal(&line[pos..], lit.as_bytes(), field.json_string)
+                    else {
+                        return false;
+                    };
+                    pos + at
+                }
+                None => {
+                    if line.len() < pos + self.last.len() || !line.ends_with(&self.last) {
+                        return false;
+                    }
+                    line.len() - self.last.len()
+                }
+            };
+            let value = &line[pos..end];
+            if field.json_string && memchr::memchr(b'\\', value).is_some() {
+                match unescape(value) {
+                    Some(text) => rec.push_scratch(&text),
+                    None => return false,
+                }
+            } else {
+                rec.spans.push((pos as u32, end as u32, false));
+            }
+            pos = end + self.format.literals[i + 1].len();
+        }
+        true
     }
 
     /// Matches field `i` onwards from `pos`. A field ends at the next occurrence of the literal
@@ -158,23 +236,19 @@ impl Parser {
             column: pos + 1,
             reason: format!("no `{}` after {}", self.format.literals[i + 1], field.name),
         };
-        // Fields with spaces try the last occurrence first; collected only for them.
-        let greedy: Option<Vec<usize>> = self.spacious[i].then(|| {
-            let mut all: Vec<usize> = finder.find_iter(rest).collect();
-            all.reverse();
-            all
-        });
+        // Fields with spaces try the last occurrence first, then earlier ones.
+        let greedy = self.spacious[i];
         let mut lazy = finder.find_iter(rest);
-        let mut tried = 0;
+        let mut rev = self.between_rev[i].rfind_iter(rest);
         let mut first_error = None;
         let (spans, scratch) = (rec.spans.len(), rec.scratch.len());
         loop {
-            let next = match &greedy {
-                Some(all) => all.get(tried).copied(),
-                None => lazy.next(),
-            };
+            let next = if greedy { rev.next() } else { lazy.next() };
             let Some(at) = next else { break };
-            tried += 1;
+            // Inside a JSON string an escaped quote (`\"`) is not the closing one.
+            if field.json_string && escaped(&rest[..at]) {
+                continue;
+            }
             let end = pos + at;
             let attempt = self.take(line, i, pos, end, rec).and_then(|()| {
                 self.fields_from(line, i + 1, end + finder.needle().len(), rec, budget)
@@ -243,6 +317,27 @@ impl Parser {
         }
         Ok(())
     }
+}
+
+/// The first occurrence of `lit` in `hay` (not after an escaping backslash, inside a JSON
+/// string). Literals are short and start with a byte values rarely hold (`"`, `,`, ` `), so
+/// `memchr` on that byte and a compare beats a general substring search here.
+fn find_literal(hay: &[u8], lit: &[u8], json_string: bool) -> Option<usize> {
+    let (&first, _) = lit.split_first()?;
+    let mut from = 0;
+    while let Some(at) = memchr::memchr(first, &hay[from..]) {
+        let c = from + at;
+        if hay[c..].starts_with(lit) && !(json_string && escaped(&hay[..c])) {
+            return Some(c);
+        }
+        from = c + 1;
+    }
+    None
+}
+
+/// Whether the text ends in an odd number of backslashes (so the next quote is escaped).
+fn escaped(before: &[u8]) -> bool {
+    before.iter().rev().take_while(|b| **b == b'\\').count() % 2 == 1
 }
 
 /// The text of a JSON string body (between the quotes), or `None` when an escape is invalid.
