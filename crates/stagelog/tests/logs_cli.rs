@@ -1,0 +1,192 @@
+//! `stagelog logs` on local input: files and standard input, console presets and formats read
+//! off a JSON line, time ranges, unparsed lines, the three outputs, and clear errors.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+const CLF: &str = "\
+198.51.100.7 - - [24/Nov/2026:10:00:00 +0000] \"GET /pets HTTP/1.1\" 200 12 r1 e1
+198.51.100.7 - - [24/Nov/2026:10:05:00 +0000] \"GET /pets/{id} HTTP/1.1\" 404 0 r2 e2
+203.0.113.9 - - [24/Nov/2026:11:00:00 +0000] \"POST /pets HTTP/1.1\" 403 0 r3 e3
+this line is not an access log line
+
+203.0.113.9 - - [24/Nov/2026:12:30:00 +0100] \"GET /pets HTTP/1.1\" 404 0 r4 e4
+";
+
+fn stagelog(args: &[&str], stdin: Option<&str>) -> (String, String, i32) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stagelog"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    // A run that fails early does not read its input.
+    let _ = input.write_all(stdin.unwrap_or("").as_bytes());
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+fn file(text: &str) -> tempfile::NamedTempFile {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(text.as_bytes()).unwrap();
+    f
+}
+
+#[test]
+fn clf_from_stdin_counted_by_path_and_caller() {
+    let (out, err, code) = stagelog(
+        &[
+            "logs",
+            "--log-format",
+            "rest-clf",
+            "--where",
+            "status = 4xx",
+            "--count-by",
+            "path,ip",
+        ],
+        Some(CLF),
+    );
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("logs_clf_4xx_table", out);
+}
+
+#[test]
+fn time_ranges_use_the_request_time_with_its_offset() {
+    let f = file(CLF);
+    let path = f.path().to_str().unwrap();
+    // 12:30 +0100 is 11:30 UTC: inside [10:30, 11:45) with the 11:00 request.
+    let (out, err, code) = stagelog(
+        &[
+            "logs",
+            path,
+            "--log-format",
+            "rest-clf",
+            "--since",
+            "2026-11-24T10:30:00Z",
+            "--until",
+            "2026-11-24T11:45:00Z",
+            "-f",
+            "csv",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let ids: Vec<&str> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(9).unwrap())
+        .collect();
+    assert_eq!(ids, ["r3", "r4"], "{out}");
+    assert!(err.contains("5 lines, 1 unparsed"), "{err}");
+}
+
+#[test]
+fn unparsed_lines_are_shown_with_where_and_why() {
+    let f = file(CLF);
+    let path = f.path().to_str().unwrap();
+    let (_, err, code) = stagelog(
+        &[
+            "logs",
+            path,
+            "--log-format",
+            "rest-clf",
+            "--show-unparsed",
+            "--count-by",
+            "status",
+        ],
+        None,
+    );
+    assert_eq!(code, 0);
+    // Line 4, column 11: `this line is not` matched the first three fields, then no ` [`.
+    assert!(
+        err.contains(&format!(
+            "{path}:4:11: no ` [` after identity.user: this line is not an access log line"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_json_log_needs_no_format() {
+    let log = "{\"requestId\":\"a\",\"ip\":\"1.2.3.4\",\"status\":\"404\",\"responseLatency\":\"10\"}\n\
+               {\"requestId\":\"b\",\"ip\":\"1.2.3.4\",\"status\":\"404\",\"responseLatency\":\"30\"}\n\
+               {\"status\":\"200\",\"ip\":\"5.6.7.8\",\"requestId\":\"c\",\"responseLatency\":\"20\"}\n";
+    let (out, err, code) = stagelog(
+        &[
+            "logs",
+            "-",
+            "--count-by",
+            "status",
+            "--latency",
+            "latency",
+            "-f",
+            "json",
+        ],
+        Some(log),
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({"lines": 3, "unparsed": 0, "rows": [
+            {"status": "404", "count": 2, "p50": 10, "p90": 30, "p99": 30},
+            {"status": "200", "count": 1, "p50": 20, "p90": 20, "p99": 20}
+        ]})
+    );
+    // Records, as JSON lines, keyed by the same names.
+    let (out, _, _) = stagelog(&["logs", "--where", "ip ~ 5.6", "-f", "json"], Some(log));
+    assert_eq!(
+        out.trim(),
+        r#"{"requestId":"c","ip":"5.6.7.8","status":"200","responseLatency":"20"}"#
+    );
+}
+
+#[test]
+fn errors_are_clear_and_exit_2() {
+    for (args, want) in [
+        (
+            vec!["logs", "--where", "status >= 400"],
+            "format is not known",
+        ),
+        (
+            vec!["logs", "--log-format", "rest-clf", "--count-by", "colour"],
+            "no field `colour`",
+        ),
+        (
+            vec!["logs", "--log-format", "rest-clf", "--where", "status"],
+            "expected FIELD OP VALUE",
+        ),
+        (
+            vec!["logs", "--log-format", "no variables"],
+            "no $context variables",
+        ),
+        (
+            vec![
+                "logs",
+                "/nonexistent/access.log",
+                "--log-format",
+                "rest-clf",
+            ],
+            "/nonexistent/access.log",
+        ),
+        (
+            vec!["logs", "--log-format", "rest-clf", "--since", "yesterday"],
+            "--since `yesterday`",
+        ),
+        (
+            vec!["logs", "--insights", "--log-format", "rest-clf"],
+            "--stage ARN or --log-group",
+        ),
+    ] {
+        let (_, err, code) = stagelog(&args, Some("x\n"));
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}
