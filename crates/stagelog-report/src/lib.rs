@@ -1,13 +1,21 @@
 //! Reporters: render findings and errors. They never recompute anything; what a report says
 //! is what the rules found.
 
+mod asff;
+mod html;
+mod junit;
 mod sarif;
+mod tables;
 mod text;
 
 use serde::Serialize;
 use stagelog_model::{ApiKind, Finding, Severity};
 
+pub use asff::{asff_findings, render as asff, AsffOptions};
+pub use html::render as html;
+pub use junit::render as junit;
 pub use sarif::render as sarif;
+pub use tables::{csv, github, markdown};
 pub use text::{render as text, TextOptions};
 
 /// A source that could not be read (file + line), or a live scope that failed (account/region).
@@ -20,6 +28,17 @@ pub struct ReportError {
     pub message: String,
 }
 
+/// A stage that was checked, for reports that list passes too (JUnit).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Subject {
+    pub resource: String,
+    pub stage: String,
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    pub account: Option<String>,
+    pub region: Option<String>,
+}
+
 /// Everything one run found.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
@@ -27,6 +46,11 @@ pub struct Report {
     pub errors: Vec<ReportError>,
     pub files: usize,
     pub stages: usize,
+    /// The stages checked and the rules run (JUnit has a test case for each pair).
+    pub subjects: Vec<Subject>,
+    pub rules: Vec<&'static str>,
+    /// A title for the report, e.g. the compliance framework it was run for.
+    pub title: Option<String>,
 }
 
 impl Report {
@@ -37,6 +61,8 @@ impl Report {
         self.findings.dedup();
         self.errors.sort();
         self.errors.dedup();
+        self.subjects.sort();
+        self.subjects.dedup();
     }
 
     pub fn count(&self, sev: Severity) -> usize {
@@ -101,6 +127,25 @@ struct JsonReport<'a> {
     findings: Vec<JsonFinding<'a>>,
     errors: Vec<JsonError<'a>>,
     summary: Summary,
+}
+
+/// Where a finding is, for one-line listings: `file:line`, or the live resource.
+pub(crate) fn place(f: &Finding) -> String {
+    match (&f.location.file, f.location.line) {
+        (Some(file), Some(line)) => format!("{file}:{line}"),
+        (Some(file), None) => file.clone(),
+        _ => f.location.resource.clone(),
+    }
+}
+
+/// The group a finding is shown under: its file, or its account and region.
+pub(crate) fn group_of(f: &Finding) -> String {
+    match (&f.location.file, &f.location.account, &f.location.region) {
+        (Some(file), _, _) => file.clone(),
+        (None, Some(a), Some(r)) => format!("account {a}, {r}"),
+        (None, Some(a), None) => format!("account {a}"),
+        _ => "(no file)".to_string(),
+    }
 }
 
 /// The stable JSON contract (`version: 1`).

@@ -336,13 +336,25 @@ pub enum LogsOutput {
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output format; several, comma-separated, with --output-dir (json,sarif,html).
+    #[arg(
+        long,
+        short = 'f',
+        value_enum,
+        value_delimiter = ',',
+        default_value = "text",
+        value_name = "FORMAT"
+    )]
+    pub format: Vec<Format>,
 
     /// Write the report to FILE instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
+    #[arg(long, short = 'o', value_name = "FILE", conflicts_with = "output_dir")]
     pub output: Option<PathBuf>,
+
+    /// Write one file per format into DIR: stagelog.txt, .json, .sarif, .junit.xml, .csv,
+    /// .md, .github.txt, .asff.json, .html.
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
 
     /// Only run these rules (ids or prefixes, comma-separated or repeated: SL001,SL01).
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
@@ -363,9 +375,40 @@ pub struct ReportArgs {
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
+    /// Findings grouped by file or by account and region.
     Text,
+    /// The stable JSON contract (version 1).
     Json,
+    /// SARIF 2.1.0 (GitHub code scanning).
     Sarif,
+    /// JUnit XML: a test case per stage × rule.
+    Junit,
+    /// One row per finding.
+    Csv,
+    /// A summary fit for a pull-request comment.
+    Markdown,
+    /// GitHub Actions annotations (::error file=…,line=…::…).
+    Github,
+    /// AWS Security Finding Format (Security Hub).
+    Asff,
+    /// One self-contained page, filterable.
+    Html,
+}
+
+impl Format {
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Format::Text => "stagelog.txt",
+            Format::Json => "stagelog.json",
+            Format::Sarif => "stagelog.sarif",
+            Format::Junit => "stagelog.junit.xml",
+            Format::Csv => "stagelog.csv",
+            Format::Markdown => "stagelog.md",
+            Format::Github => "stagelog.github.txt",
+            Format::Asff => "stagelog.asff.json",
+            Format::Html => "stagelog.html",
+        }
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -83,11 +83,31 @@ pub(crate) fn judge(
         .par_iter()
         .flat_map_iter(|inv| stagelog_rules::check(inv, config, sel))
         .collect();
+    let subjects = inventories
+        .iter()
+        .flat_map(|inv| &inv.stages)
+        .map(|s| stagelog_report::Subject {
+            resource: s.location.resource.clone(),
+            stage: s.name.to_string(),
+            file: s.location.file.clone(),
+            line: s.location.line,
+            account: s.location.account.clone(),
+            region: s.location.region.clone(),
+        })
+        .collect();
     let mut report = Report {
         findings,
         errors,
         files,
         stages: inventories.iter().map(|i| i.stages.len()).sum(),
+        subjects,
+        rules: stagelog_rules::registry()
+            .iter()
+            .filter(|r| sel.includes(r.id))
+            .filter(|r| !r.live_only || inventories.iter().any(|i| i.live))
+            .map(|r| r.id)
+            .collect(),
+        title: None,
     };
     report.normalise();
     report
@@ -111,22 +131,45 @@ pub(crate) fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
 }
 
 pub(crate) fn emit(report: &Report, args: &ReportArgs) -> Result<()> {
+    let mut formats = args.format.clone();
+    formats.dedup();
+    if formats.len() > 1 && args.output_dir.is_none() {
+        bail!("several formats need --output-dir DIR (one file each)");
+    }
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = to_terminal && !args.no_color && std::env::var_os("NO_COLOR").is_none();
-    let body = match args.format {
-        Format::Text => stagelog_report::text(report, TextOptions { color }),
-        Format::Json => stagelog_report::json(report),
-        Format::Sarif => stagelog_report::sarif(report),
-    };
-    match &args.output {
-        Some(path) => std::fs::write(path, body)
-            .with_context(|| format!("cannot write the report to {}", path.display()))?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (`| head`) is not an error worth a message.
-            if let Err(e) = out.write_all(body.as_bytes()).and_then(|_| out.flush()) {
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    return Err(e).context("cannot write the report");
+    if let Some(dir) = &args.output_dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    for format in formats {
+        let body = match format {
+            Format::Text => stagelog_report::text(report, TextOptions { color }),
+            Format::Json => stagelog_report::json(report),
+            Format::Sarif => stagelog_report::sarif(report),
+            Format::Junit => stagelog_report::junit(report),
+            Format::Csv => stagelog_report::csv(report),
+            Format::Markdown => stagelog_report::markdown(report),
+            Format::Github => stagelog_report::github(report),
+            Format::Asff => {
+                stagelog_report::asff(report, &stagelog_report::AsffOptions::from_env())
+            }
+            Format::Html => stagelog_report::html(report),
+        };
+        let path = match (&args.output_dir, &args.output) {
+            (Some(dir), _) => Some(dir.join(format.file_name())),
+            (None, Some(file)) => Some(file.clone()),
+            (None, None) => None,
+        };
+        match path {
+            Some(path) => std::fs::write(&path, body)
+                .with_context(|| format!("cannot write the report to {}", path.display()))?,
+            None => {
+                let mut out = std::io::stdout().lock();
+                // A closed pipe (`| head`) is not an error worth a message.
+                if let Err(e) = out.write_all(body.as_bytes()).and_then(|_| out.flush()) {
+                    if e.kind() != std::io::ErrorKind::BrokenPipe {
+                        return Err(e).context("cannot write the report");
+                    }
                 }
             }
         }

@@ -1,0 +1,182 @@
+//! Flat reports: CSV (one row per finding), Markdown (a pull-request comment), and GitHub
+//! Actions workflow commands (annotations on the diff).
+
+use crate::{place, Report};
+use stagelog_model::Severity;
+
+/// One row per finding, with a header.
+pub fn csv(report: &Report) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "rule_id", "severity", "file", "line", "account", "region", "resource", "stage", "message",
+        "fix",
+    ];
+    let _ = w.write_record(header);
+    for f in &report.findings {
+        let line = f.location.line.map(|l| l.to_string()).unwrap_or_default();
+        let _ = w.write_record([
+            f.rule_id,
+            f.severity.as_str(),
+            f.location.file.as_deref().unwrap_or(""),
+            &line,
+            f.location.account.as_deref().unwrap_or(""),
+            f.location.region.as_deref().unwrap_or(""),
+            &f.location.resource,
+            f.stage.as_deref().unwrap_or(""),
+            &f.message,
+            &f.fix,
+        ]);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+fn md_cell(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
+        .replace('<', "&lt;")
+}
+
+/// A summary table by severity and rule, then the findings: fit for a pull-request comment.
+pub fn markdown(report: &Report) -> String {
+    let title = report.title.as_deref().unwrap_or("stagelog");
+    let mut out = format!("## {title}: API Gateway stage logging\n\n");
+    if report.findings.is_empty() && report.errors.is_empty() {
+        out.push_str(&format!(
+            "No findings in {} stages ({} files).\n",
+            report.stages, report.files
+        ));
+        return out;
+    }
+    out.push_str("| severity | findings |\n|---|---:|\n");
+    for sev in [
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ] {
+        out.push_str(&format!("| {} | {} |\n", sev.as_str(), report.count(sev)));
+    }
+    out.push_str(&format!(
+        "\n{} stages checked, {} files, {} errors.\n\n",
+        report.stages,
+        report.files,
+        report.errors.len()
+    ));
+    let mut by_rule: Vec<(&str, usize)> = Vec::new();
+    for f in &report.findings {
+        match by_rule.iter_mut().find(|(r, _)| *r == f.rule_id) {
+            Some((_, n)) => *n += 1,
+            None => by_rule.push((f.rule_id, 1)),
+        }
+    }
+    by_rule.sort();
+    out.push_str("| rule | name | findings |\n|---|---|---:|\n");
+    for (id, n) in by_rule {
+        let name = stagelog_rules::find(id).map(|r| r.name).unwrap_or("");
+        out.push_str(&format!("| {id} | {name} | {n} |\n"));
+    }
+    out.push_str("\n| | rule | where | finding | fix |\n|---|---|---|---|---|\n");
+    for f in &report.findings {
+        let icon = match f.severity {
+            Severity::High => "🔴",
+            Severity::Medium => "🟠",
+            Severity::Low => "🟡",
+            Severity::Info => "🔵",
+        };
+        out.push_str(&format!(
+            "| {icon} {} | {} | `{}` | {} | {} |\n",
+            f.severity.as_str(),
+            f.rule_id,
+            md_cell(&place(f)),
+            md_cell(&f.message),
+            md_cell(&f.fix)
+        ));
+    }
+    if !report.errors.is_empty() {
+        out.push_str("\n**Could not be read:**\n\n");
+        for e in &report.errors {
+            let at = match (&e.file, e.line, &e.account, &e.region) {
+                (Some(f), Some(l), _, _) => format!("{f}:{l}"),
+                (Some(f), None, _, _) => f.clone(),
+                (None, _, Some(a), Some(r)) => format!("{a} {r}"),
+                (None, _, Some(a), None) => a.clone(),
+                _ => String::new(),
+            };
+            out.push_str(&format!("- `{}` {}\n", md_cell(&at), md_cell(&e.message)));
+        }
+    }
+    out
+}
+
+/// `%`, CR and LF are escaped in workflow command messages; `:` and `,` too in properties.
+fn gh_escape(s: &str, property: bool) -> String {
+    let s = s
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A");
+    if property {
+        s.replace(':', "%3A").replace(',', "%2C")
+    } else {
+        s
+    }
+}
+
+/// GitHub Actions workflow commands: one annotation per finding (error for high, warning for
+/// medium, notice for low and info), and one error per unreadable file.
+pub fn github(report: &Report) -> String {
+    let mut out = String::new();
+    for f in &report.findings {
+        let level = match f.severity {
+            Severity::High => "error",
+            Severity::Medium => "warning",
+            Severity::Low | Severity::Info => "notice",
+        };
+        let mut props = Vec::new();
+        if let Some(file) = &f.location.file {
+            props.push(format!("file={}", gh_escape(file, true)));
+            if let Some(line) = f.location.line {
+                props.push(format!("line={line}"));
+            }
+        }
+        props.push(format!(
+            "title={}",
+            gh_escape(
+                &format!(
+                    "{} {}",
+                    f.rule_id,
+                    stagelog_rules::find(f.rule_id)
+                        .map(|r| r.name)
+                        .unwrap_or("")
+                ),
+                true
+            )
+        ));
+        let subject = if f.location.file.is_some() {
+            String::new()
+        } else {
+            format!("{}: ", f.location.resource)
+        };
+        out.push_str(&format!(
+            "::{level} {}::{}\n",
+            props.join(","),
+            gh_escape(&format!("{subject}{} Fix: {}", f.message, f.fix), false)
+        ));
+    }
+    for e in &report.errors {
+        let mut props = Vec::new();
+        if let Some(file) = &e.file {
+            props.push(format!("file={}", gh_escape(file, true)));
+            if let Some(line) = e.line {
+                props.push(format!("line={line}"));
+            }
+        }
+        props.push("title=stagelog could not read this".to_string());
+        out.push_str(&format!(
+            "::error {}::{}\n",
+            props.join(","),
+            gh_escape(&e.message, false)
+        ));
+    }
+    out
+}

@@ -1,0 +1,262 @@
+//! Every report format on `examples/`: snapshots; the JUnit XML parses and its counts match the
+//! findings; several formats in one run; and the HTML report opened in headless Chromium (Debian
+//! `chromium`, which scripts/test installs) shows the findings table and filters by severity.
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn stagelog(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_stagelog"))
+        .args(args)
+        .current_dir(root())
+        .env("SOURCE_DATE_EPOCH", "1795482123")
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("runs stagelog")
+}
+
+fn scan(format: &str) -> String {
+    let o = stagelog(&["scan", "examples", "--format", format]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+fn findings() -> Vec<serde_json::Value> {
+    let v: serde_json::Value = serde_json::from_str(&scan("json")).unwrap();
+    v["findings"].as_array().unwrap().clone()
+}
+
+#[test]
+fn snapshots_of_every_format() {
+    for format in ["junit", "csv", "markdown", "github", "asff", "html"] {
+        insta::assert_snapshot!(format!("scan_examples_{format}"), scan(format));
+    }
+}
+
+#[test]
+fn junit_parses_and_counts_match() {
+    let xml = scan("junit");
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let failures = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("failure"))
+        .count();
+    let findings = findings();
+    assert_eq!(failures, findings.len(), "one failure per finding");
+    let cases: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    let failed = cases
+        .iter()
+        .filter(|c| c.children().any(|n| n.has_tag_name("failure")))
+        .count();
+    assert_eq!(
+        root.attribute("failures"),
+        Some(failed.to_string().as_str())
+    );
+    assert_eq!(
+        root.attribute("tests"),
+        Some(cases.len().to_string().as_str())
+    );
+    for suite in doc.descendants().filter(|n| n.has_tag_name("testsuite")) {
+        let n = suite
+            .children()
+            .filter(|n| n.has_tag_name("testcase"))
+            .count();
+        assert_eq!(suite.attribute("tests"), Some(n.to_string().as_str()));
+    }
+    // Every finding's rule has a suite, and its failure names the finding's place.
+    for f in &findings {
+        let rule = f["rule_id"].as_str().unwrap();
+        let at = format!("At: {}:{}", f["file"].as_str().unwrap(), f["line"]);
+        assert!(
+            doc.descendants().any(|n| n.has_tag_name("failure")
+                && n.parent().and_then(|p| p.attribute("classname")) == Some(rule)
+                && n.text().is_some_and(|t| t.contains(&at))),
+            "{rule} at {at}"
+        );
+    }
+}
+
+#[test]
+fn csv_and_github_carry_every_finding() {
+    let csv = scan("csv");
+    assert_eq!(csv.lines().count(), findings().len() + 1);
+    let gh = scan("github");
+    for line in gh.lines() {
+        assert!(
+            line.starts_with("::error file=")
+                || line.starts_with("::warning file=")
+                || line.starts_with("::notice file="),
+            "{line}"
+        );
+    }
+    assert_eq!(gh.lines().count(), findings().len());
+}
+
+#[test]
+fn asff_findings_have_what_security_hub_requires() {
+    let v: serde_json::Value = serde_json::from_str(&scan("asff")).unwrap();
+    let all = v.as_array().unwrap();
+    assert_eq!(all.len(), findings().len());
+    for f in all {
+        for key in [
+            "SchemaVersion",
+            "Id",
+            "ProductArn",
+            "GeneratorId",
+            "AwsAccountId",
+            "Types",
+            "CreatedAt",
+            "UpdatedAt",
+            "Severity",
+            "Title",
+            "Description",
+            "Resources",
+        ] {
+            assert!(f.get(key).is_some(), "missing {key}: {f}");
+        }
+        assert_eq!(f["Compliance"]["Status"], "FAILED");
+        assert!(f["Remediation"]["Recommendation"]["Url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://"));
+    }
+    // Security Hub controls where one exists: v2 access logging, execution logging; none for
+    // REST access logging.
+    for (rule, control) in [
+        ("SL002", Some("APIGateway.9")),
+        ("SL010", Some("APIGateway.1")),
+        ("SL001", None),
+    ] {
+        let f = all
+            .iter()
+            .find(|f| f["GeneratorId"] == format!("stagelog-{rule}"))
+            .unwrap();
+        assert_eq!(
+            f["Compliance"]["SecurityControlId"].as_str(),
+            control,
+            "{rule}"
+        );
+    }
+    let ids: std::collections::BTreeSet<&str> =
+        all.iter().map(|f| f["Id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), all.len(), "ids are unique");
+}
+
+#[test]
+fn several_formats_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let o = stagelog(&[
+        "scan",
+        "examples",
+        "--format",
+        "json,sarif,html",
+        "--output-dir",
+        d,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("stagelog.json")).unwrap(),
+        scan("json")
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("stagelog.sarif")).unwrap(),
+        scan("sarif")
+    );
+    assert!(dir.path().join("stagelog.html").exists());
+    let o = stagelog(&["scan", "examples", "--format", "json,sarif"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--output-dir"));
+}
+
+/// The page as Chromium leaves it after its scripts ran.
+fn chromium_dom(url: &str) -> String {
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("Debian's chromium (scripts/test installs it: apt-get install chromium)");
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            &format!("--user-data-dir={}", profile.path().display()),
+            "--virtual-time-budget=2000",
+            "--dump-dom",
+            url,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn attr(dom: &str, name: &str) -> String {
+    let at = dom
+        .find(&format!("{name}=\""))
+        .unwrap_or_else(|| panic!("no {name} in the DOM"));
+    let rest = &dom[at + name.len() + 2..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+#[test]
+fn html_report_in_headless_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("stagelog.html");
+    std::fs::write(&page, scan("html")).unwrap();
+    assert!(
+        !scan("html").contains("http://") && !scan("html").contains("src="),
+        "self-contained"
+    );
+    let findings = findings();
+    let url = format!("file://{}", page.display());
+
+    let dom = chromium_dom(&url);
+    assert_eq!(attr(&dom, "data-table-visible"), "true");
+    assert_eq!(
+        attr(&dom, "data-visible-findings"),
+        findings.len().to_string()
+    );
+
+    let high = findings.iter().filter(|f| f["severity"] == "high").count();
+    assert!(high > 0 && high < findings.len());
+    let dom = chromium_dom(&format!("{url}#severity=high"));
+    assert_eq!(attr(&dom, "data-visible-findings"), high.to_string());
+    // Rows of other severities are hidden; high rows are not.
+    let rows: Vec<&str> = dom.split("<tr class=\"finding\"").skip(1).collect();
+    assert_eq!(rows.len(), findings.len());
+    for row in rows {
+        let head = &row[..row.find('>').unwrap()];
+        assert_eq!(
+            head.contains("hidden"),
+            !head.contains("data-severity=\"high\""),
+            "{head}"
+        );
+    }
+}
