@@ -3,6 +3,7 @@
 
 pub mod cloudformation;
 pub mod fix;
+pub mod suppress;
 pub mod terraform;
 mod value;
 pub mod yaml;

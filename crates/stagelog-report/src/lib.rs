@@ -11,7 +11,7 @@ mod text;
 use serde::Serialize;
 use stagelog_model::{ApiKind, Finding, Severity};
 
-pub use asff::{asff_findings, render as asff, AsffOptions};
+pub use asff::{asff_findings, finding_id, render as asff, rfc3339, AsffOptions};
 pub use html::render as html;
 pub use junit::render as junit;
 pub use sarif::render as sarif;
@@ -39,6 +39,17 @@ pub struct Subject {
     pub region: Option<String>,
 }
 
+/// A finding a suppression or waiver keeps out of the results, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppressed {
+    pub finding: Finding,
+    /// `inline`, `waiver`, `checkov`, `trivy` or `cfn_nag`.
+    pub by: String,
+    pub reason: Option<String>,
+    /// A waiver's expiry date (YYYY-MM-DD).
+    pub expires: Option<String>,
+}
+
 /// Everything one run found.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
@@ -51,6 +62,8 @@ pub struct Report {
     pub rules: Vec<&'static str>,
     /// A title for the report, e.g. the compliance framework it was run for.
     pub title: Option<String>,
+    /// Findings kept out by suppressions and waivers (reported apart, never dropped).
+    pub suppressed: Vec<Suppressed>,
 }
 
 impl Report {
@@ -63,6 +76,8 @@ impl Report {
         self.errors.dedup();
         self.subjects.sort();
         self.subjects.dedup();
+        self.suppressed
+            .sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
     }
 
     pub fn count(&self, sev: Severity) -> usize {
@@ -94,6 +109,16 @@ struct JsonFinding<'a> {
 }
 
 #[derive(Serialize)]
+struct JsonSuppressed<'a> {
+    #[serde(flatten)]
+    finding: JsonFinding<'a>,
+    by: &'a str,
+    reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires: Option<&'a str>,
+}
+
+#[derive(Serialize)]
 struct JsonError<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     file: Option<&'a str>,
@@ -119,12 +144,16 @@ struct Summary {
     files: usize,
     stages: usize,
     findings: Counts,
+    suppressed: usize,
 }
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
     version: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<&'a str>,
     findings: Vec<JsonFinding<'a>>,
+    suppressed: Vec<JsonSuppressed<'a>>,
     errors: Vec<JsonError<'a>>,
     summary: Summary,
 }
@@ -148,25 +177,37 @@ pub(crate) fn group_of(f: &Finding) -> String {
     }
 }
 
+fn json_finding(f: &Finding) -> JsonFinding<'_> {
+    JsonFinding {
+        rule_id: f.rule_id,
+        severity: f.severity,
+        file: f.location.file.as_deref(),
+        line: f.location.line,
+        resource: &f.location.resource,
+        stage: f.stage.as_deref(),
+        api_kind: f.api_kind,
+        account: f.location.account.as_deref(),
+        region: f.location.region.as_deref(),
+        message: &f.message,
+        fix: &f.fix,
+    }
+}
+
 /// The stable JSON contract (`version: 1`).
 pub fn json(report: &Report) -> String {
+    let finding = json_finding;
     let doc = JsonReport {
         version: 1,
-        findings: report
-            .findings
+        title: report.title.as_deref(),
+        findings: report.findings.iter().map(finding).collect(),
+        suppressed: report
+            .suppressed
             .iter()
-            .map(|f| JsonFinding {
-                rule_id: f.rule_id,
-                severity: f.severity,
-                file: f.location.file.as_deref(),
-                line: f.location.line,
-                resource: &f.location.resource,
-                stage: f.stage.as_deref(),
-                api_kind: f.api_kind,
-                account: f.location.account.as_deref(),
-                region: f.location.region.as_deref(),
-                message: &f.message,
-                fix: &f.fix,
+            .map(|s| JsonSuppressed {
+                finding: finding(&s.finding),
+                by: &s.by,
+                reason: s.reason.as_deref(),
+                expires: s.expires.as_deref(),
             })
             .collect(),
         errors: report
@@ -189,6 +230,7 @@ pub fn json(report: &Report) -> String {
                 low: report.count(Severity::Low),
                 info: report.count(Severity::Info),
             },
+            suppressed: report.suppressed.len(),
         },
     };
     let mut s = serde_json::to_string_pretty(&doc).expect("report serialises");

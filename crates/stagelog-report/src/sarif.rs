@@ -79,6 +79,16 @@ struct SarifResult<'a> {
     level: &'static str,
     message: Message,
     locations: Vec<SarifLocation<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<SarifSuppression>,
+}
+
+#[derive(Serialize)]
+struct SarifSuppression {
+    /// `inSource` for marks in the file, `external` for waivers in stagelog.toml.
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    justification: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -148,7 +158,7 @@ fn security_severity(s: Severity) -> &'static str {
     }
 }
 
-pub fn render(report: &Report) -> String {
+pub fn render<'a>(report: &'a Report) -> String {
     let rules = registry();
     let descriptors = rules
         .iter()
@@ -177,10 +187,8 @@ pub fn render(report: &Report) -> String {
             }
         })
         .collect();
-    let results = report
-        .findings
-        .iter()
-        .map(|f| SarifResult {
+    let result =
+        |f: &'a stagelog_model::Finding, suppressions: Vec<SarifSuppression>| SarifResult {
             rule_id: f.rule_id,
             rule_index: rules.iter().position(|r| r.id == f.rule_id).unwrap_or(0),
             level: level(f.severity),
@@ -199,8 +207,22 @@ pub fn render(report: &Report) -> String {
                     kind: "resource",
                 }],
             }],
-        })
-        .collect();
+            suppressions,
+        };
+    let mut results: Vec<SarifResult> = report.findings.iter().map(|f| result(f, vec![])).collect();
+    results.extend(report.suppressed.iter().map(|s| {
+        result(
+            &s.finding,
+            vec![SarifSuppression {
+                kind: if s.by == "waiver" {
+                    "external"
+                } else {
+                    "inSource"
+                },
+                justification: s.reason.clone(),
+            }],
+        )
+    }));
     let notifications = report
         .errors
         .iter()

@@ -106,6 +106,22 @@ pub fn render(report: &Report, opts: TextOptions) -> String {
             )
         }
     );
+    if !report.suppressed.is_empty() {
+        let mut by: Vec<(&str, usize)> = Vec::new();
+        for s in &report.suppressed {
+            match by.iter_mut().find(|(b, _)| *b == s.by) {
+                Some((_, n)) => *n += 1,
+                None => by.push((&s.by, 1)),
+            }
+        }
+        let parts: Vec<String> = by.iter().map(|(b, n)| format!("{n} by {b}")).collect();
+        let _ = writeln!(
+            out,
+            "{} suppressed ({}; --format json lists them)",
+            report.suppressed.len(),
+            parts.join(", ")
+        );
+    }
     out
 }
 

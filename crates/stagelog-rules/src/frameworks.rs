@@ -24,6 +24,7 @@ pub const FSBP: &str = "AWS Security Hub (FSBP)";
 pub const CIS_V8: &str = "CIS Controls v8";
 pub const CHECKOV: &str = "Checkov";
 pub const TRIVY: &str = "Trivy";
+pub const TFSEC: &str = "tfsec";
 pub const PROWLER: &str = "Prowler";
 pub const CFN_NAG: &str = "cfn_nag";
 pub const CONFIG: &str = "AWS Config";
@@ -37,6 +38,7 @@ pub const MAPPINGS: &[Mapping] = &[
     m("SL001", CIS_V8, "8.2, 8.5"),
     m("SL001", CHECKOV, "CKV_AWS_76"),
     m("SL001", TRIVY, "AVD-AWS-0001"),
+    m("SL001", TFSEC, "aws-api-gateway-enable-access-logging"),
     m("SL001", CFN_NAG, "W69"),
     m("SL002", CIS_AWS, "4.10"),
     m("SL002", SOC2, "CC7.2, CC7.3"),
@@ -48,6 +50,7 @@ pub const MAPPINGS: &[Mapping] = &[
     m("SL002", CONFIG, "api-gwv2-access-logs-enabled"),
     m("SL002", CHECKOV, "CKV_AWS_95"),
     m("SL002", TRIVY, "AVD-AWS-0001"),
+    m("SL002", TFSEC, "aws-api-gateway-enable-access-logging"),
     m("SL002", PROWLER, "apigatewayv2_api_access_logging_enabled"),
     m("SL003", SOC2, "CC7.2"),
     m("SL003", NIST, "AU-9"),

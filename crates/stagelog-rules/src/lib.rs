@@ -53,6 +53,8 @@ pub struct Config {
     pub required_fields: Vec<String>,
     /// SL020: the fewest days a log group may keep events.
     pub min_retention_days: i64,
+    /// SL010: the policy wants INFO execution logging, so ERROR is not enough.
+    pub execution_level_info: bool,
 }
 
 impl Default for Config {
@@ -63,6 +65,7 @@ impl Default for Config {
                 .map(|f| f.key.to_string())
                 .collect(),
             min_retention_days: 365,
+            execution_level_info: false,
         }
     }
 }

@@ -24,7 +24,7 @@ pub fn verify(mut args: crate::cli::VerifyArgs) -> Result<u8> {
         args.report.select = vec!["SL04".into()];
     }
     let verify = stagelog_aws::VerifyOptions::new(window_ms, args.sample);
-    report_live(&args.scope, &args.report, 365, Some(verify))
+    report_live(&args.scope, &args.report, None, Some(verify))
 }
 
 #[cfg(feature = "aws")]
@@ -37,20 +37,18 @@ pub fn run(args: AuditArgs) -> Result<u8> {
 fn report_live(
     scope: &crate::cli::ScopeArgs,
     report_args: &crate::cli::ReportArgs,
-    min_retention_days: i64,
+    min_retention_days: Option<i64>,
     verify: Option<stagelog_aws::VerifyOptions>,
 ) -> Result<u8> {
-    use crate::commands::{emit, exit_code, judge, selection};
+    use crate::commands::{emit, exit_code, judge_with_policy, selection};
     use stagelog_report::ReportError;
-    use stagelog_rules::Config;
     use std::io::IsTerminal;
     use std::sync::Arc;
 
-    let sel = selection(report_args)?;
-    let config = Config {
-        min_retention_days,
-        ..Config::default()
-    };
+    let policy =
+        crate::policy::Policy::load(report_args.config.as_deref(), std::path::Path::new("."))?;
+    // Usage errors (unknown rules, frameworks) before any AWS call.
+    selection(report_args, &policy)?;
     let progress: Option<Arc<dyn stagelog_aws::Progress>> = std::io::stderr()
         .is_terminal()
         .then(|| Arc::new(Bar::new()) as Arc<dyn stagelog_aws::Progress>);
@@ -69,7 +67,14 @@ fn report_live(
             message: e.message,
         })
         .collect();
-    let report = judge(&out.inventories, errors, 0, &config, &sel);
+    let report = judge_with_policy(
+        &out.inventories,
+        errors,
+        0,
+        report_args,
+        &policy,
+        min_retention_days,
+    )?;
     emit(&report, report_args)?;
     Ok(exit_code(&report, report_args.fail_on))
 }

@@ -95,9 +95,10 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub report: ReportArgs,
 
-    /// Fewest days of retention an access log group must have (SL020).
-    #[arg(long, default_value_t = 365, value_name = "DAYS")]
-    pub min_retention_days: i64,
+    /// Fewest days of retention an access log group must have (SL020; default 365, or
+    /// stagelog.toml's min_retention_days).
+    #[arg(long, value_name = "DAYS")]
+    pub min_retention_days: Option<i64>,
 }
 
 #[derive(Args, Debug)]
@@ -212,9 +213,10 @@ pub struct AuditArgs {
     #[command(flatten)]
     pub report: ReportArgs,
 
-    /// Fewest days of retention a log group must have (SL020).
-    #[arg(long, default_value_t = 365, value_name = "DAYS")]
-    pub min_retention_days: i64,
+    /// Fewest days of retention a log group must have (SL020; default 365, or
+    /// stagelog.toml's min_retention_days).
+    #[arg(long, value_name = "DAYS")]
+    pub min_retention_days: Option<i64>,
 }
 
 #[derive(Args, Debug)]
@@ -371,6 +373,15 @@ pub struct ReportArgs {
     /// Never colour the text report (also: NO_COLOR=1).
     #[arg(long)]
     pub no_color: bool,
+
+    /// Policy file (default: the first stagelog.toml in the scanned directory or above it).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Run the rules of one framework and title the report after it: cis, soc2, pci, nist,
+    /// iso27001, fsbp.
+    #[arg(long, value_name = "FRAMEWORK")]
+    pub compliance: Option<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,4 +1,5 @@
 use crate::cli::{Cli, Command, FailOn, Format, ListFormat, ReportArgs, ScanArgs};
+use crate::policy::Policy;
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use stagelog_model::Severity;
@@ -33,27 +34,57 @@ pub fn run(cli: Cli) -> Result<u8> {
     }
 }
 
-pub(crate) fn selection(args: &ReportArgs) -> Result<Selection> {
-    let sel = Selection {
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
+/// Which rules run: --select/--ignore, else stagelog.toml's; narrowed to a framework's rules
+/// with --compliance.
+pub(crate) fn selection(args: &ReportArgs, policy: &Policy) -> Result<Selection> {
+    let mut sel = Selection {
+        select: if args.select.is_empty() {
+            policy.select.clone()
+        } else {
+            args.select.clone()
+        },
+        ignore: args.ignore.iter().chain(&policy.ignore).cloned().collect(),
     };
     let unknown = sel.unknown_ids();
     if !unknown.is_empty() {
         bail!(
-            "unknown rule id(s) {} in --select/--ignore (see `stagelog rules`)",
+            "unknown rule id(s) {} in --select/--ignore or stagelog.toml (see `stagelog rules`)",
             unknown.join(", ")
         );
+    }
+    if let Some(name) = &args.compliance {
+        let (_, rules) = crate::policy::compliance(name)?;
+        let chosen: Vec<String> = rules.into_iter().filter(|r| sel.includes(r)).collect();
+        if chosen.is_empty() {
+            bail!("--compliance {name}: no rule of that framework is selected");
+        }
+        sel.select = chosen;
     }
     Ok(sel)
 }
 
+/// Judges, then applies the policy (severities, suppressions, waivers) and the title.
+pub(crate) fn judge_with_policy(
+    inventories: &[stagelog_model::Inventory],
+    errors: Vec<ReportError>,
+    files: usize,
+    args: &ReportArgs,
+    policy: &Policy,
+    min_retention_days: Option<i64>,
+) -> Result<Report> {
+    let sel = selection(args, policy)?;
+    let config = policy.config(min_retention_days);
+    let mut report = judge(inventories, errors, files, &config, &sel);
+    if let Some(name) = &args.compliance {
+        report.title = Some(crate::policy::compliance(name)?.0);
+    }
+    crate::policy::apply(&mut report, policy, &crate::policy::today(), &sel);
+    Ok(report)
+}
+
 fn scan(args: ScanArgs) -> Result<u8> {
-    let sel = selection(&args.report)?;
-    let config = Config {
-        min_retention_days: args.min_retention_days,
-        ..Config::default()
-    };
+    let start = args.paths.first().cloned().unwrap_or_else(|| ".".into());
+    let policy = Policy::load(args.report.config.as_deref(), &start)?;
     let scanned = stagelog_iac::scan(&args.paths);
     let errors = scanned
         .errors
@@ -66,7 +97,14 @@ fn scan(args: ScanArgs) -> Result<u8> {
             message: e.message,
         })
         .collect();
-    let report = judge(&scanned.inventories, errors, scanned.files, &config, &sel);
+    let report = judge_with_policy(
+        &scanned.inventories,
+        errors,
+        scanned.files,
+        &args.report,
+        &policy,
+        args.min_retention_days,
+    )?;
     emit(&report, &args.report)?;
     Ok(exit_code(&report, args.report.fail_on))
 }
@@ -108,6 +146,7 @@ pub(crate) fn judge(
             .map(|r| r.id)
             .collect(),
         title: None,
+        suppressed: vec![],
     };
     report.normalise();
     report

@@ -23,10 +23,21 @@ pub fn run(args: FixArgs) -> Result<u8> {
         ..Config::default()
     };
     let scanned = stagelog_iac::scan(&args.paths);
-    let findings: Vec<_> = scanned
-        .inventories
-        .iter()
-        .flat_map(|inv| stagelog_rules::check(inv, &config, &sel))
+    // Suppressed and waived findings are not fixed.
+    let start = args.paths.first().cloned().unwrap_or_else(|| ".".into());
+    let policy = crate::policy::Policy::load(None, &start)?;
+    let mut report = stagelog_report::Report {
+        findings: scanned
+            .inventories
+            .iter()
+            .flat_map(|inv| stagelog_rules::check(inv, &config, &sel))
+            .collect(),
+        ..Default::default()
+    };
+    crate::policy::apply(&mut report, &policy, &crate::policy::today(), &sel);
+    let findings: Vec<_> = report
+        .findings
+        .into_iter()
         .filter(|f| f.severity > stagelog_model::Severity::Info)
         .collect();
     let opts = Options {

@@ -6,6 +6,7 @@ mod commands;
 mod fix;
 mod live_fix;
 mod logs;
+mod policy;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -40,7 +40,11 @@ fn findings_of(rule: &str, file: &Path) -> Vec<String> {
 #[test]
 fn every_rule_has_good_and_bad_examples_that_behave() {
     let mut failures = Vec::new();
-    for rule in registry().iter().filter(|r| !r.live_only) {
+    // Live-only rules and SL090 (raised by the suppression pass) have no source examples.
+    for rule in registry()
+        .iter()
+        .filter(|r| !r.live_only && !r.examples_dir.is_empty())
+    {
         let dir = rules_crate().join(rule.examples_dir);
         for format in FORMATS {
             for kind in ["bad", "good"] {

@@ -14,6 +14,7 @@ mod sl030;
 mod sl031;
 mod sl040;
 mod sl041;
+mod sl090;
 
 use crate::Rule;
 use stagelog_model::{AccessLog, Inventory, LogGroup, Stage, Value};
@@ -32,6 +33,7 @@ pub(crate) static ALL: &[Rule] = &[
     sl031::RULE,
     sl040::RULE,
     sl041::RULE,
+    sl090::RULE,
 ];
 
 /// Why a stage has no access logging, or `None` when it has (or cannot be told).

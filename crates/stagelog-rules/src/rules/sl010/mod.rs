@@ -19,7 +19,7 @@ pub(crate) const RULE: Rule = Rule {
     check,
 };
 
-fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
+fn check(inv: &Inventory, config: &Config, out: &mut Vec<Finding>) {
     for stage in inv
         .stages
         .iter()
@@ -37,6 +37,10 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
             Some(Value::Known(LogLevel::Invalid(s))) => Some(format!(
                 "has execution logging level `{s}`, which is not OFF, ERROR or INFO"
             )),
+            Some(Value::Known(LogLevel::Error)) if config.execution_level_info => Some(
+                "logs only errors (ERROR); the policy (execution_level = \"INFO\") wants INFO"
+                    .to_string(),
+            ),
             _ => None,
         };
         if let Some(p) = problem {

@@ -1,0 +1,283 @@
+//! Team policy: `stagelog.toml` (found upward from the scanned path, or `--config`), inline
+//! suppressions in the sources, waivers with expiry dates, severity overrides, and compliance
+//! framework selection. Suppressed findings are kept apart in the report, never dropped.
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use stagelog_model::{Finding, Location, Severity, SourceKind};
+use stagelog_report::{Report, Suppressed};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = "stagelog.toml";
+
+/// `stagelog.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Rules to run (ids or prefixes); command-line `--select` wins.
+    #[serde(default)]
+    pub select: Vec<String>,
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// Rule id → severity (`high`, `medium`, `low`, `info`).
+    #[serde(default)]
+    pub severity: BTreeMap<String, String>,
+    /// SL005's audit fields (see `stagelog explain SL005`).
+    pub required_fields: Option<Vec<String>>,
+    /// SL020's minimum retention in days.
+    pub min_retention_days: Option<i64>,
+    /// SL010: `ERROR` (default) or `INFO`.
+    pub execution_level: Option<String>,
+    #[serde(default, rename = "waiver")]
+    pub waivers: Vec<Waiver>,
+    #[serde(skip)]
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    /// Rule id or prefix.
+    pub rule: String,
+    /// Glob on the resource (Terraform address, logical id, ARN) or the file.
+    pub resource: String,
+    pub reason: String,
+    /// `YYYY-MM-DD`: from that day on the waiver no longer suppresses.
+    pub expires: Option<String>,
+}
+
+impl Policy {
+    /// `--config FILE`, else the first `stagelog.toml` in `start` or a directory above it.
+    pub fn load(explicit: Option<&Path>, start: &Path) -> Result<Policy> {
+        let path = match explicit {
+            Some(p) => Some(p.to_path_buf()),
+            None => {
+                let start = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
+                let dir = if start.is_dir() {
+                    Some(start.as_path())
+                } else {
+                    start.parent()
+                };
+                dir.and_then(|d| {
+                    d.ancestors()
+                        .map(|a| a.join(FILE_NAME))
+                        .find(|p| p.is_file())
+                })
+            }
+        };
+        let Some(path) = path else {
+            return Ok(Policy::default());
+        };
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let mut policy: Policy = toml::from_str(&text)
+            .with_context(|| format!("{}: not a valid stagelog.toml", path.display()))?;
+        for (rule, sev) in &policy.severity {
+            if stagelog_rules::find(rule).is_none() {
+                bail!("{}: [severity] names unknown rule {rule}", path.display());
+            }
+            severity(sev).with_context(|| format!("{}: [severity] {rule}", path.display()))?;
+        }
+        for w in &policy.waivers {
+            globset::Glob::new(&w.resource)
+                .with_context(|| format!("{}: waiver resource `{}`", path.display(), w.resource))?;
+            if let Some(e) = &w.expires {
+                if !is_date(e) {
+                    bail!(
+                        "{}: waiver expires `{e}`: expected YYYY-MM-DD",
+                        path.display()
+                    );
+                }
+            }
+        }
+        if let Some(level) = &policy.execution_level {
+            if !["ERROR", "INFO"].contains(&level.to_ascii_uppercase().as_str()) {
+                bail!(
+                    "{}: execution_level `{level}`: expected ERROR or INFO",
+                    path.display()
+                );
+            }
+        }
+        policy.path = Some(path);
+        Ok(policy)
+    }
+
+    pub fn config(&self, min_retention_days: Option<i64>) -> stagelog_rules::Config {
+        let mut c = stagelog_rules::Config::default();
+        if let Some(f) = &self.required_fields {
+            c.required_fields = f.clone();
+        }
+        c.min_retention_days = min_retention_days
+            .or(self.min_retention_days)
+            .unwrap_or(c.min_retention_days);
+        c.execution_level_info = self
+            .execution_level
+            .as_deref()
+            .is_some_and(|l| l.eq_ignore_ascii_case("INFO"));
+        c
+    }
+}
+
+fn severity(s: &str) -> Result<Severity> {
+    Ok(match s.to_ascii_lowercase().as_str() {
+        "high" => Severity::High,
+        "medium" => Severity::Medium,
+        "low" => Severity::Low,
+        "info" => Severity::Info,
+        _ => bail!("`{s}` is not a severity (high, medium, low, info)"),
+    })
+}
+
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+/// Today as `YYYY-MM-DD` (UTC), or `SOURCE_DATE_EPOCH`'s day.
+pub fn today() -> String {
+    let secs = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0)
+        });
+    stagelog_report::rfc3339(secs)[..10].to_string()
+}
+
+fn rule_matches(pattern: &str, id: &str) -> bool {
+    id.eq_ignore_ascii_case(pattern) || id.starts_with(&pattern.to_ascii_uppercase())
+}
+
+/// Applies severity overrides, inline suppressions and waivers to a judged report; marks
+/// without a reason become SL090 findings when that rule is selected.
+pub fn apply(
+    report: &mut Report,
+    policy: &Policy,
+    today: &str,
+    sel: &stagelog_rules::Selection,
+) {
+    for f in &mut report.findings {
+        if let Some(s) = policy.severity.get(f.rule_id) {
+            if let Ok(sev) = severity(s) {
+                f.severity = sev;
+            }
+        }
+    }
+    let inline = stagelog_iac::suppress::inline_suppressions(&report.findings);
+    let globs: Vec<Option<globset::GlobMatcher>> = policy
+        .waivers
+        .iter()
+        .map(|w| {
+            globset::Glob::new(&w.resource)
+                .ok()
+                .map(|g| g.compile_matcher())
+        })
+        .collect();
+    let mut kept = Vec::new();
+    let mut reasonless = Vec::new();
+    for (f, mark) in std::mem::take(&mut report.findings).into_iter().zip(inline) {
+        if let Some(m) = mark {
+            if m.reason.is_none() && sel.includes("SL090") {
+                reasonless.push(reasonless_finding(&f, &m));
+            }
+            report.suppressed.push(Suppressed {
+                finding: f,
+                by: m.by.to_string(),
+                reason: m.reason,
+                expires: None,
+            });
+            continue;
+        }
+        let waiver = policy.waivers.iter().zip(&globs).find(|(w, g)| {
+            rule_matches(&w.rule, f.rule_id)
+                && g.as_ref().is_some_and(|g| {
+                    g.is_match(&f.location.resource)
+                        || f.location
+                            .file
+                            .as_deref()
+                            .is_some_and(|file| g.is_match(file))
+                })
+        });
+        match waiver {
+            Some((w, _)) if w.expires.as_deref().is_some_and(|e| e <= today) => {
+                let mut f = f;
+                f.message = format!(
+                    "{} (a waiver expired on {}: {})",
+                    f.message,
+                    w.expires.as_deref().unwrap_or_default(),
+                    w.reason
+                );
+                kept.push(f);
+            }
+            Some((w, _)) => report.suppressed.push(Suppressed {
+                finding: f,
+                by: "waiver".into(),
+                reason: Some(w.reason.clone()).filter(|r| !r.trim().is_empty()),
+                expires: w.expires.clone(),
+            }),
+            None => kept.push(f),
+        }
+    }
+    kept.extend(reasonless);
+    report.findings = kept;
+    report.normalise();
+}
+
+fn reasonless_finding(f: &Finding, m: &stagelog_iac::suppress::Suppression) -> Finding {
+    Finding {
+        rule_id: "SL090",
+        severity: Severity::Info,
+        message: format!(
+            "`{}` suppresses {} on {} without a reason",
+            m.mark, f.rule_id, f.location.resource
+        ),
+        fix: match f.location.source {
+            SourceKind::Terraform => "add the reason after the mark: `# stagelog:ignore SL001 -- why`, `#checkov:skip=CKV_AWS_76:why`".into(),
+            _ => "add `reason:` to the Metadata entry (`comment:` for checkov.skip)".into(),
+        },
+        location: Location {
+            line: m.line.or(f.location.line),
+            ..f.location.clone()
+        },
+        stage: f.stage.clone(),
+        api_kind: f.api_kind,
+    }
+}
+
+/// The rules mapped to a compliance framework, and its display name, for `--compliance`.
+pub fn compliance(name: &str) -> Result<(String, Vec<String>)> {
+    use stagelog_rules::frameworks as fw;
+    let wanted = name.to_ascii_lowercase().replace([' ', '-', '_'], "");
+    let frameworks = [
+        ("cis", fw::CIS_AWS),
+        ("soc2", fw::SOC2),
+        ("pci", fw::PCI),
+        ("pcidss", fw::PCI),
+        ("nist", fw::NIST),
+        ("nist80053", fw::NIST),
+        ("iso27001", fw::ISO),
+        ("iso", fw::ISO),
+        ("fsbp", fw::FSBP),
+        ("securityhub", fw::FSBP),
+    ];
+    let Some((_, framework)) = frameworks.iter().find(|(k, _)| *k == wanted) else {
+        bail!("--compliance `{name}`: expected cis, soc2, pci, nist, iso27001 or fsbp");
+    };
+    let mut rules: Vec<String> = fw::MAPPINGS
+        .iter()
+        .filter(|m| m.framework == *framework)
+        .map(|m| m.rule_id.to_string())
+        .collect();
+    rules.sort();
+    rules.dedup();
+    Ok((framework.to_string(), rules))
+}
