@@ -143,6 +143,8 @@ pub(crate) fn judge(
             .iter()
             .filter(|r| sel.includes(r.id))
             .filter(|r| !r.live_only || inventories.iter().any(|i| i.live))
+            // SL090 judges suppression marks, not stages: listed only when it finds something.
+            .filter(|r| !r.examples_dir.is_empty() || r.live_only)
             .map(|r| r.id)
             .collect(),
         title: None,

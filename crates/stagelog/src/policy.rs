@@ -159,12 +159,7 @@ fn rule_matches(pattern: &str, id: &str) -> bool {
 
 /// Applies severity overrides, inline suppressions and waivers to a judged report; marks
 /// without a reason become SL090 findings when that rule is selected.
-pub fn apply(
-    report: &mut Report,
-    policy: &Policy,
-    today: &str,
-    sel: &stagelog_rules::Selection,
-) {
+pub fn apply(report: &mut Report, policy: &Policy, today: &str, sel: &stagelog_rules::Selection) {
     for f in &mut report.findings {
         if let Some(s) = policy.severity.get(f.rule_id) {
             if let Ok(sev) = severity(s) {
