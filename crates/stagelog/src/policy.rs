@@ -91,6 +91,16 @@ impl Policy {
                 }
             }
         }
+        for field in policy.required_fields.iter().flatten() {
+            let known = stagelog_rules::context_vars::AUDIT_FIELDS;
+            if !known.iter().any(|f| f.key == field) {
+                bail!(
+                    "{}: required_fields `{field}`: expected one of {}",
+                    path.display(),
+                    known.iter().map(|f| f.key).collect::<Vec<_>>().join(", ")
+                );
+            }
+        }
         if let Some(level) = &policy.execution_level {
             if !["ERROR", "INFO"].contains(&level.to_ascii_uppercase().as_str()) {
                 bail!(
