@@ -49,9 +49,9 @@ fn report_live(
         crate::policy::Policy::load(report_args.config.as_deref(), std::path::Path::new("."))?;
     // Usage errors (unknown rules, frameworks) before any AWS call.
     selection(report_args, &policy)?;
-    let progress: Option<Arc<dyn stagelog_aws::Progress>> = std::io::stderr()
-        .is_terminal()
-        .then(|| Arc::new(Bar::new()) as Arc<dyn stagelog_aws::Progress>);
+    let progress: Option<Arc<dyn stagelog_aws::Progress>> = (std::io::stderr().is_terminal()
+        && !crate::ui::quiet())
+    .then(|| Arc::new(Bar::new()) as Arc<dyn stagelog_aws::Progress>);
     let mut opts = options(scope, progress.clone());
     opts.verify = verify;
     let out = stagelog_aws::audit_blocking(opts);

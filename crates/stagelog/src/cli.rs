@@ -20,6 +20,14 @@ Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it; \
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// Only the report and errors: no progress bar, summaries or notes on stderr.
+    #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Also say what was read and how long it took (policy file, files, stages, timings).
+    #[arg(long, short = 'v', global = true)]
+    pub verbose: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -73,6 +81,17 @@ Exit codes as for audit: 0 nothing at or above --fail-on; 1 findings; 2 AWS erro
     /// Undo a live fix: restore every changed stage and log group from the journal, newest
     /// first, exactly as it was. Journalled itself (JOURNAL.rollback.jsonl) and safe to repeat.
     Rollback(RollbackArgs),
+    /// Print a shell completion script: `stagelog completions bash > /etc/bash_completion.d/stagelog`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), generated from these same definitions: `stagelog man >
+    /// stagelog.1`; with --out-dir, one page per subcommand too.
+    Man {
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
     /// List every rule with its id, severity and what it checks.
     Rules {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]

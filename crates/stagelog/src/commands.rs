@@ -23,6 +23,12 @@ pub fn run(cli: Cli) -> Result<u8> {
             print!("{}", list_rules(format));
             Ok(0)
         }
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "stagelog", &mut std::io::stdout());
+            Ok(0)
+        }
+        Command::Man { out_dir } => man(out_dir),
         Command::Explain { rule } => {
             let Some(r) = stagelog_rules::find(&rule) else {
                 let ids: Vec<&str> = registry().iter().map(|r| r.id).collect();
@@ -74,7 +80,26 @@ pub(crate) fn judge_with_policy(
 ) -> Result<Report> {
     let sel = selection(args, policy)?;
     let config = policy.config(min_retention_days);
+    let started = std::time::Instant::now();
     let mut report = judge(inventories, errors, files, &config, &sel);
+    if crate::ui::verbose() {
+        eprintln!(
+            "policy: {}",
+            policy
+                .path
+                .as_deref()
+                .map_or("none (no stagelog.toml found)".to_string(), |p| p
+                    .display()
+                    .to_string())
+        );
+        eprintln!("rules: {}", report.rules.join(", "));
+        eprintln!(
+            "judged {} stages from {} sources in {:.1} ms",
+            report.stages,
+            inventories.len(),
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+    }
     if let Some(name) = &args.compliance {
         report.title = Some(crate::policy::compliance(name)?.0);
     }
@@ -85,7 +110,15 @@ pub(crate) fn judge_with_policy(
 fn scan(args: ScanArgs) -> Result<u8> {
     let start = args.paths.first().cloned().unwrap_or_else(|| ".".into());
     let policy = Policy::load(args.report.config.as_deref(), &start)?;
+    let started = std::time::Instant::now();
     let scanned = stagelog_iac::scan(&args.paths);
+    if crate::ui::verbose() {
+        eprintln!(
+            "read {} files in {:.1} ms",
+            scanned.files,
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+    }
     let errors = scanned
         .errors
         .into_iter()
@@ -216,6 +249,31 @@ pub(crate) fn emit(report: &Report, args: &ReportArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The man page from the clap definitions; with a directory, one page per subcommand too.
+fn man(out_dir: Option<std::path::PathBuf>) -> Result<u8> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let render = |c: clap::Command| -> Result<Vec<u8>> {
+        let mut buf = Vec::new();
+        clap_mangen::Man::new(c).render(&mut buf)?;
+        Ok(buf)
+    };
+    match out_dir {
+        None => std::io::stdout().write_all(&render(cmd)?)?,
+        Some(dir) => {
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+                let name = format!("stagelog-{}", sub.get_name());
+                let leaked: &'static str = Box::leak(name.clone().into_boxed_str());
+                let page = render(sub.clone().name(leaked))?;
+                std::fs::write(dir.join(format!("{name}.1")), page)?;
+            }
+            std::fs::write(dir.join("stagelog.1"), render(cmd)?)?;
+        }
+    }
+    Ok(0)
 }
 
 fn list_rules(format: ListFormat) -> String {

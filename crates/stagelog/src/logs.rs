@@ -184,7 +184,7 @@ pub fn run(args: LogsArgs) -> Result<u8> {
         other => other.context("reading access logs")?,
     };
     drop(out);
-    if !engine.query.aggregates() {
+    if !engine.query.aggregates() && !crate::ui::quiet() {
         eprintln!(
             "{} lines, {} unparsed{}, {} matched",
             summary.lines,
@@ -359,13 +359,15 @@ fn run_insights(
             bytes,
         };
         let summary = engine.run(std::iter::once(Ok(piece)), &mut out, &mut io::stderr())?;
-        eprintln!(
-            "{} events from Insights ({} scanned in CloudWatch), {} unparsed, {} matched",
-            summary.lines,
-            result.records_scanned.unwrap_or(0.0),
-            summary.unparsed,
-            summary.matched
-        );
+        if !crate::ui::quiet() {
+            eprintln!(
+                "{} events from Insights ({} scanned in CloudWatch), {} unparsed, {} matched",
+                summary.lines,
+                result.records_scanned.unwrap_or(0.0),
+                summary.unparsed,
+                summary.matched
+            );
+        }
         return Ok(0);
     }
     // Columns as the format names them, in the order --count-by gave them, then the stats.

@@ -197,3 +197,129 @@ fn rules_and_explain() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no rule `SL999`"));
 }
+
+#[test]
+fn completions_and_man_page() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let o = stagelog(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}");
+        let text = stdout(&o);
+        for sub in ["scan", "audit", "verify", "logs", "fix", "explain"] {
+            assert!(text.contains(sub), "{shell} completion lacks {sub}");
+        }
+    }
+    let man = stdout(&stagelog(&["man"]));
+    assert!(
+        man.starts_with(".ie") && man.contains(".TH stagelog 1"),
+        "{man}"
+    );
+    assert!(
+        man.contains("verify") && man.contains("\\-\\-quiet"),
+        "{man}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let o = stagelog(&["man", "--out-dir", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let scan = std::fs::read_to_string(dir.path().join("stagelog-scan.1")).unwrap();
+    assert!(scan.contains("\\-\\-compliance"), "{scan}");
+}
+
+#[test]
+fn quiet_verbose_and_no_color() {
+    let quiet = stagelog(&["scan", "examples", "--quiet"]);
+    assert!(quiet.stderr.is_empty());
+    let verbose = stagelog(&["scan", "examples", "-v"]);
+    let err = String::from_utf8_lossy(&verbose.stderr);
+    assert!(
+        err.contains("read 5 files") && err.contains("policy: none"),
+        "{err}"
+    );
+    assert_eq!(quiet.stdout, verbose.stdout, "the report is the same");
+    // NO_COLOR and --no-color keep escape codes out even where colour would be used.
+    let o = Command::new(env!("CARGO_BIN_EXE_stagelog"))
+        .args(["scan", "examples"])
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&o.stdout).contains('\x1b'));
+}
+
+#[test]
+fn pre_commit_hook_and_github_action_run_real_commands() {
+    // The hook's entry with the files pre-commit would pass.
+    let hooks = std::fs::read_to_string(root().join(".pre-commit-hooks.yaml")).unwrap();
+    let hooks = stagelog_iac::yaml::load(&hooks).unwrap().root.unwrap();
+    let hook = &hooks.as_seq().unwrap()[0];
+    assert_eq!(hook.get("id").unwrap().as_str(), Some("stagelog-scan"));
+    let entry: Vec<&str> = hook
+        .get("entry")
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .split(' ')
+        .collect();
+    assert_eq!(entry[0], "stagelog");
+    let mut args: Vec<&str> = entry[1..].to_vec();
+    args.extend([
+        "examples/terraform/rest-api/main.tf",
+        "examples/sam/template.yaml",
+    ]);
+    let o = stagelog(&args);
+    assert_eq!(o.status.code(), Some(1), "high findings fail the commit");
+    // The action's scan steps, as its shell would run them.
+    let action = std::fs::read_to_string(root().join("action.yml")).unwrap();
+    let action = stagelog_iac::yaml::load(&action).unwrap().root.unwrap();
+    let steps = action
+        .get("runs")
+        .unwrap()
+        .get("steps")
+        .unwrap()
+        .as_seq()
+        .unwrap();
+    let scan = steps
+        .iter()
+        .find(|s| s.get("id").and_then(|i| i.as_str()) == Some("scan"))
+        .unwrap();
+    let script = scan.get("run").unwrap().as_str().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let summary = out.path().join("summary.md");
+    let outputs = out.path().join("outputs");
+    let o = Command::new("bash")
+        .args(["-euo", "pipefail", "-c", script])
+        .current_dir(root())
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                Path::new(env!("CARGO_BIN_EXE_stagelog"))
+                    .parent()
+                    .unwrap()
+                    .display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env("RUNNER_TEMP", out.path())
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("GITHUB_OUTPUT", &outputs)
+        .env("STAGELOG_PATH", "examples")
+        .env("STAGELOG_ARGS", "--ignore SL021")
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("::error file=examples/"));
+    assert!(std::fs::read_to_string(&summary)
+        .unwrap()
+        .contains("| SL001 |"));
+    let sarif = out.path().join("stagelog-report/stagelog.sarif");
+    let _: serde_sarif::sarif::Sarif =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    assert!(std::fs::read_to_string(&outputs)
+        .unwrap()
+        .contains("sarif="));
+}
