@@ -9,6 +9,7 @@ mod iam;
 pub mod logread;
 mod logs;
 mod scope;
+pub mod securityhub;
 
 pub use flow::VerifyOptions;
 

@@ -24,12 +24,18 @@ pub fn verify(mut args: crate::cli::VerifyArgs) -> Result<u8> {
         args.report.select = vec!["SL04".into()];
     }
     let verify = stagelog_aws::VerifyOptions::new(window_ms, args.sample);
-    report_live(&args.scope, &args.report, None, Some(verify))
+    report_live(&args.scope, &args.report, None, Some(verify), None)
 }
 
 #[cfg(feature = "aws")]
 pub fn run(args: AuditArgs) -> Result<u8> {
-    report_live(&args.scope, &args.report, args.min_retention_days, None)
+    report_live(
+        &args.scope,
+        &args.report,
+        args.min_retention_days,
+        None,
+        args.export,
+    )
 }
 
 /// Reads the live scope, judges it and writes the report; the exit code.
@@ -39,6 +45,7 @@ fn report_live(
     report_args: &crate::cli::ReportArgs,
     min_retention_days: Option<i64>,
     verify: Option<stagelog_aws::VerifyOptions>,
+    export: Option<crate::cli::Export>,
 ) -> Result<u8> {
     use crate::commands::{emit, exit_code, judge_with_policy, selection};
     use stagelog_report::ReportError;
@@ -75,8 +82,60 @@ fn report_live(
         &policy,
         min_retention_days,
     )?;
+    let mut report = report;
+    if export.is_some() {
+        export_securityhub(scope, &out.inventories, &mut report);
+    }
     emit(&report, report_args)?;
     Ok(exit_code(&report, report_args.fail_on))
+}
+
+/// Sends the report's findings to Security Hub in every audited account and region; what
+/// could not be sent becomes an error of the report (exit 2).
+#[cfg(feature = "aws")]
+fn export_securityhub(
+    scope: &crate::cli::ScopeArgs,
+    inventories: &[stagelog_model::Inventory],
+    report: &mut stagelog_report::Report,
+) {
+    let asff = stagelog_report::AsffOptions::from_env();
+    let findings = stagelog_report::asff_findings(report, &asff);
+    let mut scopes: Vec<(String, String)> = inventories
+        .iter()
+        .flat_map(|inv| {
+            inv.accounts
+                .iter()
+                .map(|a| &a.location)
+                .chain(inv.stages.iter().map(|s| &s.location))
+        })
+        .filter_map(|l| Some((l.account.clone()?, l.region.clone()?)))
+        .collect();
+    scopes.sort();
+    scopes.dedup();
+    let outcomes = stagelog_aws::securityhub::export_blocking(
+        &options(scope, None),
+        &findings,
+        &scopes,
+        &asff.generated_at,
+    );
+    for o in outcomes {
+        if !crate::ui::quiet() {
+            eprintln!(
+                "security hub {} {}: {} findings imported, {} resolved",
+                o.account, o.region, o.imported, o.resolved
+            );
+        }
+        for message in o.failed {
+            report.errors.push(stagelog_report::ReportError {
+                file: None,
+                line: None,
+                account: Some(o.account.clone()),
+                region: Some(o.region.clone()),
+                message: format!("Security Hub export: {message}"),
+            });
+        }
+    }
+    report.normalise();
 }
 
 #[cfg(feature = "aws")]

@@ -236,6 +236,17 @@ pub struct AuditArgs {
     /// stagelog.toml's min_retention_days).
     #[arg(long, value_name = "DAYS")]
     pub min_retention_days: Option<i64>,
+
+    /// Also send the findings to AWS Security Hub (BatchImportFindings in each audited account
+    /// and region), and mark stagelog's findings there that are now fixed as resolved.
+    #[arg(long, value_enum, value_name = "TARGET")]
+    pub export: Option<Export>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Export {
+    /// AWS Security Hub (needs securityhub:BatchImportFindings and securityhub:GetFindings).
+    Securityhub,
 }
 
 #[derive(Args, Debug)]
