@@ -61,9 +61,11 @@ struct Config {
 
 #[derive(Serialize)]
 struct RuleProps {
-    tags: Vec<&'static str>,
+    tags: Vec<String>,
     #[serde(rename = "security-severity")]
     security_severity: &'static str,
+    /// The framework controls and peer check ids the rule maps to (`stagelog explain`).
+    compliance: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -181,8 +183,19 @@ pub fn render<'a>(report: &'a Report) -> String {
                     level: level(r.severity),
                 },
                 properties: RuleProps {
-                    tags: vec!["security", "logging", "aws", "api-gateway"],
+                    tags: ["security", "logging", "aws", "api-gateway"]
+                        .into_iter()
+                        .map(str::to_string)
+                        .chain(
+                            stagelog_rules::frameworks::for_rule(r.id)
+                                .filter(|m| m.framework == stagelog_rules::frameworks::FSBP)
+                                .map(|m| format!("securityhub/{}", m.control)),
+                        )
+                        .collect(),
                     security_severity: security_severity(r.severity),
+                    compliance: stagelog_rules::frameworks::for_rule(r.id)
+                        .map(|m| format!("{} {}", m.framework, m.control))
+                        .collect(),
                 },
             }
         })
