@@ -350,3 +350,65 @@ resource "aws_api_gateway_stage" "s" {
     assert_eq!(sl010(""), 0);
     assert_eq!(sl010("execution_level = \"INFO\""), 1);
 }
+
+#[test]
+fn retention_and_required_fields_from_the_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        r#"resource "aws_cloudwatch_log_group" "access" {
+  name              = "/aws/vendedlogs/apigateway/a/prod"
+  retention_in_days = 90
+}
+resource "aws_apigatewayv2_stage" "prod" {
+  api_id = "x"
+  name   = "prod"
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.access.arn
+    format          = jsonencode({ requestId = "$context.requestId", ip = "$context.identity.sourceIp", status = "$context.status" })
+  }
+}
+"#,
+    )
+    .unwrap();
+    let rules = |toml: &str, extra: &[&str]| -> Vec<String> {
+        std::fs::write(dir.path().join("stagelog.toml"), toml).unwrap();
+        let mut args = vec!["scan", ".", "-f", "json", "--select", "SL005,SL020"];
+        args.extend(extra);
+        let (out, err, _) = stagelog(dir.path(), &args);
+        let v: Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{err}"));
+        let mut ids: Vec<String> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule_id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(rules("", &[]), ["SL005", "SL020"]);
+    // 90 days satisfies a policy of 30; the format has every field a narrower policy wants.
+    assert_eq!(
+        rules("min_retention_days = 30\nrequired_fields = [\"request_id\", \"source_ip\", \"status\"]", &[]),
+        Vec::<String>::new()
+    );
+    // The command line wins over the file.
+    assert_eq!(
+        rules(
+            "min_retention_days = 30",
+            &["--min-retention-days", "365", "--ignore", "SL005"]
+        ),
+        ["SL020"]
+    );
+    let (_, err, code) = stagelog(dir.path(), &["scan", ".", "--config", "nope.toml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("nope.toml"), "{err}");
+    std::fs::write(
+        dir.path().join("stagelog.toml"),
+        "required_fields = [\"colour\"]",
+    )
+    .unwrap();
+    let (_, err, code) = stagelog(dir.path(), &["scan", "."]);
+    assert_eq!(code, 2);
+    assert!(err.contains("required_fields `colour`"), "{err}");
+}

@@ -39,7 +39,9 @@ fn findings() -> Vec<serde_json::Value> {
 
 #[test]
 fn snapshots_of_every_format() {
-    for format in ["sarif", "junit", "csv", "markdown", "github", "asff", "html"] {
+    for format in [
+        "sarif", "junit", "csv", "markdown", "github", "asff", "html",
+    ] {
         insta::assert_snapshot!(format!("scan_examples_{format}"), scan(format));
     }
 }
