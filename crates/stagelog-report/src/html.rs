@@ -140,16 +140,7 @@ placeholder=\"rule, file, resource, text\"></label> <span id=\"shown\"></span> s
     if !report.errors.is_empty() {
         h.push_str("<h2>Could not be read</h2><ul>\n");
         for e in &report.errors {
-            let at = [
-                e.file.clone(),
-                e.line.map(|l| l.to_string()),
-                e.account.clone(),
-                e.region.clone(),
-            ]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(":");
+            let at = e.place();
             h.push_str(&format!(
                 "<li><code>{}</code> {}</li>\n",
                 esc(&at),

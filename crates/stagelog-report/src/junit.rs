@@ -120,17 +120,7 @@ pub fn render(report: &Report) -> String {
             "  <testsuite name=\"unreadable\" tests=\"{errors}\" failures=\"0\" errors=\"{errors}\" skipped=\"0\">\n"
         ));
         for e in &report.errors {
-            let name = match (&e.file, e.line, &e.account, &e.region) {
-                (Some(f), Some(l), _, _) => format!("{f}:{l}"),
-                (Some(f), None, _, _) => f.clone(),
-                (None, _, a, r) => format!(
-                    "{} {}",
-                    a.as_deref().unwrap_or(""),
-                    r.as_deref().unwrap_or("")
-                )
-                .trim()
-                .to_string(),
-            };
+            let name = e.place();
             suites.push_str(&format!(
                 "    <testcase classname=\"stagelog\" name=\"{}\">\n      <error message=\"{}\"/>\n    </testcase>\n",
                 esc(&name),

@@ -173,7 +173,22 @@ pub(crate) fn group_of(f: &Finding) -> String {
         (Some(file), _, _) => file.clone(),
         (None, Some(a), Some(r)) => format!("account {a}, {r}"),
         (None, Some(a), None) => format!("account {a}"),
-        _ => "(no file)".to_string(),
+        (None, None, Some(r)) => r.clone(),
+        (None, None, None) => "(no location)".to_string(),
+    }
+}
+
+impl ReportError {
+    /// `file:line`, the file, `account/region`, or what is known of it.
+    pub fn place(&self) -> String {
+        match (&self.file, self.line, &self.account, &self.region) {
+            (Some(f), Some(l), _, _) => format!("{f}:{l}"),
+            (Some(f), None, _, _) => f.clone(),
+            (None, _, Some(a), Some(r)) => format!("{a}/{r}"),
+            (None, _, Some(a), None) => a.clone(),
+            (None, _, None, Some(r)) => r.clone(),
+            _ => "stagelog".into(),
+        }
     }
 }
 

@@ -96,13 +96,7 @@ pub fn markdown(report: &Report) -> String {
     if !report.errors.is_empty() {
         out.push_str("\n**Could not be read:**\n\n");
         for e in &report.errors {
-            let at = match (&e.file, e.line, &e.account, &e.region) {
-                (Some(f), Some(l), _, _) => format!("{f}:{l}"),
-                (Some(f), None, _, _) => f.clone(),
-                (None, _, Some(a), Some(r)) => format!("{a} {r}"),
-                (None, _, Some(a), None) => a.clone(),
-                _ => String::new(),
-            };
+            let at = e.place();
             out.push_str(&format!("- `{}` {}\n", md_cell(&at), md_cell(&e.message)));
         }
     }

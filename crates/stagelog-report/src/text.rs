@@ -1,5 +1,5 @@
-use crate::Report;
-use stagelog_model::{Finding, Severity};
+use crate::{group_of, Report};
+use stagelog_model::Severity;
 use std::fmt::Write;
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -68,14 +68,7 @@ pub fn render(report: &Report, opts: TextOptions) -> String {
         }
         let _ = writeln!(out, "{}", p.wrap("1;31", "Errors:"));
         for e in &report.errors {
-            let place = match (&e.file, e.line, &e.account, &e.region) {
-                (Some(f), Some(l), _, _) => format!("{f}:{l}"),
-                (Some(f), None, _, _) => f.clone(),
-                (None, _, Some(a), Some(r)) => format!("{a}/{r}"),
-                (None, _, Some(a), None) => a.clone(),
-                (None, _, None, Some(r)) => r.clone(),
-                _ => "stagelog".into(),
-            };
+            let place = e.place();
             let _ = writeln!(out, "  {place}: {}", e.message);
         }
     }
@@ -123,16 +116,4 @@ pub fn render(report: &Report, opts: TextOptions) -> String {
         );
     }
     out
-}
-
-fn group_of(f: &Finding) -> String {
-    match &f.location.file {
-        Some(file) => file.clone(),
-        None => match (&f.location.account, &f.location.region) {
-            (Some(a), Some(r)) => format!("account {a}, {r}"),
-            (Some(a), None) => format!("account {a}"),
-            (None, Some(r)) => r.clone(),
-            (None, None) => "(no location)".into(),
-        },
-    }
 }
