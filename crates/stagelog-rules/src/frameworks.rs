@@ -90,6 +90,9 @@ pub const MAPPINGS: &[Mapping] = &[
     m("SL040", ISO, "A.8.15"),
     m("SL041", NIST, "AU-3"),
     m("SL041", PCI, "10.2.2"),
+    // Documented exceptions: deficiencies tracked with a reason (a plan of action).
+    m("SL090", NIST, "CA-5"),
+    m("SL090", SOC2, "CC4.2"),
 ];
 
 pub fn for_rule(rule_id: &str) -> impl Iterator<Item = &'static Mapping> + '_ {
