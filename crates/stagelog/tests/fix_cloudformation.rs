@@ -121,6 +121,14 @@ fn json_templates_are_patched_rescan_clean_and_cfn_lint_clean() {
         text.starts_with("{\n  \"AWSTemplateFormatVersion\""),
         "indentation and key order kept"
     );
+    // Edited in place: lines the fixes do not touch keep their own layout.
+    for line in [
+        r#"    "Api": { "Type": "AWS::ApiGateway::RestApi", "Properties": { "Name": "orders" } },"#,
+        r#"        "ResourceId": { "Fn::GetAtt": ["Api", "RootResourceId"] },"#,
+        r#"        "ApiId": { "Ref": "Chat" },"#,
+    ] {
+        assert!(text.lines().any(|l| l == line), "lost {line}:\n{text}");
+    }
 
     // cfn-lint comes with the test server's tools in .venv/.
     assert_eq!(cfn_lint_errors(&dir.path().join("template.json")), None);

@@ -186,8 +186,8 @@ fn properties<'a>(
         .ok_or_else(|| format!("{id}.Properties is not a plain mapping"))
 }
 
-/// A template's fixes: JSON is patched and re-serialised with its own indentation; YAML is
-/// edited in place where that keeps everything else as it was, otherwise each fix becomes a
+/// A template's fixes, edited in place where that keeps everything else as it was. Otherwise
+/// JSON is re-serialised with its own indentation and key order, and each YAML fix becomes a
 /// snippet a person pastes.
 pub(crate) fn fix_file(
     src: &str,
@@ -227,9 +227,25 @@ pub(crate) fn fix_file(
         return Ok(None);
     }
     let Some(root) = yaml_root else {
-        return serialise_json(src, &template).map(Some);
+        // JSON: edited in place like YAML when it can be (layout kept), else re-serialised.
+        let in_place = crate::yaml::load(src)
+            .ok()
+            .and_then(|l| l.root)
+            .ok_or_else(|| "cannot read the JSON layout".to_string())
+            .and_then(|root| yaml_edit::edits(src, &root, &base, &template, true))
+            .and_then(|edits| Edit::apply_all(src, edits))
+            .and_then(|out| {
+                let back: Json = serde_json::from_str(&out).map_err(|e| e.to_string())?;
+                (back == template)
+                    .then_some(out)
+                    .ok_or_else(|| "the edit would not read back the same".to_string())
+            });
+        return match in_place {
+            Ok(out) => Ok(Some(out)),
+            Err(_) => serialise_json(src, &template).map(Some),
+        };
     };
-    let written = yaml_edit::edits(src, &root, &base, &template)
+    let written = yaml_edit::edits(src, &root, &base, &template, false)
         .and_then(|edits| Edit::apply_all(src, edits))
         .and_then(|out| same_meaning(&out, &template).map(|_| out));
     match written {

@@ -1,22 +1,34 @@
-//! In-place edits of YAML templates. The fixers work on the template's JSON form; this turns
-//! the difference between the old and new JSON into splices of the original text, so comments,
-//! tags, quoting and layout outside the changed lines stay as they were. Only additions to
-//! block-style mappings and sequences and single-line scalar replacements are written; anything
-//! else (flow style, anchors, a change under an intrinsic function) is refused with the reason,
-//! and the caller prints a snippet instead.
+//! In-place edits of YAML and JSON templates. The fixers work on the template's JSON form; this
+//! turns the difference between the old and new JSON into splices of the original text, so
+//! comments, tags, quoting and layout outside the changed lines stay as they were. Written:
+//! additions to mappings and sequences (block style in YAML, `{…}`/`[…]` in JSON) and
+//! single-line scalar replacements; anything else (flow style in YAML, anchors, a change under
+//! an intrinsic function) is refused with the reason, and the caller falls back.
 
 use super::Edit;
 use crate::yaml::{Node, NodeValue};
 use serde_json::{json, Map, Value as Json};
 
-/// Splices that turn `root` (parsed from `src`, whose JSON form is `old`) into `new`.
-pub(crate) fn edits(src: &str, root: &Node, old: &Json, new: &Json) -> Result<Vec<Edit>, String> {
-    let step = indent_step(root);
+/// Splices that turn `root` (parsed from `src`, whose JSON form is `old`) into `new`; `json`
+/// when `src` is a JSON document (new text is then written as JSON).
+pub(crate) fn edits(
+    src: &str,
+    root: &Node,
+    old: &Json,
+    new: &Json,
+    json: bool,
+) -> Result<Vec<Edit>, String> {
+    let step = if json {
+        json_indent(src)
+    } else {
+        indent_step(root)
+    };
     let newline = if src.contains("\r\n") { "\r\n" } else { "\n" };
     let mut ctx = Ctx {
         src,
         step,
         newline,
+        json,
         out: Vec::new(),
     };
     ctx.merge(root, old, new, "the template")?;
@@ -38,6 +50,7 @@ struct Ctx<'a> {
     src: &'a str,
     step: usize,
     newline: &'a str,
+    json: bool,
     out: Vec<Edit>,
 }
 
@@ -54,7 +67,7 @@ impl Ctx<'_> {
         }
         match (&node.value, old, new) {
             (NodeValue::Map(entries), Json::Object(old_map), Json::Object(new_map)) => {
-                if node.span.flow {
+                if node.span.flow && !self.json {
                     return Err(format!("{path} is written in flow style ({{…}})"));
                 }
                 if old_map.len() != entries.len() {
@@ -77,7 +90,16 @@ impl Ctx<'_> {
                         }
                     }
                 }
-                if !added.is_empty() {
+                if !added.is_empty() && self.json {
+                    let items: Vec<String> = added
+                        .iter()
+                        .map(|(k, v)| {
+                            format!("{}: {}", Json::String(k.clone()), self.json_value(v, node))
+                        })
+                        .collect();
+                    let last = entries.last().map(|(_, v)| v.span.end);
+                    self.json_insert(node, last, &items)?;
+                } else if !added.is_empty() {
                     let col = entries.first().map_or(0, |(k, _)| k.span.col) as usize;
                     let mut text = String::new();
                     emit(&Json::Object(added), col, self.step, &mut text);
@@ -86,7 +108,7 @@ impl Ctx<'_> {
                 Ok(())
             }
             (NodeValue::Seq(items), Json::Array(old_items), Json::Array(new_items)) => {
-                if node.span.flow {
+                if node.span.flow && !self.json {
                     return Err(format!("{path} is written in flow style ([…])"));
                 }
                 if items.len() != old_items.len() || new_items.len() < old_items.len() {
@@ -95,7 +117,14 @@ impl Ctx<'_> {
                 for (i, item) in items.iter().enumerate() {
                     self.merge(item, &old_items[i], &new_items[i], &format!("{path}[{i}]"))?;
                 }
-                if new_items.len() > items.len() {
+                if new_items.len() > items.len() && self.json {
+                    let extra: Vec<String> = new_items[items.len()..]
+                        .iter()
+                        .map(|v| self.json_value(v, node))
+                        .collect();
+                    let last = items.last().map(|v| v.span.end);
+                    self.json_insert(node, last, &extra)?;
+                } else if new_items.len() > items.len() {
                     let mut text = String::new();
                     let extra = Json::Array(new_items[items.len()..].to_vec());
                     let col = items
@@ -116,11 +145,76 @@ impl Ctx<'_> {
                 if text.contains('\n') {
                     return Err(format!("{path} spans several lines"));
                 }
-                self.out.push(Edit::replace(range, scalar(new)));
+                let text = if self.json {
+                    new.to_string()
+                } else {
+                    scalar(new)
+                };
+                self.out.push(Edit::replace(range, text));
                 Ok(())
             }
             _ => Err(format!("{path} would change shape")),
         }
+    }
+
+    /// A JSON value for a collection laid out like `near`: pretty-printed with the file's
+    /// indent, starting at the column of `near`'s entries, or compact when `near` is one line.
+    fn json_value(&self, v: &Json, near: &Node) -> String {
+        if !self.src[near.span.start..near.span.end].contains('\n') {
+            return v.to_string();
+        }
+        let unit = " ".repeat(self.step);
+        let mut buf = Vec::new();
+        let fmt = serde_json::ser::PrettyFormatter::with_indent(unit.as_bytes());
+        let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
+        let _ = serde::Serialize::serialize(v, &mut ser);
+        let text = String::from_utf8(buf).unwrap_or_default();
+        let pad = " ".repeat(self.entry_col(near));
+        text.replace('\n', &format!("{}{pad}", self.newline))
+    }
+
+    /// The column entries of a JSON collection start at.
+    fn entry_col(&self, node: &Node) -> usize {
+        let first = match &node.value {
+            NodeValue::Map(entries) => entries.first().map(|(k, _)| k.span.col),
+            NodeValue::Seq(items) => items.first().map(|v| v.span.col),
+            NodeValue::Scalar { .. } => None,
+        };
+        first.map_or(node.span.col as usize + self.step, |c| c as usize)
+    }
+
+    /// Adds JSON entries (`"key": value` or items) to a collection: after its last entry, on
+    /// lines of their own when it spans lines, inline otherwise; into `{}`/`[]` when empty.
+    fn json_insert(
+        &mut self,
+        node: &Node,
+        last_end: Option<usize>,
+        items: &[String],
+    ) -> Result<(), String> {
+        let multi = self.src[node.span.start..node.span.end].contains('\n');
+        match last_end {
+            Some(end) if multi => {
+                let pad = " ".repeat(self.entry_col(node));
+                let text: String = items
+                    .iter()
+                    .map(|i| format!(",{}{pad}{i}", self.newline))
+                    .collect();
+                self.out.push(Edit::insert(end, text));
+            }
+            Some(end) => {
+                let text: String = items.iter().map(|i| format!(", {i}")).collect();
+                self.out.push(Edit::insert(end, text));
+            }
+            None => {
+                // `{}` or `[]`: between the brackets.
+                let open = node.span.start + 1;
+                if self.src.get(node.span.start..open).is_none() {
+                    return Err("unexpected JSON layout".into());
+                }
+                self.out.push(Edit::insert(open, items.join(", ")));
+            }
+        }
+        Ok(())
     }
 
     /// Inserts whole lines after the line where `end` falls (after a trailing comment too).
@@ -153,6 +247,16 @@ fn dash_column(src: &str, item: usize) -> Option<usize> {
         .chars()
         .all(|c| c == ' ' || c == '-')
         .then(|| dash[line_start..].chars().count())
+}
+
+/// The indent unit of a JSON document (2 unless its second line shows another).
+fn json_indent(src: &str) -> usize {
+    src.lines()
+        .skip(1)
+        .find(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start_matches(' ').len())
+        .filter(|n| (1..=8).contains(n))
+        .unwrap_or(2)
 }
 
 /// How far the template indents a nested block mapping (2 unless it shows otherwise).
@@ -279,7 +383,7 @@ mod tests {
         let old = to_json(&root);
         let mut new = old.clone();
         change(&mut new);
-        let out = Edit::apply_all(src, edits(src, &root, &old, &new)?)?;
+        let out = Edit::apply_all(src, edits(src, &root, &old, &new, false)?)?;
         let again = crate::yaml::load(&out)
             .unwrap_or_else(|e| panic!("{e:?}:\n{out}"))
             .root
@@ -317,6 +421,32 @@ mod tests {
         assert_eq!(
             out,
             "R:\n  L:\n  - P: /x\n    Level: ERROR # was off\n  - P: /*\n    Level: ERROR\n  M: |\n    text\n"
+        );
+    }
+
+    fn edit_json(src: &str, change: impl Fn(&mut Json)) -> String {
+        let root = crate::yaml::load(src).unwrap().root.unwrap();
+        let old: Json = serde_json::from_str(src).unwrap();
+        let mut new = old.clone();
+        change(&mut new);
+        let out = Edit::apply_all(src, edits(src, &root, &old, &new, true).unwrap()).unwrap();
+        assert_eq!(serde_json::from_str::<Json>(&out).unwrap(), new, "{out}");
+        out
+    }
+
+    #[test]
+    fn json_keeps_its_layout() {
+        let src = "{\n    \"R\": {\n        \"A\": { \"Ref\": \"X\" },\n        \"L\": [\n            {\"P\": 1}\n        ],\n        \"E\": {},\n        \"S\": \"OFF\"\n    }\n}\n";
+        let out = edit_json(src, |j| {
+            j["R"]["B"] = json!({"C": [1, 2]});
+            j["R"]["A"]["Extra"] = json!(true);
+            j["R"]["L"].as_array_mut().unwrap().push(json!({"P": 2}));
+            j["R"]["E"]["k"] = json!("v");
+            j["R"]["S"] = json!("ERROR");
+        });
+        assert_eq!(
+            out,
+            "{\n    \"R\": {\n        \"A\": { \"Ref\": \"X\", \"Extra\": true },\n        \"L\": [\n            {\"P\": 1},\n            {\n                \"P\": 2\n            }\n        ],\n        \"E\": {\"k\": \"v\"},\n        \"S\": \"ERROR\",\n        \"B\": {\n            \"C\": [\n                1,\n                2\n            ]\n        }\n    }\n}\n"
         );
     }
 
