@@ -56,8 +56,12 @@ pub fn stage_log_settings(opts: &AuditOptions, arn: &str) -> Result<StageLogSett
         ["apis", api, "stages", stage] => (false, *api, *stage),
         _ => return Err(bad()),
     };
-    runtime()?.block_on(async {
+    // (format, destination ARN) of the stage's access log settings, from the v1 or v2 API.
+    let (format, destination_arn) = runtime()?.block_on(async {
         let conf = config_for(opts, Some(&region)).await;
+        let failed =
+            |e: &(dyn std::error::Error + 'static)| format!("cannot read {arn}: {}", sdk_error(e));
+        let owned = |s: Option<&str>| s.map(str::to_string);
         if v1 {
             let s = aws_sdk_apigateway::Client::new(&conf)
                 .get_stage()
@@ -65,13 +69,12 @@ pub fn stage_log_settings(opts: &AuditOptions, arn: &str) -> Result<StageLogSett
                 .stage_name(stage)
                 .send()
                 .await
-                .map_err(|e| format!("cannot read {arn}: {}", sdk_error(&e)))?;
+                .map_err(|e| failed(&e))?;
             let a = s.access_log_settings();
-            Ok(StageLogSettings {
-                region: region.clone(),
-                format: a.and_then(|a| a.format()).map(str::to_string),
-                destination_arn: a.and_then(|a| a.destination_arn()).map(str::to_string),
-            })
+            Ok::<_, String>((
+                owned(a.and_then(|a| a.format())),
+                owned(a.and_then(|a| a.destination_arn())),
+            ))
         } else {
             let s = aws_sdk_apigatewayv2::Client::new(&conf)
                 .get_stage()
@@ -79,14 +82,18 @@ pub fn stage_log_settings(opts: &AuditOptions, arn: &str) -> Result<StageLogSett
                 .stage_name(stage)
                 .send()
                 .await
-                .map_err(|e| format!("cannot read {arn}: {}", sdk_error(&e)))?;
+                .map_err(|e| failed(&e))?;
             let a = s.access_log_settings();
-            Ok(StageLogSettings {
-                region: region.clone(),
-                format: a.and_then(|a| a.format()).map(str::to_string),
-                destination_arn: a.and_then(|a| a.destination_arn()).map(str::to_string),
-            })
+            Ok((
+                owned(a.and_then(|a| a.format())),
+                owned(a.and_then(|a| a.destination_arn())),
+            ))
         }
+    })?;
+    Ok(StageLogSettings {
+        region,
+        format,
+        destination_arn,
     })
 }
 

@@ -3,7 +3,7 @@
 //! does not change the result; unreachable or forbidden scopes are errors, not silence.
 mod aws_server;
 
-use aws_server::{account_config, cloudwatch_role, requests, rest_api, stagelog};
+use aws_server::{account_config, cloudwatch_role, requests, rest_api, rest_stage, stagelog};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -12,50 +12,6 @@ const V2_FORMAT: &str = r#"{"requestId":"$context.requestId","ip":"$context.iden
 
 fn group_arn(region: &str, account: &str, name: &str) -> String {
     format!("arn:aws:logs:{region}:{account}:log-group:{name}")
-}
-
-async fn rest_stage(
-    conf: &aws_config::SdkConfig,
-    api: &str,
-    stage: &str,
-    patches: &[(&str, &str)],
-) {
-    let c = aws_sdk_apigateway::Client::new(conf);
-    let dep = c
-        .create_deployment()
-        .rest_api_id(api)
-        .send()
-        .await
-        .unwrap()
-        .id
-        .unwrap();
-    c.create_stage()
-        .rest_api_id(api)
-        .stage_name(stage)
-        .deployment_id(dep)
-        .send()
-        .await
-        .unwrap();
-    if patches.is_empty() {
-        return;
-    }
-    let ops = patches
-        .iter()
-        .map(|(path, value)| {
-            aws_sdk_apigateway::types::PatchOperation::builder()
-                .op(aws_sdk_apigateway::types::Op::Replace)
-                .path(*path)
-                .value(*value)
-                .build()
-        })
-        .collect();
-    c.update_stage()
-        .rest_api_id(api)
-        .stage_name(stage)
-        .set_patch_operations(Some(ops))
-        .send()
-        .await
-        .unwrap();
 }
 
 async fn log_group(conf: &aws_config::SdkConfig, name: &str, retention: Option<i32>, kms: bool) {

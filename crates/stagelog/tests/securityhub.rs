@@ -3,27 +3,8 @@
 //! marks the fixed ones resolved while the others stay active.
 mod aws_server;
 
-use aws_server::{account_config, requests, rest_api, stagelog};
+use aws_server::{account_config, patch_rest_stage, requests, rest_api, rest_stage, stagelog};
 use serde_json::Value;
-
-async fn stage(conf: &aws_config::SdkConfig, api: &str, name: &str) {
-    let c = aws_sdk_apigateway::Client::new(conf);
-    let dep = c
-        .create_deployment()
-        .rest_api_id(api)
-        .send()
-        .await
-        .unwrap()
-        .id
-        .unwrap();
-    c.create_stage()
-        .rest_api_id(api)
-        .stage_name(name)
-        .deployment_id(dep)
-        .send()
-        .await
-        .unwrap();
-}
 
 async fn hub(conf: &aws_config::SdkConfig) -> Vec<aws_sdk_securityhub::types::AwsSecurityFinding> {
     let c = aws_sdk_securityhub::Client::new(conf);
@@ -55,7 +36,7 @@ async fn findings_arrive_and_fixed_ones_are_resolved() {
     let api = rest_api(&conf, "ledger").await;
     // 60 stages without any logging: SL001 and SL010 each, and more than one batch of 100.
     for i in 0..60 {
-        stage(&conf, &api, &format!("s{i:02}")).await;
+        rest_stage(&conf, &api, &format!("s{i:02}"), &[]).await;
     }
     let role = format!("arn:aws:iam::{account}:role/audit");
     let run = || {
@@ -126,25 +107,17 @@ async fn findings_arrive_and_fixed_ones_are_resolved() {
         .await
         .unwrap();
     let format = r#"{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","caller":"$context.identity.caller","user":"$context.identity.user","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","resourcePath":"$context.resourcePath","status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength"}"#;
-    let patch = |path: &str, value: &str| {
-        aws_sdk_apigateway::types::PatchOperation::builder()
-            .op(aws_sdk_apigateway::types::Op::Replace)
-            .path(path)
-            .value(value)
-            .build()
-    };
-    aws_sdk_apigateway::Client::new(&conf)
-        .update_stage()
-        .rest_api_id(&api)
-        .stage_name("s07")
-        .patch_operations(patch(
-            "/accessLogSettings/destinationArn",
-            &format!("arn:aws:logs:eu-central-1:{account}:log-group:/ledger/s07"),
-        ))
-        .patch_operations(patch("/accessLogSettings/format", format))
-        .send()
-        .await
-        .unwrap();
+    let destination = format!("arn:aws:logs:eu-central-1:{account}:log-group:/ledger/s07");
+    patch_rest_stage(
+        &conf,
+        &api,
+        "s07",
+        &[
+            ("/accessLogSettings/destinationArn", &destination),
+            ("/accessLogSettings/format", format),
+        ],
+    )
+    .await;
     let (report, stderr) = run();
     let now_reported = report["findings"].as_array().unwrap().len();
     // SL001 fixed; the new log group brings its own (retention, encryption) findings.

@@ -4,7 +4,7 @@
 //! moto honours (`fields`, `sort`, `limit`).
 mod aws_server;
 
-use aws_server::{account_config, cloudwatch_role, rest_api, stagelog};
+use aws_server::{account_config, cloudwatch_role, rest_api, rest_stage, stagelog};
 use serde_json::Value;
 
 const FORMAT: &str = r#"{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","caller":"$context.identity.caller","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","resourcePath":"$context.resourcePath","status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength","responseLatency":"$context.responseLatency"}"#;
@@ -67,41 +67,17 @@ async fn logged_stage(
     account: &str,
     group: &str,
 ) {
-    use aws_sdk_apigateway::types::{Op, PatchOperation};
-    let c = aws_sdk_apigateway::Client::new(conf);
-    let dep = c
-        .create_deployment()
-        .rest_api_id(api)
-        .send()
-        .await
-        .unwrap()
-        .id
-        .unwrap();
-    c.create_stage()
-        .rest_api_id(api)
-        .stage_name(stage)
-        .deployment_id(dep)
-        .send()
-        .await
-        .unwrap();
-    let patch = |path: &str, value: &str| {
-        PatchOperation::builder()
-            .op(Op::Replace)
-            .path(path)
-            .value(value)
-            .build()
-    };
-    c.update_stage()
-        .rest_api_id(api)
-        .stage_name(stage)
-        .patch_operations(patch(
-            "/accessLogSettings/destinationArn",
-            &format!("arn:aws:logs:us-east-1:{account}:log-group:{group}"),
-        ))
-        .patch_operations(patch("/accessLogSettings/format", FORMAT))
-        .send()
-        .await
-        .unwrap();
+    let destination = format!("arn:aws:logs:us-east-1:{account}:log-group:{group}");
+    rest_stage(
+        conf,
+        api,
+        stage,
+        &[
+            ("/accessLogSettings/destinationArn", &destination),
+            ("/accessLogSettings/format", FORMAT),
+        ],
+    )
+    .await;
 }
 
 async fn requests_metric(conf: &aws_config::SdkConfig, api_name: &str, stage: &str, count: f64) {

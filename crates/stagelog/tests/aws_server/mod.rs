@@ -225,3 +225,60 @@ pub async fn cloudwatch_role(
         .unwrap();
     arn
 }
+
+/// A REST stage on a new deployment of `api`, then `patches` (path, value) as UpdateStage
+/// `replace` operations.
+pub async fn rest_stage(
+    conf: &aws_config::SdkConfig,
+    api: &str,
+    stage: &str,
+    patches: &[(&str, &str)],
+) {
+    let c = aws_sdk_apigateway::Client::new(conf);
+    let dep = c
+        .create_deployment()
+        .rest_api_id(api)
+        .send()
+        .await
+        .unwrap()
+        .id
+        .unwrap();
+    c.create_stage()
+        .rest_api_id(api)
+        .stage_name(stage)
+        .deployment_id(dep)
+        .send()
+        .await
+        .unwrap();
+    patch_rest_stage(conf, api, stage, patches).await;
+}
+
+/// UpdateStage with `replace` operations (path, value) on a REST stage.
+pub async fn patch_rest_stage(
+    conf: &aws_config::SdkConfig,
+    api: &str,
+    stage: &str,
+    patches: &[(&str, &str)],
+) {
+    if patches.is_empty() {
+        return;
+    }
+    let ops = patches
+        .iter()
+        .map(|(path, value)| {
+            aws_sdk_apigateway::types::PatchOperation::builder()
+                .op(aws_sdk_apigateway::types::Op::Replace)
+                .path(*path)
+                .value(*value)
+                .build()
+        })
+        .collect();
+    aws_sdk_apigateway::Client::new(conf)
+        .update_stage()
+        .rest_api_id(api)
+        .stage_name(stage)
+        .set_patch_operations(Some(ops))
+        .send()
+        .await
+        .unwrap();
+}
