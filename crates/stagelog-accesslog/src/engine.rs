@@ -297,6 +297,9 @@ impl Engine {
 
     fn process(&self, bytes: &[u8]) -> Done {
         let mut done = Done::default();
+        // One CSV writer per piece (a writer holds its own buffer; one per record would not).
+        let mut csv_out = (self.output == Output::Csv && !self.query.aggregates())
+            .then(|| csv::Writer::from_writer(Vec::new()));
         let mut rec = Record::default();
         let mut key = Vec::new();
         let aggregate = self.query.aggregates();
@@ -338,8 +341,26 @@ impl Engine {
                 });
                 done.groups.add(&key, latency);
             } else {
-                self.write_record(line, &rec, &mut done.out);
+                match csv_out.as_mut() {
+                    Some(w) => {
+                        let _ =
+                            w.write_record((0..rec.len()).map(|i| {
+                                match String::from_utf8_lossy(rec.get(line, i)) {
+                                    std::borrow::Cow::Borrowed(s) => {
+                                        std::borrow::Cow::Borrowed(s.as_bytes())
+                                    }
+                                    std::borrow::Cow::Owned(s) => {
+                                        std::borrow::Cow::Owned(s.into_bytes())
+                                    }
+                                }
+                            }));
+                    }
+                    None => self.write_record(line, &rec, &mut done.out),
+                }
             }
+        }
+        if let Some(w) = csv_out {
+            done.out = w.into_inner().unwrap_or_default();
         }
         done
     }
@@ -375,11 +396,8 @@ impl Engine {
                 let _ = serde_json::to_writer(&mut *out, &map);
                 out.push(b'\n');
             }
-            Output::Csv => {
-                let mut w = csv::WriterBuilder::new().from_writer(&mut *out);
-                let _ = w.write_record(values.map(|v| v.into_owned()));
-                let _ = w.flush();
-            }
+            // Written by `process`, with one writer per piece.
+            Output::Csv => {}
             Output::Table => {
                 let parts: Vec<String> = self
                     .names()

@@ -21,21 +21,25 @@ impl AsffOptions {
     /// Now (or `SOURCE_DATE_EPOCH`, for reproducible output), account `000000000000` and
     /// region `us-east-1` where a finding has none.
     pub fn from_env() -> AsffOptions {
-        let secs = std::env::var("SOURCE_DATE_EPOCH")
-            .ok()
-            .and_then(|s| s.parse::<i64>().ok())
-            .unwrap_or_else(|| {
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_secs() as i64)
-                    .unwrap_or(0)
-            });
         AsffOptions {
-            generated_at: rfc3339(secs),
+            generated_at: rfc3339(now_secs()),
             default_account: "000000000000".into(),
             default_region: "us-east-1".into(),
         }
     }
+}
+
+/// Seconds since the epoch: `SOURCE_DATE_EPOCH` when set (reproducible reports), else now.
+pub fn now_secs() -> i64 {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0)
+        })
 }
 
 /// `2026-11-24T01:02:03Z` (Howard Hinnant's civil_from_days).

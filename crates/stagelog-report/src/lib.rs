@@ -11,7 +11,7 @@ mod text;
 use serde::Serialize;
 use stagelog_model::{ApiKind, Finding, Severity};
 
-pub use asff::{asff_findings, finding_id, render as asff, rfc3339, AsffOptions};
+pub use asff::{asff_findings, finding_id, now_secs, render as asff, rfc3339, AsffOptions};
 pub use html::render as html;
 pub use junit::render as junit;
 pub use sarif::render as sarif;

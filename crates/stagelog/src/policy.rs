@@ -151,16 +151,7 @@ fn is_date(s: &str) -> bool {
 
 /// Today as `YYYY-MM-DD` (UTC), or `SOURCE_DATE_EPOCH`'s day.
 pub fn today() -> String {
-    let secs = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.parse::<i64>().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or(0)
-        });
-    stagelog_report::rfc3339(secs)[..10].to_string()
+    stagelog_report::rfc3339(stagelog_report::now_secs())[..10].to_string()
 }
 
 fn rule_matches(pattern: &str, id: &str) -> bool {
