@@ -8,19 +8,21 @@ use crate::{base_config, sdk_error, AuditOptions};
 use aws_config::{Region, SdkConfig};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value as Json};
-use stagelog_model::{ApiKind, Finding, Inventory, LogLevel, Value};
-use stagelog_rules::context_vars::recommended_format;
+use stagelog_model::arn::{LogGroupArn, StageArn};
+use stagelog_model::context_vars::recommended_format_json;
+use stagelog_model::{
+    ApiKind, ExecutionLevel, Finding, Inventory, LogGroupTemplate, LogLevel, Remedy, Value,
+};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::Path;
 
-#[derive(Debug, Clone)]
+/// What the live fix does where the remedies leave a choice (levels and retention come from
+/// the remedies, which the policy set).
+#[derive(Debug, Clone, Default)]
 pub struct FixOptions {
-    /// `ERROR` or `INFO`.
-    pub execution_level: String,
-    pub retention_days: i32,
-    /// New log groups; `{api-name}`, `{api}` (the id) and `{stage}` are replaced.
-    pub log_group_template: String,
+    /// New log groups; `{api-name}`, `{api}` (the id) and `{stage}` are filled in.
+    pub log_group_name: LogGroupTemplate,
     /// KMS key for new log groups.
     pub kms_key: Option<String>,
     /// Create and set the account's CloudWatch role where REST/WebSocket stages need it.
@@ -30,18 +32,6 @@ pub struct FixOptions {
 /// The role `--create-cloudwatch-role` creates (trusted by API Gateway, with the managed
 /// policy AmazonAPIGatewayPushToCloudWatchLogs).
 pub const CLOUDWATCH_ROLE_NAME: &str = "stagelog-apigateway-cloudwatch";
-
-impl Default for FixOptions {
-    fn default() -> Self {
-        FixOptions {
-            execution_level: "ERROR".into(),
-            retention_days: 365,
-            log_group_template: "/aws/vendedlogs/apigateway/{api-name}/{stage}".into(),
-            kms_key: None,
-            create_cloudwatch_role: false,
-        }
-    }
-}
 
 /// One change to one resource.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -92,26 +82,6 @@ pub enum Action {
         #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
         route_settings: BTreeMap<String, Json>,
     },
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn log_group_names_are_cleaned() {
-        assert_eq!(
-            super::log_group_name(
-                "/aws/vendedlogs/apigateway/{api-name}/{stage}",
-                "My API (v2)",
-                "abc",
-                "$default"
-            ),
-            "/aws/vendedlogs/apigateway/My-API--v2-/default"
-        );
-        assert_eq!(
-            super::log_group_name("/x/{api}", "n", "abc123", "s"),
-            "/x/abc123"
-        );
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -212,42 +182,42 @@ pub struct Skipped {
     pub reason: String,
 }
 
-fn stage_arn_parts(arn: &str) -> Option<(ApiKind, String, String)> {
-    let (_, path) = arn.split_once("::/")?;
-    let parts: Vec<&str> = path.splitn(4, '/').collect();
-    match parts.as_slice() {
-        ["restapis", id, "stages", name] => Some((ApiKind::Rest, id.to_string(), name.to_string())),
-        ["apis", id, "stages", name] => Some((ApiKind::V2, id.to_string(), name.to_string())),
-        _ => None,
+/// The fix hint for a live finding, rendered from its remedy.
+pub fn hint(f: &Finding) -> String {
+    match &f.remedy {
+        Remedy::AccessLogs { retention } => format!(
+            "stagelog fix --live (a new log group with {retention} days' retention, the recommended format), or set the stage's access log settings in the console or CLI"
+        ),
+        Remedy::DedicatedLogGroup { retention } => format!(
+            "stagelog fix --live (points the stage at a new log group of its own, {retention} days' retention)"
+        ),
+        Remedy::RecommendedFormat => "stagelog fix --live (sets the recommended one-line JSON format with $context.requestId)".into(),
+        Remedy::ExecutionLogging { level, .. } => format!(
+            "stagelog fix --live (sets the stage's logging level to {})",
+            level.as_str()
+        ),
+        Remedy::DataTraceOff { .. } => "stagelog fix --live (turns data trace off)".into(),
+        Remedy::Retention { days } => format!(
+            "aws logs put-retention-policy --log-group-name <name> --retention-in-days {days} (or stagelog fix --live)"
+        ),
+        Remedy::KmsKey => "aws logs associate-kms-key --log-group-name <name> --kms-key-id <key ARN>".into(),
+        Remedy::CloudWatchRole => "stagelog fix --live --create-cloudwatch-role, or aws apigateway update-account --patch-operations op=replace,path=/cloudwatchRoleArn,value=<role ARN>".into(),
+        Remedy::CloudWatchRolePolicy => "aws iam attach-role-policy --role-name <role> --policy-arn arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs (and trust apigateway.amazonaws.com)".into(),
+        Remedy::Manual { reason } => reason.clone(),
     }
 }
 
-fn format_json(kind: ApiKind) -> Option<String> {
-    let fields = recommended_format(kind)?;
-    let map: serde_json::Map<String, Json> = fields
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), Json::String(format!("$context.{v}"))))
-        .collect();
-    Some(Json::Object(map).to_string())
-}
-
-/// A log group name from the template, with only the characters CloudWatch Logs allows.
-fn log_group_name(template: &str, api_name: &str, api_id: &str, stage: &str) -> String {
-    let clean = |s: &str| -> String {
-        s.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || "._-/#".contains(c) {
-                    c
-                } else {
-                    '-'
-                }
-            })
-            .collect()
-    };
-    template
-        .replace("{api-name}", &clean(api_name))
-        .replace("{api}", &clean(api_id))
-        .replace("{stage}", &clean(stage.trim_start_matches('$')))
+/// What the findings on one resource ask of the live fix.
+#[derive(Default)]
+struct Asked {
+    rules: BTreeSet<String>,
+    /// A new log group (AccessLogs, DedicatedLogGroup), with its retention.
+    new_group: Option<stagelog_model::RetentionDays>,
+    /// The recommended format (AccessLogs, RecommendedFormat).
+    format: bool,
+    level: Option<ExecutionLevel>,
+    trace_off: bool,
+    retention: Option<stagelog_model::RetentionDays>,
 }
 
 /// Turns an audit's findings into changes. Execution logging is set only where the account
@@ -259,20 +229,60 @@ pub fn plan(
 ) -> (Vec<Change>, Vec<Skipped>) {
     let mut changes = Vec::new();
     let mut skipped = Vec::new();
-    let mut by_resource: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut asked: BTreeMap<&str, Asked> = BTreeMap::new();
     for f in findings {
-        by_resource
-            .entry(f.location.resource.as_str())
-            .or_default()
-            .insert(f.rule_id);
+        let a = asked.entry(f.location.resource.as_str()).or_default();
+        // Exhaustive: a new remedy must say here what the live fix does with it.
+        match &f.remedy {
+            Remedy::AccessLogs { retention } => {
+                a.new_group = a.new_group.max(Some(*retention));
+                a.format = true;
+            }
+            Remedy::DedicatedLogGroup { retention } => {
+                a.new_group = a.new_group.max(Some(*retention));
+            }
+            Remedy::RecommendedFormat => a.format = true,
+            Remedy::ExecutionLogging { level, .. } => {
+                a.level = Some(match (a.level, level) {
+                    (Some(ExecutionLevel::Info), _) | (_, ExecutionLevel::Info) => {
+                        ExecutionLevel::Info
+                    }
+                    _ => ExecutionLevel::Error,
+                })
+            }
+            Remedy::DataTraceOff { .. } => a.trace_off = true,
+            Remedy::Retention { days } => a.retention = a.retention.max(Some(*days)),
+            Remedy::CloudWatchRole => {}
+            Remedy::KmsKey => skipped.push(Skipped {
+                rule_id: f.rule_id.into(),
+                resource: f.location.resource.clone(),
+                reason: "needs a KMS key whose policy allows CloudWatch Logs; see `stagelog explain SL021`".into(),
+            }),
+            Remedy::CloudWatchRolePolicy => skipped.push(Skipped {
+                rule_id: f.rule_id.into(),
+                resource: f.location.resource.clone(),
+                reason: "fix the role's trust or permissions by hand; see `stagelog explain SL031`".into(),
+            }),
+            Remedy::Manual { reason } => skipped.push(Skipped {
+                rule_id: f.rule_id.into(),
+                resource: f.location.resource.clone(),
+                reason: reason.clone(),
+            }),
+        }
+        if !matches!(
+            f.remedy,
+            Remedy::KmsKey | Remedy::CloudWatchRolePolicy | Remedy::Manual { .. }
+        ) {
+            a.rules.insert(f.rule_id.to_string());
+        }
     }
     for inv in inventories {
         let mut has_role = inv.accounts.iter().any(|a| a.cloudwatch_role_arn.is_some());
         let needs_role = inv.stages.iter().any(|st| {
             st.api_kind.has_execution_logging()
-                && by_resource
+                && asked
                     .get(st.location.resource.as_str())
-                    .is_some_and(|r| r.contains("SL010"))
+                    .is_some_and(|a| a.level.is_some())
         });
         if !has_role && needs_role && opts.create_cloudwatch_role {
             if let Some(a) = inv.accounts.first() {
@@ -289,44 +299,39 @@ pub fn plan(
             }
         }
         for stage in &inv.stages {
-            let Some(rules) = by_resource.get(stage.location.resource.as_str()) else {
+            let Some(asked) = asked.get(stage.location.resource.as_str()) else {
                 continue;
             };
             let (account, region) = (
                 stage.location.account.clone().unwrap_or_default(),
                 stage.location.region.clone().unwrap_or_default(),
             );
-            let Some((_, api_id, name)) = stage_arn_parts(&stage.location.resource) else {
+            let Some(arn) = StageArn::parse(&stage.location.resource) else {
                 continue;
             };
+            let (api_id, name) = (arn.api_id.clone(), arn.stage.clone());
             let mut answered: Vec<String> = Vec::new();
-            let new_dest =
-                rules.contains("SL001") || rules.contains("SL002") || rules.contains("SL003");
-            let new_format = new_dest || rules.contains("SL004") || rules.contains("SL005");
-            let format = format_json(stage.api_kind);
+            let new_dest = asked.new_group.is_some();
+            let new_format = asked.format;
+            let format = recommended_format_json(stage.api_kind);
             let mut destination = match &stage.access_log {
                 Some(Value::Known(a)) => a.destination.as_ref().and_then(|d| d.arn.as_known()),
                 _ => None,
             };
-            if new_dest {
+            // A REST stage with a new destination and no format needs one too.
+            let new_format = new_format
+                || (new_dest
+                    && !matches!(&stage.access_log, Some(Value::Known(a)) if a.format.is_some()));
+            if let Some(retention) = asked.new_group {
                 let api_name = stage.api_name.as_deref().unwrap_or(&api_id);
-                let group = log_group_name(&opts.log_group_template, api_name, &api_id, &name);
-                let partition = if region.starts_with("cn-") {
-                    "aws-cn"
-                } else if region.starts_with("us-gov-") {
-                    "aws-us-gov"
-                } else {
-                    "aws"
-                };
-                destination = Some(format!(
-                    "arn:{partition}:logs:{region}:{account}:log-group:{group}"
-                ));
+                let group = opts.log_group_name.render_known(api_name, &api_id, &name);
+                destination = Some(LogGroupArn::new(&region, &account, &group).to_string());
                 changes.push(Change {
                     account: account.clone(),
                     region: region.clone(),
                     action: Action::CreateLogGroup {
                         name: group,
-                        retention_days: opts.retention_days,
+                        retention_days: retention.days() as i32,
                         kms_key: opts.kms_key.clone(),
                     },
                     rules: vec![],
@@ -341,35 +346,40 @@ pub fn plan(
                         .into(),
                 });
             }
-            let level_fix = rules.contains("SL010") && stage.api_kind.has_execution_logging();
-            if level_fix && !has_role {
+            let level = asked
+                .level
+                .filter(|_| stage.api_kind.has_execution_logging());
+            if level.is_some() && !has_role {
                 skipped.push(Skipped {
                     rule_id: "SL010".into(),
                     resource: stage.location.resource.clone(),
                     reason: "no CloudWatch role in this region's API Gateway account settings (SL030): AWS refuses execution logging until one is set".into(),
                 });
             }
-            let level_fix = level_fix && has_role;
-            let trace_fix = rules.contains("SL011");
+            let level = level.filter(|_| has_role);
+            let level_fix = level.is_some();
+            let level_str = level.unwrap_or(ExecutionLevel::Error).as_str().to_string();
+            let trace_fix = asked.trace_off;
+            let info = level == Some(ExecutionLevel::Info);
             let off = |m: &stagelog_model::MethodSettings| {
                 matches!(
                     &m.logging_level,
                     None | Some(Value::Known(LogLevel::Off | LogLevel::Invalid(_)))
-                )
+                ) || (info && matches!(&m.logging_level, Some(Value::Known(LogLevel::Error))))
             };
             let traces = |m: &stagelog_model::MethodSettings| {
                 matches!(m.data_trace, Some(Value::Known(true)))
             };
-            for r in ["SL001", "SL002", "SL003", "SL004", "SL005"] {
-                if rules.contains(r) && (set_format.is_some() || r == "SL003") {
-                    answered.push(r.into());
+            for r in &asked.rules {
+                let answers = match r.as_str() {
+                    "SL010" => level_fix,
+                    "SL011" => trace_fix,
+                    "SL030" => false,
+                    _ => set_format.is_some() || (new_dest && !new_format),
+                };
+                if answers {
+                    answered.push(r.clone());
                 }
-            }
-            if level_fix {
-                answered.push("SL010".into());
-            }
-            if trace_fix {
-                answered.push("SL011".into());
             }
             match stage.api_kind {
                 ApiKind::Rest => {
@@ -397,7 +407,7 @@ pub fn plan(
                         {
                             patch.push(replace(
                                 format!("/{path}/logging/loglevel"),
-                                opts.execution_level.clone(),
+                                level_str.clone(),
                             ));
                         }
                         if trace_fix && traces(m) {
@@ -418,16 +428,22 @@ pub fn plan(
                     }
                 }
                 _ => {
-                    let access_log_settings = match (&set_format, &destination) {
-                        (Some(f), Some(d)) => Some(json!({"DestinationArn": d, "Format": f})),
+                    // UpdateStage replaces the whole setting: keep the format a new
+                    // destination does not change.
+                    let kept_format = match &stage.access_log {
+                        Some(Value::Known(a)) => a.format.as_ref().and_then(|f| f.as_known()),
                         _ => None,
                     };
+                    let access_log_settings =
+                        match (set_format.clone().or(kept_format), &destination) {
+                            (Some(f), Some(d)) if set_format.is_some() || new_dest => {
+                                Some(json!({"DestinationArn": d, "Format": f}))
+                            }
+                            _ => None,
+                        };
                     let mut default = serde_json::Map::new();
                     if level_fix && off(&stage.default_settings) {
-                        default.insert(
-                            "LoggingLevel".into(),
-                            Json::String(opts.execution_level.clone()),
-                        );
+                        default.insert("LoggingLevel".into(), Json::String(level_str.clone()));
                     }
                     if trace_fix && traces(&stage.default_settings) {
                         default.insert("DataTraceEnabled".into(), Json::Bool(false));
@@ -441,10 +457,7 @@ pub fn plan(
                                 Some(Value::Known(LogLevel::Off | LogLevel::Invalid(_)))
                             )
                         {
-                            r.insert(
-                                "LoggingLevel".into(),
-                                Json::String(opts.execution_level.clone()),
-                            );
+                            r.insert("LoggingLevel".into(), Json::String(level_str.clone()));
                         }
                         if trace_fix && traces(m) {
                             r.insert("DataTraceEnabled".into(), Json::Bool(false));
@@ -472,38 +485,37 @@ pub fn plan(
             }
         }
         for group in &inv.log_groups {
-            let Some(rules) = by_resource.get(group.location.resource.as_str()) else {
+            let Some(days) = asked
+                .get(group.location.resource.as_str())
+                .and_then(|a| a.retention)
+            else {
                 continue;
             };
-            if rules.contains("SL020") {
-                changes.push(Change {
-                    account: group.location.account.clone().unwrap_or_default(),
-                    region: group.location.region.clone().unwrap_or_default(),
-                    action: Action::PutRetention {
-                        name: group.name.to_string(),
-                        days: opts.retention_days,
-                    },
-                    rules: vec!["SL020".into()],
-                });
-            }
+            changes.push(Change {
+                account: group.location.account.clone().unwrap_or_default(),
+                region: group.location.region.clone().unwrap_or_default(),
+                action: Action::PutRetention {
+                    name: group.name.to_string(),
+                    days: days.days() as i32,
+                },
+                rules: vec!["SL020".into()],
+            });
         }
     }
-    for f in findings {
+    for f in findings
+        .iter()
+        .filter(|f| f.remedy == Remedy::CloudWatchRole)
+    {
         let role_set_here = changes.iter().any(|c| {
             matches!(c.action, Action::SetCloudWatchRole { .. })
                 && Some(&c.account) == f.location.account.as_ref()
                 && Some(&c.region) == f.location.region.as_ref()
         });
-        if matches!(f.rule_id, "SL021" | "SL031") || (f.rule_id == "SL030" && !role_set_here) {
+        if !role_set_here {
             skipped.push(Skipped {
                 rule_id: f.rule_id.into(),
                 resource: f.location.resource.clone(),
-                reason: match f.rule_id {
-                    "SL021" => "needs a KMS key whose policy allows CloudWatch Logs; see `stagelog explain SL021`",
-                    "SL030" => "pass --create-cloudwatch-role to create and set one, or set it by hand (see `stagelog explain SL030`)",
-                    _ => "fix the role's trust or permissions by hand; see `stagelog explain SL031`",
-                }
-                .into(),
+                reason: "pass --create-cloudwatch-role to create and set one, or set it by hand (see `stagelog explain SL030`)".into(),
             });
         }
     }
@@ -513,11 +525,20 @@ pub fn plan(
 
 // ---- journal ----
 
+/// Where one change stands in the journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryState {
+    /// Written before the change is made: it may or may not have happened.
+    Pending,
+    /// Written after AWS accepted the change.
+    Done,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JournalEntry {
     pub seq: u64,
-    /// `pending` (written before the change), `done` (after it succeeded).
-    pub state: String,
+    pub state: EntryState,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub change: Option<Change>,
     /// The resource's logging state just before the change, as AWS returned it.
@@ -966,7 +987,7 @@ pub async fn apply(
             .map_err(|e| format!("change {seq}: cannot read the current state: {e}"))?;
         j.write(&JournalEntry {
             seq,
-            state: "pending".into(),
+            state: EntryState::Pending,
             change: Some(change.clone()),
             before: Some(before.clone()),
         })?;
@@ -979,7 +1000,7 @@ pub async fn apply(
         })?;
         j.write(&JournalEntry {
             seq,
-            state: "done".into(),
+            state: EntryState::Done,
             change: None,
             before: None,
         })?;
@@ -1171,6 +1192,20 @@ fn restore(change: &Change, before: &Json, delete_created: bool) -> Vec<Action> 
     }
 }
 
+/// Where a rollback of `journal` writes its own journal: `….rollback.jsonl`, or, when an
+/// earlier rollback wrote that, `….rollback-2.jsonl` and so on. Journals are evidence of what
+/// was changed and restored: none is ever overwritten or deleted.
+pub fn rollback_journal_path(journal: &Path) -> std::path::PathBuf {
+    let first = journal.with_extension("rollback.jsonl");
+    if !first.exists() {
+        return first;
+    }
+    (2..)
+        .map(|n| journal.with_extension(format!("rollback-{n}.jsonl")))
+        .find(|p| !p.exists())
+        .expect("some rollback journal name is free")
+}
+
 /// Replays a journal newest first. Every change that was started (pending or done) is
 /// restored, so a fix that failed part-way is undone completely; running it again changes
 /// nothing more. Writes its own journal next to the original (`….rollback.jsonl`).
@@ -1180,10 +1215,12 @@ pub async fn rollback(
     delete_created: bool,
 ) -> Result<usize, String> {
     let entries = read_journal(journal)?;
-    let started: Vec<&JournalEntry> = entries.iter().filter(|e| e.state == "pending").collect();
+    let started: Vec<&JournalEntry> = entries
+        .iter()
+        .filter(|e| e.state == EntryState::Pending)
+        .collect();
     let configs = configs(audit).await?;
-    let own = journal.with_extension("rollback.jsonl");
-    let _ = std::fs::remove_file(&own);
+    let own = rollback_journal_path(journal);
     let mut j = Journal::create(&own)?;
     let mut seq = 0;
     for entry in started.iter().rev() {
@@ -1202,7 +1239,7 @@ pub async fn rollback(
             };
             j.write(&JournalEntry {
                 seq,
-                state: "pending".into(),
+                state: EntryState::Pending,
                 change: Some(undo.clone()),
                 before: Some(now.clone()),
             })?;
@@ -1211,7 +1248,7 @@ pub async fn rollback(
                 .map_err(|e| format!("undo {seq} failed ({}): {e}", undo.cli()))?;
             j.write(&JournalEntry {
                 seq,
-                state: "done".into(),
+                state: EntryState::Done,
                 change: None,
                 before: None,
             })?;

@@ -21,28 +21,16 @@ pub(crate) struct ScopeResult {
     pub apis: usize,
 }
 
-fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else if region.starts_with("us-isob-") {
-        "aws-iso-b"
-    } else if region.starts_with("us-iso-") {
-        "aws-iso"
-    } else if region.starts_with("eusc-") {
-        "aws-eusc"
-    } else {
-        "aws"
-    }
-}
+use stagelog_model::arn::partition_of_region as partition;
 
 pub(crate) fn location(account: &str, region: &str, resource: String) -> Location {
     Location {
         source: SourceKind::Live,
         file: None,
         line: None,
+        end_line: None,
         resource,
+        resource_type: None,
         account: Some(account.to_string()),
         region: Some(region.to_string()),
     }

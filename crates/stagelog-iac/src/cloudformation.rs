@@ -70,6 +70,12 @@ pub fn adapt(file: &str, src: &str) -> Adapted {
             errors,
         };
     };
+    let newlines: Vec<usize> = src
+        .bytes()
+        .enumerate()
+        .filter(|(_, b)| *b == b'\n')
+        .map(|(i, _)| i)
+        .collect();
     let mut typed: Vec<Res> = Vec::new();
     let mut any_aws = false;
     for (key, body) in resources {
@@ -84,6 +90,7 @@ pub fn adapt(file: &str, src: &str) -> Adapted {
                     ty: ty.to_string(),
                     props: body.get("Properties"),
                     line: key.line,
+                    end_line: line_at(&newlines, body.span.end).max(key.line),
                 });
             }
             Some(t) => errors.push(err(
@@ -138,6 +145,11 @@ pub fn adapt(file: &str, src: &str) -> Adapted {
     }
 }
 
+/// 1-based line of a byte offset, given the offsets of every newline.
+fn line_at(newlines: &[usize], offset: usize) -> u32 {
+    newlines.partition_point(|n| *n < offset) as u32 + 1
+}
+
 fn looks_like_template(src: &str) -> bool {
     src.contains("Resources") && src.contains("AWS::")
 }
@@ -147,6 +159,7 @@ struct Res<'a> {
     ty: String,
     props: Option<&'a Node>,
     line: u32,
+    end_line: u32,
 }
 
 struct Template<'a> {
@@ -186,12 +199,14 @@ impl<'a> Template<'a> {
         }
     }
 
-    fn loc(&self, resource: &str, line: u32) -> Location {
+    fn loc(&self, r: &Res) -> Location {
         Location {
             source: self.source(),
             file: Some(self.file.to_string()),
-            line: Some(line),
-            resource: resource.to_string(),
+            line: Some(r.line),
+            end_line: Some(r.end_line),
+            resource: r.id.clone(),
+            resource_type: Some(r.ty.clone()),
             account: None,
             region: None,
         }
@@ -213,7 +228,7 @@ impl<'a> Template<'a> {
                     .and_then(|n| int_of(&self.eval(n))),
                 kms_key: props.get("KmsKeyId").and_then(|n| text_of(&self.eval(n))),
                 last_event_ms: None,
-                location: self.loc(&r.id, r.line),
+                location: self.loc(r),
             });
         }
         let mut implicit_rest: Option<(u32, String)> = None;
@@ -271,6 +286,7 @@ impl<'a> Template<'a> {
                         .unwrap_or(ApiKind::V2);
                     let mut stage = self.v2_stage(r, &props, kind, &group_ids);
                     stage.api = props.get("ApiId").map(|n| self.eval(n).to_text());
+                    stage.api_name = props.get("ApiId").and_then(|n| self.api_name(n));
                     inv.stages.push(stage);
                 }
                 // Quick create: `Target` makes a `$default` stage with no logging.
@@ -280,7 +296,7 @@ impl<'a> Template<'a> {
                         ..Stage::new(
                             self.protocol(props.get("ProtocolType")),
                             Text::lit("$default"),
-                            self.loc(&r.id, r.line),
+                            self.loc(r),
                         )
                     });
                 }
@@ -297,7 +313,7 @@ impl<'a> Template<'a> {
                         .get("CloudWatchRoleArn")
                         .and_then(|n| text_of(&self.eval(n))),
                     role: None,
-                    location: self.loc(&r.id, r.line),
+                    location: self.loc(r),
                 }),
                 "AWS::Serverless::Function" => {
                     let Some(events) = props.get("Events").and_then(Node::as_map) else {
@@ -332,6 +348,7 @@ impl<'a> Template<'a> {
                     ty: "AWS::Serverless::Api".into(),
                     props: None,
                     line,
+                    end_line: line,
                 };
                 let mut stage = self.rest_stage(&res, &props, None, &group_ids);
                 if props.get("StageName").is_none() {
@@ -352,6 +369,7 @@ impl<'a> Template<'a> {
                     ty: "AWS::Serverless::HttpApi".into(),
                     props: None,
                     line,
+                    end_line: line,
                 };
                 inv.stages
                     .push(self.v2_stage(&res, &props, ApiKind::Http, &group_ids));
@@ -382,12 +400,19 @@ impl<'a> Template<'a> {
     ) -> Stage {
         let mut stage = Stage {
             api: props.get("RestApiId").map(|n| self.eval(n).to_text()),
+            api_name: match props.get("RestApiId") {
+                Some(n) => self.api_name(n),
+                // A SAM API is its own API resource.
+                None => props
+                    .get("Name")
+                    .and_then(|n| self.eval(n).to_text().as_known()),
+            },
             access_log: self.access_log(props.entry("AccessLogSetting"), groups),
             ..Stage::new(
                 ApiKind::Rest,
                 name.map(|n| self.eval(n).to_text())
                     .unwrap_or_else(|| Text::hole(format!("{}.StageName", r.id))),
-                self.loc(&r.id, r.line),
+                self.loc(r),
             )
         };
         if let Some(ms) = props.get("MethodSettings") {
@@ -432,6 +457,9 @@ impl<'a> Template<'a> {
         };
         let mut stage = Stage {
             api: Some(Text::lit(&r.id)),
+            api_name: props
+                .get("Name")
+                .and_then(|n| self.eval(n).to_text().as_known()),
             access_log: self.access_log(props.entry("AccessLogSettings"), groups),
             ..Stage::new(
                 kind,
@@ -439,7 +467,7 @@ impl<'a> Template<'a> {
                     .get("StageName")
                     .map(|n| self.eval(n).to_text())
                     .unwrap_or(default_name),
-                self.loc(&r.id, r.line),
+                self.loc(r),
             )
         };
         if let Some(d) = props.get("DefaultRouteSettings") {
@@ -484,6 +512,15 @@ impl<'a> Template<'a> {
             format: v.get("Format").and_then(text_of),
             line: Some(key.line),
         }))
+    }
+
+    /// The `Name` of the API resource an `ApiId`/`RestApiId` refers to, when it is known.
+    fn api_name(&self, api_id: &Node) -> Option<String> {
+        let Val::Ref { addr, .. } = self.eval(api_id) else {
+            return None;
+        };
+        let node = self.resources.get(&addr)?.props?.get("Name")?;
+        self.eval(node).to_text().as_known()
     }
 
     fn protocol(&self, node: Option<&Node>) -> ApiKind {

@@ -31,6 +31,58 @@ pub struct ScanOutput {
     pub errors: Vec<SourceError>,
     /// Files read as Terraform or as templates.
     pub files: usize,
+    /// The text of every file that gave an inventory, by path, when the scan was asked to keep
+    /// it ([`ScanOptions::keep_sources`]): fixes edit this text rather than reading files again.
+    pub sources: BTreeMap<String, String>,
+}
+
+/// How to scan.
+#[derive(Debug, Clone, Default)]
+pub struct ScanOptions {
+    /// Globs of paths to leave out (`--exclude`, `exclude` in stagelog.toml), matched against
+    /// the path relative to the scanned directory and against any of its directories.
+    pub exclude: Vec<String>,
+    /// Keep each file's text in [`ScanOutput::sources`] (for `fix`).
+    pub keep_sources: bool,
+}
+
+/// Compiled `exclude` globs.
+#[derive(Clone)]
+struct Exclude(globset::GlobSet);
+
+impl Exclude {
+    fn new(globs: &[String], errors: &mut Vec<SourceError>) -> Exclude {
+        let mut b = globset::GlobSetBuilder::new();
+        for g in globs {
+            let g = g.trim_end_matches('/');
+            match globset::GlobBuilder::new(g)
+                .literal_separator(false)
+                .build()
+            {
+                Ok(glob) => {
+                    b.add(glob);
+                }
+                Err(e) => errors.push(SourceError {
+                    file: g.to_string(),
+                    line: None,
+                    message: format!("--exclude: not a glob: {e}"),
+                }),
+            }
+        }
+        Exclude(b.build().unwrap_or_else(|_| globset::GlobSet::empty()))
+    }
+
+    /// A path (relative to the scanned root) is left out when it, or any directory above it,
+    /// matches.
+    fn skips(&self, relative: &Path) -> bool {
+        if self.0.is_empty() {
+            return false;
+        }
+        relative
+            .ancestors()
+            .filter(|a| !a.as_os_str().is_empty())
+            .any(|a| self.0.is_match(a))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -72,7 +124,11 @@ const SKIP_DIRS: &[&str] = &[
 ];
 
 /// The files to read under `paths`, sorted, each with how to read it.
-fn collect(paths: &[PathBuf], errors: &mut Vec<SourceError>) -> Vec<(PathBuf, Kind)> {
+fn collect(
+    paths: &[PathBuf],
+    exclude: &Exclude,
+    errors: &mut Vec<SourceError>,
+) -> Vec<(PathBuf, Kind)> {
     let mut out = Vec::new();
     for root in paths {
         match std::fs::metadata(root) {
@@ -94,11 +150,17 @@ fn collect(paths: &[PathBuf], errors: &mut Vec<SourceError>) -> Vec<(PathBuf, Ki
                     .parents(true)
                     .require_git(false)
                     .follow_links(false)
-                    .filter_entry(|e| {
-                        !(e.file_type().is_some_and(|t| t.is_dir())
-                            && e.file_name()
-                                .to_str()
-                                .is_some_and(|n| SKIP_DIRS.contains(&n)))
+                    .filter_entry({
+                        let exclude = exclude.clone();
+                        let root = root.clone();
+                        move |e| {
+                            let skipped_dir = e.file_type().is_some_and(|t| t.is_dir())
+                                && e.file_name()
+                                    .to_str()
+                                    .is_some_and(|n| SKIP_DIRS.contains(&n));
+                            !skipped_dir
+                                && !exclude.skips(e.path().strip_prefix(&root).unwrap_or(e.path()))
+                        }
                     })
                     .build();
                 for entry in walker {
@@ -166,20 +228,44 @@ struct UnitResult {
     inventory: Option<(String, Inventory)>,
     errors: Vec<SourceError>,
     files: usize,
+    sources: Vec<(String, String)>,
 }
 
-fn read_module(files: &[(PathBuf, Kind)]) -> UnitResult {
+/// A file to read: on disk, or given in memory (name and text).
+enum Input<'a> {
+    Disk(&'a Path),
+    Memory(&'a str, &'a str),
+}
+
+impl Input<'_> {
+    fn name(&self) -> String {
+        match self {
+            Input::Disk(p) => display(p),
+            Input::Memory(name, _) => name.to_string(),
+        }
+    }
+
+    fn text(&self) -> Result<String, SourceError> {
+        match self {
+            Input::Disk(p) => read_text(p),
+            Input::Memory(_, text) => Ok(text.to_string()),
+        }
+    }
+}
+
+fn read_module(files: &[(Input, Kind)], keep: bool) -> UnitResult {
     let parsed: Vec<_> = files
         .par_iter()
-        .map(|(path, kind)| {
-            let name = display(path);
-            let src = read_text(path)?;
-            match kind {
+        .map(|(input, kind)| {
+            let name = input.name();
+            let src = input.text()?;
+            let parsed = match kind {
                 Kind::Tf => terraform::parse_tf(&name, &src).map(|f| (Some(f), vec![], vec![])),
                 Kind::TfJson => terraform::parse_tf_json(&name, &src)
                     .map(|(f, issues)| (Some(f), vec![], issues)),
                 _ => terraform::parse_tfvars(&name, &src).map(|v| (None, v, vec![])),
-            }
+            }?;
+            Ok((parsed, keep.then_some((name, src))))
         })
         .collect();
     let mut out = UnitResult {
@@ -189,10 +275,11 @@ fn read_module(files: &[(PathBuf, Kind)]) -> UnitResult {
     let mut module = terraform::Module::default();
     for p in parsed {
         match p {
-            Ok((file, tfvars, issues)) => {
+            Ok(((file, tfvars, issues), source)) => {
                 module.files.extend(file);
                 module.tfvars.extend(tfvars);
                 out.errors.extend(issues);
+                out.sources.extend(source);
             }
             Err(e) => out.errors.push(e),
         }
@@ -204,73 +291,124 @@ fn read_module(files: &[(PathBuf, Kind)]) -> UnitResult {
     out
 }
 
-fn read_template(path: &Path) -> UnitResult {
-    match read_text(path) {
+fn read_template(input: &Input, keep: bool) -> UnitResult {
+    let name = input.name();
+    match input.text() {
         // Unreadable YAML/JSON that is probably not a template is not our business.
         Err(e) => UnitResult {
-            files: is_template_name(path) as usize,
-            errors: if is_template_name(path) {
+            files: is_template_name(&name) as usize,
+            errors: if is_template_name(&name) {
                 vec![e]
             } else {
                 vec![]
             },
-            inventory: None,
+            ..UnitResult::default()
         },
         Ok(src) => {
-            let name = display(path);
             let a = cloudformation::adapt(&name, &src);
+            let sources = if keep && a.inventory.is_some() {
+                vec![(name.clone(), src)]
+            } else {
+                vec![]
+            };
             UnitResult {
                 files: (a.inventory.is_some() || !a.errors.is_empty()) as usize,
                 errors: a.errors,
                 inventory: a.inventory.map(|inv| (name, inv)),
+                sources,
             }
         }
     }
+}
+
+/// Scans files and directories with the default options.
+pub fn scan(paths: &[PathBuf]) -> ScanOutput {
+    scan_with(paths, &ScanOptions::default())
 }
 
 /// Scans files and directories. Errors never stop the scan: each unreadable file is reported
 /// and the rest are still read. Each module or template is read, adapted and dropped on its
 /// own (in parallel), so memory follows the largest unit, not the tree. Output order depends
 /// only on the input, not on threads.
-pub fn scan(paths: &[PathBuf]) -> ScanOutput {
+pub fn scan_with(paths: &[PathBuf], opts: &ScanOptions) -> ScanOutput {
     let mut errors = Vec::new();
-    let files = collect(paths, &mut errors);
-    let mut modules: BTreeMap<PathBuf, Vec<(PathBuf, Kind)>> = BTreeMap::new();
-    let mut templates: Vec<PathBuf> = Vec::new();
-    for (path, kind) in files {
-        match kind {
-            Kind::Template => templates.push(path),
-            _ => {
-                let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-                modules.entry(dir).or_default().push((path, kind));
-            }
-        }
-    }
-    let modules: Vec<_> = modules.into_values().collect();
-    let (mut from_modules, from_templates): (Vec<UnitResult>, Vec<UnitResult>) = rayon::join(
-        || modules.par_iter().map(|m| read_module(m)).collect(),
-        || templates.par_iter().map(|t| read_template(t)).collect(),
-    );
-    from_modules.extend(from_templates);
-    let mut out = ScanOutput::default();
-    let mut inventories = Vec::new();
-    for unit in from_modules {
-        out.files += unit.files;
-        errors.extend(unit.errors);
-        inventories.extend(unit.inventory);
-    }
-    inventories.sort_by(|a, b| a.0.cmp(&b.0));
-    out.inventories = inventories.into_iter().map(|(_, inv)| inv).collect();
+    let exclude = Exclude::new(&opts.exclude, &mut errors);
+    let files = collect(paths, &exclude, &mut errors);
+    let inputs: Vec<(Input, Kind)> = files.iter().map(|(p, k)| (Input::Disk(p), *k)).collect();
+    let mut out = scan_inputs(inputs, opts.keep_sources, |(input, _)| match input {
+        Input::Disk(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
+        Input::Memory(..) => PathBuf::new(),
+    });
+    errors.append(&mut out.errors);
     errors.sort();
     errors.dedup();
     out.errors = errors;
     out
 }
 
-fn is_template_name(path: &Path) -> bool {
-    path.to_str().is_some_and(|p| {
-        p.ends_with(".template") || p.ends_with(".template.json") || p.ends_with(".cfn")
-    })
+/// Scans sources given in memory as (name, text): what `explain`, property tests and fuzz
+/// targets read, without files. Names decide how each is read (`main.tf`, `template.yaml`);
+/// the Terraform files whose names share a directory form one module.
+pub fn scan_sources(sources: &[(&str, &str)], keep_sources: bool) -> ScanOutput {
+    let inputs: Vec<(Input, Kind)> = sources
+        .iter()
+        .filter_map(|(name, text)| {
+            classify(Path::new(name), true).map(|k| (Input::Memory(name, text), k))
+        })
+        .collect();
+    let mut out = scan_inputs(inputs, keep_sources, |(input, _)| match input {
+        Input::Memory(name, _) => Path::new(name)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default(),
+        Input::Disk(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
+    });
+    out.errors.sort();
+    out
+}
+
+fn scan_inputs(
+    inputs: Vec<(Input, Kind)>,
+    keep: bool,
+    dir_of: impl Fn(&(Input, Kind)) -> PathBuf,
+) -> ScanOutput {
+    let mut modules: BTreeMap<PathBuf, Vec<(Input, Kind)>> = BTreeMap::new();
+    let mut templates: Vec<Input> = Vec::new();
+    for input in inputs {
+        match input.1 {
+            Kind::Template => templates.push(input.0),
+            _ => {
+                let dir = dir_of(&input);
+                modules.entry(dir).or_default().push(input);
+            }
+        }
+    }
+    let modules: Vec<_> = modules.into_values().collect();
+    let (mut from_modules, from_templates): (Vec<UnitResult>, Vec<UnitResult>) = rayon::join(
+        || modules.par_iter().map(|m| read_module(m, keep)).collect(),
+        || {
+            templates
+                .par_iter()
+                .map(|t| read_template(t, keep))
+                .collect()
+        },
+    );
+    from_modules.extend(from_templates);
+    let mut out = ScanOutput::default();
+    let mut inventories = Vec::new();
+    for unit in from_modules {
+        out.files += unit.files;
+        out.errors.extend(unit.errors);
+        inventories.extend(unit.inventory);
+        out.sources.extend(unit.sources);
+    }
+    inventories.sort_by(|a, b| a.0.cmp(&b.0));
+    out.inventories = inventories.into_iter().map(|(_, inv)| inv).collect();
+    out
+}
+
+fn is_template_name(p: &str) -> bool {
+    p.ends_with(".template") || p.ends_with(".template.json") || p.ends_with(".cfn")
 }
 
 /// For text that starts like JSON: the line and message of its first syntax error.

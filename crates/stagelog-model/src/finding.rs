@@ -1,4 +1,4 @@
-use crate::{ApiKind, Location};
+use crate::{ApiKind, Location, Remedy};
 use serde::Serialize;
 use std::fmt;
 use std::str::FromStr;
@@ -57,7 +57,10 @@ pub struct Finding {
     pub rule_id: &'static str,
     pub severity: Severity,
     pub message: String,
-    /// A one-line hint at the fix, in the terms of the source the finding came from.
+    /// What fixes it, set by the rule; fixers apply it and sources render it as `fix`.
+    pub remedy: Remedy,
+    /// A one-line hint at the fix, rendered from `remedy` in the terms of the finding's source
+    /// (empty until the pipeline renders it).
     pub fix: String,
     pub location: Location,
     pub stage: Option<String>,

@@ -2,10 +2,17 @@
 //! to, and per-account settings. No I/O and no source syntax live here; rules judge this model
 //! only, so Terraform, CloudFormation and live AWS give the same findings for the same state.
 
+pub mod arn;
+pub mod context_vars;
 mod finding;
+mod remedy;
 mod text;
 
 pub use finding::{Finding, Severity};
+pub use remedy::{
+    clean_name_part, ExecutionLevel, LogGroupTemplate, Placeholder, Remedy, RetentionDays,
+    SettingsTarget,
+};
 pub use text::{Segment, Text};
 
 use serde::Serialize;
@@ -69,10 +76,15 @@ pub struct Location {
     pub source: SourceKind,
     /// Path as given to the scanner (relative to the working directory when it was relative).
     pub file: Option<String>,
-    /// 1-based line.
+    /// 1-based line where the object starts.
     pub line: Option<u32>,
+    /// 1-based line where it ends (the resource's closing line), when known.
+    pub end_line: Option<u32>,
     /// Terraform address, CloudFormation logical id, or ARN.
     pub resource: String,
+    /// The resource type as the source names it (`aws_apigatewayv2_api`,
+    /// `AWS::ApiGatewayV2::Api`), so each source can word its fixes; `None` live.
+    pub resource_type: Option<String>,
     pub account: Option<String>,
     pub region: Option<String>,
 }
@@ -273,12 +285,10 @@ impl Inventory {
             if dest.log_group.is_some() {
                 continue;
             }
-            let arn = dest.arn.to_string();
-            let Some((_, name)) = arn.split_once(":log-group:") else {
+            let Some(arn) = arn::LogGroupArn::parse(&dest.arn.to_string()) else {
                 continue;
             };
-            let name = name.strip_suffix(":*").unwrap_or(name);
-            if let Some(i) = names.iter().position(|n| n == name) {
+            if let Some(i) = names.iter().position(|n| *n == arn.name) {
                 dest.log_group = Some(i);
             }
         }

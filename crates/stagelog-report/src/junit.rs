@@ -71,8 +71,11 @@ pub fn render(report: &Report) -> String {
             .collect();
         // Each finding fails one case: its stage's, or (log groups, account settings) its own.
         for f in report.findings.iter().filter(|f| f.rule_id == rule) {
+            // Resource names repeat across files (every SAM template has `ServerlessRestApi`):
+            // the file is part of a stage's identity.
             let at = report.subjects.iter().position(|s| {
                 f.location.resource == s.resource
+                    && f.location.file == s.file
                     && f.location.account == s.account
                     && f.location.region == s.region
                     && f.stage.as_deref().is_none_or(|st| st == s.stage)
@@ -127,6 +130,7 @@ pub fn render(report: &Report) -> String {
                 esc(&e.message)
             ));
         }
+        suites.push_str("  </testsuite>\n");
     }
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"{}\" tests=\"{}\" failures=\"{failed}\" errors=\"{errors}\">\n{suites}</testsuites>\n",

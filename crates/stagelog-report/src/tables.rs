@@ -77,6 +77,19 @@ pub fn markdown(report: &Report) -> String {
         out.push_str(&format!("| {id} | {name} | {n} |\n"));
     }
     out.push_str("\n| | rule | where | finding | fix |\n|---|---|---|---|---|\n");
+    // GitHub refuses a comment over 65,536 characters: rows stop where the rest would not
+    // fit, and the tail says how many were left out.
+    let mut errors = String::new();
+    if !report.errors.is_empty() {
+        errors.push_str("\n**Could not be read:**\n\n");
+        for e in &report.errors {
+            let at = e.place();
+            errors.push_str(&format!("- `{}` {}\n", md_cell(&at), md_cell(&e.message)));
+        }
+    }
+    const TAIL_ROOM: usize = 400;
+    let budget = MARKDOWN_LIMIT.saturating_sub(TAIL_ROOM);
+    let mut shown = 0;
     for f in &report.findings {
         let icon = match f.severity {
             Severity::High => "🔴",
@@ -84,23 +97,44 @@ pub fn markdown(report: &Report) -> String {
             Severity::Low => "🟡",
             Severity::Info => "🔵",
         };
-        out.push_str(&format!(
+        let row = format!(
             "| {icon} {} | {} | `{}` | {} | {} |\n",
             f.severity.as_str(),
             f.rule_id,
             md_cell(&place(f)),
             md_cell(&f.message),
             md_cell(&f.fix)
+        );
+        if chars(&out) + chars(&row) + chars(&errors).min(budget / 4) > budget {
+            break;
+        }
+        out.push_str(&row);
+        shown += 1;
+    }
+    let left = report.findings.len() - shown;
+    if left > 0 {
+        out.push_str(&format!(
+            "\n…and {left} more finding{} not shown here (a pull-request comment holds at most {MARKDOWN_LIMIT} characters): run `stagelog scan --format html` or `--format sarif` for the full report.\n",
+            if left == 1 { "" } else { "s" }
         ));
     }
-    if !report.errors.is_empty() {
-        out.push_str("\n**Could not be read:**\n\n");
-        for e in &report.errors {
-            let at = e.place();
-            out.push_str(&format!("- `{}` {}\n", md_cell(&at), md_cell(&e.message)));
-        }
+    let room = MARKDOWN_LIMIT.saturating_sub(chars(&out));
+    if chars(&errors) <= room {
+        out.push_str(&errors);
+    } else if !report.errors.is_empty() {
+        out.push_str(&format!(
+            "\n**{} files could not be read**; see the full report.\n",
+            report.errors.len()
+        ));
     }
     out
+}
+
+/// GitHub's limit on the body of a pull-request comment, in characters.
+pub const MARKDOWN_LIMIT: usize = 65_536;
+
+fn chars(s: &str) -> usize {
+    s.chars().count()
 }
 
 /// `%`, CR and LF are escaped in workflow command messages; `:` and `,` too in properties.

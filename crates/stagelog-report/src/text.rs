@@ -2,10 +2,21 @@ use crate::{group_of, Report};
 use stagelog_model::Severity;
 use std::fmt::Write;
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct TextOptions {
     /// ANSI colours (only when writing to a terminal and NO_COLOR is unset).
     pub color: bool,
+    /// The summary at the end: counts per rule and severity (off with `--quiet`).
+    pub summary: bool,
+}
+
+impl Default for TextOptions {
+    fn default() -> Self {
+        TextOptions {
+            color: false,
+            summary: true,
+        }
+    }
 }
 
 struct Paint(bool);
@@ -72,7 +83,30 @@ pub fn render(report: &Report, opts: TextOptions) -> String {
             let _ = writeln!(out, "  {place}: {}", e.message);
         }
     }
+    if !opts.summary {
+        return out;
+    }
     if !out.is_empty() {
+        out.push('\n');
+    }
+    // Per rule, worst first: which rules a repository fails, at a glance.
+    let mut by_rule: Vec<(&str, Severity, usize)> = Vec::new();
+    for f in &report.findings {
+        match by_rule
+            .iter_mut()
+            .find(|(r, s, _)| *r == f.rule_id && *s == f.severity)
+        {
+            Some((_, _, n)) => *n += 1,
+            None => by_rule.push((f.rule_id, f.severity, 1)),
+        }
+    }
+    by_rule.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    if !by_rule.is_empty() {
+        let _ = writeln!(out, "{}", p.wrap("1", "By rule:"));
+        for (rule, sev, n) in &by_rule {
+            let name = stagelog_rules::find(rule).map(|r| r.name).unwrap_or("");
+            let _ = writeln!(out, "  {rule}  {}  {n:>5}  {name}", p.sev(*sev));
+        }
         out.push('\n');
     }
     let total = report.findings.len();

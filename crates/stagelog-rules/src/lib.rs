@@ -2,15 +2,16 @@
 //! `rules/` with its documentation (`doc.md`, printed by `stagelog explain`) and good/bad
 //! examples per source format (`examples/`), walked by one test in the `stagelog` crate.
 
-pub mod arn;
-pub mod context_vars;
 mod doc;
 pub mod frameworks;
 mod rules;
 
 pub use doc::{DocSection, RuleDoc};
+pub use stagelog_model::{arn, context_vars};
 
-use stagelog_model::{ApiKind, Finding, Inventory, Location, Severity, SourceKind, Stage};
+use stagelog_model::{
+    ApiKind, ExecutionLevel, Finding, Inventory, Location, Remedy, RetentionDays, Severity, Stage,
+};
 
 /// A rule's identity, documentation and check.
 pub struct Rule {
@@ -51,10 +52,10 @@ pub fn find(id: &str) -> Option<&'static Rule> {
 pub struct Config {
     /// Audit fields SL005 wants in every access log format (keys of [`context_vars::AUDIT_FIELDS`]).
     pub required_fields: Vec<String>,
-    /// SL020: the fewest days a log group may keep events.
-    pub min_retention_days: i64,
-    /// SL010: the policy wants INFO execution logging, so ERROR is not enough.
-    pub execution_level_info: bool,
+    /// SL020: the fewest days a log group may keep events (and what fixes set).
+    pub min_retention: RetentionDays,
+    /// SL010: the level fixes set; with INFO, a stage logging only ERROR is a finding too.
+    pub execution_level: ExecutionLevel,
 }
 
 impl Default for Config {
@@ -64,10 +65,18 @@ impl Default for Config {
                 .iter()
                 .map(|f| f.key.to_string())
                 .collect(),
-            min_retention_days: 365,
-            execution_level_info: false,
+            min_retention: RetentionDays::ONE_YEAR,
+            execution_level: ExecutionLevel::Error,
         }
     }
+}
+
+/// Whether a rule id or prefix (`SL001`, `sl00`) names rule `id`: the one matcher behind
+/// `--select`/`--ignore`, `stagelog.toml`, waivers and inline marks.
+pub fn id_matches(pattern: &str, id: &str) -> bool {
+    let pattern = pattern.trim();
+    !pattern.is_empty()
+        && (id.eq_ignore_ascii_case(pattern) || id.starts_with(&pattern.to_ascii_uppercase()))
 }
 
 /// Which rules run.
@@ -79,10 +88,7 @@ pub struct Selection {
 
 impl Selection {
     pub fn includes(&self, id: &str) -> bool {
-        let hit = |list: &[String]| {
-            list.iter()
-                .any(|s| id.eq_ignore_ascii_case(s) || id.starts_with(&s.to_ascii_uppercase()))
-        };
+        let hit = |list: &[String]| list.iter().any(|s| id_matches(s, id));
         (self.select.is_empty() || hit(&self.select)) && !hit(&self.ignore)
     }
 
@@ -112,8 +118,13 @@ pub fn check(inv: &Inventory, config: &Config, selection: &Selection) -> Vec<Fin
 }
 
 /// Builds a finding about a stage at the stage's own location.
-pub(crate) fn stage_finding(rule: &Rule, stage: &Stage, message: String, fix: String) -> Finding {
-    located_finding(rule, stage, &stage.location, message, fix)
+pub(crate) fn stage_finding(
+    rule: &Rule,
+    stage: &Stage,
+    message: String,
+    remedy: Remedy,
+) -> Finding {
+    located_finding(rule, stage, &stage.location, message, remedy)
 }
 
 pub(crate) fn located_finding(
@@ -121,27 +132,18 @@ pub(crate) fn located_finding(
     stage: &Stage,
     location: &Location,
     message: String,
-    fix: String,
+    remedy: Remedy,
 ) -> Finding {
     Finding {
         rule_id: rule.id,
         severity: rule.severity,
         message,
-        fix,
+        remedy,
+        fix: String::new(),
         location: location.clone(),
         stage: Some(stage.name.to_string()),
         api_kind: Some(stage.api_kind),
     }
-}
-
-/// Picks the fix hint written in the terms of the finding's source.
-pub(crate) fn hint(loc: &Location, terraform: &str, cloudformation: &str, live: &str) -> String {
-    match loc.source {
-        SourceKind::Terraform => terraform,
-        SourceKind::CloudFormation | SourceKind::Sam => cloudformation,
-        SourceKind::Live => live,
-    }
-    .to_string()
 }
 
 /// "REST API stage `prod`" and the like, for messages.

@@ -111,6 +111,11 @@ pub struct ScanArgs {
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
 
+    /// Leave out paths matching this glob (repeatable; also `exclude = [...]` in
+    /// stagelog.toml): `--exclude 'templates/**' --exclude '*.j2.yaml'`.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
     #[command(flatten)]
     pub report: ReportArgs,
 
@@ -138,22 +143,33 @@ pub struct FixArgs {
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
     pub ignore: Vec<String>,
 
-    /// Retention of new log groups, and the minimum SL020 fixes to.
-    #[arg(long, default_value_t = 365, value_name = "DAYS")]
-    pub retention_days: i64,
+    /// Retention of new log groups and of the log groups SL020 fixes: one of CloudWatch
+    /// Logs' values (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, …).
+    /// Default: stagelog.toml's min_retention_days, else 365.
+    #[arg(long, value_name = "DAYS")]
+    pub retention_days: Option<i64>,
 
-    /// Execution log level to set (SL010).
-    #[arg(long, value_enum, default_value_t = ExecutionLevel::Error)]
-    pub execution_level: ExecutionLevel,
+    /// Execution log level to set (SL010). Default: stagelog.toml's execution_level, else ERROR.
+    #[arg(long, value_enum)]
+    pub execution_level: Option<ExecutionLevel>,
 
-    /// KMS key ARN for SL021 (its policy must let CloudWatch Logs use it).
+    /// KMS key ARN for SL021 and for new log groups (its policy must let CloudWatch Logs use it).
     #[arg(long, value_name = "ARN")]
     pub kms_key: Option<String>,
 
-    /// Name of new access log groups: {name} is the Terraform stage resource's name; live,
-    /// {api-name}, {api} (the id) and {stage} (default /aws/vendedlogs/apigateway/{api-name}/{stage}).
+    /// Name of new access log groups, with {api-name}, {api} (the API's id) and {stage}
+    /// filled in per stage (default /aws/vendedlogs/apigateway/{api-name}/{stage}; in
+    /// CloudFormation the stack names new groups unless this is given).
     #[arg(long, value_name = "TEMPLATE")]
     pub log_group_name: Option<String>,
+
+    /// Policy file (default: the first stagelog.toml in the fixed directory or above it).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Leave out paths matching this glob (repeatable), as `scan --exclude`.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
 
     /// Fix live accounts instead of files: audit, print the plan (AWS CLI commands).
     #[arg(long)]
@@ -194,6 +210,26 @@ pub struct RollbackArgs {
 pub enum ExecutionLevel {
     Error,
     Info,
+}
+
+impl From<ExecutionLevel> for stagelog_model::ExecutionLevel {
+    fn from(l: ExecutionLevel) -> Self {
+        match l {
+            ExecutionLevel::Error => stagelog_model::ExecutionLevel::Error,
+            ExecutionLevel::Info => stagelog_model::ExecutionLevel::Info,
+        }
+    }
+}
+
+/// `--log-group-name`, checked: an unknown placeholder is a usage error before anything runs.
+pub fn log_group_template(
+    args: &FixArgs,
+) -> anyhow::Result<Option<stagelog_model::LogGroupTemplate>> {
+    args.log_group_name
+        .as_deref()
+        .map(stagelog_model::LogGroupTemplate::parse)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--log-group-name: {e}"))
 }
 
 /// Which live accounts and regions, and how to reach them.
@@ -400,6 +436,11 @@ pub struct ReportArgs {
     #[arg(long, value_enum, default_value_t = FailOn::Low)]
     pub fail_on: FailOn,
 
+    /// Show only findings of these severities (comma-separated: high,medium); --fail-on still
+    /// decides the exit code on every finding.
+    #[arg(long, value_delimiter = ',', value_name = "SEVERITIES", value_parser = parse_severity)]
+    pub severity: Vec<stagelog_model::Severity>,
+
     /// Never colour the text report (also: NO_COLOR=1).
     #[arg(long)]
     pub no_color: bool,
@@ -412,6 +453,10 @@ pub struct ReportArgs {
     /// iso27001, fsbp.
     #[arg(long, value_name = "FRAMEWORK")]
     pub compliance: Option<String>,
+}
+
+fn parse_severity(s: &str) -> Result<stagelog_model::Severity, String> {
+    s.parse()
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

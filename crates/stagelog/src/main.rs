@@ -1,39 +1,4 @@
-//! The `stagelog` command line.
-
-mod audit;
-mod cli;
-mod commands;
-mod fix;
-mod live_fix;
-mod logs;
-mod policy;
-
-/// How much to say on stderr (`--quiet`, `--verbose`), set once from the command line.
-pub(crate) mod ui {
-    use std::sync::atomic::{AtomicU8, Ordering};
-    static LEVEL: AtomicU8 = AtomicU8::new(1);
-
-    pub fn set(quiet: bool, verbose: bool) {
-        LEVEL.store(
-            if quiet {
-                0
-            } else if verbose {
-                2
-            } else {
-                1
-            },
-            Ordering::Relaxed,
-        );
-    }
-
-    pub fn quiet() -> bool {
-        LEVEL.load(Ordering::Relaxed) == 0
-    }
-
-    pub fn verbose() -> bool {
-        LEVEL.load(Ordering::Relaxed) == 2
-    }
-}
+//! The `stagelog` command line; everything it does is in the library.
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -43,13 +8,6 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
-    ui::set(cli.quiet, cli.verbose);
-    match commands::run(cli) {
-        Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            eprintln!("stagelog: error: {e:#}");
-            ExitCode::from(commands::EXIT_ERROR)
-        }
-    }
+    let cli = stagelog::cli::Cli::parse();
+    ExitCode::from(stagelog::run(cli).code())
 }

@@ -4,7 +4,9 @@
 
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
-use stagelog_model::{Finding, Location, Severity, SourceKind};
+use stagelog_model::{
+    ExecutionLevel, Finding, Location, Remedy, RetentionDays, Severity, SourceKind,
+};
 use stagelog_report::{Report, Suppressed};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -29,6 +31,9 @@ pub struct Policy {
     pub min_retention_days: Option<i64>,
     /// SL010: `ERROR` (default) or `INFO`.
     pub execution_level: Option<String>,
+    /// Paths (globs) to leave out of `scan` and `fix`, as `--exclude` does.
+    #[serde(default)]
+    pub exclude: Vec<String>,
     #[serde(default, rename = "waiver")]
     pub waivers: Vec<Waiver>,
     #[serde(skip)]
@@ -113,19 +118,29 @@ impl Policy {
         Ok(policy)
     }
 
-    pub fn config(&self, min_retention_days: Option<i64>) -> stagelog_rules::Config {
+    /// The rules' thresholds: SL005's fields, SL020's minimum retention (rounded up to a
+    /// value CloudWatch Logs allows: `100` means 120), SL010's level.
+    pub fn config(&self) -> Result<stagelog_rules::Config> {
         let mut c = stagelog_rules::Config::default();
         if let Some(f) = &self.required_fields {
             c.required_fields = f.clone();
         }
-        c.min_retention_days = min_retention_days
-            .or(self.min_retention_days)
-            .unwrap_or(c.min_retention_days);
-        c.execution_level_info = self
+        if let Some(days) = self.min_retention_days {
+            c.min_retention = RetentionDays::at_least(days).with_context(|| {
+                format!(
+                    "{}: min_retention_days = {days} is more than CloudWatch Logs keeps (3653 days)",
+                    self.path.as_deref().unwrap_or(Path::new(FILE_NAME)).display()
+                )
+            })?;
+        }
+        if self
             .execution_level
             .as_deref()
-            .is_some_and(|l| l.eq_ignore_ascii_case("INFO"));
-        c
+            .is_some_and(|l| l.eq_ignore_ascii_case("INFO"))
+        {
+            c.execution_level = ExecutionLevel::Info;
+        }
+        Ok(c)
     }
 }
 
@@ -152,10 +167,6 @@ fn is_date(s: &str) -> bool {
 /// Today as `YYYY-MM-DD` (UTC), or `SOURCE_DATE_EPOCH`'s day.
 pub fn today() -> String {
     stagelog_report::rfc3339(stagelog_report::now_secs())[..10].to_string()
-}
-
-fn rule_matches(pattern: &str, id: &str) -> bool {
-    id.eq_ignore_ascii_case(pattern) || id.starts_with(&pattern.to_ascii_uppercase())
 }
 
 /// Applies severity overrides, inline suppressions and waivers to a judged report; marks
@@ -194,7 +205,7 @@ pub fn apply(report: &mut Report, policy: &Policy, today: &str, sel: &stagelog_r
             continue;
         }
         let waiver = policy.waivers.iter().zip(&globs).find(|(w, g)| {
-            rule_matches(&w.rule, f.rule_id)
+            stagelog_rules::id_matches(&w.rule, f.rule_id)
                 && g.as_ref().is_some_and(|g| {
                     g.is_match(&f.location.resource)
                         || f.location
@@ -236,6 +247,10 @@ fn reasonless_finding(f: &Finding, m: &stagelog_iac::suppress::Suppression) -> F
             "`{}` suppresses {} on {} without a reason",
             m.mark, f.rule_id, f.location.resource
         ),
+        remedy: Remedy::manual(match f.location.source {
+            SourceKind::Terraform => "add the reason after the mark: `# stagelog:ignore SL001 -- why`, `#checkov:skip=CKV_AWS_76:why`",
+            _ => "add `reason:` to the Metadata entry (`comment:` for checkov.skip)",
+        }),
         fix: match f.location.source {
             SourceKind::Terraform => "add the reason after the mark: `# stagelog:ignore SL001 -- why`, `#checkov:skip=CKV_AWS_76:why`".into(),
             _ => "add `reason:` to the Metadata entry (`comment:` for checkov.skip)".into(),

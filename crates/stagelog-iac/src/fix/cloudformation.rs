@@ -3,9 +3,12 @@
 //! that would disturb the template, get the exact snippet and where it goes.
 
 use super::yaml_edit::{self, emit};
-use super::{recommended_format, Edit, Manual, Options};
+use super::{Edit, Manual, Options, Target};
 use serde_json::{json, Map, Value as Json};
-use stagelog_model::{ApiKind, Finding};
+use stagelog_model::context_vars::recommended_format_json;
+use stagelog_model::{
+    clean_name_part, ApiKind, ExecutionLevel, Finding, Placeholder, Remedy, Segment, SettingsTarget,
+};
 
 /// The indentation the template uses (CDK writes 1 space, most people 2 or 4).
 fn indent_of(src: &str) -> usize {
@@ -17,64 +20,246 @@ fn indent_of(src: &str) -> usize {
         .unwrap_or(2)
 }
 
-fn format_string(kind: ApiKind) -> Option<String> {
-    let fields = recommended_format(kind)?;
-    let map: Map<String, Json> = fields
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), Json::String(format!("$context.{v}"))))
-        .collect();
-    Some(Json::Object(map).to_string())
-}
-
-/// The change a finding asks for, as (property path under Properties, value) edits and new
-/// resources; `Err` with the reason when a person must do it.
+/// The change a remedy asks for in a template; `Err` with the reason when a person must do it.
 enum Change {
     AccessLogs {
         property: &'static str,
         format: String,
+        retention: i64,
+        name: Option<Json>,
+    },
+    Destination {
+        property: &'static str,
+        retention: i64,
+        name: Option<Json>,
     },
     Format {
         property: &'static str,
         format: String,
     },
-    ExecutionLevel,
+    ExecutionLevel(ExecutionLevel),
     DataTraceOff,
-    Retention,
+    Retention(i64),
+    KmsKey(String),
 }
 
-fn change_for(f: &Finding, rtype: &str) -> Result<Change, String> {
-    if rtype == "AWS::Serverless::Api" && f.stage.as_deref() == Some("Stage") {
-        return Err("SAM's extra `Stage` stage: set OpenApiVersion on the API (or in Globals.Api) to remove it; check first that your clients do not use that stage".into());
-    }
-    let kind = f.api_kind.unwrap_or(ApiKind::V2);
-    let format = || {
-        format_string(kind)
-            .ok_or_else(|| "the API's protocol is not known; choose a format by hand".to_string())
-    };
-    let access_property = match rtype {
+const DEPLOYMENT_STAGE: &str = "a stage created by the Deployment's StageName has no logging settings: declare an AWS::ApiGateway::Stage (with AccessLogSetting) instead";
+const QUICK_CREATE: &str = "a quick-create API's $default stage has no logging settings: remove Target and declare an AWS::ApiGatewayV2::Stage named $default (AutoDeploy: true) with AccessLogSettings";
+const SAM_STAGE: &str = "SAM's extra `Stage` stage: set OpenApiVersion on the API (or in Globals: Api:) to remove it; check first that your clients do not use that stage";
+
+fn access_property(rtype: &str) -> Option<&'static str> {
+    match rtype {
         "AWS::ApiGateway::Stage" | "AWS::Serverless::Api" => Some("AccessLogSetting"),
         "AWS::ApiGatewayV2::Stage" | "AWS::Serverless::HttpApi" => Some("AccessLogSettings"),
         _ => None,
-    };
-    match (f.rule_id, access_property) {
-        ("SL001" | "SL002", Some(property)) => {
-            Ok(Change::AccessLogs { property, format: format()? })
-        }
-        ("SL004" | "SL005", Some(property)) => Ok(Change::Format { property, format: format()? }),
-        ("SL010", Some(_)) => Ok(Change::ExecutionLevel),
-        ("SL011", Some(_)) => Ok(Change::DataTraceOff),
-        ("SL020", _) if rtype == "AWS::Logs::LogGroup" => Ok(Change::Retention),
-        ("SL001", _) if rtype == "AWS::ApiGateway::Deployment" => {
-            Err("a stage created by the Deployment's StageName: declare an AWS::ApiGateway::Stage instead".into())
-        }
-        ("SL002", _) if rtype == "AWS::ApiGatewayV2::Api" => {
-            Err("a quick-create API's $default stage: declare an AWS::ApiGatewayV2::Stage instead of Target".into())
-        }
-        ("SL001" | "SL010", _) if rtype == "AWS::Serverless::Api" || f.location.resource == "ServerlessRestApi" => {
-            Err("SAM's implicit stage: set OpenApiVersion (removes the `Stage` stage) or the Globals `Api` section".into())
-        }
-        _ => Err("no automatic fix for this case; apply the fix hint".into()),
     }
+}
+
+/// Where the settings of SAM's implicit APIs go.
+fn sam_globals(f: &Finding) -> Option<&'static str> {
+    match f.location.resource.as_str() {
+        "ServerlessRestApi" => Some("Globals: Api:"),
+        "ServerlessHttpApi" => Some("Globals: HttpApi:"),
+        _ => None,
+    }
+}
+
+/// The fix hint for a CloudFormation or SAM finding.
+pub(crate) fn hint(f: &Finding) -> String {
+    let rtype = f.location.resource_type.as_deref().unwrap_or_default();
+    let hint = match &f.remedy {
+        Remedy::AccessLogs { .. } if rtype == "AWS::ApiGateway::Deployment" => {
+            DEPLOYMENT_STAGE.to_string()
+        }
+        Remedy::AccessLogs { .. } if rtype == "AWS::ApiGatewayV2::Api" => QUICK_CREATE.to_string(),
+        Remedy::AccessLogs { .. }
+            if rtype == "AWS::Serverless::Api" && f.stage.as_deref() == Some("Stage") =>
+        {
+            SAM_STAGE.to_string()
+        }
+        Remedy::AccessLogs { .. } => {
+            let property = if f.api_kind == Some(ApiKind::Rest) {
+                "AccessLogSetting"
+            } else {
+                "AccessLogSettings"
+            };
+            format!("add {property} with DestinationArn (!GetAtt <LogGroup>.Arn) and Format")
+        }
+        Remedy::DedicatedLogGroup { .. } => {
+            "set DestinationArn to !GetAtt <LogGroup>.Arn of a log group of this stage's own".into()
+        }
+        Remedy::RecommendedFormat => {
+            "write Format as one line of JSON that includes \"$context.requestId\"".into()
+        }
+        Remedy::ExecutionLogging { level, target } => match target {
+            SettingsTarget::Override(_) => format!(
+                "set LoggingLevel: {} in this override, or remove it",
+                level.as_str()
+            ),
+            SettingsTarget::StageDefault if f.api_kind == Some(ApiKind::Rest) => format!(
+                "add MethodSettings [{{ResourcePath: \"/*\", HttpMethod: \"*\", LoggingLevel: {}}}]",
+                level.as_str()
+            ),
+            SettingsTarget::StageDefault => {
+                format!("set DefaultRouteSettings: {{LoggingLevel: {}}}", level.as_str())
+            }
+        },
+        Remedy::DataTraceOff { .. } => "set DataTraceEnabled: false".into(),
+        Remedy::Retention { days } => format!("set RetentionInDays: {days}"),
+        Remedy::KmsKey => "set KmsKeyId: !GetAtt <Key>.Arn (the key policy must allow logs.<region>.amazonaws.com)".into(),
+        Remedy::CloudWatchRole => {
+            "add AWS::ApiGateway::Account with CloudWatchRoleArn: !GetAtt <Role>.Arn".into()
+        }
+        Remedy::CloudWatchRolePolicy => "trust apigateway.amazonaws.com and add ManagedPolicyArns: [arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]".into(),
+        Remedy::Manual { reason } => reason.clone(),
+    };
+    match sam_globals(f) {
+        Some(place) if !matches!(f.remedy, Remedy::Manual { .. }) => {
+            format!("{hint} (SAM's implicit API: under {place})")
+        }
+        _ => hint,
+    }
+}
+
+/// `--log-group-name` for a new group, as a template value (`Fn::Sub` when it refers to the
+/// API or a parameter); `None` lets CloudFormation name the group.
+fn new_group_name(t: &Target, opts: &Options) -> Result<Option<Json>, String> {
+    let Some(template) = &opts.log_group_name else {
+        return Ok(None);
+    };
+    let stage = t.stage;
+    // `RestApiId: !Ref Api` reads as the hole `Api`: the API's logical id.
+    let api_id = stage
+        .and_then(|s| s.api.as_ref())
+        .filter(|a| a.is_opaque())
+        .map(|a| a.to_string());
+    let name = template
+        .render(|p| match p {
+            Placeholder::ApiName => stage
+                .and_then(|s| s.api_name.as_deref())
+                .map(clean_name_part)
+                .or_else(|| {
+                    api_id
+                        .as_deref()
+                        .map(|a| clean_name_part(a.trim_start_matches("${").trim_end_matches('}')))
+                })
+                .or_else(|| Some(clean_name_part(&t.finding.location.resource))),
+            Placeholder::ApiId => api_id.clone(),
+            Placeholder::Stage => stage.map(|s| match s.name.as_known() {
+                Some(n) => clean_name_part(&n),
+                None if s.name.segments().iter().all(|seg| match seg {
+                    Segment::Hole(h) => !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric()),
+                    Segment::Lit(_) => true,
+                }) =>
+                {
+                    s.name.to_string()
+                }
+                None => clean_name_part(&t.finding.location.resource),
+            }),
+        })
+        .map_err(|_| {
+            "the log group name uses {api}, but the stage's API is not a resource of this template; pass --log-group-name without it".to_string()
+        })?;
+    Ok(Some(if name.contains("${") {
+        json!({ "Fn::Sub": name })
+    } else {
+        Json::String(name)
+    }))
+}
+
+fn change_for(t: &Target, rtype: &str, opts: &Options) -> Result<Change, String> {
+    let f = t.finding;
+    if rtype == "AWS::Serverless::Api" && f.stage.as_deref() == Some("Stage") {
+        return Err(SAM_STAGE.into());
+    }
+    let kind = f.api_kind.unwrap_or(ApiKind::V2);
+    let format = || {
+        recommended_format_json(kind)
+            .ok_or_else(|| "the API's protocol is not known; choose a format by hand".to_string())
+    };
+    let property = access_property(rtype);
+    match (&f.remedy, property) {
+        (Remedy::AccessLogs { retention }, Some(property)) => Ok(Change::AccessLogs {
+            property,
+            format: format()?,
+            retention: retention.days(),
+            name: new_group_name(t, opts)?,
+        }),
+        (Remedy::DedicatedLogGroup { retention }, Some(property)) => Ok(Change::Destination {
+            property,
+            retention: retention.days(),
+            name: new_group_name(t, opts)?,
+        }),
+        (Remedy::RecommendedFormat, Some(property)) => Ok(Change::Format {
+            property,
+            format: format()?,
+        }),
+        (Remedy::ExecutionLogging { level, .. }, Some(_)) => Ok(Change::ExecutionLevel(*level)),
+        (Remedy::DataTraceOff { .. }, Some(_)) => Ok(Change::DataTraceOff),
+        (Remedy::Retention { days }, None) if rtype == "AWS::Logs::LogGroup" => {
+            Ok(Change::Retention(days.days()))
+        }
+        (Remedy::KmsKey, None) if rtype == "AWS::Logs::LogGroup" => match &opts.kms_key {
+            Some(key) => Ok(Change::KmsKey(key.clone())),
+            None => Err(
+                "needs a KMS key whose policy allows CloudWatch Logs: pass --kms-key ARN".into(),
+            ),
+        },
+        (Remedy::AccessLogs { .. }, None) if rtype == "AWS::ApiGateway::Deployment" => {
+            Err(DEPLOYMENT_STAGE.into())
+        }
+        (Remedy::AccessLogs { .. }, None) if rtype == "AWS::ApiGatewayV2::Api" => {
+            Err(QUICK_CREATE.into())
+        }
+        (_, None) if sam_globals(f).is_some() => Err(format!(
+            "SAM's implicit API: {} (add an explicit API resource to let `stagelog fix` write it)",
+            hint(f)
+        )),
+        (Remedy::CloudWatchRole, _) => Err(format!("{} (see `stagelog explain SL030`)", hint(f))),
+        (Remedy::CloudWatchRolePolicy, _) => Err(
+            "fix the role's trust and permissions by hand (see `stagelog explain SL031`)".into(),
+        ),
+        (Remedy::Manual { reason }, _) => Err(reason.clone()),
+        (
+            Remedy::AccessLogs { .. }
+            | Remedy::DedicatedLogGroup { .. }
+            | Remedy::RecommendedFormat
+            | Remedy::ExecutionLogging { .. }
+            | Remedy::DataTraceOff { .. }
+            | Remedy::Retention { .. }
+            | Remedy::KmsKey,
+            _,
+        ) => Err(format!("no automatic fix on {rtype}; {}", hint(f))),
+    }
+}
+
+/// A new log group resource, named `<stage>AccessLogs` (or `…AccessLogs2`… when taken).
+fn add_group(
+    resources: &mut Map<String, Json>,
+    id: &str,
+    retention: i64,
+    name: &Option<Json>,
+    kms_key: &Option<String>,
+) -> String {
+    let mut group = format!("{id}AccessLogs");
+    let mut n = 2;
+    while resources.contains_key(&group) {
+        group = format!("{id}AccessLogs{n}");
+        n += 1;
+    }
+    let mut props = Map::new();
+    if let Some(name) = name {
+        props.insert("LogGroupName".into(), name.clone());
+    }
+    props.insert("RetentionInDays".into(), json!(retention));
+    if let Some(key) = kms_key {
+        props.insert("KmsKeyId".into(), json!(key));
+    }
+    resources.insert(
+        group.clone(),
+        json!({"Type": "AWS::Logs::LogGroup", "Properties": props}),
+    );
+    group
 }
 
 fn apply(template: &mut Json, f: &Finding, change: &Change, opts: &Options) -> Result<(), String> {
@@ -83,24 +268,43 @@ fn apply(template: &mut Json, f: &Finding, change: &Change, opts: &Options) -> R
         .get_mut("Resources")
         .and_then(Json::as_object_mut)
         .ok_or("no Resources")?;
-    if let Change::AccessLogs { property, format } = change {
-        let group = format!("{id}AccessLogs");
-        if !resources.contains_key(&group) {
-            resources.insert(
-                group.clone(),
-                json!({"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": opts.retention_days}}),
+    match change {
+        Change::AccessLogs {
+            property,
+            format,
+            retention,
+            name,
+        } => {
+            let group = add_group(resources, &id, *retention, name, &opts.kms_key);
+            let props = properties(resources, &id)?;
+            props.insert(
+                property.to_string(),
+                json!({"DestinationArn": {"Fn::GetAtt": [group, "Arn"]}, "Format": format}),
             );
+            return Ok(());
         }
-        let props = properties(resources, &id)?;
-        props.insert(
-            property.to_string(),
-            json!({"DestinationArn": {"Fn::GetAtt": [group, "Arn"]}, "Format": format}),
-        );
-        return Ok(());
+        Change::Destination {
+            property,
+            retention,
+            name,
+        } => {
+            let group = add_group(resources, &id, *retention, name, &opts.kms_key);
+            let props = properties(resources, &id)?;
+            let setting = props
+                .get_mut(*property)
+                .and_then(Json::as_object_mut)
+                .ok_or("the access log setting is not a plain mapping")?;
+            setting.insert(
+                "DestinationArn".into(),
+                json!({"Fn::GetAtt": [group, "Arn"]}),
+            );
+            return Ok(());
+        }
+        _ => {}
     }
     let props = properties(resources, &id)?;
     match change {
-        Change::AccessLogs { .. } => {}
+        Change::AccessLogs { .. } | Change::Destination { .. } => {}
         Change::Format { property, format } => {
             let setting = props
                 .get_mut(*property)
@@ -108,21 +312,24 @@ fn apply(template: &mut Json, f: &Finding, change: &Change, opts: &Options) -> R
                 .ok_or("the access log setting is not a plain mapping")?;
             setting.insert("Format".into(), Json::String(format.clone()));
         }
-        Change::ExecutionLevel | Change::DataTraceOff => {
+        Change::ExecutionLevel(_) | Change::DataTraceOff => {
             let (key, value) = match change {
-                Change::ExecutionLevel => {
-                    ("LoggingLevel", Json::String(opts.execution_level.clone()))
+                Change::ExecutionLevel(level) => {
+                    ("LoggingLevel", Json::String(level.as_str().to_string()))
                 }
                 _ => ("DataTraceEnabled", Json::Bool(false)),
             };
             let needs = |s: &Map<String, Json>| match change {
-                Change::ExecutionLevel => s.get(key).and_then(Json::as_str).is_some_and(|l| {
-                    !l.eq_ignore_ascii_case("ERROR") && !l.eq_ignore_ascii_case("INFO")
-                }),
+                Change::ExecutionLevel(level) => {
+                    s.get(key).and_then(Json::as_str).is_some_and(|l| {
+                        !l.eq_ignore_ascii_case(level.as_str()) && !l.eq_ignore_ascii_case("INFO")
+                    })
+                }
                 _ => s
                     .get(key)
                     .is_some_and(|v| v == &Json::Bool(true) || v == "true"),
             };
+            let is_level = matches!(change, Change::ExecutionLevel(_));
             if props.contains_key("MethodSettings") || f.api_kind == Some(ApiKind::Rest) {
                 let list = props
                     .entry("MethodSettings")
@@ -134,15 +341,11 @@ fn apply(template: &mut Json, f: &Finding, change: &Change, opts: &Options) -> R
                     let is_default = item.get("ResourcePath").and_then(Json::as_str) == Some("/*")
                         && item.get("HttpMethod").and_then(Json::as_str) == Some("*");
                     default_seen |= is_default;
-                    if needs(item)
-                        || (is_default
-                            && matches!(change, Change::ExecutionLevel)
-                            && !item.contains_key(key))
-                    {
+                    if needs(item) || (is_default && is_level && !item.contains_key(key)) {
                         item.insert(key.into(), value.clone());
                     }
                 }
-                if !default_seen && matches!(change, Change::ExecutionLevel) {
+                if !default_seen && is_level {
                     list.push(json!({"ResourcePath": "/*", "HttpMethod": "*", key: value}));
                 }
             } else {
@@ -151,9 +354,7 @@ fn apply(template: &mut Json, f: &Finding, change: &Change, opts: &Options) -> R
                     .or_insert_with(|| json!({}))
                     .as_object_mut()
                     .ok_or("DefaultRouteSettings is not a plain mapping")?;
-                if needs(default)
-                    || (matches!(change, Change::ExecutionLevel) && !default.contains_key(key))
-                {
+                if needs(default) || (is_level && !default.contains_key(key)) {
                     default.insert(key.into(), value.clone());
                 }
                 if let Some(routes) = props.get_mut("RouteSettings").and_then(Json::as_object_mut) {
@@ -165,8 +366,11 @@ fn apply(template: &mut Json, f: &Finding, change: &Change, opts: &Options) -> R
                 }
             }
         }
-        Change::Retention => {
-            props.insert("RetentionInDays".into(), json!(opts.retention_days));
+        Change::Retention(days) => {
+            props.insert("RetentionInDays".into(), json!(days));
+        }
+        Change::KmsKey(key) => {
+            props.insert("KmsKeyId".into(), json!(key));
         }
     }
     Ok(())
@@ -191,7 +395,7 @@ fn properties<'a>(
 /// snippet a person pastes.
 pub(crate) fn fix_file(
     src: &str,
-    findings: &[&Finding],
+    targets: &[Target],
     opts: &Options,
     manual: &mut Vec<Manual>,
 ) -> Result<Option<String>, String> {
@@ -209,14 +413,16 @@ pub(crate) fn fix_file(
     };
     let mut template = base.clone();
     let mut applied = Vec::new();
-    for f in findings {
+    for t in targets {
+        let f = t.finding;
         let rtype = template["Resources"][&f.location.resource]["Type"]
             .as_str()
             .unwrap_or_default()
             .to_string();
         let before = template.clone();
-        match change_for(f, &rtype).and_then(|c| apply(&mut template, f, &c, opts).map(|_| c)) {
-            Ok(change) => applied.push((*f, change)),
+        match change_for(t, &rtype, opts).and_then(|c| apply(&mut template, f, &c, opts).map(|_| c))
+        {
+            Ok(change) => applied.push((f, change)),
             Err(reason) => {
                 template = before;
                 manual.push(Manual::of(f, reason));

@@ -6,30 +6,40 @@ pub use cloudformation::yaml_template_as_json;
 mod terraform;
 mod yaml_edit;
 
-use stagelog_model::{Finding, SourceKind};
-pub use stagelog_rules::context_vars::recommended_format;
+use crate::ScanOutput;
+use stagelog_model::{Finding, Inventory, LogGroupTemplate, SourceKind, Stage};
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-/// What a fix writes where a value must be chosen.
-#[derive(Debug, Clone)]
+/// What a fix writes where the remedy leaves a choice.
+#[derive(Debug, Clone, Default)]
 pub struct Options {
-    pub retention_days: i64,
-    /// `ERROR` or `INFO`.
-    pub execution_level: String,
-    /// Name of a new access log group; `{name}` is the stage resource's name.
-    pub log_group_template: String,
+    /// Name of new access log groups (`--log-group-name`). Default: Terraform uses
+    /// [`LogGroupTemplate::DEFAULT`]; CloudFormation lets the stack name the group (unique).
+    pub log_group_name: Option<LogGroupTemplate>,
+    /// KMS key ARN for new log groups and for SL021.
     pub kms_key: Option<String>,
 }
 
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            retention_days: 365,
-            execution_level: "ERROR".into(),
-            log_group_template: "/aws/vendedlogs/apigateway/{name}".into(),
-            kms_key: None,
-        }
+impl Options {
+    pub(crate) fn template(&self) -> LogGroupTemplate {
+        self.log_group_name.clone().unwrap_or_default()
+    }
+}
+
+/// A finding to fix and the stage it is about (for names), as the scan adapted it.
+pub(crate) struct Target<'a> {
+    pub finding: &'a Finding,
+    pub stage: Option<&'a Stage>,
+}
+
+/// The fix hint for a finding from a file, rendered from its remedy in the source's terms.
+/// `None` for live findings (the live fixer renders those).
+pub fn hint(f: &Finding) -> Option<String> {
+    match f.location.source {
+        SourceKind::Terraform => Some(terraform::hint(f)),
+        SourceKind::CloudFormation | SourceKind::Sam => Some(cloudformation::hint(f)),
+        SourceKind::Live => None,
     }
 }
 
@@ -109,18 +119,33 @@ impl Edit {
     }
 }
 
-/// Plans the fixes for a scan's findings: new text for each Terraform file that can be fixed,
-/// and the findings that need a person.
-pub fn plan(findings: &[Finding], opts: &Options) -> FixPlan {
-    let mut by_file: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+/// The stage a finding is about, found in the scan's inventories.
+fn stage_of<'a>(inventories: &'a [Inventory], f: &Finding) -> Option<&'a Stage> {
+    let name = f.stage.as_deref()?;
+    inventories.iter().flat_map(|i| &i.stages).find(|s| {
+        s.location.resource == f.location.resource
+            && s.location.file == f.location.file
+            && s.name.to_string() == name
+    })
+}
+
+/// Plans the fixes for a scan's findings: new text for each file that can be fixed, and the
+/// findings that need a person. The files' text comes from the scan (`keep_sources`), so
+/// nothing is read twice; a file the scan did not keep is read now.
+pub fn plan(scan: &ScanOutput, findings: &[Finding], opts: &Options) -> FixPlan {
+    let mut by_file: BTreeMap<&str, Vec<Target>> = BTreeMap::new();
     let mut out = FixPlan::default();
     for f in findings {
+        let target = Target {
+            finding: f,
+            stage: stage_of(&scan.inventories, f),
+        };
         match (&f.location.file, f.location.source) {
             (Some(file), SourceKind::Terraform) if file.ends_with(".tf") => {
-                by_file.entry(file).or_default().push(f)
+                by_file.entry(file).or_default().push(target)
             }
             (Some(file), SourceKind::CloudFormation | SourceKind::Sam) => {
-                by_file.entry(file).or_default().push(f)
+                by_file.entry(file).or_default().push(target)
             }
             _ => out.manual.push(Manual::of(
                 f,
@@ -131,22 +156,25 @@ pub fn plan(findings: &[Finding], opts: &Options) -> FixPlan {
             )),
         }
     }
-    for (file, findings) in by_file {
-        let src = match std::fs::read_to_string(file) {
-            Ok(s) => s,
-            Err(e) => {
-                out.errors.push(crate::SourceError {
-                    file: file.to_string(),
-                    line: None,
-                    message: format!("cannot read: {e}"),
-                });
-                continue;
-            }
+    for (file, targets) in by_file {
+        let src = match scan.sources.get(file) {
+            Some(s) => s.clone(),
+            None => match std::fs::read_to_string(file) {
+                Ok(s) => s,
+                Err(e) => {
+                    out.errors.push(crate::SourceError {
+                        file: file.to_string(),
+                        line: None,
+                        message: format!("cannot read: {e}"),
+                    });
+                    continue;
+                }
+            },
         };
         let fixed = if file.ends_with(".tf") {
-            terraform::fix_file(&src, &findings, opts, &mut out.manual)
+            terraform::fix_file(&src, &targets, opts, &mut out.manual)
         } else {
-            cloudformation::fix_file(&src, &findings, opts, &mut out.manual)
+            cloudformation::fix_file(&src, &targets, opts, &mut out.manual)
         };
         match fixed {
             Ok(Some(after)) => out.files.push(FileFix {

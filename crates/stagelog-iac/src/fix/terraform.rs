@@ -1,11 +1,15 @@
 //! Terraform fixes: edits spliced into the original bytes at the spans hcl-edit reports, so
 //! comments, layout and everything not fixed stay byte for byte (hcl-edit's printer would
-//! rewrite heredocs and escapes). The result is parsed again before it is offered.
+//! rewrite heredocs and escapes). The `=` of the attribute lines a fix touches are aligned as
+//! `terraform fmt` aligns them. The result is parsed again before it is offered.
 
-use super::{recommended_format, Edit, Manual, Options};
+use super::{Edit, Manual, Options, Target};
 use hcl_edit::structure::{Block, BlockLabel, Body};
 use hcl_edit::Span;
-use stagelog_model::{ApiKind, Finding};
+use stagelog_model::context_vars::recommended_format;
+use stagelog_model::{
+    clean_name_part, ApiKind, Finding, Placeholder, Remedy, SettingsTarget, Stage,
+};
 
 fn label(l: &BlockLabel) -> &str {
     match l {
@@ -105,6 +109,7 @@ fn block_at_line<'a>(src: &str, res: &'a Block, line: Option<u32>, kinds: &[&str
     .unwrap_or(res)
 }
 
+/// `format = jsonencode({…})` lines, the keys aligned as `terraform fmt` aligns them.
 fn format_lines(kind: ApiKind) -> Option<Vec<String>> {
     let fields = recommended_format(kind)?;
     let width = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
@@ -116,13 +121,138 @@ fn format_lines(kind: ApiKind) -> Option<Vec<String>> {
     Some(out)
 }
 
-/// The edits that fix `finding` in this file, or why it needs a person.
+/// `resource "aws_cloudwatch_log_group" …` for a new access log group.
+fn log_group_block(resource_name: &str, name: &str, days: i64, kms_key: Option<&str>) -> String {
+    let mut attrs = vec![
+        ("name", format!("\"{name}\"")),
+        ("retention_in_days", days.to_string()),
+    ];
+    if let Some(key) = kms_key {
+        attrs.push(("kms_key_id", format!("\"{key}\"")));
+    }
+    let width = attrs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let mut out = format!("resource \"aws_cloudwatch_log_group\" \"{resource_name}\" {{\n");
+    for (k, v) in attrs {
+        out.push_str(&format!("  {k:<width$} = {v}\n"));
+    }
+    out.push('}');
+    out
+}
+
+/// A reference written in the source (`var.stage`, `aws_api_gateway_rest_api.x.id`), which can
+/// go into a string template as `${…}`.
+fn is_reference(expr: &str) -> bool {
+    let mut parts = expr.split('.');
+    let first_ok = parts.next().is_some_and(|p| {
+        p.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    });
+    let mut rest = parts.peekable();
+    first_ok
+        && rest.peek().is_some()
+        && rest.all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        })
+}
+
+/// The name of the log group a fix creates for a stage: `--log-group-name` with `{api-name}`
+/// (the API's name, else its resource name), `{api}` (`${<api>.id}`) and `{stage}` (the
+/// stage's name, or the expression it is written with) filled in.
+pub(crate) fn new_group_name(
+    opts: &Options,
+    stage: Option<&Stage>,
+    stage_resource: &str,
+) -> Result<String, String> {
+    let api_ref = stage
+        .and_then(|s| s.api.as_ref())
+        .and_then(|a| a.as_known())
+        .filter(|a| is_reference(a) && a.ends_with(".id"));
+    opts.template()
+        .render(|p| match p {
+            Placeholder::ApiName => stage
+                .and_then(|s| s.api_name.as_deref())
+                .map(clean_name_part)
+                .or_else(|| {
+                    api_ref
+                        .as_deref()
+                        .and_then(|a| a.split('.').nth(1))
+                        .map(clean_name_part)
+                })
+                .or_else(|| Some(clean_name_part(stage_resource))),
+            Placeholder::ApiId => api_ref.as_ref().map(|a| format!("${{{a}}}")),
+            Placeholder::Stage => stage.map(|s| match s.name.as_known() {
+                Some(n) => clean_name_part(&n),
+                None if s.name.segments().iter().all(|seg| match seg {
+                    stagelog_model::Segment::Hole(h) => is_reference(h),
+                    stagelog_model::Segment::Lit(_) => true,
+                }) =>
+                {
+                    s.name.to_string()
+                }
+                None => clean_name_part(stage_resource),
+            }),
+        })
+        .map_err(|p| match p {
+            Placeholder::ApiId => "the log group name uses {api}, but the stage's API is not a resource of this configuration; pass --log-group-name without it".to_string(),
+            _ => "the log group name cannot be filled in for this stage; pass --log-group-name".to_string(),
+        })
+}
+
+/// The fix hint for a Terraform finding: what `fix` does, or why it cannot.
+pub(crate) fn hint(f: &Finding) -> String {
+    let rtype = f.location.resource.split('.').next().unwrap_or_default();
+    match (&f.remedy, rtype) {
+        (Remedy::AccessLogs { .. }, "aws_apigatewayv2_api") => QUICK_CREATE.into(),
+        (Remedy::AccessLogs { .. }, "aws_api_gateway_deployment") => DEPLOYMENT_STAGE.into(),
+        (Remedy::AccessLogs { .. }, _) => "add an access_log_settings block with destination_arn = aws_cloudwatch_log_group.<name>.arn and a jsonencode({...}) format".into(),
+        (Remedy::DedicatedLogGroup { .. }, _) => "set destination_arn to a log group of this stage's own (aws_cloudwatch_log_group.<name>.arn)".into(),
+        (Remedy::RecommendedFormat, _) => {
+            "write the format as one line with jsonencode({ requestId = \"$context.requestId\", ... })".into()
+        }
+        (Remedy::ExecutionLogging { level, target }, _) => match (target, rtype) {
+            (SettingsTarget::Override(_), _) => format!(
+                "set logging_level = \"{}\" in this override, or remove the override",
+                level.as_str()
+            ),
+            (SettingsTarget::StageDefault, "aws_apigatewayv2_stage") => format!(
+                "set default_route_settings {{ logging_level = \"{}\" }} (and no route_settings with OFF)",
+                level.as_str()
+            ),
+            (SettingsTarget::StageDefault, "aws_api_gateway_method_settings") => format!(
+                "set logging_level = \"{}\" in the settings block",
+                level.as_str()
+            ),
+            (SettingsTarget::StageDefault, _) => format!(
+                "add aws_api_gateway_method_settings with method_path = \"*/*\" and settings {{ logging_level = \"{}\" }}",
+                level.as_str()
+            ),
+        },
+        (Remedy::DataTraceOff { .. }, _) => "set data_trace_enabled = false".into(),
+        (Remedy::Retention { days }, _) => format!("set retention_in_days = {days}"),
+        (Remedy::KmsKey, _) => "set kms_key_id = aws_kms_key.<name>.arn (the key policy must allow logs.<region>.amazonaws.com)".into(),
+        (Remedy::CloudWatchRole, _) => ACCOUNT_ROLE.into(),
+        (Remedy::CloudWatchRolePolicy, _) => "trust apigateway.amazonaws.com and attach arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs".into(),
+        (Remedy::Manual { reason }, _) => reason.clone(),
+    }
+}
+
+const QUICK_CREATE: &str = "a quick-create API's $default stage has no logging settings: remove `target` and declare an aws_apigatewayv2_stage named \"$default\" (auto_deploy = true) with access_log_settings";
+const DEPLOYMENT_STAGE: &str = "a stage created by the deployment's stage_name has no logging settings: declare an aws_api_gateway_stage with access_log_settings instead";
+const ACCOUNT_ROLE: &str = "add aws_api_gateway_account { cloudwatch_role_arn = aws_iam_role.<name>.arn } with a role trusted by apigateway.amazonaws.com";
+
+/// The edits that fix one finding in this file, or why it needs a person.
 pub(crate) fn fix(
     src: &str,
     body: &Body,
-    f: &Finding,
+    target: &Target,
     opts: &Options,
 ) -> Result<Vec<Edit>, String> {
+    let f = target.finding;
     let address = f.location.resource.as_str();
     if address.contains('[') {
         return Err(
@@ -134,51 +264,74 @@ pub(crate) fn fix(
     let rtype = address.split('.').next().unwrap_or_default();
     let name = address.split('.').nth(1).unwrap_or_default();
     let kind = f.api_kind.unwrap_or(ApiKind::V2);
+    let is_stage = matches!(rtype, "aws_api_gateway_stage" | "aws_apigatewayv2_stage");
     let missing = || "the edit could not be placed".to_string();
-    match (f.rule_id, rtype) {
-        ("SL001" | "SL002", "aws_api_gateway_stage" | "aws_apigatewayv2_stage") => {
-            let group = format!("{name}_access_logs");
-            let mut lines = format_lines(kind).ok_or("the API's protocol is not known; choose a format by hand")?;
-            let dest = format!("destination_arn = aws_cloudwatch_log_group.{group}.arn");
-            let mut edits = Vec::new();
+    let new_group = |retention: i64| -> Result<(String, Edit), String> {
+        let group = format!("{name}_access_logs");
+        let group_name = new_group_name(opts, target.stage, name)?;
+        let block = log_group_block(&group, &group_name, retention, opts.kms_key.as_deref());
+        Ok((group, after_block(res, block).ok_or_else(missing)?))
+    };
+    match &f.remedy {
+        Remedy::AccessLogs { retention } if is_stage => {
+            let mut lines = format_lines(kind)
+                .ok_or("the API's protocol is not known; choose a format by hand")?;
+            let (group, group_edit) = new_group(retention.days())?;
+            let dest = format!("aws_cloudwatch_log_group.{group}.arn");
+            let mut edits = vec![group_edit];
             match res.body.get_blocks("access_log_settings").next() {
                 Some(b) => {
-                    edits.push(set_attribute(src, b, "destination_arn", &format!("aws_cloudwatch_log_group.{group}.arn")).ok_or_else(missing)?);
+                    edits.push(set_attribute(src, b, "destination_arn", &dest).ok_or_else(missing)?)
                 }
                 None => {
-                    let mut block = vec!["access_log_settings {".to_string(), format!("  {dest}")];
+                    let mut block = vec![
+                        "access_log_settings {".to_string(),
+                        format!("  destination_arn = {dest}"),
+                    ];
                     block.extend(lines.drain(..).map(|l| format!("  {l}")));
                     block.push("}".to_string());
                     edits.push(insert_in_block(src, res, &block).ok_or_else(missing)?);
                 }
             }
-            let group_name = opts.log_group_template.replace("{name}", name);
-            edits.push(
-                after_block(
-                    res,
-                    format!(
-                        "resource \"aws_cloudwatch_log_group\" \"{group}\" {{\n  name              = \"{group_name}\"\n  retention_in_days = {}\n}}",
-                        opts.retention_days
-                    ),
-                )
-                .ok_or_else(missing)?,
-            );
             Ok(edits)
         }
-        ("SL004" | "SL005", "aws_api_gateway_stage" | "aws_apigatewayv2_stage") => {
-            let block = res.body.get_blocks("access_log_settings").next().ok_or("no access_log_settings block")?;
-            let lines = format_lines(kind).ok_or("the API's protocol is not known; choose a format by hand")?;
-            let (_, inner) = indents(src, block);
-            let value = lines[1..].iter().fold(lines[0].trim_start_matches("format = ").to_string(), |mut acc, l| {
-                acc.push('\n');
-                acc.push_str(&inner);
-                acc.push_str(l);
-                acc
-            });
-            Ok(vec![set_attribute(src, block, "format", &value).ok_or_else(missing)?])
+        Remedy::DedicatedLogGroup { retention } if is_stage => {
+            let settings = res
+                .body
+                .get_blocks("access_log_settings")
+                .next()
+                .ok_or("no access_log_settings block")?;
+            let (group, group_edit) = new_group(retention.days())?;
+            let dest = format!("aws_cloudwatch_log_group.{group}.arn");
+            Ok(vec![
+                group_edit,
+                set_attribute(src, settings, "destination_arn", &dest).ok_or_else(missing)?,
+            ])
         }
-        ("SL010", "aws_api_gateway_stage") => {
-            let level = &opts.execution_level;
+        Remedy::RecommendedFormat if is_stage => {
+            let block = res
+                .body
+                .get_blocks("access_log_settings")
+                .next()
+                .ok_or("no access_log_settings block")?;
+            let lines = format_lines(kind)
+                .ok_or("the API's protocol is not known; choose a format by hand")?;
+            let (_, inner) = indents(src, block);
+            let value = lines[1..].iter().fold(
+                lines[0].trim_start_matches("format = ").to_string(),
+                |mut acc, l| {
+                    acc.push('\n');
+                    acc.push_str(&inner);
+                    acc.push_str(l);
+                    acc
+                },
+            );
+            Ok(vec![
+                set_attribute(src, block, "format", &value).ok_or_else(missing)?
+            ])
+        }
+        Remedy::ExecutionLogging { level, .. } if rtype == "aws_api_gateway_stage" => {
+            let level = level.as_str();
             Ok(vec![after_block(
                 res,
                 format!(
@@ -187,52 +340,107 @@ pub(crate) fn fix(
             )
             .ok_or_else(missing)?])
         }
-        ("SL010" | "SL011", "aws_api_gateway_method_settings") => {
-            let (key, value) = setting(f.rule_id, opts);
+        Remedy::ExecutionLogging { .. } | Remedy::DataTraceOff { .. }
+            if rtype == "aws_api_gateway_method_settings" =>
+        {
+            let (key, value) = setting(&f.remedy);
             match res.body.get_blocks("settings").next() {
                 Some(b) => Ok(vec![set_attribute(src, b, key, &value).ok_or_else(missing)?]),
-                None => Ok(vec![insert_in_block(src, res, &["settings {".into(), format!("  {key} = {value}"), "}".into()]).ok_or_else(missing)?]),
+                None => Ok(vec![insert_in_block(
+                    src,
+                    res,
+                    &[
+                        "settings {".into(),
+                        format!("  {key} = {value}"),
+                        "}".into(),
+                    ],
+                )
+                .ok_or_else(missing)?]),
             }
         }
-        ("SL010" | "SL011", "aws_apigatewayv2_stage") => {
-            let (key, value) = setting(f.rule_id, opts);
-            let target = block_at_line(src, res, f.location.line, &["default_route_settings", "route_settings"]);
+        Remedy::ExecutionLogging { .. } | Remedy::DataTraceOff { .. }
+            if rtype == "aws_apigatewayv2_stage" =>
+        {
+            let (key, value) = setting(&f.remedy);
+            let target = block_at_line(
+                src,
+                res,
+                f.location.line,
+                &["default_route_settings", "route_settings"],
+            );
             if std::ptr::eq(target, res) {
                 match res.body.get_blocks("default_route_settings").next() {
                     Some(b) => Ok(vec![set_attribute(src, b, key, &value).ok_or_else(missing)?]),
-                    None => Ok(vec![insert_in_block(src, res, &["default_route_settings {".into(), format!("  {key} = {value}"), "}".into()]).ok_or_else(missing)?]),
+                    None => Ok(vec![insert_in_block(
+                        src,
+                        res,
+                        &[
+                            "default_route_settings {".into(),
+                            format!("  {key} = {value}"),
+                            "}".into(),
+                        ],
+                    )
+                    .ok_or_else(missing)?]),
                 }
             } else {
-                Ok(vec![set_attribute(src, target, key, &value).ok_or_else(missing)?])
+                Ok(vec![
+                    set_attribute(src, target, key, &value).ok_or_else(missing)?
+                ])
             }
         }
-        ("SL020", "aws_cloudwatch_log_group") => {
-            Ok(vec![set_attribute(src, res, "retention_in_days", &opts.retention_days.to_string()).ok_or_else(missing)?])
+        Remedy::Retention { days } if rtype == "aws_cloudwatch_log_group" => {
+            Ok(vec![set_attribute(
+                src,
+                res,
+                "retention_in_days",
+                &days.to_string(),
+            )
+            .ok_or_else(missing)?])
         }
-        ("SL021", "aws_cloudwatch_log_group") => match &opts.kms_key {
-            Some(key) => Ok(vec![set_attribute(src, res, "kms_key_id", &format!("\"{key}\"")).ok_or_else(missing)?]),
-            None => Err("needs a KMS key whose policy allows CloudWatch Logs: pass --kms-key ARN".into()),
+        Remedy::KmsKey if rtype == "aws_cloudwatch_log_group" => match &opts.kms_key {
+            Some(key) => Ok(vec![set_attribute(
+                src,
+                res,
+                "kms_key_id",
+                &format!("\"{key}\""),
+            )
+            .ok_or_else(missing)?]),
+            None => Err(
+                "needs a KMS key whose policy allows CloudWatch Logs: pass --kms-key ARN".into(),
+            ),
         },
-        ("SL001", "aws_api_gateway_deployment") => Err("a stage created by the deployment's stage_name: declare an aws_api_gateway_stage instead".into()),
-        ("SL002", "aws_apigatewayv2_api") => Err("a quick-create API's $default stage: declare an aws_apigatewayv2_stage instead of `target`".into()),
-        ("SL003", _) => Err("choose the destination log group by hand".into()),
-        ("SL030", _) => Err("add aws_api_gateway_account with a CloudWatch role once per account and region (see `stagelog explain SL030`)".into()),
-        _ => Err("no automatic fix for this case".into()),
+        Remedy::AccessLogs { .. } if rtype == "aws_apigatewayv2_api" => Err(QUICK_CREATE.into()),
+        Remedy::AccessLogs { .. } if rtype == "aws_api_gateway_deployment" => {
+            Err(DEPLOYMENT_STAGE.into())
+        }
+        Remedy::CloudWatchRole => Err(format!("{ACCOUNT_ROLE} (see `stagelog explain SL030`)")),
+        Remedy::CloudWatchRolePolicy => Err(
+            "fix the role's trust and permissions by hand (see `stagelog explain SL031`)".into(),
+        ),
+        Remedy::Manual { reason } => Err(reason.clone()),
+        Remedy::AccessLogs { .. }
+        | Remedy::DedicatedLogGroup { .. }
+        | Remedy::RecommendedFormat
+        | Remedy::ExecutionLogging { .. }
+        | Remedy::DataTraceOff { .. }
+        | Remedy::Retention { .. }
+        | Remedy::KmsKey => Err(format!("no automatic fix on {rtype}; {}", hint(f))),
     }
 }
 
-fn setting(rule: &str, opts: &Options) -> (&'static str, String) {
-    if rule == "SL010" {
-        ("logging_level", format!("\"{}\"", opts.execution_level))
-    } else {
-        ("data_trace_enabled", "false".into())
+fn setting(remedy: &Remedy) -> (&'static str, String) {
+    match remedy {
+        Remedy::ExecutionLogging { level, .. } => {
+            ("logging_level", format!("\"{}\"", level.as_str()))
+        }
+        _ => ("data_trace_enabled", "false".into()),
     }
 }
 
 /// Every fix for one file, applied together; findings that need a person go to `manual`.
 pub(crate) fn fix_file(
     src: &str,
-    findings: &[&Finding],
+    targets: &[Target],
     opts: &Options,
     manual: &mut Vec<Manual>,
 ) -> Result<Option<String>, String> {
@@ -240,29 +448,26 @@ pub(crate) fn fix_file(
         .map_err(|e| format!("cannot parse HCL: {}", e.message()))?;
     let mut edits = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
-    for f in findings {
-        // One fix per rule and resource (SL004 and SL005 both rewrite the format).
+    for t in targets {
+        // One fix per remedy and resource (SL004 and SL005 both rewrite the format).
         let key = (
-            if f.rule_id == "SL005" {
-                "SL004"
-            } else {
-                f.rule_id
-            },
-            f.location.resource.clone(),
-            f.location.line,
+            format!("{:?}", t.finding.remedy),
+            t.finding.location.resource.clone(),
+            t.finding.location.line,
         );
         if !seen.insert(key) {
             continue;
         }
-        match fix(src, &body, f, opts) {
+        match fix(src, &body, t, opts) {
             Ok(e) => edits.extend(e),
-            Err(reason) => manual.push(Manual::of(f, reason)),
+            Err(reason) => manual.push(Manual::of(t.finding, reason)),
         }
     }
     if edits.is_empty() {
         return Ok(None);
     }
     let fixed = Edit::apply_all(src, edits)?;
+    let fixed = align_touched(src, &fixed);
     hcl_edit::parser::parse_body(&fixed).map_err(|e| {
         format!(
             "the fixed file does not parse ({}); nothing written",
@@ -270,4 +475,119 @@ pub(crate) fn fix_file(
         )
     })?;
     Ok(Some(fixed))
+}
+
+/// The key of a `key = value` line whose value ends on the same line, as `terraform fmt`
+/// (hclwrite) sees it: the `=` of such consecutive lines is aligned; any other line (blank,
+/// comment, block header, a value that opens a bracket) ends the run.
+fn assignment(line: &str) -> Option<(usize, usize)> {
+    let indent = line.len() - line.trim_start().len();
+    let rest = &line[indent..];
+    let key_len = if let Some(q) = rest.strip_prefix('"') {
+        q.find('"')? + 2
+    } else {
+        rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))?
+    };
+    if key_len == 0 {
+        return None;
+    }
+    let after = &rest[key_len..];
+    let eq = after.len() - after.trim_start().len();
+    let value = after.trim_start().strip_prefix('=')?;
+    if value.starts_with('=') {
+        return None;
+    }
+    // Net brackets outside strings: a value that opens `{`, `[` or `(` spans lines.
+    let (mut depth, mut in_str, mut escaped) = (0i32, false, false);
+    for c in value.chars() {
+        match (in_str, c) {
+            (true, '\\') if !escaped => {
+                escaped = true;
+                continue;
+            }
+            (true, '"') if !escaped => in_str = false,
+            (false, '"') => in_str = true,
+            (false, '{' | '[' | '(') => depth += 1,
+            (false, '}' | ']' | ')') => depth -= 1,
+            (false, '#') => break,
+            _ => {}
+        }
+        escaped = false;
+    }
+    (depth == 0).then_some((indent + key_len, indent + key_len + eq))
+}
+
+/// Aligns the `=` of every run of assignment lines that a fix added or changed, leaving runs
+/// the fix did not touch as they were.
+fn align_touched(before: &str, after: &str) -> String {
+    let diff = similar::TextDiff::from_lines(before, after);
+    let mut touched = std::collections::BTreeSet::new();
+    for op in diff.ops() {
+        for change in diff.iter_changes(op) {
+            if change.tag() == similar::ChangeTag::Insert {
+                if let Some(i) = change.new_index() {
+                    touched.insert(i);
+                }
+            }
+        }
+    }
+    let lines: Vec<&str> = after.split_inclusive('\n').collect();
+    let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    let mut i = 0;
+    while i < lines.len() {
+        let Some(_) = assignment(lines[i].trim_end_matches(['\n', '\r'])) else {
+            i += 1;
+            continue;
+        };
+        let start = i;
+        while i < lines.len() && assignment(lines[i].trim_end_matches(['\n', '\r'])).is_some() {
+            i += 1;
+        }
+        if !(start..i).any(|l| touched.contains(&l)) {
+            continue;
+        }
+        let width = (start..i)
+            .filter_map(|l| assignment(lines[l].trim_end_matches(['\n', '\r'])))
+            .map(|(key_end, _)| key_end)
+            .max()
+            .unwrap_or(0);
+        for (l, line) in out.iter_mut().enumerate().take(i).skip(start) {
+            let Some((key_end, eq_at)) = assignment(lines[l].trim_end_matches(['\n', '\r'])) else {
+                continue;
+            };
+            let src = lines[l];
+            *line = format!(
+                "{}{}{}",
+                &src[..key_end],
+                " ".repeat(width - key_end + 1),
+                &src[eq_at..]
+            );
+        }
+    }
+    out.concat()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aligns_only_the_runs_a_fix_touched() {
+        let before =
+            "resource \"a\" \"b\" {\n  name = \"x\"\n  tags = {}\n\n  z = 1\n  zz = 2\n}\n";
+        let after = "resource \"a\" \"b\" {\n  name = \"x\"\n  tags = {}\n  retention_in_days = 3\n\n  z = 1\n  zz = 2\n}\n";
+        assert_eq!(
+            align_touched(before, after),
+            "resource \"a\" \"b\" {\n  name              = \"x\"\n  tags              = {}\n  retention_in_days = 3\n\n  z = 1\n  zz = 2\n}\n"
+        );
+    }
+
+    #[test]
+    fn multi_line_values_and_comments_end_a_run() {
+        assert!(assignment("  format = jsonencode({").is_none());
+        assert!(assignment("  # a = 1").is_none());
+        assert!(assignment("  x == y").is_none());
+        assert_eq!(assignment("  a = \"{\" # c"), Some((3, 4)));
+        assert_eq!(assignment("  \"k\"   = 1"), Some((5, 8)));
+    }
 }

@@ -22,6 +22,7 @@ pub struct Resource {
     pub body: Body,
     file: usize,
     line: u32,
+    end_line: u32,
 }
 
 pub struct TfFile {
@@ -111,6 +112,10 @@ fn extract(path: &str, body: Body, lines: LineIndex) -> TfFile {
     };
     for block in body.into_blocks() {
         let line = block.span().map(|s| file.lines.line(s.start)).unwrap_or(1);
+        let end_line = block
+            .span()
+            .map(|s| file.lines.line(s.end.saturating_sub(1)))
+            .unwrap_or(line);
         match (block.ident.as_str(), block.labels.as_slice()) {
             ("resource", [t, n]) => {
                 let (rtype, name) = (label(t).to_string(), label(n).to_string());
@@ -120,6 +125,7 @@ fn extract(path: &str, body: Body, lines: LineIndex) -> TfFile {
                     body: block.body,
                     file: 0,
                     line,
+                    end_line,
                 });
             }
             ("variable", [n]) => {
@@ -362,7 +368,9 @@ impl Module {
             source: SourceKind::Terraform,
             file: Some(file.path.clone()),
             line: Some(offset.map(|o| file.lines.line(o)).unwrap_or(r.line)),
+            end_line: Some(r.end_line),
             resource: address.to_string(),
+            resource_type: Some(r.rtype.clone()),
             account: None,
             region: None,
         }
@@ -410,8 +418,10 @@ impl Module {
             let name = attr(&ev, inst, "stage_name")
                 .map(|v| v.to_text())
                 .unwrap_or_default();
+            let api = attr(&ev, inst, "rest_api_id");
             inv.stages.push(Stage {
-                api: attr(&ev, inst, "rest_api_id").map(|v| Text::lit(v.key())),
+                api_name: api.as_ref().and_then(|a| api_name(&ev, a)),
+                api: api.map(|v| Text::lit(v.key())),
                 access_log: self.access_log(&ev, inst, &groups),
                 ..Stage::new(ApiKind::Rest, name, self.loc(inst.res, &inst.address, None))
             });
@@ -442,6 +452,7 @@ impl Module {
                 _ => ApiKind::V2,
             };
             let mut stage = Stage {
+                api_name: api.as_ref().and_then(|a| api_name(&ev, a)),
                 api: api.map(|v| Text::lit(v.key())),
                 access_log: self.access_log(&ev, inst, &groups),
                 ..Stage::new(
@@ -607,6 +618,19 @@ impl Module {
             }
         }
     }
+}
+
+/// The `name` of the API a stage's `rest_api_id`/`api_id` refers to, when it is known.
+fn api_name(ev: &Evaluator, api: &Val) -> Option<String> {
+    let Val::Ref { addr, .. } = api else {
+        return None;
+    };
+    let (rtype, name) = addr.split_once('.')?;
+    let res = ev.resources.get(&(rtype, name))?;
+    let value = res.body.get_attribute("name")?;
+    ev.eval(&value.value, &Scope::default())
+        .to_text()
+        .as_known()
 }
 
 fn block<'a>(body: &'a Body, ident: &'a str) -> Option<&'a Block> {

@@ -83,12 +83,12 @@ pub(crate) fn receiving_log_groups(inv: &Inventory) -> Vec<(&LogGroup, &Stage, &
     out
 }
 
-/// SL001 and SL002: the same check on different API kinds, with the property names of each.
+/// SL001 and SL002: the same check on different API kinds.
 pub(crate) fn check_access_logging(
     rule: &Rule,
     inv: &Inventory,
+    config: &crate::Config,
     kinds: fn(stagelog_model::ApiKind) -> bool,
-    cloudformation_fix: &str,
     out: &mut Vec<stagelog_model::Finding>,
 ) {
     for stage in inv.stages.iter().filter(|s| kinds(s.api_kind)) {
@@ -97,16 +97,10 @@ pub(crate) fn check_access_logging(
                 rule,
                 stage,
                 format!("{} {why}", crate::describe(stage)),
-                crate::hint(
-                    &stage.location,
-                    ACCESS_LOG_FIX_TF,
-                    cloudformation_fix,
-                    ACCESS_LOG_FIX_LIVE,
-                ),
+                stagelog_model::Remedy::AccessLogs {
+                    retention: config.min_retention,
+                },
             ));
         }
     }
 }
-
-pub(crate) const ACCESS_LOG_FIX_TF: &str = "add an access_log_settings block with destination_arn = aws_cloudwatch_log_group.<name>.arn and a jsonencode({...}) format";
-pub(crate) const ACCESS_LOG_FIX_LIVE: &str = "stagelog fix --live, or set the stage's access log settings (destination ARN and format) in the console or CLI";

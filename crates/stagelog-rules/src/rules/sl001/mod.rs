@@ -16,12 +16,6 @@ pub(crate) const RULE: Rule = Rule {
     check,
 };
 
-fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
-    check_access_logging(
-        &RULE,
-        inv,
-        |k| k == ApiKind::Rest,
-        "add AccessLogSetting with DestinationArn (!GetAtt <LogGroup>.Arn) and Format",
-        out,
-    );
+fn check(inv: &Inventory, config: &Config, out: &mut Vec<Finding>) {
+    check_access_logging(&RULE, inv, config, |k| k == ApiKind::Rest, out);
 }

@@ -1,8 +1,8 @@
 //! SL003 access-log-destination: the destination must be somewhere API Gateway can deliver to.
 use crate::arn::{judge_destination, region_of, DestinationVerdict};
 use crate::rules::access_log;
-use crate::{describe, hint, stage_finding, Config, Rule};
-use stagelog_model::{Finding, Inventory, Severity};
+use crate::{describe, stage_finding, Config, Rule};
+use stagelog_model::{Finding, Inventory, Remedy, Severity};
 
 pub(crate) const RULE: Rule = Rule {
     id: "SL003",
@@ -17,7 +17,7 @@ pub(crate) const RULE: Rule = Rule {
     check,
 };
 
-fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
+fn check(inv: &Inventory, config: &Config, out: &mut Vec<Finding>) {
     for stage in &inv.stages {
         let Some(dest) = access_log(stage).and_then(|a| a.destination.as_ref()) else {
             continue;
@@ -52,13 +52,13 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
             out.push(stage_finding(
                 &RULE,
                 stage,
-                format!("{} has an access log destination API Gateway cannot deliver to: {why}", describe(stage)),
-                hint(
-                    &stage.location,
-                    "set destination_arn to a log group ARN (aws_cloudwatch_log_group.<name>.arn) or an amazon-apigateway-* Firehose stream ARN",
-                    "set DestinationArn to !GetAtt <LogGroup>.Arn or an amazon-apigateway-* Firehose stream ARN",
-                    "point the stage's access log destination at an existing log group in the stage's region",
+                format!(
+                    "{} has an access log destination API Gateway cannot deliver to: {why}",
+                    describe(stage)
                 ),
+                Remedy::DedicatedLogGroup {
+                    retention: config.min_retention,
+                },
             ));
         }
     }

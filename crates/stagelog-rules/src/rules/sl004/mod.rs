@@ -1,8 +1,8 @@
 //! SL004 access-log-format-valid: the format must be one API Gateway accepts and fills in.
 use crate::context_vars::{is_known, kinds_knowing, references};
 use crate::rules::access_log;
-use crate::{describe, hint, stage_finding, Config, Rule};
-use stagelog_model::{ApiKind, Finding, Inventory, Severity, Stage};
+use crate::{describe, stage_finding, Config, Rule};
+use stagelog_model::{ApiKind, Finding, Inventory, Remedy, Severity, Stage};
 
 pub(crate) const RULE: Rule = Rule {
     id: "SL004",
@@ -27,12 +27,7 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
                 &RULE,
                 stage,
                 format!("{}: access log format {problem}", describe(stage)),
-                hint(
-                    &stage.location,
-                    "write the format as one line with jsonencode({ requestId = \"$context.requestId\", ... })",
-                    "write Format as one line of JSON that includes \"$context.requestId\"",
-                    "set a one-line access log format that includes $context.requestId",
-                ),
+                Remedy::RecommendedFormat,
             );
             f.location.line = log.line.or(f.location.line);
             out.push(f);

@@ -1,8 +1,8 @@
 //! SL005 access-log-format-complete: the format must carry the fields an audit needs.
 use crate::context_vars::{references, AUDIT_FIELDS};
 use crate::rules::access_log;
-use crate::{describe, hint, stage_finding, Config, Rule};
-use stagelog_model::{Finding, Inventory, Severity};
+use crate::{describe, stage_finding, Config, Rule};
+use stagelog_model::{Finding, Inventory, Remedy, Severity};
 
 pub(crate) const RULE: Rule = Rule {
     id: "SL005",
@@ -45,12 +45,7 @@ fn check(inv: &Inventory, config: &Config, out: &mut Vec<Finding>) {
                 describe(stage),
                 missing.join(", ")
             ),
-            hint(
-                &stage.location,
-                "add the missing $context variables to the format (see `stagelog explain SL005`)",
-                "add the missing $context variables to Format (see `stagelog explain SL005`)",
-                "add the missing $context variables to the format (see `stagelog explain SL005`)",
-            ),
+            Remedy::RecommendedFormat,
         );
         f.location.line = access_log(stage).and_then(|a| a.line).or(f.location.line);
         out.push(f);

@@ -1,8 +1,9 @@
 //! SL010 execution-logging: REST and WebSocket stages must write execution logs, and no
 //! method or route may turn them off.
-use crate::{describe, hint, located_finding, Config, Rule};
+use crate::{describe, located_finding, Config, Rule};
 use stagelog_model::{
-    ApiKind, Finding, Inventory, LogLevel, MethodSettings, Severity, Stage, Value,
+    ApiKind, ExecutionLevel, Finding, Inventory, LogLevel, MethodSettings, Remedy, SettingsTarget,
+    Severity, Stage, Value,
 };
 
 pub(crate) const RULE: Rule = Rule {
@@ -20,6 +21,7 @@ pub(crate) const RULE: Rule = Rule {
 };
 
 fn check(inv: &Inventory, config: &Config, out: &mut Vec<Finding>) {
+    let info = config.execution_level == ExecutionLevel::Info;
     for stage in inv
         .stages
         .iter()
@@ -37,7 +39,7 @@ fn check(inv: &Inventory, config: &Config, out: &mut Vec<Finding>) {
             Some(Value::Known(LogLevel::Invalid(s))) => Some(format!(
                 "has execution logging level `{s}`, which is not OFF, ERROR or INFO"
             )),
-            Some(Value::Known(LogLevel::Error)) if config.execution_level_info => Some(
+            Some(Value::Known(LogLevel::Error)) if info => Some(
                 "logs only errors (ERROR); the policy (execution_level = \"INFO\") wants INFO"
                     .to_string(),
             ),
@@ -48,7 +50,8 @@ fn check(inv: &Inventory, config: &Config, out: &mut Vec<Finding>) {
                 stage,
                 default,
                 format!("{} {p}", describe(stage)),
-                false,
+                SettingsTarget::StageDefault,
+                config,
             ));
         }
         for (path, settings) in &stage.overrides {
@@ -68,7 +71,8 @@ fn check(inv: &Inventory, config: &Config, out: &mut Vec<Finding>) {
                 stage,
                 settings,
                 format!("{}: the {what} override `{path}` {p}", describe(stage)),
-                true,
+                SettingsTarget::Override(path.clone()),
+                config,
             ));
         }
     }
@@ -78,35 +82,18 @@ fn finding(
     stage: &Stage,
     settings: &MethodSettings,
     message: String,
-    is_override: bool,
+    target: SettingsTarget,
+    config: &Config,
 ) -> Finding {
     let loc = settings.location.as_ref().unwrap_or(&stage.location);
-    let (tf, cfn) = if is_override {
-        (
-            "set logging_level = \"ERROR\" (or \"INFO\") in this override, or remove the override",
-            "set LoggingLevel: ERROR (or INFO) in this override, or remove it",
-        )
-    } else if stage.api_kind == ApiKind::Rest {
-        (
-            "add aws_api_gateway_method_settings with method_path = \"*/*\" and settings { logging_level = \"ERROR\" }",
-            "add MethodSettings [{ResourcePath: \"/*\", HttpMethod: \"*\", LoggingLevel: ERROR}]",
-        )
-    } else {
-        (
-            "set default_route_settings { logging_level = \"ERROR\" } (and no route_settings with OFF)",
-            "set DefaultRouteSettings: {LoggingLevel: ERROR}",
-        )
-    };
     located_finding(
         &RULE,
         stage,
         loc,
         message,
-        hint(
-            loc,
-            tf,
-            cfn,
-            "stagelog fix --live (sets the stage's logging level to ERROR)",
-        ),
+        Remedy::ExecutionLogging {
+            level: config.execution_level,
+            target,
+        },
     )
 }

@@ -1,7 +1,7 @@
 //! SL011 data-trace: full request/response logging writes payloads (tokens, personal data)
 //! into the logs.
-use crate::{describe, hint, located_finding, Config, Rule};
-use stagelog_model::{Finding, Inventory, MethodSettings, Severity, Value};
+use crate::{describe, located_finding, Config, Rule};
+use stagelog_model::{Finding, Inventory, MethodSettings, Remedy, SettingsTarget, Severity, Value};
 
 pub(crate) const RULE: Rule = Rule {
     id: "SL011",
@@ -22,9 +22,9 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
         .iter()
         .filter(|s| s.api_kind.has_execution_logging())
     {
-        let all = std::iter::once(("stage default", &stage.default_settings))
-            .chain(stage.overrides.iter().map(|(p, m)| (p.as_str(), m)));
-        for (scope, settings) in all {
+        let all = std::iter::once((None, &stage.default_settings))
+            .chain(stage.overrides.iter().map(|(p, m)| (Some(p), m)));
+        for (path, settings) in all {
             if !traces(settings) {
                 continue;
             }
@@ -34,15 +34,15 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
                 stage,
                 loc,
                 format!(
-                    "{} logs full request and response data ({scope}); payloads and credentials end up in CloudWatch",
-                    describe(stage)
+                    "{} logs full request and response data ({}); payloads and credentials end up in CloudWatch",
+                    describe(stage),
+                    path.map_or("stage default", |p| p.as_str())
                 ),
-                hint(
-                    loc,
-                    "set data_trace_enabled = false",
-                    "set DataTraceEnabled: false",
-                    "stagelog fix --live (turns data trace off)",
-                ),
+                Remedy::DataTraceOff {
+                    target: path.map_or(SettingsTarget::StageDefault, |p| {
+                        SettingsTarget::Override(p.clone())
+                    }),
+                },
             ));
         }
     }

@@ -1,8 +1,8 @@
 //! SL020 log-group-retention: access log groups must keep events for the configured time,
 //! and must not keep them forever by default.
 use crate::rules::receiving_log_groups;
-use crate::{describe, hint, located_finding, Config, Rule};
-use stagelog_model::{Finding, Inventory, Severity, Value};
+use crate::{describe, located_finding, Config, Rule};
+use stagelog_model::{Finding, Inventory, Remedy, Severity, Value};
 
 pub(crate) const RULE: Rule = Rule {
     id: "SL020",
@@ -22,11 +22,11 @@ fn check(inv: &Inventory, config: &Config, out: &mut Vec<Finding>) {
         let problem = match &group.retention_days {
             None | Some(Value::Known(0)) => format!(
                 "has no retention policy: events never expire (required: {} days)",
-                config.min_retention_days
+                config.min_retention
             ),
-            Some(Value::Known(d)) if *d < config.min_retention_days => format!(
+            Some(Value::Known(d)) if *d < config.min_retention.days() => format!(
                 "keeps events {d} days, fewer than the required {}",
-                config.min_retention_days
+                config.min_retention
             ),
             _ => continue,
         };
@@ -39,18 +39,9 @@ fn check(inv: &Inventory, config: &Config, out: &mut Vec<Finding>) {
                 group.name,
                 describe(stage)
             ),
-            hint(
-                &group.location,
-                &format!(
-                    "set retention_in_days = {}",
-                    config.min_retention_days.max(1)
-                ),
-                &format!("set RetentionInDays: {}", config.min_retention_days.max(1)),
-                &format!(
-                    "aws logs put-retention-policy --log-group-name <name> --retention-in-days {}",
-                    config.min_retention_days.max(1)
-                ),
-            ),
+            Remedy::Retention {
+                days: config.min_retention,
+            },
         ));
     }
 }

@@ -1,7 +1,7 @@
 //! SL030 account-cloudwatch-role: REST and WebSocket stages write logs only when the account's
 //! API Gateway settings name a CloudWatch role in that region.
-use crate::{hint, Config, Rule};
-use stagelog_model::{Finding, Inventory, Severity, Stage};
+use crate::{Config, Rule};
+use stagelog_model::{Finding, Inventory, Remedy, Severity, Stage};
 
 pub(crate) const RULE: Rule = Rule {
     id: "SL030",
@@ -17,10 +17,6 @@ pub(crate) const RULE: Rule = Rule {
     examples_dir: "src/rules/sl030/examples",
     check,
 };
-
-const FIX_TF: &str = "add aws_api_gateway_account { cloudwatch_role_arn = aws_iam_role.<name>.arn } with a role trusted by apigateway.amazonaws.com";
-const FIX_CFN: &str = "add AWS::ApiGateway::Account with CloudWatchRoleArn: !GetAtt <Role>.Arn";
-const FIX_LIVE: &str = "stagelog fix --live --create-cloudwatch-role, or aws apigateway update-account --patch-operations op=replace,path=/cloudwatchRoleArn,value=<role ARN>";
 
 fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
     let logging: Vec<&Stage> = inv
@@ -45,7 +41,8 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
                 "{} REST/WebSocket stage(s) here write logs, but this configuration sets no API Gateway account CloudWatch role; logs are delivered only if the account has one in this region",
                 logging.len()
             ),
-            fix: hint(&first.location, FIX_TF, FIX_CFN, FIX_LIVE),
+            remedy: Remedy::CloudWatchRole,
+            fix: String::new(),
             location: first.location.clone(),
             stage: None,
             api_kind: None,
@@ -67,7 +64,8 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
                 rule_id: RULE.id,
                 severity: RULE.severity,
                 message: "API Gateway account settings have no CloudWatch role ARN, so REST and WebSocket stages cannot write execution or access logs".into(),
-                fix: hint(&account.location, FIX_TF, FIX_CFN, FIX_LIVE),
+                remedy: Remedy::CloudWatchRole,
+                fix: String::new(),
                 location: account.location.clone(),
                 stage: None,
                 api_kind: None,

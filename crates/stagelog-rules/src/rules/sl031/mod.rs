@@ -1,7 +1,7 @@
 //! SL031 cloudwatch-role-permissions: the account's CloudWatch role must be assumable by API
 //! Gateway and allowed to write logs.
-use crate::{hint, Config, Rule};
-use stagelog_model::{Finding, Inventory, Severity};
+use crate::{Config, Rule};
+use stagelog_model::{Finding, Inventory, Remedy, Severity};
 
 pub(crate) const RULE: Rule = Rule {
     id: "SL031",
@@ -59,12 +59,8 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
                 rule_id: RULE.id,
                 severity: RULE.severity,
                 message: format!("the API Gateway CloudWatch role `{arn}` {p}"),
-                fix: hint(
-                    &account.location,
-                    "trust apigateway.amazonaws.com and attach arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
-                    "trust apigateway.amazonaws.com and add ManagedPolicyArns: [arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
-                    "aws iam attach-role-policy --role-name <role> --policy-arn arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs (and trust apigateway.amazonaws.com)",
-                ),
+                remedy: Remedy::CloudWatchRolePolicy,
+                fix: String::new(),
                 location: account.location.clone(),
                 stage: None,
                 api_kind: None,

@@ -1,7 +1,7 @@
 //! SL040 logs-flowing: a stage with access logging must have access log events arriving in its
 //! destination (checked by `stagelog verify`).
 use crate::{describe, stage_finding, Config, Rule};
-use stagelog_model::{Finding, Inventory, Severity};
+use stagelog_model::{Finding, Inventory, Remedy, Severity};
 
 pub(crate) const RULE: Rule = Rule {
     id: "SL040",
@@ -69,7 +69,7 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
                 ),
             }
         };
-        let mut f = stage_finding(&RULE, stage, message, FIX.to_string());
+        let mut f = stage_finding(&RULE, stage, message, Remedy::manual(FIX));
         f.severity = severity;
         out.push(f);
     }
@@ -97,6 +97,8 @@ mod tests {
             source: SourceKind::Live,
             file: None,
             line: None,
+            end_line: None,
+            resource_type: None,
             resource: "arn:aws:apigateway:us-east-1::/restapis/a1/stages/prod".into(),
             account: Some("123456789012".into()),
             region: Some("us-east-1".into()),

@@ -2,7 +2,7 @@
 //! format (checked by `stagelog verify`).
 use crate::{describe, stage_finding, Config, Rule};
 use stagelog_accesslog::{Format, Parser, Record};
-use stagelog_model::{Finding, Inventory, Severity, Value};
+use stagelog_model::{Finding, Inventory, Remedy, Severity, Value};
 
 pub(crate) const RULE: Rule = Rule {
     id: "SL041",
@@ -41,7 +41,7 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
                         "{}: its access log format cannot be read back: {e}",
                         describe(stage)
                     ),
-                    FIX.to_string(),
+                    Remedy::manual(FIX),
                 ));
                 continue;
             }
@@ -74,7 +74,7 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
                 failures.len(),
                 flow.log_group
             ),
-            FIX.to_string(),
+            Remedy::manual(FIX),
         ));
     }
 }

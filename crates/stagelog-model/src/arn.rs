@@ -1,6 +1,137 @@
-//! Access log destination ARNs: what API Gateway accepts, judged on text that may have holes.
+//! ARNs: the partition of a region, typed log group and stage ARNs, and what API Gateway
+//! accepts as an access log destination, judged on text that may have holes.
 
-use stagelog_model::{Segment, Text};
+use crate::{Segment, Text};
+use std::fmt;
+
+/// The partition a region belongs to (`aws`, `aws-cn`, `aws-us-gov`, …): one table for every
+/// ARN stagelog builds.
+pub fn partition_of_region(region: &str) -> &'static str {
+    const BY_PREFIX: &[(&str, &str)] = &[
+        ("cn-", "aws-cn"),
+        ("us-gov-", "aws-us-gov"),
+        ("us-isob-", "aws-iso-b"),
+        ("us-isof-", "aws-iso-f"),
+        ("eu-isoe-", "aws-iso-e"),
+        ("us-iso-", "aws-iso"),
+        ("eusc-", "aws-eusc"),
+    ];
+    BY_PREFIX
+        .iter()
+        .find(|(prefix, _)| region.starts_with(prefix))
+        .map_or("aws", |(_, p)| p)
+}
+
+/// `arn:PARTITION:logs:REGION:ACCOUNT:log-group:NAME`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LogGroupArn {
+    pub partition: String,
+    pub region: String,
+    pub account: String,
+    pub name: String,
+}
+
+impl LogGroupArn {
+    /// The ARN of log group `name` in that account and region (partition from the region).
+    pub fn new(region: &str, account: &str, name: &str) -> LogGroupArn {
+        LogGroupArn {
+            partition: partition_of_region(region).to_string(),
+            region: region.to_string(),
+            account: account.to_string(),
+            name: name.to_string(),
+        }
+    }
+
+    /// Reads a log group ARN; the `:*` CloudFormation's `GetAtt` adds is dropped.
+    pub fn parse(arn: &str) -> Option<LogGroupArn> {
+        let arn = normalise(arn);
+        let mut parts = arn.splitn(6, ':');
+        let (head, partition, service, region, account, resource) = (
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+        );
+        let name = resource.strip_prefix("log-group:")?;
+        (head == "arn" && service == "logs" && !name.is_empty()).then(|| LogGroupArn {
+            partition: partition.to_string(),
+            region: region.to_string(),
+            account: account.to_string(),
+            name: name.to_string(),
+        })
+    }
+}
+
+impl fmt::Display for LogGroupArn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "arn:{}:logs:{}:{}:log-group:{}",
+            self.partition, self.region, self.account, self.name
+        )
+    }
+}
+
+/// `arn:PARTITION:apigateway:REGION::/restapis/ID/stages/NAME` (REST) or `…/apis/ID/stages/NAME` (v2).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StageArn {
+    pub partition: String,
+    pub region: String,
+    /// True for REST APIs (`/restapis/`), false for HTTP and WebSocket APIs (`/apis/`).
+    pub rest: bool,
+    pub api_id: String,
+    pub stage: String,
+}
+
+impl StageArn {
+    pub fn new(region: &str, rest: bool, api_id: &str, stage: &str) -> StageArn {
+        StageArn {
+            partition: partition_of_region(region).to_string(),
+            region: region.to_string(),
+            rest,
+            api_id: api_id.to_string(),
+            stage: stage.to_string(),
+        }
+    }
+
+    pub fn parse(arn: &str) -> Option<StageArn> {
+        let rest_of = arn.strip_prefix("arn:")?;
+        let (partition, rest_of) = rest_of.split_once(':')?;
+        let rest_of = rest_of.strip_prefix("apigateway:")?;
+        let (region, path) = rest_of.split_once("::/")?;
+        let parts: Vec<&str> = path.splitn(4, '/').collect();
+        let (rest, api_id, stage) = match parts.as_slice() {
+            ["restapis", id, "stages", name] => (true, *id, *name),
+            ["apis", id, "stages", name] => (false, *id, *name),
+            _ => return None,
+        };
+        (!api_id.is_empty() && !stage.is_empty()).then(|| StageArn {
+            partition: partition.to_string(),
+            region: region.to_string(),
+            rest,
+            api_id: api_id.to_string(),
+            stage: stage.to_string(),
+        })
+    }
+
+    /// The log group API Gateway writes this stage's execution logs to.
+    pub fn execution_log_group(&self) -> String {
+        format!("API-Gateway-Execution-Logs_{}/{}", self.api_id, self.stage)
+    }
+}
+
+impl fmt::Display for StageArn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = if self.rest { "restapis" } else { "apis" };
+        write!(
+            f,
+            "arn:{}:apigateway:{}::/{kind}/{}/stages/{}",
+            self.partition, self.region, self.api_id, self.stage
+        )
+    }
+}
 
 const PARTITIONS: &[&str] = &[
     "aws",
@@ -178,6 +309,36 @@ mod tests {
 
     fn judge(s: &str) -> DestinationVerdict {
         judge_destination(&Text::lit(s))
+    }
+
+    #[test]
+    fn partitions_and_typed_arns() {
+        assert_eq!(partition_of_region("eu-west-1"), "aws");
+        assert_eq!(partition_of_region("cn-northwest-1"), "aws-cn");
+        assert_eq!(partition_of_region("us-gov-west-1"), "aws-us-gov");
+        assert_eq!(partition_of_region("us-isob-east-1"), "aws-iso-b");
+        assert_eq!(partition_of_region("us-iso-east-1"), "aws-iso");
+        assert_eq!(partition_of_region("eusc-de-east-1"), "aws-eusc");
+        let g = LogGroupArn::new("cn-north-1", "123456789012", "/a/b");
+        assert_eq!(
+            g.to_string(),
+            "arn:aws-cn:logs:cn-north-1:123456789012:log-group:/a/b"
+        );
+        assert_eq!(LogGroupArn::parse(&format!("{g}:*")), Some(g));
+        assert_eq!(LogGroupArn::parse("arn:aws:s3:::x"), None);
+        let s = StageArn::parse("arn:aws:apigateway:eu-west-1::/apis/abc/stages/$default").unwrap();
+        assert!(!s.rest);
+        assert_eq!((s.api_id.as_str(), s.stage.as_str()), ("abc", "$default"));
+        assert_eq!(
+            s.to_string(),
+            "arn:aws:apigateway:eu-west-1::/apis/abc/stages/$default"
+        );
+        let r = StageArn::new("us-gov-east-1", true, "r1", "prod");
+        assert_eq!(StageArn::parse(&r.to_string()), Some(r.clone()));
+        assert_eq!(
+            r.execution_log_group(),
+            "API-Gateway-Execution-Logs_r1/prod"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `$context` variables that API Gateway substitutes in access log formats, per API kind, from
 //! the API Gateway developer guide's variable references for REST, HTTP and WebSocket APIs.
 
-use stagelog_model::ApiKind;
+use crate::ApiKind;
 
 /// Variables every kind accepts.
 const COMMON: &[&str] = &[
@@ -340,6 +340,16 @@ pub fn recommended_format(kind: ApiKind) -> Option<Vec<(&'static str, &'static s
         ApiKind::V2 => return None,
     }
     Some(fields)
+}
+
+/// The recommended format as the one-line JSON string API Gateway stores (keys in order).
+pub fn recommended_format_json(kind: ApiKind) -> Option<String> {
+    let fields = recommended_format(kind)?;
+    let body: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("\"{k}\":\"$context.{v}\""))
+        .collect();
+    Some(format!("{{{}}}", body.join(",")))
 }
 
 #[cfg(test)]

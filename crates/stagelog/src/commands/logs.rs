@@ -2,31 +2,17 @@
 //! compiled from the stage's format; or the same query run by CloudWatch Logs Insights.
 
 use crate::cli::{LogsArgs, LogsOutput};
+use crate::live::{cloudwatch_pieces, run_insights, stage_settings};
+use crate::pipeline::ExitStatus;
 use anyhow::{anyhow, bail, Context, Result};
 use stagelog_accesslog::{
     insights, presets, query::parse_time, Engine, Filter, Format, Output, Parser, Piece, Query,
 };
 use std::io::{self, BufRead};
 
-/// `90s`, `15m`, `24h`, `7d`, `2w` in milliseconds.
-pub(crate) fn duration_ms(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let unit = s.chars().last()?;
-    let n: i64 = s[..s.len() - unit.len_utf8()].trim().parse().ok()?;
-    let ms = match unit {
-        's' => 1000,
-        'm' => 60_000,
-        'h' => 3_600_000,
-        'd' => 86_400_000,
-        'w' => 7 * 86_400_000,
-        _ => return None,
-    };
-    (n >= 0).then(|| n.checked_mul(ms)).flatten()
-}
-
 /// `--since`/`--until`: an age, RFC 3339 or epoch seconds/milliseconds.
 fn time_arg(flag: &str, s: &str, now_ms: i64) -> Result<i64> {
-    duration_ms(s)
+    crate::duration::parse_ms(s)
         .map(|d| now_ms - d)
         .or_else(|| parse_time(s.as_bytes()))
         .ok_or_else(|| {
@@ -41,7 +27,7 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-type Pieces = Box<dyn Iterator<Item = io::Result<Piece>>>;
+pub(crate) type Pieces = Box<dyn Iterator<Item = io::Result<Piece>>>;
 
 /// Where the lines come from.
 enum Source {
@@ -52,7 +38,7 @@ enum Source {
     },
 }
 
-pub fn run(args: LogsArgs) -> Result<u8> {
+pub fn run(args: LogsArgs) -> Result<ExitStatus> {
     let now = now_ms();
     let since = args
         .since
@@ -152,7 +138,7 @@ pub fn run(args: LogsArgs) -> Result<u8> {
         let q = insights::translate(&format, &query);
         if args.explain {
             println!("{}", q.text);
-            return Ok(0);
+            return Ok(ExitStatus::Clean);
         }
         let Source::CloudWatch { group, region } = &source else {
             unreachable!("checked above")
@@ -180,7 +166,7 @@ pub fn run(args: LogsArgs) -> Result<u8> {
     let stderr = io::stderr();
     let mut diag = stderr.lock();
     let summary = match engine.run(pieces, &mut out, &mut diag) {
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(0),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitStatus::Clean),
         other => other.context("reading access logs")?,
     };
     drop(out);
@@ -197,7 +183,7 @@ pub fn run(args: LogsArgs) -> Result<u8> {
             summary.matched
         );
     }
-    Ok(0)
+    Ok(ExitStatus::Clean)
 }
 
 /// A format from the first non-blank line of a JSON log; the pieces read to find it are put back.
@@ -237,189 +223,4 @@ fn detect(mut pieces: Pieces, source: &Source) -> Result<(Format, Pieces)> {
             anyhow!("the log's format is not known: pass --log-format (the stage's format string, or a preset: rest-clf, http-json, …), or --stage ARN")
         })?;
     Ok((format, Box::new(seen.into_iter().chain(pieces))))
-}
-
-#[cfg(not(feature = "aws"))]
-fn stage_settings(_: &LogsArgs, _: &str) -> Result<(Option<String>, String, String)> {
-    bail!("this stagelog was built without AWS support (cargo feature `aws`)")
-}
-
-/// The stage's format, destination log group and region.
-#[cfg(feature = "aws")]
-fn stage_settings(args: &LogsArgs, arn: &str) -> Result<(Option<String>, String, String)> {
-    let s = stagelog_aws::logread::stage_log_settings(&aws_options(args), arn)
-        .map_err(|e| anyhow!(e))?;
-    let group = s.log_group().ok_or_else(|| match &s.destination_arn {
-        Some(d) => anyhow!("{arn} logs to {d}, which is not a CloudWatch Logs group"),
-        None => anyhow!("{arn} has no access logging"),
-    })?;
-    Ok((s.format.clone(), group, s.region))
-}
-
-#[cfg(feature = "aws")]
-fn aws_options(args: &LogsArgs) -> stagelog_aws::AuditOptions {
-    stagelog_aws::AuditOptions {
-        profile: args.profile.clone(),
-        regions: args.region.iter().cloned().collect(),
-        endpoint_url: args.endpoint_url.clone(),
-        ..stagelog_aws::AuditOptions::default()
-    }
-}
-
-#[cfg(not(feature = "aws"))]
-fn cloudwatch_pieces(_: &LogsArgs, _: &str, _: Option<String>, _: i64, _: i64) -> Result<Pieces> {
-    bail!("this stagelog was built without AWS support (cargo feature `aws`); read files instead")
-}
-
-#[cfg(feature = "aws")]
-fn cloudwatch_pieces(
-    args: &LogsArgs,
-    group: &str,
-    region: Option<String>,
-    since: i64,
-    until: i64,
-) -> Result<Pieces> {
-    let source: std::sync::Arc<str> = group.into();
-    let events = stagelog_aws::logread::stream_events(
-        &aws_options(args),
-        region,
-        group.to_string(),
-        Some(since),
-        Some(until),
-    );
-    Ok(Box::new(events.map(move |page| {
-        page.map(|bytes| Piece::Bytes {
-            source: source.clone(),
-            bytes,
-        })
-        .map_err(io::Error::other)
-    })))
-}
-
-#[cfg(not(feature = "aws"))]
-#[allow(clippy::too_many_arguments)]
-fn run_insights(
-    _: &LogsArgs,
-    _: &str,
-    _: Option<&str>,
-    _: &Format,
-    _: &Query,
-    _: &insights::InsightsQuery,
-    _: Output,
-    _: (i64, i64),
-) -> Result<u8> {
-    bail!("this stagelog was built without AWS support (cargo feature `aws`); --explain prints the query")
-}
-
-/// Runs the query in CloudWatch; aggregates come back as rows, records as events parsed here.
-#[cfg(feature = "aws")]
-#[allow(clippy::too_many_arguments)]
-fn run_insights(
-    args: &LogsArgs,
-    group: &str,
-    region: Option<&str>,
-    format: &Format,
-    query: &Query,
-    q: &insights::InsightsQuery,
-    output: Output,
-    (since, until): (i64, i64),
-) -> Result<u8> {
-    use stagelog_accesslog::{write_table, Table};
-    use std::io::Write;
-    let result = stagelog_aws::logread::insights(
-        &aws_options(args),
-        region,
-        &[group.to_string()],
-        &q.text,
-        since,
-        until,
-    )
-    .map_err(|e| anyhow!(e))?;
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
-    if q.records {
-        let mut bytes = Vec::new();
-        for row in &result.rows {
-            if let Some((_, m)) = row.iter().find(|(f, _)| f == "@message") {
-                bytes.extend_from_slice(m.trim_end_matches('\n').as_bytes());
-                bytes.push(b'\n');
-            }
-        }
-        let engine = Engine {
-            parser: Parser::new(format.clone()),
-            query: Query {
-                filters: query.filters.clone(),
-                ..Query::default()
-            },
-            output,
-            show_unparsed: args.show_unparsed,
-        };
-        let piece = Piece::Bytes {
-            source: group.into(),
-            bytes,
-        };
-        let summary = engine.run(std::iter::once(Ok(piece)), &mut out, &mut io::stderr())?;
-        if !crate::ui::quiet() {
-            eprintln!(
-                "{} events from Insights ({} scanned in CloudWatch), {} unparsed, {} matched",
-                summary.lines,
-                result.records_scanned.unwrap_or(0.0),
-                summary.unparsed,
-                summary.matched
-            );
-        }
-        return Ok(0);
-    }
-    // Columns as the format names them, in the order --count-by gave them, then the stats.
-    let mut columns: Vec<(String, String)> =
-        q.columns[1 + 3 * usize::from(query.latency.is_some())..].to_vec();
-    columns.extend(
-        q.columns[..1 + 3 * usize::from(query.latency.is_some())]
-            .iter()
-            .cloned(),
-    );
-    let rows = result
-        .rows
-        .iter()
-        .map(|row| {
-            columns
-                .iter()
-                .map(|(insights_name, _)| {
-                    let v = row
-                        .iter()
-                        .find(|(f, _)| f == insights_name)
-                        .map(|(_, v)| v.clone());
-                    match v {
-                        None => serde_json::Value::Null,
-                        Some(v)
-                            if ["count", "p50", "p90", "p99"].contains(&insights_name.as_str()) =>
-                        {
-                            v.parse::<f64>()
-                                .ok()
-                                .and_then(|n| {
-                                    if n.fract() == 0.0 {
-                                        Some(serde_json::Value::from(n as i64))
-                                    } else {
-                                        serde_json::Number::from_f64(n)
-                                            .map(serde_json::Value::Number)
-                                    }
-                                })
-                                .unwrap_or(serde_json::Value::String(v))
-                        }
-                        Some(v) => serde_json::Value::String(v),
-                    }
-                })
-                .collect()
-        })
-        .collect();
-    let table = Table {
-        columns: columns.into_iter().map(|(_, ours)| ours).collect(),
-        rows,
-        lines: result.records_scanned.map(|n| n as u64),
-        unparsed: None,
-        matched: result.records_matched.map(|n| n as u64),
-    };
-    write_table(output, &table, &mut out)?;
-    out.flush()?;
-    Ok(0)
 }

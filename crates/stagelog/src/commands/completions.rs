@@ -1,0 +1,10 @@
+//! `stagelog completions SHELL`.
+
+use crate::cli::Cli;
+use crate::pipeline::ExitStatus;
+
+pub fn run(shell: clap_complete::Shell) -> ExitStatus {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    clap_complete::generate(shell, &mut cmd, "stagelog", &mut std::io::stdout());
+    ExitStatus::Clean
+}

@@ -1,0 +1,83 @@
+//! `stagelog explain ID`: a rule's documentation, what `fix` writes for it, and its mapping.
+
+use crate::pipeline::ExitStatus;
+use anyhow::{bail, Result};
+use stagelog_model::Severity;
+use stagelog_rules::{frameworks, registry, Config, Selection};
+
+pub fn run(rule: &str) -> Result<ExitStatus> {
+    let Some(r) = stagelog_rules::find(rule) else {
+        let ids: Vec<&str> = registry().iter().map(|r| r.id).collect();
+        bail!("no rule `{rule}`; the rules are {}", ids.join(", "));
+    };
+    print!("{}", explain(r));
+    Ok(ExitStatus::Clean)
+}
+
+fn explain(rule: &stagelog_rules::Rule) -> String {
+    let mut out = format!(
+        "{} {} ({} severity)\nApplies to: {}\nFails when: {}\n",
+        rule.id,
+        rule.name,
+        rule.severity.as_str(),
+        rule.applies_to,
+        rule.summary
+    );
+    for s in rule.doc().sections {
+        out.push_str(&format!("\n## {}\n{}\n", s.title, s.body));
+    }
+    out.push_str(&fix_example(rule));
+    out.push_str("\n## Compliance and peer mapping\n");
+    for m in frameworks::for_rule(rule.id) {
+        out.push_str(&format!("- {}: {}\n", m.framework, m.control));
+    }
+    out
+}
+
+/// What `stagelog fix` writes for this rule, shown by fixing the rule's own bad Terraform
+/// example with the same code `fix` runs (so `explain` and `fix` cannot disagree).
+fn fix_example(rule: &stagelog_rules::Rule) -> String {
+    if rule.bad_terraform.is_empty() {
+        return String::new();
+    }
+    let mut out =
+        String::from("\n## What `stagelog fix` writes (Terraform, on this rule's bad example)\n");
+    let shown = (|| -> Option<String> {
+        // In memory: the same scan and fixer `stagelog fix` runs, on the rule's own example.
+        let scanned = stagelog_iac::scan_sources(&[("main.tf", rule.bad_terraform)], true);
+        let sel = Selection {
+            select: vec![rule.id.to_string()],
+            ignore: vec![],
+        };
+        let findings: Vec<_> = scanned
+            .inventories
+            .iter()
+            .flat_map(|inv| stagelog_rules::check(inv, &Config::default(), &sel))
+            .filter(|f| f.severity > Severity::Info)
+            .collect();
+        let plan =
+            stagelog_iac::fix::plan(&scanned, &findings, &stagelog_iac::fix::Options::default());
+        let mut text = String::new();
+        for f in &plan.files {
+            let diff = similar::TextDiff::from_lines(&f.before, &f.after);
+            text.push_str("```diff\n");
+            text.push_str(
+                &diff
+                    .unified_diff()
+                    .context_radius(2)
+                    .header("main.tf", "main.tf")
+                    .to_string(),
+            );
+            text.push_str("```\n");
+        }
+        for m in &plan.manual {
+            text.push_str(&format!(
+                "- {}: not fixed automatically: {}\n",
+                m.resource, m.reason
+            ));
+        }
+        Some(text)
+    })();
+    out.push_str(&shown.unwrap_or_default());
+    out
+}

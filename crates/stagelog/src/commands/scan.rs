@@ -1,0 +1,42 @@
+//! `stagelog scan`: infrastructure-as-code through the pipeline.
+
+use crate::cli::ScanArgs;
+use crate::pipeline::{emit, exit_status, ExitStatus, Pipeline, PolicyArgs};
+use anyhow::Result;
+
+pub fn run(args: ScanArgs) -> Result<ExitStatus> {
+    let start = args.paths.first().cloned().unwrap_or_else(|| ".".into());
+    let pipeline = Pipeline::load(
+        &PolicyArgs {
+            config: args.report.config.as_deref(),
+            select: &args.report.select,
+            ignore: &args.report.ignore,
+            compliance: args.report.compliance.as_deref(),
+            min_retention_days: args.min_retention_days,
+            ..PolicyArgs::default()
+        },
+        &start,
+    )?;
+    let started = std::time::Instant::now();
+    let scanned = stagelog_iac::scan_with(
+        &args.paths,
+        &stagelog_iac::ScanOptions {
+            exclude: pipeline.exclude(&args.exclude),
+            keep_sources: false,
+        },
+    );
+    if crate::ui::verbose() {
+        eprintln!(
+            "read {} files in {:.1} ms",
+            scanned.files,
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+    let report = pipeline.judge(
+        &scanned.inventories,
+        crate::pipeline::source_errors(scanned.errors),
+        scanned.files,
+    );
+    emit(&report, &args.report)?;
+    Ok(exit_status(&report, args.report.fail_on))
+}
