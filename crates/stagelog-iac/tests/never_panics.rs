@@ -114,19 +114,20 @@ fn read_terraform(src: &str) {
 
 /// The fixers on a template that still reads: no panic, and what they write reads again.
 fn fix_never_panics(src: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("t.yaml");
-    std::fs::write(&file, src).unwrap();
-    let Some(inv) = stagelog_iac::cloudformation::adapt(&file.to_string_lossy(), src).inventory
-    else {
-        return;
-    };
-    let findings = stagelog_rules::check(
-        &inv,
-        &stagelog_rules::Config::default(),
-        &stagelog_rules::Selection::default(),
-    );
-    let plan = stagelog_iac::fix::plan(&findings, &stagelog_iac::fix::Options::default());
+    // In memory: no temporary files.
+    let scanned = stagelog_iac::scan_sources(&[("t.yaml", src)], true);
+    let findings: Vec<_> = scanned
+        .inventories
+        .iter()
+        .flat_map(|inv| {
+            stagelog_rules::check(
+                inv,
+                &stagelog_rules::Config::default(),
+                &stagelog_rules::Selection::default(),
+            )
+        })
+        .collect();
+    let plan = stagelog_iac::fix::plan(&scanned, &findings, &stagelog_iac::fix::Options::default());
     for f in plan.files {
         let again = stagelog_iac::cloudformation::adapt("t.yaml", &f.after);
         assert!(

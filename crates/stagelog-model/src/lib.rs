@@ -285,10 +285,13 @@ impl Inventory {
             if dest.log_group.is_some() {
                 continue;
             }
-            let Some(arn) = arn::LogGroupArn::parse(&dest.arn.to_string()) else {
+            // Holes print as `${AWS::Region}` (with colons): split at the resource part only.
+            let arn = dest.arn.to_string();
+            let Some((_, name)) = arn.split_once(":log-group:") else {
                 continue;
             };
-            if let Some(i) = names.iter().position(|n| *n == arn.name) {
+            let name = arn::normalise(name);
+            if let Some(i) = names.iter().position(|n| n == name) {
                 dest.log_group = Some(i);
             }
         }

@@ -155,7 +155,8 @@ fn new_group_name(t: &Target, opts: &Options) -> Result<Option<Json>, String> {
                     s.name.to_string()
                 }
                 None => clean_name_part(&t.finding.location.resource),
-            }),
+            })
+            .or_else(|| t.finding.stage.as_deref().map(clean_name_part)),
         })
         .map_err(|_| {
             "the log group name uses {api}, but the stage's API is not a resource of this template; pass --log-group-name without it".to_string()

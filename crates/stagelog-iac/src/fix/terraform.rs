@@ -167,6 +167,7 @@ pub(crate) fn new_group_name(
     opts: &Options,
     stage: Option<&Stage>,
     stage_resource: &str,
+    stage_name: Option<&str>,
 ) -> Result<String, String> {
     let api_ref = stage
         .and_then(|s| s.api.as_ref())
@@ -195,7 +196,8 @@ pub(crate) fn new_group_name(
                     s.name.to_string()
                 }
                 None => clean_name_part(stage_resource),
-            }),
+            })
+            .or_else(|| stage_name.map(clean_name_part)),
         })
         .map_err(|p| match p {
             Placeholder::ApiId => "the log group name uses {api}, but the stage's API is not a resource of this configuration; pass --log-group-name without it".to_string(),
@@ -268,7 +270,7 @@ pub(crate) fn fix(
     let missing = || "the edit could not be placed".to_string();
     let new_group = |retention: i64| -> Result<(String, Edit), String> {
         let group = format!("{name}_access_logs");
-        let group_name = new_group_name(opts, target.stage, name)?;
+        let group_name = new_group_name(opts, target.stage, name, f.stage.as_deref())?;
         let block = log_group_block(&group, &group_name, retention, opts.kms_key.as_deref());
         Ok((group, after_block(res, block).ok_or_else(missing)?))
     };

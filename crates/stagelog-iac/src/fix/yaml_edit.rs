@@ -63,6 +63,26 @@ impl Ctx<'_> {
             return Err(format!("{path} is shared through a YAML anchor"));
         }
         if node.tag.is_some() {
+            // A one-line intrinsic (`!Sub arn:…`) replaced whole by another (`!GetAtt X.Arn`):
+            // the tag and its argument are one span on one line.
+            let line_start = self.src[..node.span.start].rfind('\n').map_or(0, |i| i + 1);
+            let tag_start = if self.src[node.span.start..].starts_with('!') {
+                Some(node.span.start)
+            } else {
+                self.src[line_start..node.span.start]
+                    .rfind('!')
+                    .map(|i| line_start + i)
+            };
+            let replacement = (!self.json).then(|| short_tag(new)).flatten();
+            if let (NodeValue::Scalar { .. }, Some(start), Some(text)) =
+                (&node.value, tag_start, replacement)
+            {
+                let whole = &self.src[start..node.span.end];
+                if !whole.contains('\n') {
+                    self.out.push(Edit::replace(start..node.span.end, text));
+                    return Ok(());
+                }
+            }
             return Err(format!("{path} is an intrinsic function"));
         }
         match (&node.value, old, new) {
@@ -152,6 +172,27 @@ impl Ctx<'_> {
                 };
                 self.out.push(Edit::replace(range, text));
                 Ok(())
+            }
+            // A plain value replaced by an intrinsic function (`!GetAtt X.Arn`, or in JSON
+            // `{"Fn::GetAtt": […]}` on the same line).
+            (NodeValue::Scalar { .. }, _, new) if new.is_object() => {
+                let range = node.span.start..node.span.end;
+                let text = self
+                    .src
+                    .get(range.clone())
+                    .ok_or("unexpected YAML layout")?;
+                let replacement = if self.json {
+                    Some(new.to_string())
+                } else {
+                    short_tag(new)
+                };
+                match replacement {
+                    Some(r) if !text.contains('\n') => {
+                        self.out.push(Edit::replace(range, r));
+                        Ok(())
+                    }
+                    _ => Err(format!("{path} would change shape")),
+                }
             }
             _ => Err(format!("{path} would change shape")),
         }
