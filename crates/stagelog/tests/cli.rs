@@ -188,10 +188,14 @@ fn rules_and_explain() {
     assert!(sl001.contains("## What `stagelog fix` writes"), "{sl001}");
     assert!(sl001.contains("+  access_log_settings {"), "{sl001}");
     let sl003 = stdout(&stagelog(&["explain", "SL003"]));
+    // SL003's remedy is a log group of the stage's own: the diff creates it and points there.
     assert!(
-        sl003.contains("not fixed automatically: choose the destination"),
+        sl003.contains("+resource \"aws_cloudwatch_log_group\"")
+            && sl003.contains("destination_arn = aws_cloudwatch_log_group."),
         "{sl003}"
     );
+    let sl021 = stdout(&stagelog(&["explain", "SL021"]));
+    assert!(sl021.contains("pass --kms-key ARN"), "{sl021}");
     insta::assert_snapshot!("explain_sl001", sl001);
     let o = stagelog(&["explain", "SL999"]);
     assert_eq!(o.status.code(), Some(2));

@@ -153,8 +153,8 @@ fn fix_examples_diff_snapshot_then_write_keeps_comments_and_rescans_clean() {
         [
             "SL002 aws_apigatewayv2_api.quick",
             "SL021 aws_cloudwatch_log_group.http_access",
-            "SL003 aws_apigatewayv2_stage.chat_prod",
             "SL030 aws_apigatewayv2_stage.chat_prod",
+            "SL021 aws_cloudwatch_log_group.chat_prod_access_logs",
             "SL021 aws_cloudwatch_log_group.dev_access_logs",
         ]
     );

@@ -113,8 +113,16 @@ pub(crate) fn hint(f: &Finding) -> String {
         Remedy::CloudWatchRolePolicy => "trust apigateway.amazonaws.com and add ManagedPolicyArns: [arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]".into(),
         Remedy::Manual { reason } => reason.clone(),
     };
+    let belongs_to_the_api = matches!(
+        f.remedy,
+        Remedy::AccessLogs { .. }
+            | Remedy::DedicatedLogGroup { .. }
+            | Remedy::RecommendedFormat
+            | Remedy::ExecutionLogging { .. }
+            | Remedy::DataTraceOff { .. }
+    ) && f.stage.as_deref() != Some("Stage");
     match sam_globals(f) {
-        Some(place) if !matches!(f.remedy, Remedy::Manual { .. }) => {
+        Some(place) if belongs_to_the_api => {
             format!("{hint} (SAM's implicit API: under {place})")
         }
         _ => hint,

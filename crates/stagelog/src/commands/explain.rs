@@ -2,7 +2,6 @@
 
 use crate::pipeline::ExitStatus;
 use anyhow::{bail, Result};
-use stagelog_model::Severity;
 use stagelog_rules::{frameworks, registry, Config, Selection};
 
 pub fn run(rule: &str) -> Result<ExitStatus> {
@@ -53,7 +52,6 @@ fn fix_example(rule: &stagelog_rules::Rule) -> String {
             .inventories
             .iter()
             .flat_map(|inv| stagelog_rules::check(inv, &Config::default(), &sel))
-            .filter(|f| f.severity > Severity::Info)
             .collect();
         let plan =
             stagelog_iac::fix::plan(&scanned, &findings, &stagelog_iac::fix::Options::default());
