@@ -366,7 +366,11 @@ fn every_rules_bad_template_yaml_and_json_form_is_fixed_or_explained() {
                     .into_iter()
                     .filter(|f| f.severity > stagelog_model::Severity::Info)
                     .collect();
-                let plan = stagelog_iac::fix::plan(&Default::default(), &before, &stagelog_iac::fix::Options::default());
+                let plan = stagelog_iac::fix::plan(
+                    &Default::default(),
+                    &before,
+                    &stagelog_iac::fix::Options::default(),
+                );
                 assert!(
                     plan.errors.is_empty(),
                     "{} {example}: {:?}",

@@ -41,7 +41,7 @@ fn fix_example(rule: &stagelog_rules::Rule) -> String {
     }
     let mut out =
         String::from("\n## What `stagelog fix` writes (Terraform, on this rule's bad example)\n");
-    let shown = (|| -> Option<String> {
+    {
         // In memory: the same scan and fixer `stagelog fix` runs, on the rule's own example.
         let scanned = stagelog_iac::scan_sources(&[("main.tf", rule.bad_terraform)], true);
         let sel = Selection {
@@ -55,27 +55,24 @@ fn fix_example(rule: &stagelog_rules::Rule) -> String {
             .collect();
         let plan =
             stagelog_iac::fix::plan(&scanned, &findings, &stagelog_iac::fix::Options::default());
-        let mut text = String::new();
         for f in &plan.files {
             let diff = similar::TextDiff::from_lines(&f.before, &f.after);
-            text.push_str("```diff\n");
-            text.push_str(
+            out.push_str("```diff\n");
+            out.push_str(
                 &diff
                     .unified_diff()
                     .context_radius(2)
                     .header("main.tf", "main.tf")
                     .to_string(),
             );
-            text.push_str("```\n");
+            out.push_str("```\n");
         }
         for m in &plan.manual {
-            text.push_str(&format!(
+            out.push_str(&format!(
                 "- {}: not fixed automatically: {}\n",
                 m.resource, m.reason
             ));
         }
-        Some(text)
-    })();
-    out.push_str(&shown.unwrap_or_default());
+    }
     out
 }
