@@ -284,7 +284,7 @@ mod tests {
         assert_eq!(rules_for("cfn_nag", "W45"), ["SL010"]);
         assert_eq!(
             rules_for("inline", "sl00"),
-            ["SL001", "SL002", "SL003", "SL004", "SL005"]
+            ["SL001", "SL002", "SL003", "SL004", "SL005", "SL006"]
         );
     }
 }

@@ -73,6 +73,8 @@ pub const MAPPINGS: &[Mapping] = &[
     m("SL011", NIST, "SI-11"),
     m("SL011", PCI, "3.3.1"),
     m("SL011", CHECKOV, "CKV_AWS_276"),
+    m("SL006", NIST, "AU-9"),
+    m("SL006", CIS_V8, "8.9"),
     m("SL020", NIST, "AU-11"),
     m("SL020", PCI, "10.5.1"),
     m("SL020", CIS_V8, "8.10"),

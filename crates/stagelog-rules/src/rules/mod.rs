@@ -6,6 +6,7 @@ mod sl002;
 mod sl003;
 mod sl004;
 mod sl005;
+mod sl006;
 mod sl010;
 mod sl011;
 mod sl020;
@@ -25,6 +26,7 @@ pub(crate) static ALL: &[Rule] = &[
     sl003::RULE,
     sl004::RULE,
     sl005::RULE,
+    sl006::RULE,
     sl010::RULE,
     sl011::RULE,
     sl020::RULE,
