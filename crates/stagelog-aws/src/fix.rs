@@ -1256,3 +1256,28 @@ pub async fn rollback(
     }
     Ok(seq as usize)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_rollback_never_replaces_the_first_ones_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = dir.path().join("j.jsonl");
+        let first = rollback_journal_path(&journal);
+        assert_eq!(first, dir.path().join("j.rollback.jsonl"));
+        std::fs::write(&first, "evidence\n").unwrap();
+        let second = rollback_journal_path(&journal);
+        assert_eq!(second, dir.path().join("j.rollback-2.jsonl"));
+        assert!(Journal::create(&first).is_err(), "never overwritten");
+        assert_eq!(std::fs::read_to_string(&first).unwrap(), "evidence\n");
+    }
+
+    #[test]
+    fn journal_states_read_as_before() {
+        let e: JournalEntry = serde_json::from_str(r#"{"seq":1,"state":"done"}"#).unwrap();
+        assert_eq!(e.state, EntryState::Done);
+        assert!(serde_json::from_str::<JournalEntry>(r#"{"seq":1,"state":"maybe"}"#).is_err());
+    }
+}
