@@ -1,7 +1,7 @@
 //! The one pipeline: `fix` follows the same policy as `scan`, usage errors stop before
 //! anything is written, and reports scale to a real repository. Each test here failed before
 //! the pipeline redesign.
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -1,6 +1,6 @@
 //! `stagelog fix --live --apply` then `audit` is clean; `stagelog rollback` gives back the
 //! exact previous state of every stage and log group, also after a failure part-way.
-mod aws_server;
+use crate::aws_server;
 
 use aws_sdk_apigatewayv2::types::{AccessLogSettings, LoggingLevel, ProtocolType, RouteSettings};
 use aws_server::{account_config, stagelog};

@@ -1,5 +1,5 @@
 //! Where stages hide in Terraform, and what peers get wrong there.
-mod common;
+use crate::common;
 use common::scan_files;
 
 const REST_API: &str = r#"

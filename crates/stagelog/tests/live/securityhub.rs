@@ -1,7 +1,7 @@
 //! `audit --export securityhub` against the AWS test server (moto implements BatchImportFindings
 //! and GetFindings): the findings arrive (in batches of at most 100), and a re-run after a fix
 //! marks the fixed ones resolved while the others stay active.
-mod aws_server;
+use crate::aws_server;
 
 use aws_server::{account_config, patch_rest_stage, requests, rest_api, rest_stage, stagelog};
 use serde_json::Value;

@@ -1,6 +1,6 @@
 //! Bad input never panics and never stops the scan: each problem is an error with file and
 //! line, and the other files are still judged.
-mod common;
+use crate::common;
 use common::{scan_dir, scan_files, write};
 
 const GOOD_NEIGHBOUR: (&str, &str) = (

@@ -1,6 +1,6 @@
 //! The test server's own extension (scripts/aws_test_server/extension.py): the operations it
 //! adds to moto behave as the AWS API reference says, so fix/rollback tests can rely on them.
-mod aws_server;
+use crate::aws_server;
 
 use aws_sdk_apigatewayv2::types::{AccessLogSettings, LoggingLevel, ProtocolType, RouteSettings};
 

@@ -1,6 +1,5 @@
 //! `stagelog fix` on Terraform: every rule's bad example and the bundled examples are fixed,
 //! the result parses, keeps comments and layout, and a re-scan is clean for what was fixed.
-mod common;
 
 use stagelog_iac::fix::{plan, Options};
 use stagelog_rules::{check, registry, Config, Selection};

@@ -2,7 +2,7 @@
 //! and without recent events, with and without traffic, events in and out of format; logs
 //! read from a log group and through a stage's own format; the Insights round trip with what
 //! moto honours (`fields`, `sort`, `limit`).
-mod aws_server;
+use crate::aws_server;
 
 use aws_server::{account_config, cloudwatch_role, rest_api, rest_stage, stagelog};
 use serde_json::Value;

@@ -1,5 +1,5 @@
 //! Where stages hide in CloudFormation and SAM, and what peers get wrong there.
-mod common;
+use crate::common;
 use common::scan_files;
 
 const FORMAT: &str = r#"'{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","caller":"$context.identity.caller","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","resourcePath":"$context.resourcePath","status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength"}'"#;

@@ -1,7 +1,7 @@
 //! `stagelog audit` against the AWS test server (moto): seeded problems are found, exactly,
 //! across two accounts and two regions, in text and JSON; audit calls no write API; throttling
 //! does not change the result; unreachable or forbidden scopes are errors, not silence.
-mod aws_server;
+use crate::aws_server;
 
 use aws_server::{account_config, cloudwatch_role, requests, rest_api, rest_stage, stagelog};
 use serde_json::Value;

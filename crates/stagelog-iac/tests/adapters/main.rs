@@ -1,0 +1,9 @@
+//! The adapters on files written the way teams write them: Terraform, CloudFormation, SAM,
+//! bad input, every rule's examples, and property tests that nothing panics. One test binary.
+
+mod bad_input;
+mod cloudformation;
+mod common;
+mod never_panics;
+mod rule_examples;
+mod terraform;

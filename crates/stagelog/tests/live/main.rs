@@ -1,0 +1,13 @@
+//! Live tests: against the AWS test server (moto on 127.0.0.1, started by scripts/test or by
+//! these tests), and with the external tools the test script installs (cfn-lint, Chromium).
+//! Built with `--features live-tests` (`scripts/test` does), so `cargo test --workspace` stays
+//! offline and fast.
+
+mod audit;
+mod aws_server;
+mod cfn_lint;
+mod html_report;
+mod live_fix;
+mod securityhub;
+mod test_server;
+mod verify_logs;

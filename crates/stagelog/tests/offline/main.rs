@@ -1,0 +1,12 @@
+//! Offline tests of the `stagelog` command line: no AWS test server, no browser. One test
+//! binary, as ripgrep keeps one (`cargo test --workspace` runs it; `scripts/test` also runs the
+//! live binary).
+
+mod cli;
+mod common;
+mod fix_cloudformation;
+mod fix_terraform;
+mod logs_cli;
+mod pipeline;
+mod policy;
+mod report_formats;
