@@ -139,8 +139,14 @@ pub fn adapt(file: &str, src: &str) -> Adapted {
         globals: root.get("Globals"),
         sam,
     };
+    let mut inventory = tpl.inventory(&typed);
+    inventory.marks = resources
+        .iter()
+        .filter_map(|(k, body)| Some((k.as_str()?, body)))
+        .flat_map(|(id, body)| crate::suppress::cfn_marks(file, id, body))
+        .collect();
     Adapted {
-        inventory: Some(tpl.inventory(&typed)),
+        inventory: Some(inventory),
         errors,
     }
 }

@@ -1,14 +1,13 @@
-//! Inline suppressions, read from the sources findings point at: HCL comments
+//! Inline suppressions, collected by the adapters while they read each file: HCL comments
 //! (`# stagelog:ignore SL001 -- reason`, `#checkov:skip=CKV_AWS_76:reason`,
 //! `#trivy:ignore:AVD-AWS-0001`, `#tfsec:ignore:aws-api-gateway-enable-access-logging`) on the
 //! lines above a resource or inside it, and CloudFormation resource `Metadata`
 //! (`stagelog.ignore`, `checkov.skip`, `cfn_nag.rules_to_suppress`). Peer ids are mapped to
 //! rules through the one framework table, so a team can switch without editing.
 
-use crate::yaml::{self, Node};
-use stagelog_model::{Finding, SourceKind};
+use crate::yaml::Node;
+use stagelog_model::{Finding, Mark};
 use stagelog_rules::frameworks;
-use std::collections::HashMap;
 
 /// A mark that suppresses a finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,10 +27,7 @@ fn rules_for(by: &str, id: &str) -> Vec<&'static str> {
     if by == "inline" {
         return stagelog_rules::registry()
             .iter()
-            .filter(|r| {
-                r.id.eq_ignore_ascii_case(id)
-                    || (!id.is_empty() && r.id.starts_with(&id.to_ascii_uppercase()))
-            })
+            .filter(|r| stagelog_rules::id_matches(id, r.id))
             .map(|r| r.id)
             .collect();
     }
@@ -101,29 +97,6 @@ fn marks_in_comment(comment: &str) -> Vec<(&'static str, String, Option<String>)
     out
 }
 
-/// What one source file suppresses: per resource, the marks.
-#[derive(Default)]
-struct FileMarks {
-    lines: Vec<String>,
-    template: Option<Node>,
-}
-
-fn load(file: &str, source: SourceKind) -> FileMarks {
-    let Ok(text) = std::fs::read_to_string(file) else {
-        return FileMarks::default();
-    };
-    match source {
-        SourceKind::Terraform => FileMarks {
-            lines: text.lines().map(str::to_string).collect(),
-            template: None,
-        },
-        _ => FileMarks {
-            lines: vec![],
-            template: yaml::load(&text).ok().and_then(|l| l.root),
-        },
-    }
-}
-
 fn comment_of(line: &str) -> Option<&str> {
     let t = line.trim_start();
     if let Some(c) = t.strip_prefix('#').or_else(|| t.strip_prefix("//")) {
@@ -133,58 +106,54 @@ fn comment_of(line: &str) -> Option<&str> {
     line.find(" #").map(|i| &line[i + 2..])
 }
 
-/// Marks on the comment lines right above the block holding `line`, and inside the block.
-fn hcl_marks(lines: &[String], line: u32) -> Vec<(&'static str, String, Option<String>, u32)> {
-    let at = (line as usize)
-        .saturating_sub(1)
-        .min(lines.len().saturating_sub(1));
-    let starts = |l: &str| {
-        let t = l.trim_start();
-        ["resource ", "resource\t", "data ", "module "]
-            .iter()
-            .any(|k| t.starts_with(k))
-    };
-    let Some(start) = (0..=at)
-        .rev()
-        .find(|i| lines.get(*i).is_some_and(|l| starts(l)))
-    else {
-        return vec![];
-    };
-    let end = (start + 1..lines.len())
-        .find(|i| lines[*i].starts_with('}'))
-        .unwrap_or(lines.len().saturating_sub(1));
-    let mut first = start;
-    while first > 0
-        && comment_of(&lines[first - 1]).is_some()
-        && lines[first - 1].trim_start().starts_with(['#', '/'])
-    {
-        first -= 1;
+/// The marks on one HCL block: on the comment lines right above it (`first` is the block's
+/// first line, 1-based) and inside it, up to its last line `last`.
+pub(crate) fn hcl_block_marks(file: &str, lines: &[&str], first: u32, last: u32) -> Vec<Mark> {
+    let start = (first as usize).saturating_sub(1).min(lines.len());
+    let end = (last as usize).min(lines.len());
+    let mut top = start;
+    while top > 0 && lines[top - 1].trim_start().starts_with(['#', '/']) {
+        top -= 1;
     }
     let mut out = Vec::new();
-    for (i, l) in lines.iter().enumerate().take(end + 1).skip(first) {
-        if let Some(c) = comment_of(l) {
-            for (by, id, why) in marks_in_comment(c) {
-                out.push((by, id, why, i as u32 + 1));
-            }
+    for (i, l) in lines.iter().enumerate().take(end).skip(top) {
+        // `/*` block comments are not marks.
+        let Some(c) = comment_of(l).filter(|_| !l.trim_start().starts_with("/*")) else {
+            continue;
+        };
+        for (by, id, reason) in marks_in_comment(c) {
+            out.push(Mark {
+                file: file.to_string(),
+                lines: Some((first, last)),
+                resource: None,
+                by,
+                id,
+                reason,
+                line: i as u32 + 1,
+            });
         }
     }
     out
 }
 
-fn cfn_marks(template: &Node, resource: &str) -> Vec<(&'static str, String, Option<String>, u32)> {
-    let Some(meta) = template
-        .get("Resources")
-        .and_then(|r| r.get(resource))
-        .and_then(|r| r.get("Metadata"))
-    else {
+/// The marks in a CloudFormation resource's `Metadata`.
+pub(crate) fn cfn_marks(file: &str, resource: &str, body: &Node) -> Vec<Mark> {
+    let Some(meta) = body.get("Metadata") else {
         return vec![];
     };
     let mut out = Vec::new();
     let mut take = |by: &'static str, list: Option<&Node>, why_key: &str| {
         for item in list.and_then(Node::as_seq).unwrap_or_default() {
             let id = item.get("id").and_then(Node::as_str).unwrap_or_default();
-            let why = item.get(why_key).and_then(Node::as_str).and_then(reason);
-            out.push((by, id.to_string(), why, item.line));
+            out.push(Mark {
+                file: file.to_string(),
+                lines: None,
+                resource: Some(resource.to_string()),
+                by,
+                id: id.to_string(),
+                reason: item.get(why_key).and_then(Node::as_str).and_then(reason),
+                line: item.line,
+            });
         }
     };
     take(
@@ -205,38 +174,36 @@ fn cfn_marks(template: &Node, resource: &str) -> Vec<(&'static str, String, Opti
     out
 }
 
-/// For each finding, the mark in its source that suppresses it, if any.
-pub fn inline_suppressions(findings: &[Finding]) -> Vec<Option<Suppression>> {
-    let mut files: HashMap<String, FileMarks> = HashMap::new();
+/// For each finding, the mark the scan collected that suppresses it, if any.
+pub fn inline_suppressions<'m>(
+    findings: &[Finding],
+    marks: impl Iterator<Item = &'m Mark> + Clone,
+) -> Vec<Option<Suppression>> {
     findings
         .iter()
         .map(|f| {
             let file = f.location.file.as_deref()?;
-            let marks = files
-                .entry(file.to_string())
-                .or_insert_with(|| load(file, f.location.source));
-            let found = match f.location.source {
-                SourceKind::Terraform if !marks.lines.is_empty() => {
-                    hcl_marks(&marks.lines, f.location.line?)
-                }
-                SourceKind::CloudFormation | SourceKind::Sam => {
-                    cfn_marks(marks.template.as_ref()?, &f.location.resource)
-                }
-                _ => vec![],
-            };
-            found
-                .into_iter()
-                .find(|(by, id, _, _)| rules_for(by, id).contains(&f.rule_id))
-                .map(|(by, id, why, line)| Suppression {
-                    by,
-                    mark: match by {
-                        "inline" => format!("stagelog:ignore {id}"),
-                        "checkov" => format!("checkov:skip={id}"),
-                        "trivy" => format!("trivy:ignore:{id}"),
-                        _ => format!("cfn_nag rules_to_suppress {id}"),
+            marks
+                .clone()
+                .filter(|m| m.file == file)
+                .filter(|m| match (m.lines, &m.resource) {
+                    (Some((first, last)), _) => {
+                        f.location.line.is_some_and(|l| l >= first && l <= last)
+                    }
+                    (None, Some(r)) => *r == f.location.resource,
+                    (None, None) => false,
+                })
+                .find(|m| rules_for(m.by, &m.id).contains(&f.rule_id))
+                .map(|m| Suppression {
+                    by: m.by,
+                    mark: match m.by {
+                        "inline" => format!("stagelog:ignore {}", m.id),
+                        "checkov" => format!("checkov:skip={}", m.id),
+                        "trivy" => format!("trivy:ignore:{}", m.id),
+                        _ => format!("cfn_nag rules_to_suppress {}", m.id),
                     },
-                    reason: why,
-                    line: Some(line),
+                    reason: m.reason.clone(),
+                    line: Some(m.line),
                 })
         })
         .collect()

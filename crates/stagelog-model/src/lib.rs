@@ -264,6 +264,27 @@ pub struct Inventory {
     /// Every log group a destination names was looked up, so one not in `log_groups` does not
     /// exist (live, when CloudWatch Logs could be read).
     pub log_groups_complete: bool,
+    /// Suppression marks the source puts on its resources, collected while adapting so nothing
+    /// reads a file again after the scan.
+    pub marks: Vec<Mark>,
+}
+
+/// A suppression mark on a resource: an HCL comment (`# stagelog:ignore SL001 -- why`,
+/// `#checkov:skip=…`) or CloudFormation `Metadata`, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    pub file: String,
+    /// The resource the mark is on: findings in `file` within these lines (Terraform, where a
+    /// resource's instances share the block), or with this logical id (CloudFormation).
+    pub lines: Option<(u32, u32)>,
+    pub resource: Option<String>,
+    /// Whose mark: `inline` (stagelog's own), `checkov`, `trivy` (also tfsec) or `cfn_nag`.
+    pub by: &'static str,
+    /// The rule id as the mark names it (a stagelog id or prefix, or a peer's id).
+    pub id: String,
+    pub reason: Option<String>,
+    /// The line of the mark itself.
+    pub line: u32,
 }
 
 impl Inventory {

@@ -183,6 +183,7 @@ impl Pipeline {
             &self.policy,
             &crate::policy::today(),
             &self.selection,
+            inventories.iter().flat_map(|i| &i.marks),
         );
         report
     }

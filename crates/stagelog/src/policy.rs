@@ -171,7 +171,13 @@ pub fn today() -> String {
 
 /// Applies severity overrides, inline suppressions and waivers to a judged report; marks
 /// without a reason become SL090 findings when that rule is selected.
-pub fn apply(report: &mut Report, policy: &Policy, today: &str, sel: &stagelog_rules::Selection) {
+pub fn apply<'m>(
+    report: &mut Report,
+    policy: &Policy,
+    today: &str,
+    sel: &stagelog_rules::Selection,
+    marks: impl Iterator<Item = &'m stagelog_model::Mark> + Clone,
+) {
     for f in &mut report.findings {
         if let Some(s) = policy.severity.get(f.rule_id) {
             if let Ok(sev) = severity(s) {
@@ -179,7 +185,7 @@ pub fn apply(report: &mut Report, policy: &Policy, today: &str, sel: &stagelog_r
             }
         }
     }
-    let inline = stagelog_iac::suppress::inline_suppressions(&report.findings);
+    let inline = stagelog_iac::suppress::inline_suppressions(&report.findings, marks);
     let globs: Vec<Option<globset::GlobMatcher>> = policy
         .waivers
         .iter()

@@ -31,6 +31,7 @@ pub struct TfFile {
     pub resources: Vec<Resource>,
     pub variables: Vec<(String, Option<Expression>)>,
     pub locals: Vec<(String, Expression)>,
+    pub marks: Vec<stagelog_model::Mark>,
 }
 
 #[derive(Default)]
@@ -90,7 +91,7 @@ fn hcl_error(path: &str, e: &hcl_edit::parser::Error, lines: Option<&LineIndex>)
 
 pub fn parse_tf(path: &str, src: &str) -> Result<TfFile, SourceError> {
     let body = hcl_edit::parser::parse_body(src).map_err(|e| hcl_error(path, &e, None))?;
-    Ok(extract(path, body, LineIndex::new(src, None)))
+    Ok(extract(path, body, LineIndex::new(src, None), Some(src)))
 }
 
 /// `.tfvars`: `name = value` lines.
@@ -102,14 +103,18 @@ pub fn parse_tfvars(path: &str, src: &str) -> Result<Vec<(String, Expression)>, 
         .collect())
 }
 
-fn extract(path: &str, body: Body, lines: LineIndex) -> TfFile {
+/// The file's resources, variables and locals; with the HCL text (not for `.tf.json`, which
+/// has no comments), the suppression marks on each resource too.
+fn extract(path: &str, body: Body, lines: LineIndex, src: Option<&str>) -> TfFile {
     let mut file = TfFile {
         path: path.to_string(),
         lines,
         resources: vec![],
         variables: vec![],
         locals: vec![],
+        marks: vec![],
     };
+    let text_lines: Vec<&str> = src.map(|s| s.lines().collect()).unwrap_or_default();
     for block in body.into_blocks() {
         let line = block.span().map(|s| file.lines.line(s.start)).unwrap_or(1);
         let end_line = block
@@ -119,6 +124,14 @@ fn extract(path: &str, body: Body, lines: LineIndex) -> TfFile {
         match (block.ident.as_str(), block.labels.as_slice()) {
             ("resource", [t, n]) => {
                 let (rtype, name) = (label(t).to_string(), label(n).to_string());
+                if !text_lines.is_empty() {
+                    file.marks.extend(crate::suppress::hcl_block_marks(
+                        path,
+                        &text_lines,
+                        line,
+                        end_line,
+                    ));
+                }
                 file.resources.push(Resource {
                     rtype,
                     name,
@@ -168,7 +181,10 @@ pub fn parse_tf_json(path: &str, src: &str) -> Result<(TfFile, Vec<SourceError>)
     let loaded =
         yaml::load(src).map_err(|i| err(i.line, format!("cannot parse JSON: {}", i.message)))?;
     let Some(root) = loaded.root else {
-        return Ok((extract(path, Body::new(), LineIndex::new("", None)), vec![]));
+        return Ok((
+            extract(path, Body::new(), LineIndex::new("", None), None),
+            vec![],
+        ));
     };
     let mut w = HclWriter::default();
     for (section, v) in root.as_map().unwrap_or_default() {
@@ -218,7 +234,7 @@ pub fn parse_tf_json(path: &str, src: &str) -> Result<(TfFile, Vec<SourceError>)
     let lines = LineIndex::new(&w.text, Some(w.json_lines.clone()));
     let body =
         hcl_edit::parser::parse_body(&w.text).map_err(|e| hcl_error(path, &e, Some(&lines)))?;
-    let file = extract(path, body, lines);
+    let file = extract(path, body, lines, None);
     // Duplicate keys: the last one is used, and said so rather than merged silently.
     let issues = loaded
         .issues
@@ -506,6 +522,7 @@ impl Module {
             });
         }
         inv.link_destinations_by_name();
+        inv.marks = self.files.iter().flat_map(|f| f.marks.clone()).collect();
         inv
     }
 

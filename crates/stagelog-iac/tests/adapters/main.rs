@@ -6,4 +6,5 @@ mod cloudformation;
 mod common;
 mod never_panics;
 mod rule_examples;
+mod suppress;
 mod terraform;
