@@ -282,6 +282,12 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
         }
         Err(e) => {
             eprintln!("error: {e}");
+            if journal.exists() {
+                eprintln!(
+                    "every change made so far is in {0}; `stagelog rollback {0}` restores it",
+                    journal.display()
+                );
+            }
             Ok(ExitStatus::Error)
         }
     }

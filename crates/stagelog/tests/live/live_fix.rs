@@ -275,6 +275,11 @@ async fn fix_apply_then_audit_is_clean_and_rollback_restores_exactly() {
         "rollback is idempotent: {}",
         String::from_utf8_lossy(&rb2.stderr)
     );
+    // The second rollback wrote a journal of its own beside the first's, which is kept.
+    let first = std::fs::read_to_string(dir.path().join("j.rollback.jsonl")).unwrap();
+    let second = std::fs::read_to_string(dir.path().join("j.rollback-2.jsonl")).unwrap();
+    assert!(first.contains("\"state\":\"done\""), "{first}");
+    assert!(second.contains("\"state\":\"done\""), "{second}");
     let restored = state(account, &seeded).await;
     // Created log groups are kept (data is never deleted by default); everything else is back.
     let without_created: String = restored
@@ -287,6 +292,44 @@ async fn fix_apply_then_audit_is_clean_and_rollback_restores_exactly() {
         restored.contains("/aws/vendedlogs/apigateway/"),
         "{restored}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waived_findings_are_not_fixed_live() {
+    let account = "666600000017";
+    let seeded = seed(account).await;
+    let before = state(account, &seeded).await;
+    let role = format!("arn:aws:iam::{account}:role/fixer");
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("stagelog.toml");
+    std::fs::write(
+        &policy,
+        "[[waiver]]\nrule = \"SL0\"\nresource = \"arn:aws:*\"\nreason = \"migrating this account in OPS-7\"\n",
+    )
+    .unwrap();
+    let journal = dir.path().join("j.jsonl");
+    let out = run_as(
+        &role,
+        &[
+            "fix",
+            "--live",
+            "--apply",
+            "--config",
+            policy.to_str().unwrap(),
+            "--journal",
+            journal.to_str().unwrap(),
+        ],
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("nothing to change"), "{stdout}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("suppressed or waived"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(state(account, &seeded).await, before);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
