@@ -154,14 +154,9 @@ fn severity(s: &str) -> Result<Severity> {
     })
 }
 
+/// A calendar date written `YYYY-MM-DD` (2027-02-30 is not one).
 fn is_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    s.len() == 10 && humantime::parse_rfc3339(&format!("{s}T00:00:00Z")).is_ok()
 }
 
 /// Today as `YYYY-MM-DD` (UTC), or `SOURCE_DATE_EPOCH`'s day.

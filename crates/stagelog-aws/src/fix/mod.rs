@@ -112,64 +112,93 @@ pub struct Change {
 }
 
 impl Change {
-    /// The AWS CLI command(s) that make the same change.
+    /// The AWS CLI command(s) that make the same change, every value quoted for a POSIX shell.
     pub fn cli(&self) -> String {
-        let r = &self.region;
-        let q = |j: &Json| format!("'{}'", j.to_string().replace('\'', "'\\''"));
+        let r = sh(&self.region);
+        let json = |j: &Json| sh(&j.to_string());
         match &self.action {
             Action::CreateLogGroup { name, retention_days, kms_key } => format!(
-                "aws logs create-log-group --region {r} --log-group-name {name}{} && aws logs put-retention-policy --region {r} --log-group-name {name} --retention-in-days {retention_days}",
-                kms_key.as_ref().map(|k| format!(" --kms-key-id {k}")).unwrap_or_default()
+                "aws logs create-log-group --region {r} --log-group-name {}{} && aws logs put-retention-policy --region {r} --log-group-name {} --retention-in-days {retention_days}",
+                sh(name),
+                kms_key.as_ref().map(|k| format!(" --kms-key-id {}", sh(k))).unwrap_or_default(),
+                sh(name)
             ),
             Action::PutRetention { name, days } => format!(
-                "aws logs put-retention-policy --region {r} --log-group-name {name} --retention-in-days {days}"
+                "aws logs put-retention-policy --region {r} --log-group-name {} --retention-in-days {days}",
+                sh(name)
             ),
-            Action::DeleteLogGroup { name } => format!("aws logs delete-log-group --region {r} --log-group-name {name}"),
+            Action::DeleteLogGroup { name } => {
+                format!("aws logs delete-log-group --region {r} --log-group-name {}", sh(name))
+            }
             Action::SetCloudWatchRole { role_name } => format!(
-                "aws iam create-role --role-name {role_name} --assume-role-policy-document '{TRUST}' && aws iam attach-role-policy --role-name {role_name} --policy-arn arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs && aws apigateway update-account --region {r} --patch-operations op=replace,path=/cloudwatchRoleArn,value=arn:aws:iam::{}:role/{role_name}",
-                self.account
+                "aws iam create-role --role-name {0} --assume-role-policy-document {1} && aws iam attach-role-policy --role-name {0} --policy-arn {PUSH_POLICY} && aws apigateway update-account --region {r} --patch-operations {2}",
+                sh(role_name),
+                sh(TRUST),
+                sh(&format!(
+                    "op=replace,path=/cloudwatchRoleArn,value=arn:{}:iam::{}:role/{role_name}",
+                    stagelog_model::arn::partition_of_region(&self.region),
+                    self.account
+                ))
             ),
             Action::SetAccountRoleArn { arn: Some(a) } => format!(
-                "aws apigateway update-account --region {r} --patch-operations op=replace,path=/cloudwatchRoleArn,value={a}"
+                "aws apigateway update-account --region {r} --patch-operations {}",
+                sh(&format!("op=replace,path=/cloudwatchRoleArn,value={a}"))
             ),
             Action::SetAccountRoleArn { arn: None } => format!(
                 "aws apigateway update-account --region {r} --patch-operations op=remove,path=/cloudwatchRoleArn"
             ),
             Action::DeleteRole { role_name } => format!(
-                "aws iam detach-role-policy --role-name {role_name} --policy-arn arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs && aws iam delete-role --role-name {role_name}"
+                "aws iam detach-role-policy --role-name {0} --policy-arn {PUSH_POLICY} && aws iam delete-role --role-name {0}",
+                sh(role_name)
             ),
-            Action::DeleteRetention { name } => format!("aws logs delete-retention-policy --region {r} --log-group-name {name}"),
+            Action::DeleteRetention { name } => format!(
+                "aws logs delete-retention-policy --region {r} --log-group-name {}",
+                sh(name)
+            ),
             Action::DeleteV2AccessLogs { api_id, stage } => format!(
-                "aws apigatewayv2 delete-access-log-settings --region {r} --api-id {api_id} --stage-name '{stage}'"
+                "aws apigatewayv2 delete-access-log-settings --region {r} --api-id {} --stage-name {}",
+                sh(api_id),
+                sh(stage)
             ),
             Action::UpdateRestStage { api_id, stage, patch } => {
-                let ops: Vec<String> = patch
+                let ops: Vec<Json> = patch
                     .iter()
-                    .map(|p| {
-                        let v = json!({"op": p.op, "path": p.path, "value": p.value});
-                        v.to_string()
-                    })
+                    .map(|p| json!({"op": p.op, "path": p.path, "value": p.value}))
                     .collect();
                 format!(
-                    "aws apigateway update-stage --region {r} --rest-api-id {api_id} --stage-name '{stage}' --patch-operations {}",
-                    q(&Json::Array(ops.iter().filter_map(|o| serde_json::from_str(o).ok()).collect()))
+                    "aws apigateway update-stage --region {r} --rest-api-id {} --stage-name {} --patch-operations {}",
+                    sh(api_id),
+                    sh(stage),
+                    json(&Json::Array(ops))
                 )
             }
             Action::UpdateV2Stage { api_id, stage, access_log_settings, default_route_settings, route_settings } => {
-                let mut cmd = format!("aws apigatewayv2 update-stage --region {r} --api-id {api_id} --stage-name '{stage}'");
+                let mut cmd = format!(
+                    "aws apigatewayv2 update-stage --region {r} --api-id {} --stage-name {}",
+                    sh(api_id),
+                    sh(stage)
+                );
                 if let Some(a) = access_log_settings {
-                    cmd.push_str(&format!(" --access-log-settings {}", q(a)));
+                    cmd.push_str(&format!(" --access-log-settings {}", json(a)));
                 }
                 if let Some(d) = default_route_settings {
-                    cmd.push_str(&format!(" --default-route-settings {}", q(d)));
+                    cmd.push_str(&format!(" --default-route-settings {}", json(d)));
                 }
                 if !route_settings.is_empty() {
-                    cmd.push_str(&format!(" --route-settings {}", q(&json!(route_settings))));
+                    cmd.push_str(&format!(" --route-settings {}", json(&json!(route_settings))));
                 }
                 cmd
             }
         }
     }
+}
+
+/// One shell word (shlex: quoted only where the shell needs it).
+fn sh(s: &str) -> String {
+    shlex::try_quote(s)
+        .map(|q| q.into_owned())
+        // Only a NUL byte is refused, which no AWS name holds.
+        .unwrap_or_else(|_| sh(&s.replace('\0', "")))
 }
 
 pub(crate) const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"apigateway.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;

@@ -455,6 +455,7 @@ async fn audit_calls_only_read_apis() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_does_not_change_the_result() {
+    let _faults = aws_server::faults_lock().await;
     use aws_sdk_apigatewayv2::types::ProtocolType;
     let account = "444400000004";
     let conf = account_config(account, "eu-west-1").await;

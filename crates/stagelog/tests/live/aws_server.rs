@@ -103,6 +103,15 @@ pub fn requests() -> Vec<serde_json::Value> {
     serde_json::from_str(&body).unwrap()
 }
 
+/// Fault injection is one setting for the whole server: tests that set it hold this lock, so
+/// one test's reset never ends another's faults early (they share one test binary).
+pub async fn faults_lock() -> tokio::sync::MutexGuard<'static, ()> {
+    static LOCK: OnceLock<tokio::sync::Mutex<()>> = OnceLock::new();
+    LOCK.get_or_init(|| tokio::sync::Mutex::new(()))
+        .lock()
+        .await
+}
+
 pub fn faults(json: &str) {
     http("POST", "/_stagelog/faults", json);
 }

@@ -334,6 +334,7 @@ async fn waived_findings_are_not_fixed_live() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failure_part_way_leaves_a_journal_that_rolls_back_everything() {
+    let _faults = aws_server::faults_lock().await;
     let account = "666600000008";
     let seeded = seed(account).await;
     let before = state(account, &seeded).await;
