@@ -1,7 +1,9 @@
-//! Live AWS → model, through the official AWS SDK for Rust. Read-only: every call here is a
-//! Get/List/Describe (see README for the IAM policy). Accounts and regions are read in
-//! parallel with a bound; the SDK's adaptive retry absorbs API Gateway's throttling; a scope
-//! that fails is reported and the rest go on.
+//! Live AWS → model, through the official AWS SDK for Rust; the only crate that talks to AWS.
+//! Reading (`audit`, `verify`, `logs`) is read-only: every call is a Get/List/Describe (see the
+//! README for the IAM policies). Writing happens only in `fix` (live fixes with a journal, and
+//! rollback) and `securityhub` (the export). Accounts and regions are read in parallel with a
+//! bound; the SDK's standard retry mode (10 attempts, backoff capped at 5 s) absorbs API
+//! Gateway's throttling; a scope that fails is reported and the rest go on.
 
 pub mod fix;
 mod flow;
