@@ -221,7 +221,7 @@ fn change_for(t: &Target, rtype: &str, opts: &Options) -> Result<Change, String>
             Err(QUICK_CREATE.into())
         }
         (_, None) if sam_globals(f).is_some() => Err(format!(
-            "SAM's implicit API: {} (add an explicit API resource to let `stagelog fix` write it)",
+            "{}; `stagelog fix` writes only into resources the template declares",
             hint(f)
         )),
         (Remedy::CloudWatchRole, _) => Err(format!("{} (see `stagelog explain SL030`)", hint(f))),

@@ -6,5 +6,6 @@ mod cloudformation;
 mod common;
 mod never_panics;
 mod rule_examples;
+mod rule_snapshots;
 mod suppress;
 mod terraform;
