@@ -535,6 +535,24 @@ fn align_touched(before: &str, after: &str) -> String {
     }
     let lines: Vec<&str> = after.split_inclusive('\n').collect();
     let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    // A touched `key = value` whose value opens a bracket is in no run: one space before `=`.
+    for &t in &touched {
+        let Some(line) = lines.get(t) else { continue };
+        let body = line.trim_end_matches(['\n', '\r']);
+        if assignment(body).is_some() {
+            continue;
+        }
+        let indent = body.len() - body.trim_start().len();
+        let key_len = body[indent..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .unwrap_or(0);
+        let rest = &body[indent + key_len..];
+        if key_len > 0 && rest.trim_start().starts_with('=') && !rest.trim_start().starts_with("==")
+        {
+            let eq = indent + key_len + (rest.len() - rest.trim_start().len());
+            out[t] = format!("{} {}", &line[..indent + key_len], &line[eq..]);
+        }
+    }
     let mut i = 0;
     while i < lines.len() {
         let Some(_) = assignment(lines[i].trim_end_matches(['\n', '\r'])) else {
@@ -581,6 +599,17 @@ mod tests {
         assert_eq!(
             align_touched(before, after),
             "resource \"a\" \"b\" {\n  name              = \"x\"\n  tags              = {}\n  retention_in_days = 3\n\n  z = 1\n  zz = 2\n}\n"
+        );
+    }
+
+    #[test]
+    fn a_touched_line_opening_a_bracket_gets_one_space_before_its_equals() {
+        let before = "  a {\n    dest = 1\n    format          = x\n  }\n";
+        let after =
+            "  a {\n    dest = 1\n    format          = jsonencode({\n      k = 1\n    })\n  }\n";
+        assert_eq!(
+            align_touched(before, after),
+            "  a {\n    dest = 1\n    format = jsonencode({\n      k = 1\n    })\n  }\n"
         );
     }
 

@@ -6,11 +6,19 @@ use stagelog_iac::fix::{plan, Options};
 use stagelog_rules::{check, registry, Config, Selection};
 use std::path::Path;
 
-const FORMATS: &[(&str, &str)] = &[("tf", "main.tf"), ("yaml", "template.yaml"), ("sam.yaml", "template.yaml")];
+const FORMATS: &[(&str, &str)] = &[
+    ("tf", "main.tf"),
+    ("yaml", "template.yaml"),
+    ("sam.yaml", "template.yaml"),
+];
 
 fn report(rule: &str, name: &str, src: &str) -> String {
     let scanned = stagelog_iac::scan_sources(&[(name, src)], true);
-    assert!(scanned.errors.is_empty(), "{rule} {name}: {:?}", scanned.errors);
+    assert!(
+        scanned.errors.is_empty(),
+        "{rule} {name}: {:?}",
+        scanned.errors
+    );
     let sel = Selection {
         select: vec![rule.to_string()],
         ignore: vec![],
@@ -44,7 +52,10 @@ fn report(rule: &str, name: &str, src: &str) -> String {
         out.push_str(&format!("\n## fixed {}\n{}", f.file, f.after));
     }
     for m in &fixes.manual {
-        out.push_str(&format!("\n## needs a person: {}\n{}\n", m.resource, m.reason));
+        out.push_str(&format!(
+            "\n## needs a person: {}\n{}\n",
+            m.resource, m.reason
+        ));
     }
     out
 }

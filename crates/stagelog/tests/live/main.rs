@@ -9,5 +9,6 @@ mod cfn_lint;
 mod html_report;
 mod live_fix;
 mod securityhub;
+mod terraform_fmt;
 mod test_server;
 mod verify_logs;
