@@ -480,6 +480,32 @@ impl FixError {
     }
 }
 
+/// One step, as the journal requires: the state it replaces read fresh and written (fsync'ed)
+/// as pending, the change made, then marked done.
+pub(super) async fn journalled_step(
+    j: &mut Journal,
+    seq: u64,
+    conf: &SdkConfig,
+    change: &Change,
+) -> Result<(), FixError> {
+    let before = read_before(conf, &change.action).await.map_err(|e| {
+        FixError::NothingChanged(format!("step {seq}: cannot read the current state: {e}"))
+    })?;
+    j.write(&JournalEntry::pending(seq, change.clone(), before.clone()))
+        .map_err(FixError::NothingChanged)?;
+    perform(conf, &change.action, &before)
+        .await
+        .map_err(|e| FixError::of(seq, change.cli(), e))?;
+    // The change is made; a journal that cannot say so still has it as pending, which a
+    // rollback restores all the same.
+    j.write(&JournalEntry::done(seq))
+        .map_err(|e| FixError::StateUnknown {
+            step: seq,
+            command: change.cli(),
+            message: format!("made, but the journal could not record it: {e}"),
+        })
+}
+
 /// Applies the changes in order, journalling each before making it. Stops at the first
 /// failure; the journal then holds everything done so far (and the failed change as pending).
 pub async fn apply(
@@ -493,22 +519,7 @@ pub async fn apply(
         let seq = i as u64 + 1;
         let conf = conf_for(&configs, &change.account, &change.region)
             .map_err(FixError::NothingChanged)?;
-        let before = read_before(&conf, &change.action).await.map_err(|e| {
-            FixError::NothingChanged(format!("change {seq}: cannot read the current state: {e}"))
-        })?;
-        j.write(&JournalEntry::pending(seq, change.clone(), before.clone()))
-            .map_err(FixError::NothingChanged)?;
-        perform(&conf, &change.action, &before)
-            .await
-            .map_err(|e| FixError::of(seq, change.cli(), e))?;
-        // The change is made; a journal that cannot say so still has it as pending, which a
-        // rollback restores all the same.
-        j.write(&JournalEntry::done(seq))
-            .map_err(|e| FixError::StateUnknown {
-                step: seq,
-                command: change.cli(),
-                message: format!("made, but the journal could not record it: {e}"),
-            })?;
+        journalled_step(&mut j, seq, &conf, change).await?;
     }
     Ok(changes.len())
 }

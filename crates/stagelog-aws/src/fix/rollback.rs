@@ -1,6 +1,6 @@
 //! Rollback: each journalled change's `before` state put back, newest first (`restore` is pure).
 
-use super::apply::{conf_for, configs, perform, read_before};
+use super::apply::{conf_for, configs, journalled_step};
 use super::journal::{read_journal, rollback_journal_path, Journal};
 use super::{replace, Action, Change, EntryState, FixError, JournalEntry, Patch};
 use crate::AuditOptions;
@@ -215,26 +215,13 @@ pub async fn rollback(
             .map_err(FixError::NothingChanged)?;
         for action in restore(change, before, delete_created) {
             seq += 1;
-            let now = read_before(&conf, &action)
-                .await
-                .map_err(FixError::NothingChanged)?;
             let undo = Change {
                 account: change.account.clone(),
                 region: change.region.clone(),
                 action,
                 rules: vec![],
             };
-            j.write(&JournalEntry::pending(seq, undo.clone(), now.clone()))
-                .map_err(FixError::NothingChanged)?;
-            perform(&conf, &undo.action, &now)
-                .await
-                .map_err(|e| FixError::of(seq, undo.cli(), e))?;
-            j.write(&JournalEntry::done(seq))
-                .map_err(|e| FixError::StateUnknown {
-                    step: seq,
-                    command: undo.cli(),
-                    message: format!("made, but the journal could not record it: {e}"),
-                })?;
+            journalled_step(&mut j, seq, &conf, &undo).await?;
         }
     }
     Ok(seq as usize)

@@ -1,14 +1,8 @@
 //! The HTML report of `examples/` opened in headless Chromium (Debian `chromium`, which
 //! scripts/test installs): the findings table shows, and `#severity=high` filters it.
-use std::path::{Path, PathBuf};
+use crate::aws_server::root;
+use std::path::Path;
 use std::process::{Command, Output};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
 
 fn stagelog(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_stagelog"))

@@ -1,68 +1,12 @@
-//! Helpers shared by the integration tests: write a small tree of files, scan it.
-#![allow(dead_code)]
+//! Helpers shared by the offline CLI tests.
 
-use stagelog_iac::{scan, SourceError};
-use stagelog_model::Finding;
-use stagelog_rules::{check, Config, Selection};
 use std::path::Path;
 
-pub struct Scanned {
-    pub findings: Vec<Finding>,
-    pub errors: Vec<SourceError>,
-    pub files: usize,
-    pub stages: usize,
-    pub dir: tempfile::TempDir,
-}
-
-impl Scanned {
-    /// `RULE resource line` for each finding, sorted: compact and exact for assertions.
-    pub fn ids(&self) -> Vec<String> {
-        let mut v: Vec<String> = self
-            .findings
-            .iter()
-            .map(|f| format!("{} {}", f.rule_id, f.location.resource))
-            .collect();
-        v.sort();
-        v
-    }
-
-    pub fn of(&self, rule: &str) -> Vec<&Finding> {
-        self.findings.iter().filter(|f| f.rule_id == rule).collect()
-    }
-
-    pub fn has(&self, rule: &str, resource: &str) -> bool {
-        self.findings
-            .iter()
-            .any(|f| f.rule_id == rule && f.location.resource == resource)
-    }
-}
-
+/// Writes a small tree of files under `dir` (parents created).
 pub fn write(dir: &Path, files: &[(&str, &str)]) {
     for (name, body) in files {
         let p = dir.join(name);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, body).unwrap();
-    }
-}
-
-pub fn scan_files(files: &[(&str, &str)]) -> Scanned {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), files);
-    scan_dir(dir)
-}
-
-pub fn scan_dir(dir: tempfile::TempDir) -> Scanned {
-    let out = scan(&[dir.path().to_path_buf()]);
-    let findings = out
-        .inventories
-        .iter()
-        .flat_map(|inv| check(inv, &Config::default(), &Selection::default()))
-        .collect();
-    Scanned {
-        findings,
-        errors: out.errors,
-        files: out.files,
-        stages: out.inventories.iter().map(|i| i.stages.len()).sum(),
-        dir,
     }
 }
