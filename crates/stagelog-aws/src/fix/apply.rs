@@ -1,10 +1,13 @@
 //! Applying changes: the state each replaces is read fresh and journalled before the change.
 
-use super::journal::Journal;
+use super::journal::{
+    AccountState, Before, Journal, LogGroupState, MethodSettingState, RestAccessLogs,
+    RestStageState, RouteState, V2AccessLogs, V2StageState,
+};
 use super::{Action, Change, JournalEntry, Patch, PUSH_POLICY, TRUST};
 use crate::{base_config, sdk_error, AuditOptions};
 use aws_config::{Region, SdkConfig};
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -34,7 +37,7 @@ pub(super) fn conf_for(
 }
 
 /// The logging state a change replaces, read fresh from AWS.
-pub(super) async fn read_before(conf: &SdkConfig, action: &Action) -> Result<Json, String> {
+pub(super) async fn read_before(conf: &SdkConfig, action: &Action) -> Result<Before, String> {
     match action {
         Action::SetAccountRoleArn { .. } => {
             let account = aws_sdk_apigateway::Client::new(conf)
@@ -42,7 +45,10 @@ pub(super) async fn read_before(conf: &SdkConfig, action: &Action) -> Result<Jso
                 .send()
                 .await
                 .map_err(|e| sdk_error(&e))?;
-            Ok(json!({"cloudwatchRoleArn": account.cloudwatch_role_arn()}))
+            Ok(Before::Account(AccountState {
+                cloudwatch_role_arn: account.cloudwatch_role_arn().map(str::to_string),
+                role_exists: None,
+            }))
         }
         Action::SetCloudWatchRole { role_name } | Action::DeleteRole { role_name } => {
             let account = aws_sdk_apigateway::Client::new(conf)
@@ -65,9 +71,10 @@ pub(super) async fn read_before(conf: &SdkConfig, action: &Action) -> Result<Jso
                 }
                 Err(e) => return Err(sdk_error(&e)),
             };
-            Ok(
-                json!({"cloudwatchRoleArn": account.cloudwatch_role_arn(), "role_exists": role_exists}),
-            )
+            Ok(Before::Account(AccountState {
+                cloudwatch_role_arn: account.cloudwatch_role_arn().map(str::to_string),
+                role_exists: Some(role_exists),
+            }))
         }
         Action::CreateLogGroup { name, .. }
         | Action::PutRetention { name, .. }
@@ -84,9 +91,9 @@ pub(super) async fn read_before(conf: &SdkConfig, action: &Action) -> Result<Jso
                 .log_groups()
                 .iter()
                 .find(|g| g.log_group_name() == Some(name.as_str()));
-            Ok(json!({
-                "exists": group.is_some(),
-                "retention_days": group.and_then(|g| g.retention_in_days()),
+            Ok(Before::LogGroup(LogGroupState {
+                exists: group.is_some(),
+                retention_days: group.and_then(|g| g.retention_in_days()),
             }))
         }
         Action::UpdateRestStage { api_id, stage, .. } => {
@@ -97,30 +104,42 @@ pub(super) async fn read_before(conf: &SdkConfig, action: &Action) -> Result<Jso
                 .send()
                 .await
                 .map_err(|e| sdk_error(&e))?;
-            let methods: serde_json::Map<String, Json> = s
+            let method_settings = s
                 .method_settings()
                 .map(|m| {
                     m.iter()
                         .map(|(k, v)| {
-                            (k.clone(), json!({
-                                "metricsEnabled": v.metrics_enabled(),
-                                "loggingLevel": v.logging_level(),
-                                "dataTraceEnabled": v.data_trace_enabled(),
-                                "throttlingBurstLimit": v.throttling_burst_limit(),
-                                "throttlingRateLimit": v.throttling_rate_limit(),
-                                "cachingEnabled": v.caching_enabled(),
-                                "cacheTtlInSeconds": v.cache_ttl_in_seconds(),
-                                "cacheDataEncrypted": v.cache_data_encrypted(),
-                                "requireAuthorizationForCacheControl": v.require_authorization_for_cache_control(),
-                                "unauthorizedCacheControlHeaderStrategy": v.unauthorized_cache_control_header_strategy().map(|s| s.as_str()),
-                            }))
+                            (
+                                k.clone(),
+                                MethodSettingState {
+                                    metrics_enabled: Some(v.metrics_enabled()),
+                                    logging_level: v.logging_level().map(str::to_string),
+                                    data_trace_enabled: Some(v.data_trace_enabled()),
+                                    throttling_burst_limit: Some(i64::from(
+                                        v.throttling_burst_limit(),
+                                    )),
+                                    throttling_rate_limit: Some(v.throttling_rate_limit()),
+                                    caching_enabled: Some(v.caching_enabled()),
+                                    cache_ttl_in_seconds: Some(i64::from(v.cache_ttl_in_seconds())),
+                                    cache_data_encrypted: Some(v.cache_data_encrypted()),
+                                    require_authorization_for_cache_control: Some(
+                                        v.require_authorization_for_cache_control(),
+                                    ),
+                                    unauthorized_cache_control_header_strategy: v
+                                        .unauthorized_cache_control_header_strategy()
+                                        .map(|s| s.as_str().to_string()),
+                                },
+                            )
                         })
                         .collect()
                 })
                 .unwrap_or_default();
-            Ok(json!({
-                "accessLogSettings": s.access_log_settings().map(|a| json!({"destinationArn": a.destination_arn(), "format": a.format()})),
-                "methodSettings": methods,
+            Ok(Before::RestStage(RestStageState {
+                access_log_settings: s.access_log_settings().map(|a| RestAccessLogs {
+                    destination_arn: a.destination_arn().map(str::to_string),
+                    format: a.format().map(str::to_string),
+                }),
+                method_settings,
             }))
         }
         Action::UpdateV2Stage { api_id, stage, .. }
@@ -132,15 +151,20 @@ pub(super) async fn read_before(conf: &SdkConfig, action: &Action) -> Result<Jso
                 .send()
                 .await
                 .map_err(|e| sdk_error(&e))?;
-            let route = |r: &aws_sdk_apigatewayv2::types::RouteSettings| json!({"LoggingLevel": r.logging_level().map(|l| l.as_str()), "DataTraceEnabled": r.data_trace_enabled()});
-            let routes: serde_json::Map<String, Json> = s
-                .route_settings()
-                .map(|m| m.iter().map(|(k, v)| (k.clone(), route(v))).collect())
-                .unwrap_or_default();
-            Ok(json!({
-                "accessLogSettings": s.access_log_settings().map(|a| json!({"DestinationArn": a.destination_arn(), "Format": a.format()})),
-                "defaultRouteSettings": s.default_route_settings().map(route),
-                "routeSettings": routes,
+            let route = |r: &aws_sdk_apigatewayv2::types::RouteSettings| RouteState {
+                logging_level: r.logging_level().map(|l| l.as_str().to_string()),
+                data_trace_enabled: r.data_trace_enabled(),
+            };
+            Ok(Before::V2Stage(V2StageState {
+                access_log_settings: s.access_log_settings().map(|a| V2AccessLogs {
+                    destination_arn: a.destination_arn().map(str::to_string),
+                    format: a.format().map(str::to_string),
+                }),
+                default_route_settings: s.default_route_settings().map(route),
+                route_settings: s
+                    .route_settings()
+                    .map(|m| m.iter().map(|(k, v)| (k.clone(), route(v))).collect())
+                    .unwrap_or_default(),
             }))
         }
     }
@@ -149,7 +173,7 @@ pub(super) async fn read_before(conf: &SdkConfig, action: &Action) -> Result<Jso
 pub(super) async fn perform(
     conf: &SdkConfig,
     action: &Action,
-    before: &Json,
+    before: &Before,
 ) -> Result<(), AwsError> {
     match action {
         Action::SetCloudWatchRole { role_name } => {
@@ -181,7 +205,13 @@ pub(super) async fn perform(
         }
         Action::SetAccountRoleArn { arn } => set_account_role(conf, arn.as_deref()).await?,
         Action::DeleteRole { role_name } => {
-            if before["role_exists"] == Json::Bool(true) {
+            if matches!(
+                before,
+                Before::Account(AccountState {
+                    role_exists: Some(true),
+                    ..
+                })
+            ) {
                 let iam = aws_sdk_iam::Client::new(conf);
                 let _ = iam
                     .detach_role_policy()
@@ -202,7 +232,7 @@ pub(super) async fn perform(
             kms_key,
         } => {
             let logs = aws_sdk_cloudwatchlogs::Client::new(conf);
-            if before["exists"] != Json::Bool(true) {
+            if !matches!(before, Before::LogGroup(LogGroupState { exists: true, .. })) {
                 logs.create_log_group()
                     .log_group_name(name)
                     .set_kms_key_id(kms_key.clone())
@@ -227,7 +257,7 @@ pub(super) async fn perform(
                 .map_err(aws)?;
         }
         Action::DeleteLogGroup { name } => {
-            if before["exists"] == Json::Bool(true) {
+            if matches!(before, Before::LogGroup(LogGroupState { exists: true, .. })) {
                 aws_sdk_cloudwatchlogs::Client::new(conf)
                     .delete_log_group()
                     .log_group_name(name)
@@ -245,10 +275,13 @@ pub(super) async fn perform(
                 .map_err(aws)?;
         }
         Action::DeleteV2AccessLogs { api_id, stage } => {
-            if before
-                .get("accessLogSettings")
-                .is_some_and(|a| !a.is_null())
-            {
+            if matches!(
+                before,
+                Before::V2Stage(V2StageState {
+                    access_log_settings: Some(_),
+                    ..
+                })
+            ) {
                 aws_sdk_apigatewayv2::Client::new(conf)
                     .delete_access_log_settings()
                     .api_id(api_id)

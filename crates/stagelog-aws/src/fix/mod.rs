@@ -10,7 +10,10 @@ mod plan;
 mod rollback;
 
 pub use apply::{apply, FixError};
-pub use journal::{read_journal, rollback_journal_path, EntryState, JournalEntry};
+pub use journal::{
+    read_journal, rollback_journal_path, AccountState, Before, EntryState, JournalEntry,
+    LogGroupState, MethodSettingState, RestStageState, RouteState, V2StageState,
+};
 pub use plan::plan;
 pub use rollback::rollback;
 
@@ -86,9 +89,26 @@ pub enum Action {
     },
 }
 
+/// A JSON-patch operation of API Gateway's `UpdateStage`/`UpdateAccount`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PatchOp {
+    Replace,
+    Remove,
+}
+
+impl PatchOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PatchOp::Replace => "replace",
+            PatchOp::Remove => "remove",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Patch {
-    pub op: String,
+    pub op: PatchOp,
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub value: Option<String>,
@@ -96,7 +116,7 @@ pub struct Patch {
 
 pub(crate) fn replace(path: String, value: impl Into<String>) -> Patch {
     Patch {
-        op: "replace".into(),
+        op: PatchOp::Replace,
         path,
         value: Some(value.into()),
     }
@@ -163,7 +183,7 @@ impl Change {
             Action::UpdateRestStage { api_id, stage, patch } => {
                 let ops: Vec<Json> = patch
                     .iter()
-                    .map(|p| json!({"op": p.op, "path": p.path, "value": p.value}))
+                    .map(|p| json!({"op": p.op.as_str(), "path": p.path, "value": p.value}))
                     .collect();
                 format!(
                     "aws apigateway update-stage --region {r} --rest-api-id {} --stage-name {} --patch-operations {}",

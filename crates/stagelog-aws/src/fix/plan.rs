@@ -10,7 +10,6 @@ use std::collections::{BTreeMap, BTreeSet};
 /// What the findings on one resource ask of the live fix.
 #[derive(Default)]
 struct Asked {
-    rules: BTreeSet<String>,
     /// A new log group (AccessLogs, DedicatedLogGroup), with its retention.
     new_group: Option<stagelog_model::RetentionDays>,
     /// The recommended format (AccessLogs, RecommendedFormat).
@@ -18,6 +17,17 @@ struct Asked {
     level: Option<ExecutionLevel>,
     trace_off: bool,
     retention: Option<stagelog_model::RetentionDays>,
+    /// The rules behind each part, to say which rules a change answers.
+    access_rules: BTreeSet<&'static str>,
+    level_rules: BTreeSet<&'static str>,
+    trace_rules: BTreeSet<&'static str>,
+    retention_rules: BTreeSet<&'static str>,
+    role_rules: BTreeSet<&'static str>,
+}
+
+/// Rule ids for a message: `SL001,SL002`.
+fn ids(rules: &BTreeSet<&'static str>) -> String {
+    rules.iter().copied().collect::<Vec<_>>().join(",")
 }
 
 /// Turns an audit's findings into changes. Execution logging is set only where the account
@@ -37,22 +47,36 @@ pub fn plan(
             Remedy::AccessLogs { retention } => {
                 a.new_group = a.new_group.max(Some(*retention));
                 a.format = true;
+                a.access_rules.insert(f.rule_id);
             }
             Remedy::DedicatedLogGroup { retention } => {
                 a.new_group = a.new_group.max(Some(*retention));
+                a.access_rules.insert(f.rule_id);
             }
-            Remedy::RecommendedFormat => a.format = true,
+            Remedy::RecommendedFormat => {
+                a.format = true;
+                a.access_rules.insert(f.rule_id);
+            }
             Remedy::ExecutionLogging { level, .. } => {
                 a.level = Some(match (a.level, level) {
                     (Some(ExecutionLevel::Info), _) | (_, ExecutionLevel::Info) => {
                         ExecutionLevel::Info
                     }
                     _ => ExecutionLevel::Error,
-                })
+                });
+                a.level_rules.insert(f.rule_id);
             }
-            Remedy::DataTraceOff { .. } => a.trace_off = true,
-            Remedy::Retention { days } => a.retention = a.retention.max(Some(*days)),
-            Remedy::CloudWatchRole => {}
+            Remedy::DataTraceOff { .. } => {
+                a.trace_off = true;
+                a.trace_rules.insert(f.rule_id);
+            }
+            Remedy::Retention { days } => {
+                a.retention = a.retention.max(Some(*days));
+                a.retention_rules.insert(f.rule_id);
+            }
+            Remedy::CloudWatchRole => {
+                a.role_rules.insert(f.rule_id);
+            }
             Remedy::KmsKey => skipped.push(Skipped {
                 rule_id: f.rule_id.into(),
                 resource: f.location.resource.clone(),
@@ -68,12 +92,6 @@ pub fn plan(
                 resource: f.location.resource.clone(),
                 reason: reason.clone(),
             }),
-        }
-        if !matches!(
-            f.remedy,
-            Remedy::KmsKey | Remedy::CloudWatchRolePolicy | Remedy::Manual { .. }
-        ) {
-            a.rules.insert(f.rule_id.to_string());
         }
     }
     for inv in inventories {
@@ -93,7 +111,15 @@ pub fn plan(
                     action: Action::SetCloudWatchRole {
                         role_name: CLOUDWATCH_ROLE_NAME.into(),
                     },
-                    rules: vec!["SL030".into()],
+                    rules: findings
+                        .iter()
+                        .filter(|f| {
+                            f.remedy == Remedy::CloudWatchRole
+                                && f.location.account == a.location.account
+                                && f.location.region == a.location.region
+                        })
+                        .map(|f| f.rule_id.to_string())
+                        .collect(),
                 });
                 has_role = true;
             }
@@ -140,7 +166,7 @@ pub fn plan(
             let set_format = new_format.then_some(()).and(format.clone());
             if new_format && format.is_none() {
                 skipped.push(Skipped {
-                    rule_id: "SL004".into(),
+                    rule_id: ids(&asked.access_rules),
                     resource: stage.location.resource.clone(),
                     reason: "the API's protocol is not known; set the access log format by hand"
                         .into(),
@@ -151,7 +177,7 @@ pub fn plan(
                 .filter(|_| stage.api_kind.has_execution_logging());
             if level.is_some() && !has_role {
                 skipped.push(Skipped {
-                    rule_id: "SL010".into(),
+                    rule_id: ids(&asked.level_rules),
                     resource: stage.location.resource.clone(),
                     reason: "no CloudWatch role in this region's API Gateway account settings (SL030): AWS refuses execution logging until one is set".into(),
                 });
@@ -170,17 +196,19 @@ pub fn plan(
             let traces = |m: &stagelog_model::MethodSettings| {
                 matches!(m.data_trace, Some(Value::Known(true)))
             };
-            for r in &asked.rules {
-                let answers = match r.as_str() {
-                    "SL010" => level_fix,
-                    "SL011" => trace_fix,
-                    "SL030" => false,
-                    _ => set_format.is_some() || (new_dest && !new_format),
-                };
-                if answers {
-                    answered.push(r.clone());
+            for (rules, answered_here) in [
+                (
+                    &asked.access_rules,
+                    set_format.is_some() || (new_dest && !new_format),
+                ),
+                (&asked.level_rules, level_fix),
+                (&asked.trace_rules, trace_fix),
+            ] {
+                if answered_here {
+                    answered.extend(rules.iter().map(|r| r.to_string()));
                 }
             }
+            answered.sort();
             match stage.api_kind {
                 ApiKind::Rest => {
                     let mut patch = Vec::new();
@@ -285,9 +313,9 @@ pub fn plan(
             }
         }
         for group in &inv.log_groups {
-            let Some(days) = asked
+            let Some((days, rules)) = asked
                 .get(group.location.resource.as_str())
-                .and_then(|a| a.retention)
+                .and_then(|a| Some((a.retention?, &a.retention_rules)))
             else {
                 continue;
             };
@@ -298,7 +326,7 @@ pub fn plan(
                     name: group.name.to_string(),
                     days: days.days() as i32,
                 },
-                rules: vec!["SL020".into()],
+                rules: rules.iter().map(|r| r.to_string()).collect(),
             });
         }
     }

@@ -1,41 +1,28 @@
 //! Rollback: each journalled change's `before` state put back, newest first (`restore` is pure).
 
 use super::apply::{conf_for, configs, journalled_step};
-use super::journal::{read_journal, rollback_journal_path, Journal};
-use super::{replace, Action, Change, EntryState, FixError, JournalEntry, Patch};
+use super::journal::{read_journal, rollback_journal_path, Before, Journal, LogGroupState};
+use super::{replace, Action, Change, EntryState, FixError, JournalEntry, Patch, PatchOp};
 use crate::AuditOptions;
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-/// Method setting fields and their patch paths under `/{resource}/{method}/`.
-const METHOD_SETTING_PATHS: &[(&str, &str)] = &[
-    ("metricsEnabled", "metrics/enabled"),
-    ("loggingLevel", "logging/loglevel"),
-    ("dataTraceEnabled", "logging/dataTrace"),
-    ("throttlingBurstLimit", "throttling/burstLimit"),
-    ("throttlingRateLimit", "throttling/rateLimit"),
-    ("cachingEnabled", "caching/enabled"),
-    ("cacheTtlInSeconds", "caching/ttlInSeconds"),
-    ("cacheDataEncrypted", "caching/dataEncrypted"),
-    (
-        "requireAuthorizationForCacheControl",
-        "caching/requireAuthorizationForCacheControl",
-    ),
-    (
-        "unauthorizedCacheControlHeaderStrategy",
-        "caching/unauthorizedCacheControlHeaderStrategy",
-    ),
-];
-
 /// The changes that put `before` back, for one journalled change.
-fn restore(change: &Change, before: &Json, delete_created: bool) -> Vec<Action> {
+fn restore(change: &Change, before: &Before, delete_created: bool) -> Vec<Action> {
+    let group = match before {
+        Before::LogGroup(g) => g.clone(),
+        _ => LogGroupState::default(),
+    };
     match &change.action {
         Action::SetCloudWatchRole { role_name } => {
+            let Before::Account(account) = before else {
+                return vec![];
+            };
             let mut out = vec![Action::SetAccountRoleArn {
-                arn: before["cloudwatchRoleArn"].as_str().map(str::to_string),
+                arn: account.cloudwatch_role_arn.clone(),
             }];
-            if delete_created && before["role_exists"] == Json::Bool(false) {
+            if delete_created && account.role_exists == Some(false) {
                 out.push(Action::DeleteRole {
                     role_name: role_name.clone(),
                 });
@@ -43,7 +30,7 @@ fn restore(change: &Change, before: &Json, delete_created: bool) -> Vec<Action> 
             out
         }
         Action::DeleteRole { .. } | Action::SetAccountRoleArn { .. } => vec![],
-        Action::CreateLogGroup { name, .. } if before["exists"] == Json::Bool(false) => {
+        Action::CreateLogGroup { name, .. } if !group.exists => {
             // Created by the fix: kept (its events are data) unless asked.
             if delete_created {
                 vec![Action::DeleteLogGroup { name: name.clone() }]
@@ -52,10 +39,10 @@ fn restore(change: &Change, before: &Json, delete_created: bool) -> Vec<Action> 
             }
         }
         Action::CreateLogGroup { name, .. } | Action::PutRetention { name, .. } => {
-            match before["retention_days"].as_i64() {
-                Some(d) => vec![Action::PutRetention {
+            match group.retention_days {
+                Some(days) => vec![Action::PutRetention {
                     name: name.clone(),
-                    days: d as i32,
+                    days,
                 }],
                 None => vec![Action::DeleteRetention { name: name.clone() }],
             }
@@ -68,21 +55,30 @@ fn restore(change: &Change, before: &Json, delete_created: bool) -> Vec<Action> 
             stage,
             patch,
         } => {
+            let Before::RestStage(prev_stage) = before else {
+                return vec![];
+            };
             let mut ops = Vec::new();
             if patch
                 .iter()
                 .any(|p| p.path.starts_with("/accessLogSettings/"))
             {
-                match before.get("accessLogSettings").filter(|a| !a.is_null()) {
+                match &prev_stage.access_log_settings {
                     Some(a) => {
-                        for field in ["destinationArn", "format"] {
-                            if let Some(v) = a.get(field).and_then(Json::as_str) {
-                                ops.push(replace(format!("/accessLogSettings/{field}"), v));
+                        for (field, v) in [
+                            ("destinationArn", &a.destination_arn),
+                            ("format", &a.format),
+                        ] {
+                            if let Some(v) = v {
+                                ops.push(replace(
+                                    format!("/accessLogSettings/{field}"),
+                                    v.as_str(),
+                                ));
                             }
                         }
                     }
                     None => ops.push(Patch {
-                        op: "remove".into(),
+                        op: PatchOp::Remove,
                         path: "/accessLogSettings".into(),
                         value: None,
                     }),
@@ -98,12 +94,12 @@ fn restore(change: &Change, before: &Json, delete_created: bool) -> Vec<Action> 
                 .map(|p| p.trim_start_matches('/').to_string())
                 .collect();
             for m in methods {
-                match before["methodSettings"].get(&m) {
-                    Some(prev) if prev["loggingLevel"].is_string() => {
-                        if let Some(l) = prev["loggingLevel"].as_str() {
-                            ops.push(replace(format!("/{m}/logging/loglevel"), l));
+                match prev_stage.method_settings.get(&m) {
+                    Some(prev) if prev.logging_level.is_some() => {
+                        if let Some(l) = &prev.logging_level {
+                            ops.push(replace(format!("/{m}/logging/loglevel"), l.as_str()));
                         }
-                        if let Some(d) = prev["dataTraceEnabled"].as_bool() {
+                        if let Some(d) = prev.data_trace_enabled {
                             ops.push(replace(format!("/{m}/logging/dataTrace"), d.to_string()));
                         }
                     }
@@ -111,23 +107,17 @@ fn restore(change: &Change, before: &Json, delete_created: bool) -> Vec<Action> 
                     // give back: remove it and write every field it had again.
                     Some(prev) => {
                         ops.push(Patch {
-                            op: "remove".into(),
+                            op: PatchOp::Remove,
                             path: format!("/{m}"),
                             value: None,
                         });
-                        for (field, path) in METHOD_SETTING_PATHS {
-                            let value = match &prev[*field] {
-                                Json::String(s) => s.clone(),
-                                Json::Bool(b) => b.to_string(),
-                                Json::Number(n) => n.to_string(),
-                                _ => continue,
-                            };
+                        for (path, value) in prev.patch_fields() {
                             ops.push(replace(format!("/{m}/{path}"), value));
                         }
                     }
                     // The method setting did not exist: remove it again (as Terraform does).
                     None => ops.push(Patch {
-                        op: "remove".into(),
+                        op: PatchOp::Remove,
                         path: format!("/{m}"),
                         value: None,
                     }),
@@ -146,12 +136,11 @@ fn restore(change: &Change, before: &Json, delete_created: bool) -> Vec<Action> 
             default_route_settings,
             route_settings,
         } => {
-            let prev_access = before
-                .get("accessLogSettings")
-                .filter(|a| !a.is_null())
-                .cloned();
+            let Before::V2Stage(prev) = before else {
+                return vec![];
+            };
             let mut out = Vec::new();
-            if access_log_settings.is_some() && prev_access.is_none() {
+            if access_log_settings.is_some() && prev.access_log_settings.is_none() {
                 out.push(Action::DeleteV2AccessLogs {
                     api_id: api_id.clone(),
                     stage: stage.clone(),
@@ -160,25 +149,22 @@ fn restore(change: &Change, before: &Json, delete_created: bool) -> Vec<Action> 
             let routes: BTreeMap<String, Json> = route_settings
                 .keys()
                 .filter_map(|r| {
-                    before["routeSettings"]
+                    prev.route_settings
                         .get(r)
-                        .map(|prev| (r.clone(), prev.clone()))
+                        .map(|state| (r.clone(), as_json(state)))
                 })
                 .collect();
             let update = Action::UpdateV2Stage {
                 api_id: api_id.clone(),
                 stage: stage.clone(),
-                access_log_settings: if access_log_settings.is_some() {
-                    prev_access
-                } else {
-                    None
-                },
-                default_route_settings: default_route_settings.as_ref().and_then(|_| {
-                    before
-                        .get("defaultRouteSettings")
-                        .filter(|d| !d.is_null())
-                        .cloned()
-                }),
+                access_log_settings: access_log_settings
+                    .as_ref()
+                    .and(prev.access_log_settings.as_ref())
+                    .map(as_json),
+                default_route_settings: default_route_settings
+                    .as_ref()
+                    .and(prev.default_route_settings.as_ref())
+                    .map(as_json),
                 route_settings: routes,
             };
             if !matches!(&update, Action::UpdateV2Stage { access_log_settings: None, default_route_settings: None, route_settings, .. } if route_settings.is_empty())
@@ -188,6 +174,11 @@ fn restore(change: &Change, before: &Json, delete_created: bool) -> Vec<Action> 
             out
         }
     }
+}
+
+/// Journalled state as the JSON an `UpdateV2Stage` action carries.
+fn as_json<T: serde::Serialize>(state: &T) -> Json {
+    serde_json::to_value(state).unwrap_or_default()
 }
 
 /// Replays a journal newest first. Every change that was started (pending or done) is
@@ -252,16 +243,17 @@ mod tests {
             replace("/*/*/logging/loglevel".into(), "ERROR"),
             replace("/orders/GET/logging/loglevel".into(), "ERROR"),
         ]);
-        let before = json!({
+        let before: Before = serde_json::from_value(json!({
             "accessLogSettings": null,
             "methodSettings": {"orders/GET": {"loggingLevel": "OFF", "dataTraceEnabled": true}},
-        });
+        }))
+        .unwrap();
         let Action::UpdateRestStage { patch, .. } = &restore(&change, &before, false)[0] else {
             panic!("a stage update")
         };
         let ops: Vec<(String, String, Option<String>)> = patch
             .iter()
-            .map(|p| (p.op.clone(), p.path.clone(), p.value.clone()))
+            .map(|p| (p.op.as_str().to_string(), p.path.clone(), p.value.clone()))
             .collect();
         assert_eq!(
             ops,
@@ -294,13 +286,15 @@ mod tests {
             },
             rules: vec![],
         };
-        let before = json!({"exists": false, "retention_days": null});
+        let before: Before =
+            serde_json::from_value(json!({"exists": false, "retention_days": null})).unwrap();
         assert!(restore(&change, &before, false).is_empty());
         assert_eq!(
             restore(&change, &before, true),
             [Action::DeleteLogGroup { name: "/g".into() }]
         );
-        let existed = json!({"exists": true, "retention_days": 30});
+        let existed: Before =
+            serde_json::from_value(json!({"exists": true, "retention_days": 30})).unwrap();
         assert_eq!(
             restore(&change, &existed, false),
             [Action::PutRetention {
