@@ -3,6 +3,7 @@
 
 pub mod cloudformation;
 pub mod fix;
+pub mod serverless;
 pub mod suppress;
 pub mod terraform;
 mod value;
@@ -31,6 +32,9 @@ pub struct ScanOutput {
     pub errors: Vec<SourceError>,
     /// Files read as Terraform or as templates.
     pub files: usize,
+    /// Things worth saying that are neither findings nor errors (what a source does that
+    /// stagelog leaves to another place), one line each.
+    pub notes: Vec<String>,
     /// The text of every file that gave an inventory, by path, when the scan was asked to keep
     /// it ([`ScanOptions::keep_sources`]): fixes edit this text rather than reading files again.
     pub sources: BTreeMap<String, String>,
@@ -91,6 +95,7 @@ enum Kind {
     TfJson,
     TfVars,
     Template,
+    Serverless,
 }
 
 fn classify(path: &Path, explicit: bool) -> Option<Kind> {
@@ -101,6 +106,8 @@ fn classify(path: &Path, explicit: bool) -> Option<Kind> {
         Some(Kind::Tf)
     } else if name == "terraform.tfvars" || name.ends_with(".auto.tfvars") {
         Some(Kind::TfVars)
+    } else if serverless::is_service_file(name) {
+        Some(Kind::Serverless)
     } else if name.ends_with(".tfvars") {
         None // only read when passed with -var-file; their values are not the defaults
     } else if [".yaml", ".yml", ".json", ".template", ".cfn"]
@@ -229,6 +236,7 @@ struct UnitResult {
     errors: Vec<SourceError>,
     files: usize,
     sources: Vec<(String, String)>,
+    notes: Vec<String>,
 }
 
 /// A file to read: on disk, or given in memory (name and text).
@@ -291,6 +299,31 @@ fn read_module(files: &[(Input, Kind)], keep: bool) -> UnitResult {
     out
 }
 
+fn read_serverless(input: &Input, keep: bool) -> UnitResult {
+    let name = input.name();
+    match input.text() {
+        Err(e) => UnitResult {
+            files: 1,
+            errors: vec![e],
+            ..UnitResult::default()
+        },
+        Ok(src) => {
+            let a = serverless::adapt(&name, &src);
+            UnitResult {
+                files: 1,
+                errors: a.errors,
+                sources: if keep {
+                    vec![(name.clone(), src)]
+                } else {
+                    vec![]
+                },
+                inventory: a.inventory.map(|inv| (name, inv)),
+                notes: a.notes,
+            }
+        }
+    }
+}
+
 fn read_template(input: &Input, keep: bool) -> UnitResult {
     let name = input.name();
     match input.text() {
@@ -316,6 +349,7 @@ fn read_template(input: &Input, keep: bool) -> UnitResult {
                 errors: a.errors,
                 inventory: a.inventory.map(|inv| (name, inv)),
                 sources,
+                notes: vec![],
             }
         }
     }
@@ -373,10 +407,10 @@ fn scan_inputs(
     dir_of: impl Fn(&(Input, Kind)) -> PathBuf,
 ) -> ScanOutput {
     let mut modules: BTreeMap<PathBuf, Vec<(Input, Kind)>> = BTreeMap::new();
-    let mut templates: Vec<Input> = Vec::new();
+    let mut templates: Vec<(Input, Kind)> = Vec::new();
     for input in inputs {
         match input.1 {
-            Kind::Template => templates.push(input.0),
+            Kind::Template | Kind::Serverless => templates.push(input),
             _ => {
                 let dir = dir_of(&input);
                 modules.entry(dir).or_default().push(input);
@@ -389,7 +423,10 @@ fn scan_inputs(
         || {
             templates
                 .par_iter()
-                .map(|t| read_template(t, keep))
+                .map(|(t, kind)| match kind {
+                    Kind::Serverless => read_serverless(t, keep),
+                    _ => read_template(t, keep),
+                })
                 .collect()
         },
     );
@@ -401,6 +438,7 @@ fn scan_inputs(
         out.errors.extend(unit.errors);
         inventories.extend(unit.inventory);
         out.sources.extend(unit.sources);
+        out.notes.extend(unit.notes);
     }
     inventories.sort_by(|a, b| a.0.cmp(&b.0));
     out.inventories = inventories.into_iter().map(|(_, inv)| inv).collect();

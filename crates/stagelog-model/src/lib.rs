@@ -96,6 +96,8 @@ pub enum SourceKind {
     Terraform,
     CloudFormation,
     Sam,
+    /// The Serverless Framework's `serverless.yml`.
+    Serverless,
     Live,
 }
 

@@ -39,6 +39,7 @@ pub fn hint(f: &Finding) -> Option<String> {
     match f.location.source {
         SourceKind::Terraform => Some(terraform::hint(f)),
         SourceKind::CloudFormation | SourceKind::Sam => Some(cloudformation::hint(f)),
+        SourceKind::Serverless => Some(crate::serverless::hint(f)),
         SourceKind::Live => None,
     }
 }
@@ -151,6 +152,10 @@ pub fn plan(scan: &ScanOutput, findings: &[Finding], opts: &Options) -> FixPlan 
                 f,
                 match f.location.source {
                     SourceKind::Terraform => "Terraform JSON is not rewritten; edit by hand".into(),
+                    SourceKind::Serverless => format!(
+                        "serverless.yml is not rewritten yet: {}",
+                        crate::serverless::hint(f)
+                    ),
                     _ => "use `stagelog fix --live`".into(),
                 },
             )),

@@ -7,5 +7,6 @@ mod common;
 mod never_panics;
 mod rule_examples;
 mod rule_snapshots;
+mod serverless;
 mod suppress;
 mod terraform;

@@ -25,6 +25,11 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus> {
             keep_sources: false,
         },
     );
+    if !crate::ui::quiet() {
+        for note in &scanned.notes {
+            eprintln!("note: {note}");
+        }
+    }
     if crate::ui::verbose() {
         eprintln!(
             "read {} files in {:.1} ms",

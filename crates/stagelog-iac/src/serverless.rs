@@ -1,0 +1,489 @@
+//! The Serverless Framework (`serverless.yml` / `serverless.yaml`) → model. A service gets one
+//! REST API (`http` events), one HTTP API (`httpApi` events) and one WebSocket API
+//! (`websocket` events), deployed to `provider.stage`. Their logging is `provider.logs.restApi`,
+//! `.httpApi` and `.websocket`, with the framework's own defaults (access logging on, execution
+//! logging at INFO and full execution data on for REST and WebSocket). The framework applies
+//! REST logging after deploy through the SDK, so only this file shows it.
+
+use crate::yaml::{self, Node, NodeValue};
+use crate::SourceError;
+use stagelog_model::{
+    AccessLog, ApiKind, Destination, Inventory, Location, LogLevel, MethodSettings, SourceKind,
+    Stage, Text, Value,
+};
+
+/// The access log format the framework writes for REST APIs when `format` is not given.
+const DEFAULT_REST_FORMAT: &str = "requestId: $context.requestId, ip: $context.identity.sourceIp, caller: $context.identity.caller, user: $context.identity.user, requestTime: $context.requestTime, httpMethod: $context.httpMethod, resourcePath: $context.resourcePath, status: $context.status, protocol: $context.protocol, responseLength: $context.responseLength";
+
+/// Whether a file is a Serverless Framework service file, by name.
+pub fn is_service_file(name: &str) -> bool {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    base == "serverless.yml" || base == "serverless.yaml"
+}
+
+/// What reading one service file gave.
+pub struct Adapted {
+    pub inventory: Option<Inventory>,
+    pub errors: Vec<SourceError>,
+    /// Things the framework does that stagelog does not judge here, said once each.
+    pub notes: Vec<String>,
+}
+
+pub fn adapt(file: &str, src: &str) -> Adapted {
+    let err = |line: u32, message: String| SourceError {
+        file: file.to_string(),
+        line: Some(line),
+        message,
+    };
+    let loaded = match yaml::load(src) {
+        Ok(l) => l,
+        Err(issue) => {
+            return Adapted {
+                inventory: None,
+                errors: vec![err(
+                    issue.line,
+                    format!("cannot parse serverless.yml: {}", issue.message),
+                )],
+                notes: vec![],
+            }
+        }
+    };
+    let mut errors: Vec<SourceError> = loaded
+        .issues
+        .iter()
+        .map(|i| err(i.line, i.message.clone()))
+        .collect();
+    let Some(root) = loaded.root else {
+        return Adapted {
+            inventory: None,
+            errors,
+            notes: vec![],
+        };
+    };
+    let provider = root.get("provider");
+    if provider
+        .and_then(|p| p.get("name"))
+        .and_then(Node::as_str)
+        .is_some_and(|n| n != "aws")
+    {
+        // Another cloud's service: nothing of API Gateway here.
+        return Adapted {
+            inventory: None,
+            errors,
+            notes: vec![],
+        };
+    }
+    let service = root
+        .get("service")
+        .map(|s| match &s.value {
+            NodeValue::Map(_) => s.get("name").map(|n| resolve(n, &root)).unwrap_or_default(),
+            _ => resolve(s, &root),
+        })
+        .unwrap_or_else(|| Text::hole("service"));
+    let stage = provider
+        .and_then(|p| p.get("stage"))
+        .map(|s| resolve(s, &root))
+        .unwrap_or_else(|| Text::lit("dev"));
+
+    // Which APIs the functions' events create, and where the first event of each kind is.
+    let mut first: [Option<u32>; 3] = [None; 3];
+    for (_, function) in root
+        .get("functions")
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+    {
+        for event in function
+            .get("events")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+        {
+            for (key, _) in event.as_map().unwrap_or_default() {
+                let slot = match key.as_str() {
+                    Some("http") => 0,
+                    Some("httpApi") => 1,
+                    Some("websocket") => 2,
+                    _ => continue,
+                };
+                first[slot].get_or_insert(key.line);
+            }
+        }
+    }
+    let logs = provider.and_then(|p| p.get("logs"));
+    let loc = |resource: &str, line: u32| Location {
+        source: SourceKind::Serverless,
+        file: Some(file.to_string()),
+        line: Some(line),
+        end_line: Some(line),
+        resource: resource.to_string(),
+        resource_type: Some("serverless".into()),
+        account: None,
+        region: None,
+    };
+    let mut inv = Inventory::default();
+    let mut notes = Vec::new();
+    let external_rest = provider
+        .and_then(|p| p.get("apiGateway"))
+        .and_then(|a| a.get("restApiId"))
+        .is_some();
+    for (slot, kind, key, group_prefix, resource) in [
+        (
+            0,
+            ApiKind::Rest,
+            "restApi",
+            "/aws/api-gateway/",
+            "ApiGatewayRestApi",
+        ),
+        (1, ApiKind::Http, "httpApi", "/aws/http-api/", "HttpApi"),
+        (
+            2,
+            ApiKind::WebSocket,
+            "websocket",
+            "/aws/websocket/",
+            "WebsocketsApi",
+        ),
+    ] {
+        let Some(event_line) = first[slot] else {
+            continue;
+        };
+        if kind == ApiKind::Rest && external_rest {
+            notes.push(format!(
+                "{file}: provider.apiGateway.restApiId deploys the `http` events to an API this service does not manage; the framework ignores provider.logs.restApi there, so its stage is judged where it is defined"
+            ));
+            continue;
+        }
+        let setting = logs.and_then(|l| l.entry(key));
+        let line = setting.map_or(event_line, |(k, _)| k.line);
+        let name = if kind == ApiKind::Http {
+            Text::lit("$default")
+        } else {
+            stage.clone()
+        };
+        let mut st = Stage::new(kind, name, loc(resource, line));
+        st.api = Some(Text::lit(resource));
+        st.api_name = Some(format!("{}-{}", service, stage));
+        if let Some((_, value)) = setting {
+            configure(
+                &mut st,
+                value,
+                kind,
+                &service,
+                &stage,
+                group_prefix,
+                &root,
+                &mut errors,
+                file,
+            );
+            // With REST or WebSocket logging on, the framework sets the account's CloudWatch
+            // role itself, unless the role is managed elsewhere.
+            let external = value
+                .get("roleManagedExternally")
+                .and_then(Node::as_str)
+                .is_some_and(|v| v == "true");
+            if kind.has_execution_logging()
+                && st.logs_something()
+                && !external
+                && inv.accounts.is_empty()
+            {
+                let role = value
+                    .get("role")
+                    .map(|r| resolve(r, &root))
+                    .unwrap_or_else(|| Text::hole("the role the framework creates"));
+                inv.accounts.push(stagelog_model::AccountSettings {
+                    cloudwatch_role_arn: Some(role),
+                    role: None,
+                    location: loc("provider.logs", line),
+                });
+            }
+        }
+        inv.stages.push(st);
+    }
+    Adapted {
+        inventory: Some(inv),
+        errors,
+        notes,
+    }
+}
+
+/// `provider.logs.<api>`: `true`, `false`, or an object with the framework's defaults.
+#[allow(clippy::too_many_arguments)]
+fn configure(
+    st: &mut Stage,
+    value: &Node,
+    kind: ApiKind,
+    service: &Text,
+    stage: &Text,
+    group_prefix: &str,
+    root: &Node,
+    errors: &mut Vec<SourceError>,
+    file: &str,
+) {
+    let flag = |n: Option<&Node>, default: bool| -> Value<bool> {
+        match n.map(|n| resolve(n, root)) {
+            None => Value::Known(default),
+            Some(t) => match t.as_known().as_deref() {
+                Some("true") => Value::Known(true),
+                Some("false") => Value::Known(false),
+                _ => Value::Unknown(t.to_string()),
+            },
+        }
+    };
+    let (enabled, settings) = match &value.value {
+        NodeValue::Map(_) => (Value::Known(true), Some(value)),
+        _ => (flag(Some(value), false), None),
+    };
+    let get = |k: &str| settings.and_then(|s| s.get(k));
+    if enabled == Value::Known(false) {
+        // `restApi: false` turns REST logging off (level OFF, no data trace).
+        if kind.has_execution_logging() {
+            st.default_settings.logging_level = Some(Value::Known(LogLevel::Off));
+            st.default_settings.data_trace = Some(Value::Known(false));
+        }
+        return;
+    }
+    if let Value::Unknown(expr) = &enabled {
+        st.access_log = Some(Value::Unknown(expr.clone()));
+        st.default_settings.logging_level = Some(Value::Unknown(expr.clone()));
+        return;
+    }
+    match flag(get("accessLogging"), true) {
+        Value::Known(true) => {
+            let mut group = Text::lit(group_prefix);
+            group.append(service.clone());
+            group.push_lit("-");
+            group.append(stage.clone());
+            let mut arn = Text::lit("arn:");
+            arn.push_hole("AWS::Partition");
+            arn.push_lit(":logs:");
+            arn.push_hole("AWS::Region");
+            arn.push_lit(":");
+            arn.push_hole("AWS::AccountId");
+            arn.push_lit(":log-group:");
+            arn.append(group);
+            let format = match get("format") {
+                Some(f) => Some(resolve(f, root)),
+                None if kind == ApiKind::Rest => Some(Text::lit(DEFAULT_REST_FORMAT)),
+                // The framework's default for HTTP and WebSocket APIs: not judged here.
+                None => Some(Text::hole("the framework's default format")),
+            };
+            st.access_log = Some(Value::Known(AccessLog {
+                destination: Some(Destination {
+                    arn,
+                    log_group: None,
+                }),
+                format,
+                line: None,
+            }));
+        }
+        Value::Known(false) => {}
+        Value::Unknown(e) => st.access_log = Some(Value::Unknown(e)),
+    }
+    if !kind.has_execution_logging() {
+        return;
+    }
+    let level = match flag(get("executionLogging"), true) {
+        Value::Known(false) => Value::Known(LogLevel::Off),
+        Value::Unknown(e) => Value::Unknown(e),
+        Value::Known(true) => match get("level").map(|l| resolve(l, root)) {
+            None => Value::Known(LogLevel::Info),
+            Some(t) => match t.as_known() {
+                Some(l) => {
+                    let level = LogLevel::parse(&l);
+                    if matches!(level, LogLevel::Invalid(_) | LogLevel::Off) {
+                        errors.push(SourceError {
+                            file: file.to_string(),
+                            line: get("level").map(|n| n.line),
+                            message: format!(
+                                "the Serverless Framework rejects level `{l}`: INFO or ERROR"
+                            ),
+                        });
+                    }
+                    Value::Known(level)
+                }
+                None => Value::Unknown(t.to_string()),
+            },
+        },
+    };
+    st.default_settings = MethodSettings {
+        logging_level: Some(level),
+        data_trace: Some(flag(get("fullExecutionData"), true)),
+        location: None,
+    };
+}
+
+/// A scalar with the framework's variables resolved where the file decides them:
+/// `${opt:stage, 'prod'}` (its default), `${sls:stage}` and `${self:provider.stage}`,
+/// `${self:…}` paths, `${env:X, 'default'}`. Anything else is a hole.
+fn resolve(n: &Node, root: &Node) -> Text {
+    resolve_depth(n.as_str().unwrap_or_default(), root, 0)
+}
+
+fn resolve_depth(s: &str, root: &Node, depth: u32) -> Text {
+    let mut out = Text::default();
+    let mut rest = s;
+    while let Some(start) = rest.find("${") {
+        out.push_lit(&rest[..start]);
+        let after = &rest[start + 2..];
+        // Variables nest (`${opt:stage, ${self:custom.stage}}`): find the matching brace.
+        let mut level = 1;
+        let mut end = None;
+        let bytes = after.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'$' if bytes.get(i + 1) == Some(&b'{') => {
+                    level += 1;
+                    i += 1;
+                }
+                b'}' => {
+                    level -= 1;
+                    if level == 0 {
+                        end = Some(i);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        let Some(end) = end else {
+            out.push_lit(&rest[start..]);
+            return out;
+        };
+        out.append(variable(&after[..end], root, depth));
+        rest = &after[end + 1..];
+    }
+    out.push_lit(rest);
+    out
+}
+
+fn variable(expr: &str, root: &Node, depth: u32) -> Text {
+    if depth > 8 {
+        return Text::hole(expr);
+    }
+    // `source:address, fallback`: the first that resolves; a quoted fallback is a literal.
+    let (head, fallback) = match split_top_comma(expr) {
+        Some((h, f)) => (h.trim(), Some(f.trim())),
+        None => (expr.trim(), None),
+    };
+    let resolved = match head.split_once(':') {
+        Some(("sls", "stage")) => self_path("provider.stage", root, depth)
+            .or_else(|| fallback.is_none().then(|| Text::lit("dev"))),
+        Some(("self", path)) => self_path(path, root, depth),
+        // Options, environment and other sources are not known from the file alone.
+        _ => None,
+    };
+    match (resolved, fallback) {
+        (Some(t), _) => t,
+        (None, Some(f)) => {
+            let unquoted = f
+                .strip_prefix('\'')
+                .and_then(|f| f.strip_suffix('\''))
+                .or_else(|| f.strip_prefix('"').and_then(|f| f.strip_suffix('"')));
+            match unquoted {
+                Some(lit) => Text::lit(lit),
+                None if f.starts_with("${") => resolve_depth(f, root, depth + 1),
+                None => variable(f, root, depth + 1),
+            }
+        }
+        (None, None) => Text::hole(expr),
+    }
+}
+
+fn self_path(path: &str, root: &Node, depth: u32) -> Option<Text> {
+    let mut node = root;
+    for part in path.split('.') {
+        node = node.get(part)?;
+    }
+    node.as_str().map(|s| resolve_depth(s, root, depth + 1))
+}
+
+/// The first comma outside `${…}` and quotes.
+fn split_top_comma(s: &str) -> Option<(&str, &str)> {
+    let (mut level, mut quote) = (0i32, None::<char>);
+    for (i, c) in s.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '{') => level += 1,
+            (None, '}') => level -= 1,
+            (None, ',') if level == 0 => return Some((&s[..i], &s[i + 1..])),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Where a setting goes in `serverless.yml`, for each API kind.
+fn logs_key(f: &stagelog_model::Finding) -> &'static str {
+    match f.api_kind {
+        Some(ApiKind::Http) => "provider.logs.httpApi",
+        Some(ApiKind::WebSocket) => "provider.logs.websocket",
+        _ => "provider.logs.restApi",
+    }
+}
+
+/// The fix hint for a finding in `serverless.yml`.
+pub fn hint(f: &stagelog_model::Finding) -> String {
+    use stagelog_model::Remedy;
+    let key = logs_key(f);
+    match &f.remedy {
+        Remedy::AccessLogs { .. } => format!(
+            "set {key}: true (or accessLogging: true under it); the framework creates the log group"
+        ),
+        Remedy::DedicatedLogGroup { .. } => format!(
+            "let the framework name the access log group ({key}: true) instead of a group of its own choosing"
+        ),
+        Remedy::RecommendedFormat => format!(
+            "set {key}.format to one line of JSON with $context.requestId (see `stagelog explain SL005`)"
+        ),
+        Remedy::ExecutionLogging { level, .. } => format!(
+            "set {key}.executionLogging: true and level: {}",
+            level.as_str()
+        ),
+        Remedy::DataTraceOff { .. } => format!(
+            "set {key}.fullExecutionData: false (the framework turns full request/response logging on by default)"
+        ),
+        Remedy::Retention { days } => format!("set provider.logRetentionInDays: {days}"),
+        Remedy::KmsKey => "set provider.kmsKeyArn / a KmsKeyId on the log group in resources:".into(),
+        Remedy::CloudWatchRole => format!(
+            "remove {key}.roleManagedExternally, or set {key}.role to a role trusted by apigateway.amazonaws.com"
+        ),
+        Remedy::CloudWatchRolePolicy => "trust apigateway.amazonaws.com and attach AmazonAPIGatewayPushToCloudWatchLogs to the role".into(),
+        Remedy::Manual { reason } => reason.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stage_of(yaml: &str) -> String {
+        let root = yaml::load(yaml).unwrap().root.unwrap();
+        resolve(root.get("provider").unwrap().get("stage").unwrap(), &root).to_string()
+    }
+
+    #[test]
+    fn variables_resolve_where_the_file_decides_them() {
+        assert_eq!(
+            stage_of("provider:\n  stage: ${opt:stage, 'prod'}\n"),
+            "prod"
+        );
+        assert_eq!(
+            stage_of("custom:\n  st: qa\nprovider:\n  stage: ${opt:stage, self:custom.st}\n"),
+            "qa"
+        );
+        assert_eq!(
+            stage_of("provider:\n  stage: ${env:STAGE, \"staging\"}\n"),
+            "staging"
+        );
+        assert_eq!(
+            stage_of("provider:\n  stage: ${opt:stage}\n"),
+            "${opt:stage}"
+        );
+        assert_eq!(
+            stage_of("custom:\n  s: ${opt:stage, 'eu'}\nprovider:\n  stage: ${self:custom.s}-x\n"),
+            "eu-x"
+        );
+    }
+}
