@@ -500,9 +500,13 @@ impl Module {
             inv.stages.push(stage);
         }
         for inst in of("aws_apigatewayv2_api") {
-            // Quick create: `target` (or `route_key`) makes a `$default` stage with no logging.
-            if inst.res.body.get_attribute("target").is_none() {
-                continue;
+            // Quick create: a `target` with a value makes a `$default` stage with no logging.
+            // `null` (a module's default) makes none, and a value not known here is not
+            // guessed into a stage.
+            match attr(&ev, inst, "target") {
+                None | Some(Val::Null) => continue,
+                Some(v) if v.to_text().is_opaque() => continue,
+                Some(_) => {}
             }
             inv.stages.push(Stage {
                 api: Some(Text::lit(&inst.address)),

@@ -418,3 +418,38 @@ resource "aws_api_gateway_deployment" "d" {
         ]
     );
 }
+
+#[test]
+fn a_quick_create_stage_exists_only_when_target_has_a_value() {
+    let tf = r#"
+variable "target" {
+  type    = string
+  default = null
+}
+
+variable "create_default_stage" {
+  type    = bool
+  default = false
+}
+
+resource "aws_apigatewayv2_api" "from_var" {
+  name          = "orders"
+  protocol_type = "HTTP"
+  target        = var.target
+}
+
+resource "aws_apigatewayv2_api" "conditional" {
+  name          = "orders-b"
+  protocol_type = "HTTP"
+  target        = var.create_default_stage ? "arn:aws:lambda:eu-west-1:123456789012:function:x" : null
+}
+
+resource "aws_apigatewayv2_api" "quick" {
+  name          = "orders-c"
+  protocol_type = "HTTP"
+  target        = "arn:aws:lambda:eu-west-1:123456789012:function:x"
+}
+"#;
+    let s = scan_files(&[("main.tf", tf)]);
+    assert_eq!(s.ids(), ["SL002 aws_apigatewayv2_api.quick"]);
+}
