@@ -505,7 +505,11 @@ impl Module {
             // guessed into a stage.
             match attr(&ev, inst, "target") {
                 None | Some(Val::Null) => continue,
-                Some(v) if v.to_text().is_opaque() => continue,
+                // An attribute of a resource or data source (a function's ARN) always has a
+                // value, declared here or not; a variable, local or module output may be null.
+                Some(Val::Unknown(e)) if !(e.starts_with("aws_") || e.starts_with("data.")) => {
+                    continue
+                }
                 Some(_) => {}
             }
             inv.stages.push(Stage {
