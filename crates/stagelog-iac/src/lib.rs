@@ -100,9 +100,9 @@ enum Kind {
 
 fn classify(path: &Path, explicit: bool) -> Option<Kind> {
     let name = path.file_name()?.to_str()?;
-    if name.ends_with(".tf.json") {
+    if name.ends_with(".tf.json") || name.ends_with(".tofu.json") {
         Some(Kind::TfJson)
-    } else if name.ends_with(".tf") {
+    } else if name.ends_with(".tf") || name.ends_with(".tofu") {
         Some(Kind::Tf)
     } else if name == "terraform.tfvars" || name.ends_with(".auto.tfvars") {
         Some(Kind::TfVars)
@@ -416,6 +416,21 @@ fn scan_inputs(
                 modules.entry(dir).or_default().push(input);
             }
         }
+    }
+    // OpenTofu: `x.tofu` hides `x.tf` in the same directory (and `x.tofu.json` hides `x.tf.json`).
+    for files in modules.values_mut() {
+        let names: Vec<String> = files.iter().map(|(i, _)| i.name()).collect();
+        files.retain(|(input, _)| {
+            let name = input.name();
+            let shadow = name
+                .strip_suffix(".tf")
+                .map(|stem| format!("{stem}.tofu"))
+                .or_else(|| {
+                    name.strip_suffix(".tf.json")
+                        .map(|stem| format!("{stem}.tofu.json"))
+                });
+            shadow.is_none_or(|s| !names.contains(&s))
+        });
     }
     let modules: Vec<_> = modules.into_values().collect();
     let (mut from_modules, from_templates): (Vec<UnitResult>, Vec<UnitResult>) = rayon::join(

@@ -120,6 +120,11 @@ impl Edit {
     }
 }
 
+/// Terraform or OpenTofu in HCL syntax (JSON syntax is not rewritten).
+fn is_hcl(file: &str) -> bool {
+    file.ends_with(".tf") || file.ends_with(".tofu")
+}
+
 /// The stage a finding is about, found in the scan's inventories.
 fn stage_of<'a>(inventories: &'a [Inventory], f: &Finding) -> Option<&'a Stage> {
     let name = f.stage.as_deref()?;
@@ -142,7 +147,7 @@ pub fn plan(scan: &ScanOutput, findings: &[Finding], opts: &Options) -> FixPlan 
             stage: stage_of(&scan.inventories, f),
         };
         match (&f.location.file, f.location.source) {
-            (Some(file), SourceKind::Terraform) if file.ends_with(".tf") => {
+            (Some(file), SourceKind::Terraform) if is_hcl(file) => {
                 by_file.entry(file).or_default().push(target)
             }
             (Some(file), SourceKind::CloudFormation | SourceKind::Sam) => {
@@ -176,7 +181,7 @@ pub fn plan(scan: &ScanOutput, findings: &[Finding], opts: &Options) -> FixPlan 
                 }
             },
         };
-        let fixed = if file.ends_with(".tf") {
+        let fixed = if is_hcl(file) {
             terraform::fix_file(&src, &targets, opts, &mut out.manual)
         } else {
             cloudformation::fix_file(&src, &targets, opts, &mut out.manual)

@@ -453,3 +453,28 @@ resource "aws_apigatewayv2_api" "quick" {
     let s = scan_files(&[("main.tf", tf)]);
     assert_eq!(s.ids(), ["SL002 aws_apigatewayv2_api.quick"]);
 }
+
+#[test]
+fn opentofu_files_are_read_and_hide_the_tf_file_of_the_same_name() {
+    let stage = |name: &str, logged: bool| {
+        let access = if logged {
+            "\n  access_log_settings {\n    destination_arn = \"arn:aws:logs:eu-west-1:123456789012:log-group:/a\"\n    format          = jsonencode({ requestId = \"$context.requestId\" })\n  }\n"
+        } else {
+            ""
+        };
+        format!(
+            "resource \"aws_api_gateway_stage\" \"{name}\" {{\n  rest_api_id   = \"a1\"\n  deployment_id = \"d1\"\n  stage_name    = \"prod\"\n{access}}}\n"
+        )
+    };
+    let s = scan_files(&[
+        // main.tofu hides main.tf: OpenTofu reads the logged stage, not the unlogged one.
+        ("m/main.tf", &stage("api", false)),
+        ("m/main.tofu", &stage("api", true)),
+        // other.tofu is read like any .tf file.
+        ("m/other.tofu", &stage("other", false)),
+    ]);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert_eq!(s.of("SL001").len(), 1);
+    assert!(s.has("SL001", "aws_api_gateway_stage.other"));
+    assert_eq!(s.files, 2);
+}
