@@ -1,5 +1,5 @@
-//! Terraform and CloudFormation/SAM adapters on arbitrary bytes: an inventory or errors, never
-//! a panic.
+//! Terraform, CloudFormation/SAM and Serverless Framework adapters on arbitrary bytes: an
+//! inventory or errors, never a panic (sources in memory, no files).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
@@ -7,13 +7,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let _ = stagelog_iac::cloudformation::adapt("t.yaml", text);
-    if let Ok(f) = stagelog_iac::terraform::parse_tf("t.tf", text) {
-        let module = stagelog_iac::terraform::Module {
-            files: vec![f],
-            tfvars: vec![],
-        }
-        .finish();
-        let _ = module.inventory();
+    for name in ["t.yaml", "t.tf", "t.tf.json", "serverless.yml"] {
+        let _ = stagelog_iac::scan_sources(&[(name, text)], false);
     }
 });

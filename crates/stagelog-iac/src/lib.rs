@@ -48,6 +48,8 @@ pub struct ScanOptions {
     pub exclude: Vec<String>,
     /// Keep each file's text in [`ScanOutput::sources`] (for `fix`).
     pub keep_sources: bool,
+    /// Terraform variable values from outside (`TF_VAR_`, `--var-file`, `--var`).
+    pub terraform: std::sync::Arc<terraform::Inputs>,
 }
 
 /// Compiled `exclude` globs.
@@ -104,11 +106,14 @@ fn classify(path: &Path, explicit: bool) -> Option<Kind> {
         Some(Kind::TfJson)
     } else if name.ends_with(".tf") || name.ends_with(".tofu") {
         Some(Kind::Tf)
-    } else if name == "terraform.tfvars" || name.ends_with(".auto.tfvars") {
+    } else if ["terraform.tfvars", "terraform.tfvars.json"].contains(&name)
+        || name.ends_with(".auto.tfvars")
+        || name.ends_with(".auto.tfvars.json")
+    {
         Some(Kind::TfVars)
     } else if serverless::is_service_file(name) {
         Some(Kind::Serverless)
-    } else if name.ends_with(".tfvars") {
+    } else if name.ends_with(".tfvars") || name.ends_with(".tfvars.json") {
         None // only read when passed with -var-file; their values are not the defaults
     } else if [".yaml", ".yml", ".json", ".template", ".cfn"]
         .iter()
@@ -261,7 +266,11 @@ impl Input<'_> {
     }
 }
 
-fn read_module(files: &[(Input, Kind)], keep: bool) -> UnitResult {
+fn read_module(
+    files: &[(Input, Kind)],
+    keep: bool,
+    inputs: &std::sync::Arc<terraform::Inputs>,
+) -> UnitResult {
     let parsed: Vec<_> = files
         .par_iter()
         .map(|(input, kind)| {
@@ -271,7 +280,10 @@ fn read_module(files: &[(Input, Kind)], keep: bool) -> UnitResult {
                 Kind::Tf => terraform::parse_tf(&name, &src).map(|f| (Some(f), vec![], vec![])),
                 Kind::TfJson => terraform::parse_tf_json(&name, &src)
                     .map(|(f, issues)| (Some(f), vec![], issues)),
-                _ => terraform::parse_tfvars(&name, &src).map(|v| (None, v, vec![])),
+                _ if name.ends_with(".json") => terraform::parse_tfvars_json(&name, &src)
+                    .map(|v| (None, vec![(name.clone(), v)], vec![])),
+                _ => terraform::parse_tfvars(&name, &src)
+                    .map(|v| (None, vec![(name.clone(), v)], vec![])),
             }?;
             Ok((parsed, keep.then_some((name, src))))
         })
@@ -280,7 +292,10 @@ fn read_module(files: &[(Input, Kind)], keep: bool) -> UnitResult {
         files: files.len(),
         ..UnitResult::default()
     };
-    let mut module = terraform::Module::default();
+    let mut module = terraform::Module {
+        inputs: inputs.clone(),
+        ..terraform::Module::default()
+    };
     for p in parsed {
         match p {
             Ok(((file, tfvars, issues), source)) => {
@@ -369,10 +384,15 @@ pub fn scan_with(paths: &[PathBuf], opts: &ScanOptions) -> ScanOutput {
     let exclude = Exclude::new(&opts.exclude, &mut errors);
     let files = collect(paths, &exclude, &mut errors);
     let inputs: Vec<(Input, Kind)> = files.iter().map(|(p, k)| (Input::Disk(p), *k)).collect();
-    let mut out = scan_inputs(inputs, opts.keep_sources, |(input, _)| match input {
-        Input::Disk(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
-        Input::Memory(..) => PathBuf::new(),
-    });
+    let mut out = scan_inputs(
+        inputs,
+        opts.keep_sources,
+        &opts.terraform,
+        |(input, _)| match input {
+            Input::Disk(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
+            Input::Memory(..) => PathBuf::new(),
+        },
+    );
     errors.append(&mut out.errors);
     errors.sort();
     errors.dedup();
@@ -390,13 +410,18 @@ pub fn scan_sources(sources: &[(&str, &str)], keep_sources: bool) -> ScanOutput 
             classify(Path::new(name), true).map(|k| (Input::Memory(name, text), k))
         })
         .collect();
-    let mut out = scan_inputs(inputs, keep_sources, |(input, _)| match input {
-        Input::Memory(name, _) => Path::new(name)
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default(),
-        Input::Disk(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
-    });
+    let mut out = scan_inputs(
+        inputs,
+        keep_sources,
+        &Default::default(),
+        |(input, _)| match input {
+            Input::Memory(name, _) => Path::new(name)
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default(),
+            Input::Disk(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
+        },
+    );
     out.errors.sort();
     out
 }
@@ -404,6 +429,7 @@ pub fn scan_sources(sources: &[(&str, &str)], keep_sources: bool) -> ScanOutput 
 fn scan_inputs(
     inputs: Vec<(Input, Kind)>,
     keep: bool,
+    terraform_inputs: &std::sync::Arc<terraform::Inputs>,
     dir_of: impl Fn(&(Input, Kind)) -> PathBuf,
 ) -> ScanOutput {
     let mut modules: BTreeMap<PathBuf, Vec<(Input, Kind)>> = BTreeMap::new();
@@ -434,7 +460,12 @@ fn scan_inputs(
     }
     let modules: Vec<_> = modules.into_values().collect();
     let (mut from_modules, from_templates): (Vec<UnitResult>, Vec<UnitResult>) = rayon::join(
-        || modules.par_iter().map(|m| read_module(m, keep)).collect(),
+        || {
+            modules
+                .par_iter()
+                .map(|m| read_module(m, keep, terraform_inputs))
+                .collect()
+        },
         || {
             templates
                 .par_iter()

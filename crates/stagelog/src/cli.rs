@@ -117,6 +117,9 @@ pub struct ScanArgs {
     pub exclude: Vec<String>,
 
     #[command(flatten)]
+    pub terraform: TerraformArgs,
+
+    #[command(flatten)]
     pub report: ReportArgs,
 
     /// Fewest days of retention an access log group must have (SL020; default 365, or
@@ -171,6 +174,9 @@ pub struct FixArgs {
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
 
+    #[command(flatten)]
+    pub terraform: TerraformArgs,
+
     /// Fix live accounts instead of files: audit, print the plan (AWS CLI commands).
     #[arg(long)]
     pub live: bool,
@@ -191,6 +197,33 @@ pub struct FixArgs {
 
     #[command(flatten)]
     pub scope: ScopeArgs,
+}
+
+/// Terraform variable values, as `terraform plan` takes them. Precedence, lowest first:
+/// defaults, `TF_VAR_name` in the environment, terraform.tfvars, *.auto.tfvars, `--var-file`,
+/// `--var`.
+#[derive(Args, Debug, Default)]
+pub struct TerraformArgs {
+    /// A Terraform variable's value: `--var stage_name=prod` (repeatable; lists and maps in HCL:
+    /// `--var 'regions=["eu-west-1"]'`).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+
+    /// A .tfvars or .tfvars.json file of Terraform variable values (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+}
+
+impl TerraformArgs {
+    /// The values, with `TF_VAR_name` from the environment.
+    pub fn inputs(&self) -> anyhow::Result<std::sync::Arc<stagelog_iac::terraform::Inputs>> {
+        let env = std::env::vars()
+            .filter_map(|(k, v)| Some((k.strip_prefix("TF_VAR_")?.to_string(), v)))
+            .collect();
+        stagelog_iac::terraform::Inputs::new(env, &self.var_files, &self.vars)
+            .map(std::sync::Arc::new)
+            .map_err(|e| anyhow::anyhow!("{}: {}", e.file, e.message))
+    }
 }
 
 #[derive(Args, Debug)]

@@ -48,18 +48,52 @@ impl<'m> Evaluator<'m> {
         }
         let none = Scope::default();
         let mut vars = HashMap::new();
+        let mut primitive = HashMap::new();
         for file in &module.files {
-            for (name, default) in &file.variables {
-                let v = match default {
+            for v in &file.variables {
+                let value = match &v.default {
                     Some(expr) => ev.eval(expr, &none),
-                    None => Val::Unknown(format!("var.{name}")),
+                    None => Val::Unknown(format!("var.{}", v.name)),
                 };
-                vars.insert(name.clone(), v);
+                vars.insert(v.name.clone(), value);
+                primitive.insert(v.name.as_str(), v.primitive);
             }
         }
-        // .tfvars override defaults (terraform.tfvars, then *.auto.tfvars in name order).
-        for (name, expr) in &module.tfvars {
-            vars.insert(name.clone(), ev.eval(expr, &none));
+        // A raw value from outside: a literal for primitive types, HCL for the others.
+        let raw = |name: &str, value: &str| -> Val {
+            if primitive.get(name).copied().unwrap_or(true) {
+                return Val::str(value);
+            }
+            match hcl_edit::parser::parse_expr(value) {
+                Ok(expr) => ev.eval(&expr, &none),
+                Err(_) => Val::Unknown(format!("var.{name}")),
+            }
+        };
+        // Terraform's precedence, lowest first; only declared variables take values.
+        for (name, value) in &module.inputs.env {
+            if vars.contains_key(name) {
+                vars.insert(name.clone(), raw(name, value));
+            }
+        }
+        let mut tfvars: Vec<&(String, Vec<(String, Expression)>)> = module.tfvars.iter().collect();
+        // terraform.tfvars(.json), then *.auto.tfvars(.json) in name order.
+        tfvars.sort_by_key(|(file, _)| {
+            let base = file.rsplit('/').next().unwrap_or(file).to_string();
+            (base.contains(".auto."), base)
+        });
+        let files = tfvars
+            .into_iter()
+            .flat_map(|(_, values)| values)
+            .chain(&module.inputs.files);
+        for (name, expr) in files {
+            if vars.contains_key(name) {
+                vars.insert(name.clone(), ev.eval(expr, &none));
+            }
+        }
+        for (name, value) in &module.inputs.vars {
+            if vars.contains_key(name) {
+                vars.insert(name.clone(), raw(name, value));
+            }
         }
         ev.vars = vars;
         ev

@@ -29,15 +29,76 @@ pub struct TfFile {
     pub path: String,
     lines: LineIndex,
     pub resources: Vec<Resource>,
-    pub variables: Vec<(String, Option<Expression>)>,
+    pub variables: Vec<Variable>,
     pub locals: Vec<(String, Expression)>,
     pub marks: Vec<stagelog_model::Mark>,
+}
+
+/// A `variable` block: its default, and whether values from outside are taken as literal
+/// strings (primitive types) or parsed as HCL (lists, maps, objects), as Terraform does.
+pub struct Variable {
+    pub name: String,
+    pub default: Option<Expression>,
+    pub primitive: bool,
 }
 
 #[derive(Default)]
 pub struct Module {
     pub files: Vec<TfFile>,
-    pub tfvars: Vec<(String, Expression)>,
+    /// `terraform.tfvars` and `*.auto.tfvars` of the directory, each with its file name.
+    pub tfvars: Vec<(String, Vec<(String, Expression)>)>,
+    /// Values given from outside (environment, `--var-file`, `--var`), for root modules.
+    pub inputs: std::sync::Arc<Inputs>,
+}
+
+/// Variable values from outside the configuration, as Terraform takes them, lowest precedence
+/// first: `TF_VAR_name` from the environment, then (after the directory's tfvars files)
+/// `--var-file` files and `--var NAME=VALUE`.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    /// `TF_VAR_name` → raw value.
+    pub env: Vec<(String, String)>,
+    /// Each `--var-file`, parsed.
+    pub files: Vec<(String, Expression)>,
+    /// `--var NAME=VALUE`, raw values.
+    pub vars: Vec<(String, String)>,
+}
+
+impl Inputs {
+    /// Reads `--var-file` files (HCL `.tfvars` or `.tfvars.json`) and splits `--var`s.
+    pub fn new(
+        env: Vec<(String, String)>,
+        var_files: &[std::path::PathBuf],
+        vars: &[String],
+    ) -> Result<Inputs, SourceError> {
+        let mut files = Vec::new();
+        for path in var_files {
+            let name = path.display().to_string();
+            let src = std::fs::read_to_string(path).map_err(|e| SourceError {
+                file: name.clone(),
+                line: None,
+                message: format!("--var-file: cannot read: {e}"),
+            })?;
+            files.extend(if name.ends_with(".json") {
+                parse_tfvars_json(&name, &src)?
+            } else {
+                parse_tfvars(&name, &src)?
+            });
+        }
+        let vars = vars
+            .iter()
+            .map(|v| {
+                v.split_once('=')
+                    .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+                    .ok_or_else(|| SourceError {
+                        file: "--var".into(),
+                        line: None,
+                        message: format!("`{v}`: expected NAME=VALUE"),
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Inputs { env, files, vars })
+    }
 }
 
 /// Byte offset → 1-based line; for `.tf.json` converted to HCL, maps back to the JSON's lines.
@@ -94,6 +155,35 @@ pub fn parse_tf(path: &str, src: &str) -> Result<TfFile, SourceError> {
     Ok(extract(path, body, LineIndex::new(src, None), Some(src)))
 }
 
+/// `.tfvars.json`: a JSON object of values.
+pub fn parse_tfvars_json(path: &str, src: &str) -> Result<Vec<(String, Expression)>, SourceError> {
+    let err = |line: u32, message: String| SourceError {
+        file: path.to_string(),
+        line: Some(line),
+        message,
+    };
+    if let Some((line, message)) = crate::json_syntax_error(src) {
+        return Err(err(line, format!("cannot parse JSON: {message}")));
+    }
+    let loaded =
+        yaml::load(src).map_err(|i| err(i.line, format!("cannot parse JSON: {}", i.message)))?;
+    let mut text = String::new();
+    for (k, v) in loaded
+        .root
+        .as_ref()
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+    {
+        let Some(key) = k.as_str().filter(|k| is_ident(k)) else {
+            continue;
+        };
+        let mut expr = String::new();
+        json_expr(v, &mut expr);
+        text.push_str(&format!("{key} = {expr}\n"));
+    }
+    parse_tfvars(path, &text)
+}
+
 /// `.tfvars`: `name = value` lines.
 pub fn parse_tfvars(path: &str, src: &str) -> Result<Vec<(String, Expression)>, SourceError> {
     let body = hcl_edit::parser::parse_body(src).map_err(|e| hcl_error(path, &e, None))?;
@@ -144,7 +234,17 @@ fn extract(path: &str, body: Body, lines: LineIndex, src: Option<&str>) -> TfFil
             ("variable", [n]) => {
                 let name = label(n).to_string();
                 let default = block.body.get_attribute("default").map(|a| a.value.clone());
-                file.variables.push((name, default));
+                let primitive = block.body.get_attribute("type").is_none_or(|t| {
+                    matches!(
+                        t.value.to_string().trim(),
+                        "string" | "number" | "bool" | "any"
+                    )
+                });
+                file.variables.push(Variable {
+                    name,
+                    default,
+                    primitive,
+                });
             }
             ("locals", []) => {
                 for a in block.body.into_attributes() {
@@ -217,6 +317,14 @@ pub fn parse_tf_json(path: &str, src: &str) -> Result<(TfFile, Vec<SourceError>)
                         let mut expr = String::new();
                         json_expr(d, &mut expr);
                         w.line(&format!("default = {expr}"), d.line);
+                    }
+                    if let Some(t) = body.get("type").and_then(Node::as_str) {
+                        // `"type": "list(string)"` is a type expression written as a string.
+                        if t.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "(),_ {}=".contains(c))
+                        {
+                            w.line(&format!("type = {t}"), body.line);
+                        }
                     }
                     w.line("}", body.line);
                 }

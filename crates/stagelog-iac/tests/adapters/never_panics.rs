@@ -101,15 +101,10 @@ fn apply(src: &str, edits: &[Edit]) -> String {
 }
 
 fn read_terraform(src: &str) {
-    if let Ok(f) = stagelog_iac::terraform::parse_tf("t.tf", src) {
-        let module = stagelog_iac::terraform::Module {
-            files: vec![f],
-            tfvars: vec![],
-        }
-        .finish();
-        let _ = module.inventory();
-    }
-    let _ = stagelog_iac::terraform::parse_tf_json("t.tf.json", src);
+    // In memory, through the same scan as files on disk.
+    let _ = stagelog_iac::scan_sources(&[("t.tf", src)], false);
+    let _ = stagelog_iac::scan_sources(&[("t.tf.json", src)], false);
+    let _ = stagelog_iac::scan_sources(&[("serverless.yml", src)], false);
 }
 
 /// The fixers on a template that still reads: no panic, and what they write reads again.

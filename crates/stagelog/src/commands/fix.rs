@@ -32,6 +32,7 @@ pub fn run(args: FixArgs) -> Result<ExitStatus> {
         &stagelog_iac::ScanOptions {
             exclude: pipeline.exclude(&args.exclude),
             keep_sources: true,
+            terraform: args.terraform.inputs()?,
         },
     );
     let report = pipeline.judge(

@@ -23,6 +23,7 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus> {
         &stagelog_iac::ScanOptions {
             exclude: pipeline.exclude(&args.exclude),
             keep_sources: false,
+            terraform: args.terraform.inputs()?,
         },
     );
     if !crate::ui::quiet() {

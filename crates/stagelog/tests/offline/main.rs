@@ -10,3 +10,4 @@ mod logs_cli;
 mod pipeline;
 mod policy;
 mod report_formats;
+mod terraform_inputs;
