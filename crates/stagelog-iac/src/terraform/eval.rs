@@ -17,6 +17,8 @@ pub struct Scope {
     pub each_key: Option<Val>,
     pub each_value: Option<Val>,
     pub count_index: Option<Val>,
+    /// `dynamic` block iterators in force: name → `{ key, value }`.
+    pub iterators: Vec<(String, Val)>,
 }
 
 pub struct Evaluator<'m> {
@@ -228,6 +230,14 @@ impl<'m> Evaluator<'m> {
             Some(TraversalOperator::GetAttr(a)) => Some(a.as_str()),
             _ => None,
         };
+        if let Some((_, it)) = scope
+            .iterators
+            .iter()
+            .rev()
+            .find(|(name, _)| name == root.as_str())
+        {
+            return self.apply(it.clone(), ops, scope, depth, whole);
+        }
         match root.as_str() {
             "var" => match attr(0).and_then(|n| self.vars.get(n)) {
                 Some(v) => self.apply(v.clone(), &ops[1..], scope, depth, whole),

@@ -8,7 +8,7 @@ use crate::yaml::{self, Node, NodeValue};
 use crate::SourceError;
 use eval::{Evaluator, Scope};
 use hcl_edit::expr::Expression;
-use hcl_edit::structure::{Block, BlockLabel, Body};
+use hcl_edit::structure::{BlockLabel, Body};
 use hcl_edit::Span;
 use stagelog_model::{
     AccessLog, AccountSettings, ApiKind, Destination, Inventory, Location, LogGroup,
@@ -587,23 +587,25 @@ impl Module {
                     self.loc(inst.res, &inst.address, None),
                 )
             };
-            if let Some(b) = block(&inst.res.body, "default_route_settings") {
-                stage.default_settings =
-                    self.settings(&ev, inst, &b.body, b.span().map(|s| s.start));
-            } else if has_dynamic(&inst.res.body, "default_route_settings") {
-                stage.default_settings.logging_level =
-                    Some(Value::Unknown("dynamic default_route_settings".into()));
+            match nested(&ev, inst, &inst.res.body, "default_route_settings") {
+                Blocks::Known(found) => {
+                    if let Some(b) = found.first() {
+                        stage.default_settings = self.settings(&ev, inst, b);
+                    }
+                }
+                Blocks::Unknown(why) => {
+                    stage.default_settings.logging_level = Some(Value::Unknown(why));
+                }
             }
-            for b in inst.res.body.get_blocks("route_settings") {
-                let key = b
-                    .body
-                    .get_attribute("route_key")
-                    .map(|a| ev.eval(&a.value, &inst.scope).to_text().to_string())
-                    .unwrap_or_default();
-                stage.overrides.push((
-                    key,
-                    self.settings(&ev, inst, &b.body, b.span().map(|s| s.start)),
-                ));
+            if let Blocks::Known(found) = nested(&ev, inst, &inst.res.body, "route_settings") {
+                for b in &found {
+                    let key = b
+                        .body
+                        .get_attribute("route_key")
+                        .map(|a| ev.eval(&a.value, &b.scope).to_text().to_string())
+                        .unwrap_or_default();
+                    stage.overrides.push((key, self.settings(&ev, inst, b)));
+                }
             }
             inv.stages.push(stage);
         }
@@ -648,14 +650,14 @@ impl Module {
         inst: &Instance,
         groups: &HashMap<String, usize>,
     ) -> Option<Value<AccessLog>> {
-        let Some(b) = block(&inst.res.body, "access_log_settings") else {
-            return has_dynamic(&inst.res.body, "access_log_settings")
-                .then(|| Value::Unknown("dynamic access_log_settings".into()));
+        let b = match nested(ev, inst, &inst.res.body, "access_log_settings") {
+            Blocks::Unknown(why) => return Some(Value::Unknown(why)),
+            Blocks::Known(found) => found.into_iter().next()?,
         };
         let dest = b
             .body
             .get_attribute("destination_arn")
-            .map(|a| ev.eval(&a.value, &inst.scope));
+            .map(|a| ev.eval(&a.value, &b.scope));
         let destination = dest.and_then(|d| match d {
             Val::Null => None,
             Val::Ref { addr, text, .. } => Some(Destination {
@@ -670,31 +672,20 @@ impl Module {
         let format = b
             .body
             .get_attribute("format")
-            .and_then(|a| text_of(&ev.eval(&a.value, &inst.scope)));
+            .and_then(|a| text_of(&ev.eval(&a.value, &b.scope)));
         Some(Value::Known(AccessLog {
             destination,
             format,
-            line: b
-                .span()
-                .map(|s| self.files[inst.res.file].lines.line(s.start)),
+            line: b.start.map(|s| self.files[inst.res.file].lines.line(s)),
         }))
     }
 
-    fn settings(
-        &self,
-        ev: &Evaluator,
-        inst: &Instance,
-        body: &Body,
-        offset: Option<usize>,
-    ) -> MethodSettings {
-        let get = |k: &str| {
-            body.get_attribute(k)
-                .map(|a| ev.eval(&a.value, &inst.scope))
-        };
+    fn settings(&self, ev: &Evaluator, inst: &Instance, b: &Nested) -> MethodSettings {
+        let get = |k: &str| b.body.get_attribute(k).map(|a| ev.eval(&a.value, &b.scope));
         MethodSettings {
             logging_level: get("logging_level").and_then(|v| level_of(&v)),
             data_trace: get("data_trace_enabled").and_then(|v| bool_of(&v)),
-            location: offset.map(|o| self.loc(inst.res, &inst.address, Some(o))),
+            location: b.start.map(|o| self.loc(inst.res, &inst.address, Some(o))),
         }
     }
 
@@ -707,15 +698,22 @@ impl Module {
             let path = attr(ev, inst, "method_path")
                 .map(|v| v.to_text().to_string())
                 .unwrap_or_default();
-            let settings = match block(&inst.res.body, "settings") {
-                Some(b) => {
-                    let mut s = self.settings(ev, inst, &b.body, None);
-                    s.location = Some(self.loc(inst.res, &inst.address, None));
-                    s
-                }
-                None => MethodSettings {
+            let settings = match nested(ev, inst, &inst.res.body, "settings") {
+                Blocks::Known(found) => match found.first() {
+                    Some(b) => {
+                        let mut s = self.settings(ev, inst, b);
+                        s.location = Some(self.loc(inst.res, &inst.address, None));
+                        s
+                    }
+                    None => MethodSettings {
+                        location: Some(self.loc(inst.res, &inst.address, None)),
+                        ..MethodSettings::default()
+                    },
+                },
+                Blocks::Unknown(why) => MethodSettings {
+                    logging_level: Some(Value::Unknown(why.clone())),
+                    data_trace: Some(Value::Unknown(why)),
                     location: Some(self.loc(inst.res, &inst.address, None)),
-                    ..MethodSettings::default()
                 },
             };
             let mut matched = false;
@@ -766,13 +764,78 @@ fn api_name(ev: &Evaluator, api: &Val) -> Option<String> {
         .as_known()
 }
 
-fn block<'a>(body: &'a Body, ident: &'a str) -> Option<&'a Block> {
-    body.get_blocks(ident).next()
+/// One nested block as Terraform will have it: its body, where it starts, and the scope its
+/// attributes evaluate in (with a `dynamic` block's iterator).
+struct Nested<'a> {
+    body: &'a Body,
+    start: Option<usize>,
+    scope: Scope,
 }
 
-fn has_dynamic(body: &Body, name: &str) -> bool {
-    body.get_blocks("dynamic")
-        .any(|b| b.labels.first().is_some_and(|l| label(l) == name))
+enum Blocks<'a> {
+    Known(Vec<Nested<'a>>),
+    /// A `dynamic` block whose `for_each` is not known here.
+    Unknown(String),
+}
+
+/// The `name` blocks of a body: written ones, and `dynamic "name"` blocks expanded as
+/// Terraform expands them when their `for_each` is known (0..n blocks, the iterator named by
+/// `iterator` or the block's name, with `.key` and `.value`).
+fn nested<'a>(ev: &Evaluator, inst: &Instance, body: &'a Body, name: &str) -> Blocks<'a> {
+    // `blocks()` and a filter rather than `get_blocks(name)`, whose items would borrow `name`.
+    let mut out: Vec<Nested> = body
+        .blocks()
+        .filter(|b| b.ident.as_str() == name)
+        .map(|b| Nested {
+            body: &b.body,
+            start: b.span().map(|s| s.start),
+            scope: inst.scope.clone(),
+        })
+        .collect();
+    for d in body
+        .blocks()
+        .filter(|b| b.ident.as_str() == "dynamic")
+        .filter(|b| b.labels.first().is_some_and(|l| label(l) == name))
+    {
+        let Some(content) = d.body.blocks().find(|b| b.ident.as_str() == "content") else {
+            continue;
+        };
+        let iterator = d
+            .body
+            .get_attribute("iterator")
+            .map(|a| a.value.to_string().trim().to_string())
+            .unwrap_or_else(|| name.to_string());
+        let items: Vec<(Val, Val)> = match d
+            .body
+            .get_attribute("for_each")
+            .map(|a| ev.eval(&a.value, &inst.scope))
+        {
+            Some(Val::List(items)) if items.iter().all(Val::is_known) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (Val::Num(i as f64), v))
+                .collect(),
+            Some(Val::Obj(entries)) => entries
+                .into_iter()
+                .map(|(k, v)| (Val::str(&k), v))
+                .collect(),
+            Some(Val::Null) => vec![],
+            _ => return Blocks::Unknown(format!("dynamic {name} (for_each not known here)")),
+        };
+        for (key, value) in items {
+            let mut scope = inst.scope.clone();
+            scope.iterators.push((
+                iterator.clone(),
+                Val::Obj(vec![("key".into(), key), ("value".into(), value)]),
+            ));
+            out.push(Nested {
+                body: &content.body,
+                start: d.span().map(|s| s.start),
+                scope,
+            });
+        }
+    }
+    Blocks::Known(out)
 }
 
 fn attr(ev: &Evaluator, inst: &Instance, key: &str) -> Option<Val> {
@@ -850,7 +913,7 @@ fn instances<'m>(ev: &Evaluator<'m>, r: &'m Resource) -> Vec<Instance<'m>> {
                     scope: Scope {
                         each_key: Some(k),
                         each_value: Some(v),
-                        count_index: None,
+                        ..Scope::default()
                     },
                 })
                 .collect(),

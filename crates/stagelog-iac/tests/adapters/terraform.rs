@@ -478,3 +478,95 @@ fn opentofu_files_are_read_and_hide_the_tf_file_of_the_same_name() {
     assert!(s.has("SL001", "aws_api_gateway_stage.other"));
     assert_eq!(s.files, 2);
 }
+
+/// A team's stage module: access logs and route settings switched by inputs through `dynamic`
+/// blocks, as such modules are written.
+const DYNAMIC_STAGE: &str = r#"
+variable "access_log_group_arn" {
+  type    = string
+  default = null
+}
+
+variable "route_overrides" {
+  type = map(object({
+    logging_level = string
+  }))
+  default = {}
+}
+
+resource "aws_apigatewayv2_api" "this" {
+  name          = "orders"
+  protocol_type = "WEBSOCKET"
+}
+
+resource "aws_apigatewayv2_stage" "this" {
+  api_id = aws_apigatewayv2_api.this.id
+  name   = "prod"
+
+  dynamic "access_log_settings" {
+    for_each = var.access_log_group_arn == null ? [] : [var.access_log_group_arn]
+    content {
+      destination_arn = access_log_settings.value
+      format          = jsonencode({ requestId = "$context.requestId" })
+    }
+  }
+
+  default_route_settings {
+    logging_level = "ERROR"
+  }
+
+  dynamic "route_settings" {
+    for_each = var.route_overrides
+    iterator = route
+    content {
+      route_key     = route.key
+      logging_level = route.value.logging_level
+    }
+  }
+}
+"#;
+
+#[test]
+fn dynamic_blocks_expand_when_their_for_each_is_known() {
+    // Defaults: no access log group, no overrides → zero blocks: no access logging.
+    let s = scan_files(&[("main.tf", DYNAMIC_STAGE)]);
+    assert!(
+        s.has("SL002", "aws_apigatewayv2_stage.this"),
+        "{:?}",
+        s.ids()
+    );
+    assert!(s.of("SL010").is_empty(), "{:?}", s.ids());
+
+    // A tfvars turns access logs on and one route's execution logging off.
+    let s = scan_files(&[
+        ("main.tf", DYNAMIC_STAGE),
+        (
+            "terraform.tfvars",
+            r#"
+access_log_group_arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/vendedlogs/apigateway/orders/prod"
+route_overrides = {
+  "$connect" = { logging_level = "OFF" }
+}
+"#,
+        ),
+    ]);
+    let ids = s.ids();
+    assert!(!ids.iter().any(|i| i.starts_with("SL002")), "{ids:?}");
+    let off = s.of("SL010");
+    assert_eq!(off.len(), 1, "{ids:?}");
+    assert!(
+        off[0]
+            .message
+            .contains("`$connect` turns execution logging OFF"),
+        "{}",
+        off[0].message
+    );
+
+    // A for_each the scan cannot know stays unknown: nothing reported as missing.
+    let unknown = DYNAMIC_STAGE.replace(
+        "for_each = var.access_log_group_arn == null ? [] : [var.access_log_group_arn]",
+        "for_each = data.aws_ssm_parameter.log_groups.value",
+    );
+    let s = scan_files(&[("main.tf", &unknown)]);
+    assert!(s.of("SL002").is_empty(), "{:?}", s.ids());
+}
