@@ -142,7 +142,13 @@ impl<'m> Evaluator<'m> {
                     })
                     .collect(),
             ),
-            Expression::Variable(_) => Self::unknown(e),
+            Expression::Variable(v) => scope
+                .iterators
+                .iter()
+                .rev()
+                .find(|(name, _)| name == v.as_str())
+                .map(|(_, val)| val.clone())
+                .unwrap_or_else(|| Self::unknown(e)),
             Expression::Traversal(t) => self.traversal(e, &t.expr, &t.operators, scope, d),
             Expression::FuncCall(f) => {
                 let args: Vec<Val> = f.args.iter().map(|a| self.eval_d(a, scope, d)).collect();
@@ -195,7 +201,71 @@ impl<'m> Evaluator<'m> {
                     _ => Self::unknown(e),
                 }
             }
-            Expression::ForExpr(_) => Self::unknown(e),
+            Expression::ForExpr(f) => self.for_expr(e, f, scope, d),
+        }
+    }
+
+    /// `[for v in coll : expr if cond]` and `{for k, v in coll : key => value}` (with `...`
+    /// grouping), when the collection and each condition are known.
+    fn for_expr(
+        &self,
+        whole: &Expression,
+        f: &hcl_edit::expr::ForExpr,
+        scope: &Scope,
+        depth: u32,
+    ) -> Val {
+        let items: Vec<(Val, Val)> = match self.eval_d(&f.intro.collection_expr, scope, depth) {
+            Val::List(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (Val::Num(i as f64), v))
+                .collect(),
+            Val::Obj(entries) => entries
+                .into_iter()
+                .map(|(k, v)| (Val::str(&k), v))
+                .collect(),
+            _ => return Self::unknown(whole),
+        };
+        let mut list = Vec::new();
+        let mut object: Vec<(String, Val)> = Vec::new();
+        for (key, value) in items {
+            let mut inner = scope.clone();
+            if let Some(k) = &f.intro.key_var {
+                inner.iterators.push((k.as_str().to_string(), key));
+            }
+            inner
+                .iterators
+                .push((f.intro.value_var.as_str().to_string(), value));
+            if let Some(cond) = &f.cond {
+                match truthy(&self.eval_d(&cond.expr, &inner, depth)) {
+                    Some(true) => {}
+                    Some(false) => continue,
+                    None => return Self::unknown(whole),
+                }
+            }
+            let v = self.eval_d(&f.value_expr, &inner, depth);
+            match &f.key_expr {
+                None => list.push(v),
+                Some(k) => {
+                    let Some(k) = self.eval_d(k, &inner, depth).to_text().as_known() else {
+                        return Self::unknown(whole);
+                    };
+                    if f.grouping {
+                        match object.iter_mut().find(|(x, _)| *x == k) {
+                            Some((_, Val::List(group))) => group.push(v),
+                            _ => object.push((k, Val::List(vec![v]))),
+                        }
+                    } else {
+                        object.retain(|(x, _)| *x != k);
+                        object.push((k, v));
+                    }
+                }
+            }
+        }
+        if f.key_expr.is_some() {
+            Val::Obj(object)
+        } else {
+            Val::List(list)
         }
     }
 
@@ -398,6 +468,19 @@ impl<'m> Evaluator<'m> {
     }
 }
 
+/// A JSON value (from `jsondecode`) as an evaluator value.
+fn from_json(j: &serde_json::Value) -> Val {
+    use serde_json::Value as J;
+    match j {
+        J::Null => Val::Null,
+        J::Bool(b) => Val::Bool(*b),
+        J::Number(n) => n.as_f64().map(Val::Num).unwrap_or(Val::Null),
+        J::String(s) => Val::str(s),
+        J::Array(items) => Val::List(items.iter().map(from_json).collect()),
+        J::Object(m) => Val::Obj(m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect()),
+    }
+}
+
 pub fn truthy(v: &Val) -> Option<bool> {
     match v {
         Val::Bool(b) => Some(*b),
@@ -528,6 +611,110 @@ fn call(name: &str, mut args: Vec<Val>) -> Option<Val> {
             }
             Val::Obj(out)
         }
+        ("coalescelist", _) => {
+            for a in &args {
+                match a {
+                    Val::List(items) if items.is_empty() => continue,
+                    Val::List(_) => return Some(a.clone()),
+                    _ => return None,
+                }
+            }
+            return None;
+        }
+        // The first argument that evaluates; an unknown one might be an error or a value.
+        ("try", _) => match args.into_iter().next()? {
+            v if v.is_known() => v,
+            _ => return None,
+        },
+        ("can", 1) => {
+            if args[0].is_known() {
+                Val::Bool(true)
+            } else {
+                return None;
+            }
+        }
+        ("length", 1) => Val::Num(match &args[0] {
+            Val::List(items) => items.len() as f64,
+            Val::Obj(entries) => entries.len() as f64,
+            v => known_str(v)?.chars().count() as f64,
+        }),
+        ("keys", 1) => match &args[0] {
+            Val::Obj(entries) => {
+                let mut keys: Vec<Val> = entries.iter().map(|(k, _)| Val::str(k)).collect();
+                keys.sort_by_key(|k| k.to_text().to_string());
+                Val::List(keys)
+            }
+            _ => return None,
+        },
+        ("values", 1) => match &args[0] {
+            Val::Obj(entries) => {
+                let mut sorted: Vec<&(String, Val)> = entries.iter().collect();
+                sorted.sort_by(|a, b| a.0.cmp(&b.0));
+                Val::List(sorted.into_iter().map(|(_, v)| v.clone()).collect())
+            }
+            _ => return None,
+        },
+        ("contains", 2) => match &args[0] {
+            Val::List(items) if items.iter().all(Val::is_known) && args[1].is_known() => {
+                Val::Bool(items.iter().any(|i| loose_eq(i, &args[1])))
+            }
+            _ => return None,
+        },
+        ("element", 2) => match (&args[0], &args[1]) {
+            (Val::List(items), Val::Num(n)) if !items.is_empty() && *n >= 0.0 => {
+                items[(*n as usize) % items.len()].clone()
+            }
+            _ => return None,
+        },
+        ("one", 1) => match &args[0] {
+            Val::List(items) if items.is_empty() => Val::Null,
+            Val::List(items) if items.len() == 1 => items[0].clone(),
+            _ => return None,
+        },
+        ("tomap", 1) => match args.remove(0) {
+            v @ Val::Obj(_) => v,
+            _ => return None,
+        },
+        ("flatten", 1) => {
+            fn flat(v: Val, out: &mut Vec<Val>) -> Option<()> {
+                match v {
+                    Val::List(items) => items.into_iter().try_for_each(|i| flat(i, out)),
+                    Val::Unknown(_) => None,
+                    other => {
+                        out.push(other);
+                        Some(())
+                    }
+                }
+            }
+            let mut out = Vec::new();
+            flat(args.remove(0), &mut out)?;
+            Val::List(out)
+        }
+        ("compact", 1) => match &args[0] {
+            Val::List(items) => Val::List(
+                items
+                    .iter()
+                    .filter(|i| !matches!(i, Val::Null) && !i.to_text().is_empty())
+                    .cloned()
+                    .collect(),
+            ),
+            _ => return None,
+        },
+        ("split", 2) => {
+            let (sep, s) = (known_str(&args[0])?, known_str(&args[1])?);
+            Val::List(s.split(sep.as_str()).map(Val::str).collect())
+        }
+        ("trimprefix", 2) => {
+            let (s, p) = (known_str(&args[0])?, known_str(&args[1])?);
+            Val::str(s.strip_prefix(p.as_str()).unwrap_or(&s))
+        }
+        ("trimsuffix", 2) => {
+            let (s, p) = (known_str(&args[0])?, known_str(&args[1])?);
+            Val::str(s.strip_suffix(p.as_str()).unwrap_or(&s))
+        }
+        ("startswith", 2) => Val::Bool(known_str(&args[0])?.starts_with(&known_str(&args[1])?)),
+        ("endswith", 2) => Val::Bool(known_str(&args[0])?.ends_with(&known_str(&args[1])?)),
+        ("jsondecode", 1) => from_json(&serde_json::from_str(&known_str(&args[0])?).ok()?),
         ("concat", _) => {
             let mut out = Vec::new();
             for a in args {
@@ -538,4 +725,62 @@ fn call(name: &str, mut args: Vec<Val>) -> Option<Val> {
         }
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval(src: &str) -> String {
+        let module = Module::default();
+        let ev = Evaluator::new(&module);
+        let expr = hcl_edit::parser::parse_expr(src).unwrap();
+        ev.eval(&expr, &Scope::default()).to_json(true).to_string()
+    }
+
+    #[test]
+    fn for_expressions_as_terraform_evaluates_them() {
+        assert_eq!(
+            eval(r#"[for s in ["a", "b", "c"] : upper(s) if s != "b"]"#),
+            r#"["A","C"]"#
+        );
+        assert_eq!(
+            eval(r#"{for i, s in ["x", "y"] : s => i}"#),
+            r#"{"x":0,"y":1}"#
+        );
+        assert_eq!(
+            eval(r#"{for k, v in {a = "p", b = "q", c = "p"} : v => k...}"#),
+            r#"{"p":["a","c"],"q":["b"]}"#
+        );
+        // A collection or a condition not known here: the whole expression is unknown.
+        assert_eq!(
+            eval("[for s in var.names : s]"),
+            "${[for s in var.names : s]}"
+        );
+    }
+
+    #[test]
+    fn functions_modules_use() {
+        assert_eq!(eval(r#"coalescelist([], ["a"])"#), r#"["a"]"#);
+        assert_eq!(eval(r#"try("x", "y")"#), r#""x""#);
+        assert_eq!(eval(r#"length({a = 1, b = 2})"#), "2");
+        assert_eq!(eval(r#"keys({b = 1, a = 2})"#), r#"["a","b"]"#);
+        assert_eq!(eval(r#"values({b = 1, a = 2})"#), "[2,1]");
+        assert_eq!(eval(r#"contains(["INFO", "ERROR"], "ERROR")"#), "true");
+        assert_eq!(eval(r#"element(["a", "b"], 3)"#), r#""b""#);
+        assert_eq!(eval("one([])"), "null");
+        assert_eq!(
+            eval(r#"flatten([["a"], ["b", ["c"]]])"#),
+            r#"["a","b","c"]"#
+        );
+        assert_eq!(eval(r#"compact(["a", "", null])"#), r#"["a"]"#);
+        assert_eq!(eval(r#"split(",", "a,b")"#), r#"["a","b"]"#);
+        assert_eq!(eval(r#"trimprefix("/aws/x", "/aws")"#), r#""/x""#);
+        assert_eq!(eval(r#"trimsuffix("name:*", ":*")"#), r#""name""#);
+        assert_eq!(
+            eval(r#"jsondecode("{\"level\":\"INFO\",\"n\":[1]}")"#),
+            r#"{"level":"INFO","n":[1]}"#
+        );
+        assert_eq!(eval(r#"can(var.x)"#), "${can(var.x)}");
+    }
 }
