@@ -626,13 +626,7 @@ fn call(name: &str, mut args: Vec<Val>) -> Option<Val> {
             v if v.is_known() => v,
             _ => return None,
         },
-        ("can", 1) => {
-            if args[0].is_known() {
-                Val::Bool(true)
-            } else {
-                return None;
-            }
-        }
+        ("can", 1) if args[0].is_known() => Val::Bool(true),
         ("length", 1) => Val::Num(match &args[0] {
             Val::List(items) => items.len() as f64,
             Val::Obj(entries) => entries.len() as f64,
