@@ -51,6 +51,7 @@ impl<'m> Evaluator<'m> {
         let none = Scope::default();
         let mut vars = HashMap::new();
         let mut primitive = HashMap::new();
+        let mut declared = HashMap::new();
         for file in &module.files {
             for v in &file.variables {
                 let value = match &v.default {
@@ -59,6 +60,7 @@ impl<'m> Evaluator<'m> {
                 };
                 vars.insert(v.name.clone(), value);
                 primitive.insert(v.name.as_str(), v.primitive);
+                declared.insert(v.name.as_str(), v);
             }
         }
         // A raw value from outside: a literal for primitive types, HCL for the others.
@@ -97,8 +99,79 @@ impl<'m> Evaluator<'m> {
                 vars.insert(name.clone(), raw(name, value));
             }
         }
+        // Type constraints: `optional(type, default)` attributes filled in, on the default as
+        // on values from outside; `nullable = false` turns null into the default.
+        for (name, value) in vars.iter_mut() {
+            let Some(v) = declared.get(name.as_str()) else {
+                continue;
+            };
+            if matches!(value, Val::Null) && !v.nullable {
+                if let Some(d) = &v.default {
+                    *value = ev.eval(d, &none);
+                }
+            }
+            if let Some(t) = &v.type_expr {
+                *value = ev.with_type_defaults(std::mem::replace(value, Val::Null), t);
+            }
+        }
         ev.vars = vars;
         ev
+    }
+
+    /// A value with the `optional(type, default)` attributes of its type filled in, in objects
+    /// and in the maps and lists of objects that hold them.
+    fn with_type_defaults(&self, v: Val, ty: &Expression) -> Val {
+        let Expression::FuncCall(f) = ty else {
+            return v;
+        };
+        let args: Vec<&Expression> = f.args.iter().collect();
+        match (f.name.name.as_str(), args.as_slice(), v) {
+            ("object", [Expression::Object(attrs)], Val::Obj(mut entries)) => {
+                for (key, attr_ty) in attrs.iter() {
+                    let key = match key {
+                        ObjectKey::Ident(i) => i.as_str().to_string(),
+                        ObjectKey::Expression(x) => {
+                            x.to_string().trim().trim_matches('"').to_string()
+                        }
+                    };
+                    let attr_ty = attr_ty.expr();
+                    let (inner_ty, default) = match attr_ty {
+                        Expression::FuncCall(o) if o.name.name.as_str() == "optional" => {
+                            let oargs: Vec<&Expression> = o.args.iter().collect();
+                            (oargs.first().copied(), oargs.get(1).copied())
+                        }
+                        other => (Some(other), None),
+                    };
+                    let present = entries.iter().position(|(k, _)| *k == key);
+                    let value = match present.map(|i| entries.remove(i).1) {
+                        Some(Val::Null) | None => match default {
+                            Some(d) => self.eval(d, &Scope::default()),
+                            None => Val::Null,
+                        },
+                        Some(v) => v,
+                    };
+                    let value = match inner_ty {
+                        Some(t) => self.with_type_defaults(value, t),
+                        None => value,
+                    };
+                    entries.push((key, value));
+                }
+                Val::Obj(entries)
+            }
+            ("map", [t], Val::Obj(entries)) => Val::Obj(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, self.with_type_defaults(v, t)))
+                    .collect(),
+            ),
+            ("list" | "set", [t], Val::List(items)) => Val::List(
+                items
+                    .into_iter()
+                    .map(|v| self.with_type_defaults(v, t))
+                    .collect(),
+            ),
+            (_, _, v) => v,
+        }
     }
 
     pub fn eval(&self, e: &Expression, scope: &Scope) -> Val {

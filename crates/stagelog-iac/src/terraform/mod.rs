@@ -40,6 +40,10 @@ pub struct Variable {
     pub name: String,
     pub default: Option<Expression>,
     pub primitive: bool,
+    /// The type constraint, whose `optional(type, default)` attributes fill in values.
+    pub type_expr: Option<Expression>,
+    /// `nullable = false`: a null value means the default.
+    pub nullable: bool,
 }
 
 #[derive(Default)]
@@ -234,16 +238,20 @@ fn extract(path: &str, body: Body, lines: LineIndex, src: Option<&str>) -> TfFil
             ("variable", [n]) => {
                 let name = label(n).to_string();
                 let default = block.body.get_attribute("default").map(|a| a.value.clone());
-                let primitive = block.body.get_attribute("type").is_none_or(|t| {
-                    matches!(
-                        t.value.to_string().trim(),
-                        "string" | "number" | "bool" | "any"
-                    )
+                let type_expr = block.body.get_attribute("type").map(|a| a.value.clone());
+                let primitive = type_expr.as_ref().is_none_or(|t| {
+                    matches!(t.to_string().trim(), "string" | "number" | "bool" | "any")
                 });
+                let nullable = block
+                    .body
+                    .get_attribute("nullable")
+                    .is_none_or(|a| a.value.to_string().trim() != "false");
                 file.variables.push(Variable {
                     name,
                     default,
                     primitive,
+                    type_expr,
+                    nullable,
                 });
             }
             ("locals", []) => {

@@ -570,3 +570,113 @@ route_overrides = {
     let s = scan_files(&[("main.tf", &unknown)]);
     assert!(s.of("SL002").is_empty(), "{:?}", s.ids());
 }
+
+/// A registry-style stages variable: `optional()` defaults turn logging on unless a caller
+/// (here: a tfvars) turns it off.
+const OPTIONAL_DEFAULTS: &str = r#"
+variable "stages" {
+  type = map(object({
+    logging_level      = optional(string, "INFO")
+    data_trace_enabled = optional(bool, false)
+    access_logs = optional(object({
+      destination_arn = string
+      format          = optional(string, "{\"requestId\":\"$context.requestId\"}")
+    }))
+  }))
+  default = {
+    prod = {
+      access_logs = {
+        destination_arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/vendedlogs/apigateway/orders/prod"
+      }
+    }
+  }
+}
+
+variable "ws_settings" {
+  type = object({
+    level = optional(string, "ERROR")
+  })
+  default  = {}
+  nullable = false
+}
+
+resource "aws_apigatewayv2_api" "ws" {
+  name          = "orders"
+  protocol_type = "WEBSOCKET"
+}
+
+resource "aws_apigatewayv2_stage" "this" {
+  for_each = var.stages
+  api_id   = aws_apigatewayv2_api.ws.id
+  name     = each.key
+
+  dynamic "access_log_settings" {
+    for_each = each.value.access_logs == null ? [] : [each.value.access_logs]
+    content {
+      destination_arn = access_log_settings.value.destination_arn
+      format          = access_log_settings.value.format
+    }
+  }
+
+  default_route_settings {
+    logging_level      = each.value.logging_level
+    data_trace_enabled = each.value.data_trace_enabled
+  }
+}
+
+resource "aws_apigatewayv2_stage" "other" {
+  api_id = aws_apigatewayv2_api.ws.id
+  name   = "other"
+
+  access_log_settings {
+    destination_arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/vendedlogs/apigateway/orders/other"
+    format          = jsonencode({ requestId = "$context.requestId" })
+  }
+
+  default_route_settings {
+    logging_level = var.ws_settings.level
+  }
+}
+"#;
+
+#[test]
+fn optional_attribute_defaults_fill_in_values_as_terraform_does() {
+    let s = scan_files(&[("main.tf", OPTIONAL_DEFAULTS)]);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    // Defaults: prod logs (access logs with the optional format, INFO); other logs ERROR.
+    for rule in ["SL002", "SL004", "SL010", "SL011"] {
+        assert!(s.of(rule).is_empty(), "{rule}: {:?}", s.ids());
+    }
+    // A caller's values: dev without access logs and with data trace; `null` for a
+    // non-nullable variable means its default.
+    let s = scan_files(&[
+        ("main.tf", OPTIONAL_DEFAULTS),
+        (
+            "terraform.tfvars",
+            r#"
+stages = {
+  dev = {
+    logging_level      = "OFF"
+    data_trace_enabled = true
+  }
+}
+ws_settings = null
+"#,
+        ),
+    ]);
+    let ids = s.ids();
+    assert!(
+        ids.contains(&"SL002 aws_apigatewayv2_stage.this[\"dev\"]".to_string()),
+        "{ids:?}"
+    );
+    assert!(
+        ids.contains(&"SL010 aws_apigatewayv2_stage.this[\"dev\"]".to_string()),
+        "{ids:?}"
+    );
+    assert!(
+        ids.contains(&"SL011 aws_apigatewayv2_stage.this[\"dev\"]".to_string()),
+        "{ids:?}"
+    );
+    // ws_settings = null on a non-nullable variable: its default ({}), whose level is ERROR.
+    assert!(!s.has("SL010", "aws_apigatewayv2_stage.other"), "{ids:?}");
+}
