@@ -32,6 +32,7 @@ pub(crate) fn location(account: &str, region: &str, resource: String) -> Locatio
         resource,
         resource_type: None,
         account: Some(account.to_string()),
+        via: vec![],
         region: Some(region.to_string()),
     }
 }

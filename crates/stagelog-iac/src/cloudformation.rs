@@ -214,6 +214,7 @@ impl<'a> Template<'a> {
             resource: r.id.clone(),
             resource_type: Some(r.ty.clone()),
             account: None,
+            via: vec![],
             region: None,
         }
     }

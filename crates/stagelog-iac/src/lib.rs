@@ -266,11 +266,20 @@ impl Input<'_> {
     }
 }
 
-fn read_module(
+/// A parsed Terraform module directory, before evaluation.
+struct Parsed {
+    module: Option<terraform::Module>,
+    errors: Vec<SourceError>,
+    files: usize,
+    sources: Vec<(String, String)>,
+}
+
+fn parse_module(
+    dir: &Path,
     files: &[(Input, Kind)],
     keep: bool,
     inputs: &std::sync::Arc<terraform::Inputs>,
-) -> UnitResult {
+) -> Parsed {
     let parsed: Vec<_> = files
         .par_iter()
         .map(|(input, kind)| {
@@ -288,12 +297,15 @@ fn read_module(
             Ok((parsed, keep.then_some((name, src))))
         })
         .collect();
-    let mut out = UnitResult {
+    let mut out = Parsed {
+        module: None,
+        errors: vec![],
         files: files.len(),
-        ..UnitResult::default()
+        sources: vec![],
     };
     let mut module = terraform::Module {
         inputs: inputs.clone(),
+        dir: dir.to_path_buf(),
         ..terraform::Module::default()
     };
     for p in parsed {
@@ -308,10 +320,137 @@ fn read_module(
         }
     }
     if !module.files.is_empty() {
-        let module = module.finish();
-        out.inventory = Some((module.files[0].path.clone(), module.inventory()));
+        out.module = Some(module.finish());
     }
     out
+}
+
+/// The Terraform files of a directory a module call points at (not a scanned one).
+fn module_files(dir: &Path) -> Vec<(PathBuf, Kind)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return vec![];
+    };
+    let mut out: Vec<(PathBuf, Kind)> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .filter_map(|p| match classify(&p, false) {
+            Some(k @ (Kind::Tf | Kind::TfJson)) => Some((p, k)),
+            _ => None,
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// `.terraform/modules/modules.json` of a root: call key → directory.
+fn downloaded_modules(root: &Path) -> Option<std::collections::HashMap<String, PathBuf>> {
+    let text = std::fs::read_to_string(root.join(".terraform/modules/modules.json")).ok()?;
+    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+    Some(
+        json.get("Modules")?
+            .as_array()?
+            .iter()
+            .filter_map(|m| {
+                let key = m.get("Key")?.as_str()?;
+                let dir = m.get("Dir")?.as_str()?;
+                (!key.is_empty()).then(|| (key.to_string(), terraform::normalize(&root.join(dir))))
+            })
+            .collect(),
+    )
+}
+
+/// Terraform: every directory parsed, the modules they call loaded (local sources and what
+/// `init` downloaded, any depth), then each root — a directory no other module calls —
+/// evaluated with its calls followed.
+fn terraform_roots(
+    dirs: BTreeMap<PathBuf, Vec<(Input, Kind)>>,
+    keep: bool,
+    inputs: &std::sync::Arc<terraform::Inputs>,
+    out: &mut ScanOutput,
+) -> Vec<(String, Inventory)> {
+    // Directories normalised (`./a/../b` → `b`) so a call's source finds a scanned module.
+    let scanned: Vec<(PathBuf, Parsed)> = dirs
+        .into_par_iter()
+        .map(|(dir, files)| {
+            let dir = terraform::normalize(&dir);
+            let p = parse_module(&dir, &files, keep, inputs);
+            (dir, p)
+        })
+        .collect();
+    let mut modules: std::collections::HashMap<PathBuf, terraform::Module> =
+        std::collections::HashMap::new();
+    let mut roots: Vec<PathBuf> = Vec::new();
+    for (dir, p) in scanned {
+        out.files += p.files;
+        out.errors.extend(p.errors);
+        out.sources.extend(p.sources);
+        if let Some(m) = p.module {
+            roots.push(dir.clone());
+            modules.insert(dir, m);
+        }
+    }
+    let mut downloaded = std::collections::HashMap::new();
+    for root in &roots {
+        if let Some(map) = downloaded_modules(root) {
+            downloaded.insert(root.clone(), map);
+        }
+    }
+    // Load what the scanned modules call, breadth first; remember who is called.
+    let mut called: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    let mut queue: Vec<PathBuf> = modules.keys().cloned().collect();
+    queue.extend(downloaded.values().flat_map(|m| m.values().cloned()));
+    for dirs in downloaded.values() {
+        called.extend(dirs.values().cloned());
+    }
+    while let Some(dir) = queue.pop() {
+        if !modules.contains_key(&dir) {
+            let files = module_files(&dir);
+            if files.is_empty() {
+                continue;
+            }
+            let inputs_disk: Vec<(Input, Kind)> =
+                files.iter().map(|(p, k)| (Input::Disk(p), *k)).collect();
+            let p = parse_module(&dir, &inputs_disk, keep, &Default::default());
+            out.errors.extend(p.errors);
+            out.sources.extend(p.sources);
+            let Some(m) = p.module else { continue };
+            modules.insert(dir.clone(), m);
+        }
+        let module = &modules[&dir];
+        for call in module.files.iter().flat_map(|f| &f.calls) {
+            let Some(source) = call.source.as_deref() else {
+                continue;
+            };
+            if source.starts_with("./") || source.starts_with("../") {
+                let target = terraform::normalize(&dir.join(source));
+                if called.insert(target.clone()) {
+                    queue.push(target);
+                }
+            }
+        }
+    }
+    let set = terraform::ModuleSet {
+        by_dir: modules.iter().map(|(d, m)| (d.clone(), m)).collect(),
+        downloaded,
+    };
+    let results: Vec<(String, Inventory, Vec<String>)> = roots
+        .par_iter()
+        .filter(|dir| !called.contains(*dir))
+        .map(|dir| {
+            let module = &modules[dir];
+            let mut notes = Vec::new();
+            let inv = module.root_inventory(&set, &mut notes);
+            (module.files[0].path.clone(), inv, notes)
+        })
+        .collect();
+    results
+        .into_iter()
+        .map(|(name, inv, notes)| {
+            out.notes.extend(notes);
+            (name, inv)
+        })
+        .collect()
 }
 
 fn read_serverless(input: &Input, keep: bool) -> UnitResult {
@@ -458,13 +597,12 @@ fn scan_inputs(
             shadow.is_none_or(|s| !names.contains(&s))
         });
     }
-    let modules: Vec<_> = modules.into_values().collect();
-    let (mut from_modules, from_templates): (Vec<UnitResult>, Vec<UnitResult>) = rayon::join(
+    let mut out = ScanOutput::default();
+    let (terraform, from_templates): (_, Vec<UnitResult>) = rayon::join(
         || {
-            modules
-                .par_iter()
-                .map(|m| read_module(m, keep, terraform_inputs))
-                .collect()
+            let mut part = ScanOutput::default();
+            let inventories = terraform_roots(modules, keep, terraform_inputs, &mut part);
+            (part, inventories)
         },
         || {
             templates
@@ -476,10 +614,12 @@ fn scan_inputs(
                 .collect()
         },
     );
-    from_modules.extend(from_templates);
-    let mut out = ScanOutput::default();
-    let mut inventories = Vec::new();
-    for unit in from_modules {
+    let (part, mut inventories) = terraform;
+    out.files += part.files;
+    out.errors.extend(part.errors);
+    out.sources.extend(part.sources);
+    out.notes.extend(part.notes);
+    for unit in from_templates {
         out.files += unit.files;
         out.errors.extend(unit.errors);
         inventories.extend(unit.inventory);

@@ -117,6 +117,7 @@ pub fn adapt(file: &str, src: &str) -> Adapted {
         resource: resource.to_string(),
         resource_type: Some("serverless".into()),
         account: None,
+        via: vec![],
         region: None,
     };
     let mut inv = Inventory::default();

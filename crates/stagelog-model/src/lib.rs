@@ -87,6 +87,23 @@ pub struct Location {
     pub resource_type: Option<String>,
     pub account: Option<String>,
     pub region: Option<String>,
+    /// The module calls this object came through, outermost first.
+    pub via: Vec<CallSite>,
+}
+
+/// A `module` block a resource was reached through: where it is, and the call's address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallSite {
+    pub file: String,
+    pub line: u32,
+    /// `module.api`, `module.regional["eu"]`.
+    pub call: String,
+}
+
+impl std::fmt::Display for CallSite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{} ({})", self.file, self.line, self.call)
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]

@@ -64,6 +64,9 @@ pub struct Report {
     pub title: Option<String>,
     /// Findings kept out by suppressions and waivers (reported apart, never dropped).
     pub suppressed: Vec<Suppressed>,
+    /// What the sources do that was not judged, and why (a module not downloaded, an API the
+    /// service does not manage), one line each.
+    pub notes: Vec<String>,
 }
 
 impl Report {
@@ -106,6 +109,9 @@ struct JsonFinding<'a> {
     region: Option<&'a str>,
     message: &'a str,
     fix: &'a str,
+    /// The module calls the resource was reached through, outermost first.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    via: &'a [stagelog_model::CallSite],
 }
 
 #[derive(Serialize)]
@@ -145,6 +151,7 @@ struct Summary {
     stages: usize,
     findings: Counts,
     suppressed: usize,
+    notes: usize,
 }
 
 #[derive(Serialize)]
@@ -155,6 +162,8 @@ struct JsonReport<'a> {
     findings: Vec<JsonFinding<'a>>,
     suppressed: Vec<JsonSuppressed<'a>>,
     errors: Vec<JsonError<'a>>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    notes: &'a [String],
     summary: Summary,
 }
 
@@ -205,6 +214,7 @@ fn json_finding(f: &Finding) -> JsonFinding<'_> {
         region: f.location.region.as_deref(),
         message: &f.message,
         fix: &f.fix,
+        via: &f.location.via,
     }
 }
 
@@ -236,6 +246,7 @@ pub fn json(report: &Report) -> String {
                 message: &e.message,
             })
             .collect(),
+        notes: &report.notes,
         summary: Summary {
             files: report.files,
             stages: report.stages,
@@ -246,6 +257,7 @@ pub fn json(report: &Report) -> String {
                 info: report.count(Severity::Info),
             },
             suppressed: report.suppressed.len(),
+            notes: report.notes.len(),
         },
     };
     let mut s = serde_json::to_string_pretty(&doc).expect("report serialises");

@@ -81,8 +81,19 @@ struct SarifResult<'a> {
     level: &'static str,
     message: Message,
     locations: Vec<SarifLocation<'a>>,
+    /// The module calls the resource was reached through.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<Related<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<SarifSuppression>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Related<'a> {
+    id: usize,
+    physical_location: Physical<'a>,
+    message: Message,
 }
 
 #[derive(Serialize)]
@@ -220,6 +231,24 @@ pub fn render<'a>(report: &'a Report) -> String {
                     kind: "resource",
                 }],
             }],
+            related_locations: f
+                .location
+                .via
+                .iter()
+                .enumerate()
+                .map(|(i, c)| Related {
+                    id: i,
+                    physical_location: Physical {
+                        artifact_location: Artifact { uri: &c.file },
+                        region: Some(Region {
+                            start_line: c.line.max(1),
+                        }),
+                    },
+                    message: Message {
+                        text: format!("called as {}", c.call),
+                    },
+                })
+                .collect(),
             suppressions,
         };
     let mut results: Vec<SarifResult> = report.findings.iter().map(|f| result(f, vec![])).collect();

@@ -72,6 +72,10 @@ pub fn render(report: &Report, opts: TextOptions) -> String {
             f.message,
         );
         let _ = writeln!(out, "    {} {}", p.wrap("2", "fix:"), f.fix);
+        if !f.location.via.is_empty() {
+            let chain: Vec<String> = f.location.via.iter().map(|c| c.to_string()).collect();
+            let _ = writeln!(out, "    {} {}", p.wrap("2", "via:"), chain.join(" → "));
+        }
     }
     if !report.errors.is_empty() {
         if !out.is_empty() {

@@ -158,6 +158,7 @@ impl Pipeline {
                 .collect(),
             title: self.title.clone(),
             suppressed: vec![],
+            notes: vec![],
         };
         report.normalise();
         if crate::ui::verbose() {

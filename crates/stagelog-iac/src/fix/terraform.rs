@@ -26,6 +26,10 @@ fn line_of(src: &str, offset: usize) -> u32 {
         + 1
 }
 
+fn rtype_of(address: &str) -> &str {
+    address.split('.').next().unwrap_or_default()
+}
+
 fn resource<'a>(body: &'a Body, address: &str) -> Option<&'a Block> {
     let (rtype, name) = address.split_once('.')?;
     body.get_blocks("resource")
@@ -207,7 +211,11 @@ pub(crate) fn new_group_name(
 
 /// The fix hint for a Terraform finding: what `fix` does, or why it cannot.
 pub(crate) fn hint(f: &Finding) -> String {
-    let rtype = f.location.resource.split('.').next().unwrap_or_default();
+    let rtype = f
+        .location
+        .resource_type
+        .as_deref()
+        .unwrap_or_else(|| rtype_of(&f.location.resource));
     match (&f.remedy, rtype) {
         (Remedy::AccessLogs { .. }, "aws_apigatewayv2_api") => QUICK_CREATE.into(),
         (Remedy::AccessLogs { .. }, "aws_api_gateway_deployment") => DEPLOYMENT_STAGE.into(),
@@ -255,7 +263,27 @@ pub(crate) fn fix(
     opts: &Options,
 ) -> Result<Vec<Edit>, String> {
     let f = target.finding;
-    let address = f.location.resource.as_str();
+    // Inside a module, the resource's address in its own file is the part after the calls.
+    let address = match f
+        .location
+        .resource_type
+        .as_deref()
+        .and_then(|t| f.location.resource.rfind(&format!("{t}.")))
+    {
+        Some(i) => &f.location.resource[i..],
+        None => f.location.resource.as_str(),
+    };
+    let through = f.location.via.last().map(|c| c.to_string());
+    if f.location
+        .file
+        .as_deref()
+        .is_some_and(|p| p.contains(".terraform/"))
+    {
+        return Err(format!(
+            "a module `terraform init` downloaded: change what its caller passes ({}) or the module's version, not the copy",
+            through.as_deref().unwrap_or("the module block")
+        ));
+    }
     if address.contains('[') {
         return Err(
             "an instance of a resource with count/for_each: fix the resource by hand".into(),
@@ -263,6 +291,34 @@ pub(crate) fn fix(
     }
     let res = resource(body, address)
         .ok_or_else(|| format!("resource {address} not found in the file"))?;
+    // A block a `dynamic` block makes is set by the module's inputs: a static block beside it
+    // would be a second one, which Terraform refuses.
+    let dynamic = |name: &str| {
+        res.body.blocks().any(|b| {
+            b.ident.as_str() == "dynamic" && b.labels.first().is_some_and(|l| label(l) == name)
+        })
+    };
+    let settings_block = match rtype_of(address) {
+        "aws_apigatewayv2_stage" => "default_route_settings",
+        _ => "settings",
+    };
+    let by_dynamic = match &f.remedy {
+        Remedy::AccessLogs { .. }
+        | Remedy::DedicatedLogGroup { .. }
+        | Remedy::RecommendedFormat => {
+            dynamic("access_log_settings").then_some("access_log_settings")
+        }
+        Remedy::ExecutionLogging { .. } | Remedy::DataTraceOff { .. } => {
+            dynamic(settings_block).then_some(settings_block)
+        }
+        _ => None,
+    };
+    if let Some(block) = by_dynamic {
+        return Err(format!(
+            "`{block}` comes from a dynamic block fed by the module's inputs: set them where the module is called{}",
+            through.map(|t| format!(" ({t})")).unwrap_or_default()
+        ));
+    }
     let rtype = address.split('.').next().unwrap_or_default();
     let name = address.split('.').nth(1).unwrap_or_default();
     let kind = f.api_kind.unwrap_or(ApiKind::V2);

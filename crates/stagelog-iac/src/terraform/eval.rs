@@ -27,18 +27,23 @@ pub struct Evaluator<'m> {
     local_cache: RefCell<HashMap<String, Val>>,
     in_progress: RefCell<HashSet<String>>,
     pub resources: HashMap<(&'m str, &'m str), &'m Resource>,
+    /// What each module call gives back: call name → its outputs (an object; a list or an
+    /// object of them for `count` / `for_each` calls). Filled as the calls are evaluated.
+    pub module_outputs: RefCell<HashMap<String, Val>>,
 }
 
 const MAX_DEPTH: u32 = 48;
 
 impl<'m> Evaluator<'m> {
-    pub fn new(module: &'m Module) -> Evaluator<'m> {
+    /// A called module (`caller` = the values its `module` block passes), or a root (`None`).
+    pub fn new_with(module: &'m Module, caller: Option<&[(String, Val)]>) -> Evaluator<'m> {
         let mut ev = Evaluator {
             vars: HashMap::new(),
             locals: HashMap::new(),
             local_cache: RefCell::new(HashMap::new()),
             in_progress: RefCell::new(HashSet::new()),
             resources: HashMap::new(),
+            module_outputs: RefCell::new(HashMap::new()),
         };
         for file in &module.files {
             for (name, expr) in &file.locals {
@@ -73,13 +78,23 @@ impl<'m> Evaluator<'m> {
                 Err(_) => Val::Unknown(format!("var.{name}")),
             }
         };
+        // A called module takes its caller's values, and nothing from outside.
+        if let Some(values) = caller {
+            for (name, value) in values {
+                if vars.contains_key(name) {
+                    vars.insert(name.clone(), value.clone());
+                }
+            }
+        }
+        let outside = caller.is_none();
         // Terraform's precedence, lowest first; only declared variables take values.
-        for (name, value) in &module.inputs.env {
+        for (name, value) in module.inputs.env.iter().filter(|_| outside) {
             if vars.contains_key(name) {
                 vars.insert(name.clone(), raw(name, value));
             }
         }
-        let mut tfvars: Vec<&(String, Vec<(String, Expression)>)> = module.tfvars.iter().collect();
+        let mut tfvars: Vec<&(String, Vec<(String, Expression)>)> =
+            module.tfvars.iter().filter(|_| outside).collect();
         // terraform.tfvars(.json), then *.auto.tfvars(.json) in name order.
         tfvars.sort_by_key(|(file, _)| {
             let base = file.rsplit('/').next().unwrap_or(file).to_string();
@@ -88,13 +103,13 @@ impl<'m> Evaluator<'m> {
         let files = tfvars
             .into_iter()
             .flat_map(|(_, values)| values)
-            .chain(&module.inputs.files);
+            .chain(module.inputs.files.iter().filter(|_| outside));
         for (name, expr) in files {
             if vars.contains_key(name) {
                 vars.insert(name.clone(), ev.eval(expr, &none));
             }
         }
-        for (name, value) in &module.inputs.vars {
+        for (name, value) in module.inputs.vars.iter().filter(|_| outside) {
             if vars.contains_key(name) {
                 vars.insert(name.clone(), raw(name, value));
             }
@@ -408,7 +423,14 @@ impl<'m> Evaluator<'m> {
                 (Some("index"), Some(v)) => v.clone(),
                 _ => Self::unknown(whole),
             },
-            "data" | "module" | "path" | "terraform" | "self" | "ephemeral" => Self::unknown(whole),
+            "module" => {
+                let outputs = attr(0).and_then(|n| self.module_outputs.borrow().get(n).cloned());
+                match outputs {
+                    Some(v) => self.apply(v, &ops[1..], scope, depth, whole),
+                    None => Self::unknown(whole),
+                }
+            }
+            "data" | "path" | "terraform" | "self" | "ephemeral" => Self::unknown(whole),
             rtype => {
                 let Some(name) = attr(0) else {
                     return Self::unknown(whole);
@@ -800,7 +822,7 @@ mod tests {
 
     fn eval(src: &str) -> String {
         let module = Module::default();
-        let ev = Evaluator::new(&module);
+        let ev = Evaluator::new_with(&module, None);
         let expr = hcl_edit::parser::parse_expr(src).unwrap();
         ev.eval(&expr, &Scope::default()).to_json(true).to_string()
     }

@@ -32,6 +32,21 @@ pub struct TfFile {
     pub variables: Vec<Variable>,
     pub locals: Vec<(String, Expression)>,
     pub marks: Vec<stagelog_model::Mark>,
+    /// `module` blocks: calls of other modules.
+    pub calls: Vec<ModuleCall>,
+    /// `output` blocks: what the module gives its caller.
+    pub outputs: Vec<(String, Expression)>,
+}
+
+/// A `module "name" { source = … }` block.
+pub struct ModuleCall {
+    pub name: String,
+    /// `source` as written (a literal; anything else cannot be followed).
+    pub source: Option<String>,
+    pub body: Body,
+    /// Where the block is, for the chain of call sites a finding carries.
+    pub file: String,
+    pub line: u32,
 }
 
 /// A `variable` block: its default, and whether values from outside are taken as literal
@@ -53,6 +68,184 @@ pub struct Module {
     pub tfvars: Vec<(String, Vec<(String, Expression)>)>,
     /// Values given from outside (environment, `--var-file`, `--var`), for root modules.
     pub inputs: std::sync::Arc<Inputs>,
+    /// The module's directory, which local `source`s are relative to.
+    pub dir: std::path::PathBuf,
+}
+
+/// The arguments of a `module` block that are not inputs of the module.
+const CALL_META: &[&str] = &[
+    "source",
+    "version",
+    "count",
+    "for_each",
+    "providers",
+    "depends_on",
+];
+
+/// Every module a scan can reach: the scanned directories and the modules they call (local
+/// sources, and what `terraform init` downloaded, by `.terraform/modules/modules.json`).
+#[derive(Default)]
+pub struct ModuleSet<'a> {
+    pub by_dir: HashMap<std::path::PathBuf, &'a Module>,
+    /// Per root directory: call key (`api`, `api.logs`) → the directory `init` put it in.
+    pub downloaded: HashMap<std::path::PathBuf, HashMap<String, std::path::PathBuf>>,
+}
+
+struct CallCtx<'s, 'a> {
+    set: &'s ModuleSet<'a>,
+    root: std::path::PathBuf,
+    /// Dotted call key of the module being evaluated (`""` for the root).
+    key: String,
+    /// Directories of the modules on the way here, for cycles.
+    chain: Vec<std::path::PathBuf>,
+}
+
+impl CallCtx<'_, '_> {
+    /// The directory a call's module is in: a local source relative to the caller, or what
+    /// `terraform init` recorded for this call.
+    fn resolve(
+        &self,
+        caller_dir: &std::path::Path,
+        call: &ModuleCall,
+        key: &str,
+    ) -> Option<std::path::PathBuf> {
+        let source = call.source.as_deref()?;
+        if source.starts_with("./") || source.starts_with("../") {
+            return Some(normalize(&caller_dir.join(source)));
+        }
+        self.set.downloaded.get(&self.root)?.get(key).cloned()
+    }
+}
+
+/// `a/b/../c` → `a/c`, without touching the file system (the path may be in memory).
+pub fn normalize(p: &std::path::Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// Instances of a module call: `count` and `for_each` as for resources, with their key as
+/// an address suffix (`[0]`, `["eu"]`).
+fn call_instances(ev: &Evaluator, call: &ModuleCall) -> Vec<(String, Scope)> {
+    let none = Scope::default();
+    if let Some(count) = call.body.get_attribute("count") {
+        return match ev.eval(&count.value, &none) {
+            Val::Num(n) if n >= 0.0 => (0..(n as usize).min(1000))
+                .map(|i| {
+                    (
+                        format!("[{i}]"),
+                        Scope {
+                            count_index: Some(Val::Num(i as f64)),
+                            ..Scope::default()
+                        },
+                    )
+                })
+                .collect(),
+            _ => vec![(String::new(), none)],
+        };
+    }
+    if let Some(fe) = call.body.get_attribute("for_each") {
+        let items: Option<Vec<(Val, Val)>> = match ev.eval(&fe.value, &none) {
+            Val::Obj(entries) => Some(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (Val::str(&k), v))
+                    .collect(),
+            ),
+            Val::List(items) if items.iter().all(Val::is_known) => {
+                Some(items.into_iter().map(|v| (v.clone(), v)).collect())
+            }
+            _ => None,
+        };
+        return match items {
+            Some(items) => items
+                .into_iter()
+                .map(|(k, v)| {
+                    (
+                        format!("[{}]", quote(&k.to_text().to_string())),
+                        Scope {
+                            each_key: Some(k),
+                            each_value: Some(v),
+                            ..Scope::default()
+                        },
+                    )
+                })
+                .collect(),
+            None => vec![(String::new(), none)],
+        };
+    }
+    vec![(String::new(), none)]
+}
+
+/// A call's outputs, gathered over its instances: an object, or a list (`count`) or an
+/// object (`for_each`) of them.
+enum CallOutputs {
+    One(Option<Val>),
+    Counted(Vec<Val>),
+    Keyed(Vec<(String, Val)>),
+}
+
+impl CallOutputs {
+    fn of(call: &ModuleCall) -> CallOutputs {
+        if call.body.get_attribute("count").is_some() {
+            CallOutputs::Counted(vec![])
+        } else if call.body.get_attribute("for_each").is_some() {
+            CallOutputs::Keyed(vec![])
+        } else {
+            CallOutputs::One(None)
+        }
+    }
+
+    fn push(&mut self, suffix: &str, out: Val) {
+        match self {
+            CallOutputs::One(slot) => *slot = Some(out),
+            CallOutputs::Counted(list) => list.push(out),
+            CallOutputs::Keyed(map) => {
+                let key = suffix
+                    .trim_start_matches("[\"")
+                    .trim_end_matches("\"]")
+                    .to_string();
+                map.push((key, out));
+            }
+        }
+    }
+
+    fn finish(self) -> Val {
+        match self {
+            CallOutputs::One(v) => v.unwrap_or_else(|| Val::Unknown("module outputs".into())),
+            CallOutputs::Counted(list) => Val::List(list),
+            CallOutputs::Keyed(map) => Val::Obj(map),
+        }
+    }
+}
+
+/// A child's values as its caller sees them: references to the child's resources get the
+/// call's address prefix.
+fn prefix_refs(v: Val, prefix: &str) -> Val {
+    match v {
+        Val::Ref { addr, attr, text } => Val::Ref {
+            addr: format!("{prefix}{addr}"),
+            attr,
+            text,
+        },
+        Val::List(items) => Val::List(items.into_iter().map(|i| prefix_refs(i, prefix)).collect()),
+        Val::Obj(entries) => Val::Obj(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k, prefix_refs(v, prefix)))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 /// Variable values from outside the configuration, as Terraform takes them, lowest precedence
@@ -207,6 +400,8 @@ fn extract(path: &str, body: Body, lines: LineIndex, src: Option<&str>) -> TfFil
         variables: vec![],
         locals: vec![],
         marks: vec![],
+        calls: vec![],
+        outputs: vec![],
     };
     let text_lines: Vec<&str> = src.map(|s| s.lines().collect()).unwrap_or_default();
     for block in body.into_blocks() {
@@ -257,6 +452,27 @@ fn extract(path: &str, body: Body, lines: LineIndex, src: Option<&str>) -> TfFil
             ("locals", []) => {
                 for a in block.body.into_attributes() {
                     file.locals.push((a.key.as_str().to_string(), a.value));
+                }
+            }
+            ("module", [n]) => {
+                let source = block
+                    .body
+                    .get_attribute("source")
+                    .and_then(|a| match &a.value {
+                        Expression::String(s) => Some(s.value().to_string()),
+                        _ => None,
+                    });
+                file.calls.push(ModuleCall {
+                    name: label(n).to_string(),
+                    source,
+                    file: path.to_string(),
+                    line,
+                    body: block.body,
+                });
+            }
+            ("output", [n]) => {
+                if let Some(v) = block.body.get_attribute("value") {
+                    file.outputs.push((label(n).to_string(), v.value.clone()));
                 }
             }
             _ => {}
@@ -342,6 +558,18 @@ pub fn parse_tf_json(path: &str, src: &str) -> Result<(TfFile, Vec<SourceError>)
                     w.line("locals {", body.line);
                     w.body(body);
                     w.line("}", body.line);
+                }
+            }
+            Some(section @ ("module" | "output")) => {
+                for (name, body) in v.as_map().unwrap_or_default() {
+                    for body in one_or_many(body) {
+                        w.line(
+                            &format!("{section} {} {{", quote(name.as_str().unwrap_or(""))),
+                            name.line,
+                        );
+                        w.body(body);
+                        w.line("}", body.line);
+                    }
                 }
             }
             _ => {}
@@ -504,27 +732,156 @@ impl Module {
             resource: address.to_string(),
             resource_type: Some(r.rtype.clone()),
             account: None,
+            via: vec![],
             region: None,
         }
     }
 
+    /// This module as a root, its module calls not followed (see [`ModuleSet`]).
     pub fn inventory(&self) -> Inventory {
-        let ev = Evaluator::new(self);
+        let set = ModuleSet::default();
+        self.root_inventory(&set, &mut vec![])
+    }
+
+    /// This module as a root: its module calls followed through `set` (any depth), each
+    /// called module evaluated with its caller's values; resources get Terraform's addresses
+    /// (`module.api["eu"].aws_apigatewayv2_stage.this`) and the call sites they came through.
+    pub fn root_inventory(&self, set: &ModuleSet, notes: &mut Vec<String>) -> Inventory {
+        let mut inv = Inventory::default();
+        let ctx = CallCtx {
+            set,
+            root: self.dir.clone(),
+            key: String::new(),
+            chain: vec![self.dir.clone()],
+        };
+        self.evaluate(None, &ctx, &mut inv, notes);
+        inv.link_destinations_by_name();
+        inv
+    }
+
+    /// Evaluates this module (its calls first, so resources can use their outputs) into `inv`;
+    /// gives back its outputs and the log groups it and its children declare, by address.
+    fn evaluate(
+        &self,
+        caller: Option<&[(String, Val)]>,
+        ctx: &CallCtx,
+        inv: &mut Inventory,
+        notes: &mut Vec<String>,
+    ) -> (Val, HashMap<String, usize>) {
+        let ev = Evaluator::new_with(self, caller);
+        let mut groups: HashMap<String, usize> = HashMap::new();
+        for call in self.files.iter().flat_map(|f| &f.calls) {
+            let key = if ctx.key.is_empty() {
+                call.name.clone()
+            } else {
+                format!("{}.{}", ctx.key, call.name)
+            };
+            let Some(dir) = ctx.resolve(&self.dir, call, &key) else {
+                notes.push(format!(
+                    "{}:{}: module.{} (source {}) is not here: run `terraform init` (or `tofu init`) to let stagelog see inside; its stages are not judged",
+                    call.file, call.line,
+                    call.name,
+                    call.source.as_deref().unwrap_or("not a literal")
+                ));
+                continue;
+            };
+            let Some(child) = ctx.set.by_dir.get(&dir) else {
+                notes.push(format!(
+                    "{}:{}: module.{} ({}) could not be read; its stages are not judged",
+                    call.file,
+                    call.line,
+                    call.name,
+                    dir.display()
+                ));
+                continue;
+            };
+            if ctx.chain.contains(&dir) || ctx.chain.len() > 32 {
+                notes.push(format!(
+                    "{}:{}: module.{} calls a module already being evaluated (a cycle); not followed",
+                    call.file, call.line,
+                    call.name
+                ));
+                continue;
+            }
+            let child_ctx = CallCtx {
+                set: ctx.set,
+                root: ctx.root.clone(),
+                key,
+                chain: ctx.chain.iter().cloned().chain([dir.clone()]).collect(),
+            };
+            let mut outputs = CallOutputs::of(call);
+            for (suffix, scope) in call_instances(&ev, call) {
+                let values: Vec<(String, Val)> = call
+                    .body
+                    .attributes()
+                    .filter(|a| !CALL_META.contains(&a.key.as_str()))
+                    .map(|a| (a.key.as_str().to_string(), ev.eval(&a.value, &scope)))
+                    .collect();
+                let rel = format!("module.{}{suffix}.", call.name);
+                let start = (inv.stages.len(), inv.log_groups.len(), inv.accounts.len());
+                let (out, child_groups) = child.evaluate(Some(&values), &child_ctx, inv, notes);
+                let site = stagelog_model::CallSite {
+                    file: call.file.clone(),
+                    line: call.line,
+                    call: format!("module.{}{suffix}", call.name),
+                };
+                let mut located: Vec<&mut Location> = Vec::new();
+                for stage in &mut inv.stages[start.0..] {
+                    if let Some(api) = &stage.api {
+                        stage.api = Some(Text::lit(format!("{rel}{api}")));
+                    }
+                    located.push(&mut stage.location);
+                    located.extend(stage.default_settings.location.as_mut());
+                    located.extend(
+                        stage
+                            .overrides
+                            .iter_mut()
+                            .filter_map(|(_, m)| m.location.as_mut()),
+                    );
+                }
+                located.extend(
+                    inv.log_groups[start.1..]
+                        .iter_mut()
+                        .map(|g| &mut g.location),
+                );
+                located.extend(inv.accounts[start.2..].iter_mut().map(|a| &mut a.location));
+                for loc in located {
+                    loc.resource = format!("{rel}{}", loc.resource);
+                    loc.via.insert(0, site.clone());
+                }
+                for (k, i) in child_groups {
+                    groups.insert(format!("{rel}{k}"), i);
+                }
+                outputs.push(&suffix, prefix_refs(out, &rel));
+            }
+            ev.module_outputs
+                .borrow_mut()
+                .insert(call.name.clone(), outputs.finish());
+        }
+        self.fill(&ev, inv, &mut groups);
+        let outputs = Val::Obj(
+            self.files
+                .iter()
+                .flat_map(|f| &f.outputs)
+                .map(|(name, expr)| (name.clone(), ev.eval(expr, &Scope::default())))
+                .collect(),
+        );
+        (outputs, groups)
+    }
+
+    fn fill(&self, ev: &Evaluator, inv: &mut Inventory, groups: &mut HashMap<String, usize>) {
         let mut by_type: HashMap<&str, Vec<Instance>> = HashMap::new();
         for file in &self.files {
             for r in &file.resources {
                 by_type
                     .entry(r.rtype.as_str())
                     .or_default()
-                    .extend(instances(&ev, r));
+                    .extend(instances(ev, r));
             }
         }
         let of = |t: &str| by_type.get(t).map(Vec::as_slice).unwrap_or_default();
-        let mut inv = Inventory::default();
-
-        let mut groups: HashMap<String, usize> = HashMap::new();
         for inst in of("aws_cloudwatch_log_group") {
-            let a = |k: &str| attr(&ev, inst, k);
+            let a = |k: &str| attr(ev, inst, k);
             let name = match (a("name"), a("name_prefix")) {
                 (Some(v), _) => v.to_text(),
                 (None, Some(p)) => {
@@ -547,72 +904,72 @@ impl Module {
         }
 
         for inst in of("aws_api_gateway_stage") {
-            let name = attr(&ev, inst, "stage_name")
+            let name = attr(ev, inst, "stage_name")
                 .map(|v| v.to_text())
                 .unwrap_or_default();
-            let api = attr(&ev, inst, "rest_api_id");
+            let api = attr(ev, inst, "rest_api_id");
             inv.stages.push(Stage {
-                api_name: api.as_ref().and_then(|a| api_name(&ev, a)),
+                api_name: api.as_ref().and_then(|a| api_name(ev, a)),
                 api: api.map(|v| Text::lit(v.key())),
-                access_log: self.access_log(&ev, inst, &groups),
+                access_log: self.access_log(ev, inst, groups),
                 ..Stage::new(ApiKind::Rest, name, self.loc(inst.res, &inst.address, None))
             });
         }
         // A deployment with stage_name creates that stage (deprecated, still common).
         for inst in of("aws_api_gateway_deployment") {
-            let Some(name) = attr(&ev, inst, "stage_name").map(|v| v.to_text()) else {
+            let Some(name) = attr(ev, inst, "stage_name").map(|v| v.to_text()) else {
                 continue;
             };
             if name.is_empty() {
                 continue;
             }
             inv.stages.push(Stage {
-                api: attr(&ev, inst, "rest_api_id").map(|v| Text::lit(v.key())),
+                api: attr(ev, inst, "rest_api_id").map(|v| Text::lit(v.key())),
                 ..Stage::new(ApiKind::Rest, name, self.loc(inst.res, &inst.address, None))
             });
         }
-        self.attach_method_settings(&ev, of("aws_api_gateway_method_settings"), &mut inv);
+        self.attach_method_settings(ev, of("aws_api_gateway_method_settings"), inv);
 
         for inst in of("aws_apigatewayv2_stage") {
-            let api = attr(&ev, inst, "api_id");
+            let api = attr(ev, inst, "api_id");
             let kind = match &api {
                 Some(Val::Ref { addr, .. }) => addr
                     .strip_prefix("aws_apigatewayv2_api.")
                     .and_then(|n| ev.resources.get(&("aws_apigatewayv2_api", n)))
-                    .map(|api| protocol(&ev, api))
+                    .map(|api| protocol(ev, api))
                     .unwrap_or(ApiKind::V2),
                 _ => ApiKind::V2,
             };
             let mut stage = Stage {
-                api_name: api.as_ref().and_then(|a| api_name(&ev, a)),
+                api_name: api.as_ref().and_then(|a| api_name(ev, a)),
                 api: api.map(|v| Text::lit(v.key())),
-                access_log: self.access_log(&ev, inst, &groups),
+                access_log: self.access_log(ev, inst, groups),
                 ..Stage::new(
                     kind,
-                    attr(&ev, inst, "name")
+                    attr(ev, inst, "name")
                         .map(|v| v.to_text())
                         .unwrap_or_default(),
                     self.loc(inst.res, &inst.address, None),
                 )
             };
-            match nested(&ev, inst, &inst.res.body, "default_route_settings") {
+            match nested(ev, inst, &inst.res.body, "default_route_settings") {
                 Blocks::Known(found) => {
                     if let Some(b) = found.first() {
-                        stage.default_settings = self.settings(&ev, inst, b);
+                        stage.default_settings = self.settings(ev, inst, b);
                     }
                 }
                 Blocks::Unknown(why) => {
                     stage.default_settings.logging_level = Some(Value::Unknown(why));
                 }
             }
-            if let Blocks::Known(found) = nested(&ev, inst, &inst.res.body, "route_settings") {
+            if let Blocks::Known(found) = nested(ev, inst, &inst.res.body, "route_settings") {
                 for b in &found {
                     let key = b
                         .body
                         .get_attribute("route_key")
                         .map(|a| ev.eval(&a.value, &b.scope).to_text().to_string())
                         .unwrap_or_default();
-                    stage.overrides.push((key, self.settings(&ev, inst, b)));
+                    stage.overrides.push((key, self.settings(ev, inst, b)));
                 }
             }
             inv.stages.push(stage);
@@ -621,7 +978,7 @@ impl Module {
             // Quick create: a `target` with a value makes a `$default` stage with no logging.
             // `null` (a module's default) makes none, and a value not known here is not
             // guessed into a stage.
-            match attr(&ev, inst, "target") {
+            match attr(ev, inst, "target") {
                 None | Some(Val::Null) => continue,
                 // An attribute of a resource or data source (a function's ARN) always has a
                 // value, declared here or not; a variable, local or module output may be null.
@@ -633,7 +990,7 @@ impl Module {
             inv.stages.push(Stage {
                 api: Some(Text::lit(&inst.address)),
                 ..Stage::new(
-                    protocol(&ev, inst.res),
+                    protocol(ev, inst.res),
                     Text::lit("$default"),
                     self.loc(inst.res, &inst.address, None),
                 )
@@ -641,15 +998,14 @@ impl Module {
         }
         for inst in of("aws_api_gateway_account") {
             inv.accounts.push(AccountSettings {
-                cloudwatch_role_arn: attr(&ev, inst, "cloudwatch_role_arn")
+                cloudwatch_role_arn: attr(ev, inst, "cloudwatch_role_arn")
                     .and_then(|v| text_of(&v)),
                 role: None,
                 location: self.loc(inst.res, &inst.address, None),
             });
         }
-        inv.link_destinations_by_name();
-        inv.marks = self.files.iter().flat_map(|f| f.marks.clone()).collect();
-        inv
+        inv.marks
+            .extend(self.files.iter().flat_map(|f| f.marks.clone()));
     }
 
     fn access_log(

@@ -4,6 +4,7 @@
 mod bad_input;
 mod cloudformation;
 mod common;
+mod modules;
 mod never_panics;
 mod rule_examples;
 mod rule_snapshots;

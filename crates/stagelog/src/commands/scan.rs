@@ -38,11 +38,12 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus> {
             started.elapsed().as_secs_f64() * 1000.0
         );
     }
-    let report = pipeline.judge(
+    let mut report = pipeline.judge(
         &scanned.inventories,
         crate::pipeline::source_errors(scanned.errors),
         scanned.files,
     );
+    report.notes = scanned.notes;
     emit(&report, &args.report)?;
     Ok(exit_status(&report, args.report.fail_on))
 }

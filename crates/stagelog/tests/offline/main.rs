@@ -7,6 +7,7 @@ mod common;
 mod fix_cloudformation;
 mod fix_terraform;
 mod logs_cli;
+mod modules;
 mod pipeline;
 mod policy;
 mod report_formats;

@@ -101,6 +101,7 @@ mod tests {
             resource_type: None,
             resource: "arn:aws:apigateway:us-east-1::/restapis/a1/stages/prod".into(),
             account: Some("123456789012".into()),
+            via: vec![],
             region: Some("us-east-1".into()),
         };
         let mut s = Stage::new(ApiKind::Rest, Text::lit("prod"), loc);
