@@ -25,8 +25,10 @@ pub fn adapt(file: &str, src: &str) -> Adapted {
         line,
         message,
     };
-    // Cheap test first: most YAML/JSON in a repository is not a template.
-    if !src.contains("AWS::") {
+    // Cheap test first: most YAML/JSON in a repository is not a template, and a template
+    // without API Gateway, SAM or log resources has nothing to judge. Such a file is never an
+    // error, however broken it is (a Helm chart, a cookiecutter template).
+    if !could_hold_something(src) {
         return Adapted {
             inventory: None,
             errors,
@@ -158,6 +160,14 @@ fn line_at(newlines: &[usize], offset: usize) -> u32 {
 
 fn looks_like_template(src: &str) -> bool {
     src.contains("Resources") && src.contains("AWS::")
+}
+
+/// Whether a template could declare a stage, a log group or the account's settings.
+pub(crate) fn could_hold_something(src: &str) -> bool {
+    let b = src.as_bytes();
+    ["AWS::ApiGateway", "AWS::Serverless", "AWS::Logs::"]
+        .iter()
+        .any(|needle| memchr::memmem::find(b, needle.as_bytes()).is_some())
 }
 
 struct Res<'a> {

@@ -274,17 +274,51 @@ struct Parsed {
     sources: Vec<(String, String)>,
 }
 
+/// Words a directory of Terraform needs for stagelog to have anything to judge in it: the
+/// resources it reads, or a module call (which may hold them).
+const TERRAFORM_TRIGGERS: &[&str] = &[
+    "aws_api_gateway",
+    "aws_apigatewayv2",
+    "aws_cloudwatch_log_group",
+    "module",
+];
+
 fn parse_module(
     dir: &Path,
     files: &[(Input, Kind)],
     keep: bool,
     inputs: &std::sync::Arc<terraform::Inputs>,
+    prefilter: bool,
 ) -> Parsed {
-    let parsed: Vec<_> = files
+    // Each file is read once; a scanned directory none of whose files names what stagelog
+    // judges is left before any parsing, and its broken files are no error of ours.
+    let texts: Vec<(String, Result<String, SourceError>)> = files
         .par_iter()
-        .map(|(input, kind)| {
-            let name = input.name();
-            let src = input.text()?;
+        .map(|(input, _)| (input.name(), input.text()))
+        .collect();
+    if prefilter
+        && !texts.iter().any(|(_, t)| {
+            t.as_ref().is_ok_and(|t| {
+                TERRAFORM_TRIGGERS
+                    .iter()
+                    .any(|w| memchr::memmem::find(t.as_bytes(), w.as_bytes()).is_some())
+            })
+        })
+    {
+        // What could not be read at all might have held anything: said, not guessed.
+        let unreadable: Vec<SourceError> = texts.into_iter().filter_map(|(_, t)| t.err()).collect();
+        return Parsed {
+            module: None,
+            files: unreadable.len(),
+            errors: unreadable,
+            sources: vec![],
+        };
+    }
+    let parsed: Vec<_> = texts
+        .into_par_iter()
+        .zip(files.par_iter())
+        .map(|((name, src), (_, kind))| {
+            let src = src?;
             let parsed = match kind {
                 Kind::Tf => terraform::parse_tf(&name, &src).map(|f| (Some(f), vec![], vec![])),
                 Kind::TfJson => terraform::parse_tf_json(&name, &src)
@@ -374,7 +408,7 @@ fn terraform_roots(
         .into_par_iter()
         .map(|(dir, files)| {
             let dir = terraform::normalize(&dir);
-            let p = parse_module(&dir, &files, keep, inputs);
+            let p = parse_module(&dir, &files, keep, inputs, true);
             (dir, p)
         })
         .collect();
@@ -411,7 +445,7 @@ fn terraform_roots(
             }
             let inputs_disk: Vec<(Input, Kind)> =
                 files.iter().map(|(p, k)| (Input::Disk(p), *k)).collect();
-            let p = parse_module(&dir, &inputs_disk, keep, &Default::default());
+            let p = parse_module(&dir, &inputs_disk, keep, &Default::default(), false);
             out.errors.extend(p.errors);
             out.sources.extend(p.sources);
             let Some(m) = p.module else { continue };

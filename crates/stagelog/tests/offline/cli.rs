@@ -105,7 +105,12 @@ fn exit_codes_follow_fail_on_and_errors() {
     ]);
     assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("bad.tf"), "resource \"x\" {\n").unwrap();
+    // Broken, and about a stage: an error (a broken file about nothing stagelog judges is not).
+    std::fs::write(
+        dir.path().join("bad.tf"),
+        "resource \"aws_api_gateway_stage\" \"x\" {\n",
+    )
+    .unwrap();
     let bad = stagelog(&[
         "scan",
         dir.path().to_str().unwrap(),
