@@ -174,22 +174,43 @@ fn collect(
                                 && !exclude.skips(e.path().strip_prefix(&root).unwrap_or(e.path()))
                         }
                     })
-                    .build();
-                for entry in walker {
-                    match entry {
-                        Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
-                            if let Some(k) = classify(e.path(), false) {
-                                out.push((e.into_path(), k));
+                    .build_parallel();
+                // The walk in parallel, as ripgrep walks: directories are read by every core.
+                let found = std::sync::Mutex::new(Vec::new());
+                let failed = std::sync::Mutex::new(Vec::new());
+                walker.run(|| {
+                    let (found, failed) = (&found, &failed);
+                    Box::new(move |entry| {
+                        match entry {
+                            Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
+                                if let Some(k) = classify(e.path(), false) {
+                                    if let Ok(mut f) = found.lock() {
+                                        f.push((e.into_path(), k));
+                                    }
+                                }
+                            }
+                            Ok(_) => {}
+                            Err(e) => {
+                                if let Ok(mut f) = failed.lock() {
+                                    f.push(format!("cannot read: {e}"));
+                                }
                             }
                         }
-                        Ok(_) => {}
-                        Err(e) => errors.push(SourceError {
+                        ignore::WalkState::Continue
+                    })
+                });
+                out.extend(found.into_inner().unwrap_or_default());
+                errors.extend(
+                    failed
+                        .into_inner()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|message| SourceError {
                             file: display(root),
                             line: None,
-                            message: format!("cannot read: {e}"),
+                            message,
                         }),
-                    }
-                }
+                );
             }
         }
     }
