@@ -214,7 +214,9 @@ fn collect(
             }
         }
     }
-    out.sort();
+    // Byte order (not path-component order, which costs more): only determinism matters
+    // here, reports are sorted by their own keys.
+    out.sort_unstable_by(|a, b| a.0.as_os_str().cmp(b.0.as_os_str()).then(a.1.cmp(&b.1)));
     out.dedup();
     out
 }
@@ -317,13 +319,17 @@ fn parse_module(
         .par_iter()
         .map(|(input, _)| (input.name(), input.text()))
         .collect();
+    static FINDERS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
+        std::sync::LazyLock::new(|| {
+            TERRAFORM_TRIGGERS
+                .iter()
+                .map(|w| memchr::memmem::Finder::new(w.as_bytes()))
+                .collect()
+        });
     if prefilter
         && !texts.iter().any(|(_, t)| {
-            t.as_ref().is_ok_and(|t| {
-                TERRAFORM_TRIGGERS
-                    .iter()
-                    .any(|w| memchr::memmem::find(t.as_bytes(), w.as_bytes()).is_some())
-            })
+            t.as_ref()
+                .is_ok_and(|t| FINDERS.iter().any(|f| f.find(t.as_bytes()).is_some()))
         })
     {
         // What could not be read at all might have held anything: said, not guessed.
