@@ -552,6 +552,25 @@ fn read_template(input: &Input, keep: bool) -> UnitResult {
             },
             ..UnitResult::default()
         },
+        Ok(src) if name.ends_with(".json") && terraform::plan::is_plan(&src) => {
+            match terraform::plan::adapt(&name, &src) {
+                Ok(inv) => UnitResult {
+                    files: 1,
+                    sources: if keep {
+                        vec![(name.clone(), src)]
+                    } else {
+                        vec![]
+                    },
+                    inventory: Some((name, inv)),
+                    ..UnitResult::default()
+                },
+                Err(e) => UnitResult {
+                    files: 1,
+                    errors: vec![e],
+                    ..UnitResult::default()
+                },
+            }
+        }
         Ok(src) => {
             let a = cloudformation::adapt(&name, &src);
             let sources = if keep && a.inventory.is_some() {

@@ -2,6 +2,7 @@
 //! variables, locals and resources, so references across files resolve.
 
 mod eval;
+pub mod plan;
 
 use crate::value::{bool_of, int_of, level_of, text_of, Val};
 use crate::yaml::{self, Node, NodeValue};

@@ -6,6 +6,7 @@ mod cloudformation;
 mod common;
 mod modules;
 mod never_panics;
+mod plan;
 mod rule_examples;
 mod rule_snapshots;
 mod serverless;

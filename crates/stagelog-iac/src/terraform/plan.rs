@@ -1,0 +1,294 @@
+//! Terraform / OpenTofu plan files (`terraform show -json`): the values the plan resolved, for
+//! every resource of the root and child modules that will exist after apply. A value known
+//! only after apply (`after_unknown`) is unknown, never missing; where the configuration says
+//! what it refers to (`aws_cloudwatch_log_group.x.arn`), the reference is kept so the stage
+//! still links to its log group. The plan is written as HCL and read by the same adapter as
+//! `.tf` files, so its resources are judged exactly as configuration is.
+
+use super::{json_expr, quote, LineIndex, Module, TfFile};
+use crate::yaml::{self, Node, NodeValue};
+use crate::SourceError;
+use stagelog_model::Inventory;
+use std::collections::HashMap;
+
+/// Whether a JSON text is a plan (`format_version` with `planned_values` or `resource_changes`).
+pub fn is_plan(src: &str) -> bool {
+    let head = &src[..src.len().min(4096)];
+    src.trim_start().starts_with('{')
+        && head.contains("\"format_version\"")
+        && (src.contains("\"planned_values\"") || src.contains("\"resource_changes\""))
+}
+
+/// Nested blocks of the resources stagelog reads: in plan values they are lists of objects.
+const BLOCKS: &[&str] = &[
+    "access_log_settings",
+    "default_route_settings",
+    "route_settings",
+    "settings",
+];
+
+struct Writer {
+    text: String,
+    lines: Vec<u32>,
+}
+
+impl Writer {
+    fn line(&mut self, s: &str, at: u32) {
+        self.text.push_str(s);
+        self.text.push('\n');
+        self.lines.push(at);
+    }
+}
+
+/// The plan's resources as an inventory: addresses and lines as the plan gives them.
+pub fn adapt(path: &str, src: &str) -> Result<Inventory, SourceError> {
+    let err = |line: u32, message: String| SourceError {
+        file: path.to_string(),
+        line: Some(line),
+        message,
+    };
+    let loaded = yaml::load(src)
+        .map_err(|i| err(i.line, format!("cannot parse the plan: {}", i.message)))?;
+    let Some(root) = loaded.root else {
+        return Ok(Inventory::default());
+    };
+    // after_unknown per resource address.
+    let mut unknown: HashMap<String, &Node> = HashMap::new();
+    for rc in root
+        .get("resource_changes")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+    {
+        if let (Some(addr), Some(u)) = (
+            rc.get("address").and_then(Node::as_str),
+            rc.get("change").and_then(|c| c.get("after_unknown")),
+        ) {
+            unknown.insert(addr.to_string(), u);
+        }
+    }
+    // What unknown values refer to, from the configuration (root module).
+    let mut references: HashMap<String, HashMap<String, String>> = HashMap::new();
+    if let Some(resources) = root
+        .get("configuration")
+        .and_then(|c| c.get("root_module"))
+        .and_then(|m| m.get("resources"))
+        .and_then(Node::as_seq)
+    {
+        for r in resources {
+            let Some(addr) = r.get("address").and_then(Node::as_str) else {
+                continue;
+            };
+            let mut refs = HashMap::new();
+            collect_refs(r.get("expressions"), "", &mut refs);
+            references.insert(addr.to_string(), refs);
+        }
+    }
+    let mut w = Writer {
+        text: String::new(),
+        lines: vec![],
+    };
+    // Synthetic block name → the plan's address.
+    let mut addresses: HashMap<String, (String, u32)> = HashMap::new();
+    let mut modules = vec![root
+        .get("planned_values")
+        .and_then(|p| p.get("root_module"))];
+    while let Some(m) = modules.pop() {
+        let Some(m) = m else { continue };
+        for r in m
+            .get("resources")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+        {
+            if r.get("mode").and_then(Node::as_str) != Some("managed") {
+                continue;
+            }
+            let (Some(addr), Some(rtype)) = (
+                r.get("address").and_then(Node::as_str),
+                r.get("type").and_then(Node::as_str),
+            ) else {
+                continue;
+            };
+            // Root, unindexed resources keep their names, so references between them resolve;
+            // the others get a name of their own and their address back afterwards.
+            let plain = addr.strip_prefix(&format!("{rtype}.")).filter(|n| {
+                n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            });
+            let name = match plain {
+                Some(n) => n.to_string(),
+                None => format!("plan_{}", addresses.len()),
+            };
+            addresses.insert(format!("{rtype}.{name}"), (addr.to_string(), r.line));
+            w.line(
+                &format!("resource {} {} {{", quote(rtype), quote(&name)),
+                r.line,
+            );
+            let refs = references.get(addr);
+            write_body(
+                &mut w,
+                r.get("values"),
+                unknown.get(addr).copied(),
+                refs,
+                "",
+                r.line,
+            );
+            w.line("}", r.line);
+        }
+        for child in m
+            .get("child_modules")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+        {
+            modules.push(Some(child));
+        }
+    }
+    let lines = LineIndex::new(&w.text, Some(w.lines));
+    let body = hcl_edit::parser::parse_body(&w.text)
+        .map_err(|e| err(1, format!("cannot read the plan's values: {}", e.message())))?;
+    let file: TfFile = super::extract(path, body, lines, None);
+    let module = Module {
+        files: vec![file],
+        ..Module::default()
+    }
+    .finish();
+    let mut inv = module.inventory();
+    // The plan's own addresses and lines.
+    let mut located: Vec<&mut stagelog_model::Location> = Vec::new();
+    for s in &mut inv.stages {
+        located.push(&mut s.location);
+        located.extend(s.default_settings.location.as_mut());
+        located.extend(
+            s.overrides
+                .iter_mut()
+                .filter_map(|(_, m)| m.location.as_mut()),
+        );
+    }
+    located.extend(inv.log_groups.iter_mut().map(|g| &mut g.location));
+    located.extend(inv.accounts.iter_mut().map(|a| &mut a.location));
+    for loc in located {
+        if let Some((addr, line)) = addresses.get(&loc.resource) {
+            loc.resource = addr.clone();
+            loc.line = Some(*line);
+            loc.end_line = Some(*line);
+        }
+    }
+    Ok(inv)
+}
+
+/// `expressions` of a configuration resource: attribute path → its first reference.
+fn collect_refs(n: Option<&Node>, path: &str, out: &mut HashMap<String, String>) {
+    let Some(n) = n else { return };
+    match &n.value {
+        NodeValue::Map(entries) => {
+            if let Some(first) = n
+                .get("references")
+                .and_then(Node::as_seq)
+                .and_then(|r| r.first())
+                .and_then(Node::as_str)
+            {
+                out.insert(path.to_string(), first.to_string());
+                return;
+            }
+            for (k, v) in entries {
+                let key = k.as_str().unwrap_or_default();
+                let p = if path.is_empty() {
+                    key.to_string()
+                } else {
+                    format!("{path}.{key}")
+                };
+                collect_refs(Some(v), &p, out);
+            }
+        }
+        NodeValue::Seq(items) => {
+            for item in items {
+                collect_refs(Some(item), path, out);
+            }
+        }
+        NodeValue::Scalar { .. } => {}
+    }
+}
+
+/// Attributes of one object of values; `unknown` is the matching part of `after_unknown`.
+fn write_body(
+    w: &mut Writer,
+    values: Option<&Node>,
+    unknown: Option<&Node>,
+    refs: Option<&HashMap<String, String>>,
+    path: &str,
+    line: u32,
+) {
+    let is_unknown = |key: &str| {
+        unknown
+            .and_then(|u| u.get(key))
+            .is_some_and(|v| v.as_str() == Some("true"))
+    };
+    let reference = |key: &str| {
+        let p = if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        };
+        refs.and_then(|r| r.get(&p))
+            .filter(|r| !r.starts_with("var.") && !r.starts_with("local."))
+            .cloned()
+    };
+    let mut keys: Vec<String> = values
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|(k, _)| k.as_str().map(str::to_string))
+        .collect();
+    // Known only after apply: in after_unknown, not (or null) in values.
+    for (k, _) in unknown.and_then(Node::as_map).unwrap_or_default() {
+        if let Some(k) = k.as_str() {
+            if !keys.iter().any(|x| x == k) {
+                keys.push(k.to_string());
+            }
+        }
+    }
+    for key in keys {
+        if !super::is_ident(&key) {
+            continue;
+        }
+        let value = values.and_then(|v| v.get(&key));
+        if is_unknown(&key) && BLOCKS.contains(&key.as_str()) {
+            // A whole block known only after apply: as many blocks as apply makes.
+            w.line(&format!("dynamic {} {{", quote(&key)), line);
+            w.line("for_each = var.known_after_apply", line);
+            w.line("content {", line);
+            w.line("}", line);
+            w.line("}", line);
+            continue;
+        }
+        if is_unknown(&key) {
+            let expr = reference(&key)
+                .unwrap_or_else(|| format!("var.known_after_apply_{}", key.replace('-', "_")));
+            w.line(&format!("{key} = {expr}"), value.map_or(line, |v| v.line));
+            continue;
+        }
+        let Some(value) = value else { continue };
+        if BLOCKS.contains(&key.as_str()) {
+            let nested_unknown = unknown.and_then(|u| u.get(&key)).and_then(Node::as_seq);
+            for (i, item) in value.as_seq().unwrap_or_default().iter().enumerate() {
+                w.line(&format!("{key} {{"), item.line);
+                let u = nested_unknown.and_then(|s| s.get(i));
+                let p = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                write_body(w, Some(item), u, refs, &p, item.line);
+                w.line("}", item.line);
+            }
+            continue;
+        }
+        if matches!(&value.value, NodeValue::Scalar { text, plain: true } if text == "null") {
+            continue;
+        }
+        let mut expr = String::new();
+        json_expr(value, &mut expr);
+        // Plan values are literal: `${` and `%{` in them are text, not template syntax.
+        let expr = expr.replace("${", "$${").replace("%{", "%%{");
+        w.line(&format!("{key} = {expr}"), value.line);
+    }
+}

@@ -1,0 +1,133 @@
+//! Plan files (`terraform show -json`): resolved values judged as configuration is, a value
+//! known only after apply never reported as missing, child modules' addresses, and resources
+//! being deleted not judged.
+use crate::common::scan_files;
+
+const PLAN: &str = r#"{
+  "format_version": "1.2",
+  "terraform_version": "1.9.5",
+  "planned_values": {
+    "root_module": {
+      "resources": [
+        {
+          "address": "aws_cloudwatch_log_group.access",
+          "mode": "managed",
+          "type": "aws_cloudwatch_log_group",
+          "name": "access",
+          "values": {
+            "name": "/aws/vendedlogs/apigateway/orders/prod",
+            "retention_in_days": 30,
+            "kms_key_id": null
+          }
+        },
+        {
+          "address": "aws_api_gateway_stage.prod",
+          "mode": "managed",
+          "type": "aws_api_gateway_stage",
+          "name": "prod",
+          "values": {
+            "stage_name": "prod",
+            "rest_api_id": "a1b2c3",
+            "access_log_settings": [
+              {
+                "format": "{\"requestId\":\"$context.requestId\",\"ip\":\"$context.identity.sourceIp\"}"
+              }
+            ]
+          }
+        }
+      ],
+      "child_modules": [
+        {
+          "address": "module.billing",
+          "resources": [
+            {
+              "address": "module.billing.aws_apigatewayv2_stage.this[\"live\"]",
+              "mode": "managed",
+              "type": "aws_apigatewayv2_stage",
+              "name": "this",
+              "index": "live",
+              "values": {
+                "name": "live",
+                "api_id": "x9y8z7",
+                "access_log_settings": [],
+                "default_route_settings": [
+                  { "logging_level": "OFF", "data_trace_enabled": false }
+                ]
+              }
+            }
+          ]
+        }
+      ]
+    }
+  },
+  "resource_changes": [
+    {
+      "address": "aws_api_gateway_stage.prod",
+      "change": {
+        "actions": ["create"],
+        "after_unknown": {
+          "access_log_settings": [ { "destination_arn": true } ],
+          "arn": true
+        }
+      }
+    },
+    {
+      "address": "aws_api_gateway_stage.old",
+      "change": { "actions": ["delete"], "after_unknown": {} }
+    }
+  ],
+  "configuration": {
+    "root_module": {
+      "resources": [
+        {
+          "address": "aws_api_gateway_stage.prod",
+          "expressions": {
+            "access_log_settings": [
+              { "destination_arn": { "references": ["aws_cloudwatch_log_group.access.arn", "aws_cloudwatch_log_group.access"] } }
+            ]
+          }
+        }
+      ]
+    }
+  }
+}
+"#;
+
+#[test]
+fn a_plan_is_judged_on_its_values_with_unknowns_unknown() {
+    let s = scan_files(&[("plan.json", PLAN)]);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    let ids = s.ids();
+    // The destination is known only after apply, and refers to the log group: not missing, not
+    // invalid, and the log group's 30 days are judged as the stage's access log group.
+    assert!(
+        !ids.iter()
+            .any(|i| i.starts_with("SL001") || i.starts_with("SL003")),
+        "{ids:?}"
+    );
+    assert!(s.has("SL020", "aws_cloudwatch_log_group.access"), "{ids:?}");
+    // The child module's stage, at its plan address, with its line in the plan.
+    let v2 = s.of("SL002");
+    assert_eq!(v2.len(), 1, "{ids:?}");
+    assert_eq!(
+        v2[0].location.resource,
+        "module.billing.aws_apigatewayv2_stage.this[\"live\"]"
+    );
+    assert_eq!(v2[0].location.line, Some(38));
+    // The stage being deleted (only in resource_changes) is not judged.
+    assert!(!ids.iter().any(|i| i.contains(".old")), "{ids:?}");
+    assert_eq!(s.stages, 2);
+}
+
+#[test]
+fn json_that_is_not_a_plan_is_not_read_as_one() {
+    let s = scan_files(&[(
+        "package.json",
+        "{\"format_version\": \"1\", \"name\": \"x\"}",
+    )]);
+    assert!(
+        s.errors.is_empty() && s.stages == 0 && s.files == 0,
+        "{:?}",
+        s.errors
+    );
+}
