@@ -161,3 +161,36 @@ proptest! {
         let _ = stagelog_iac::cloudformation::adapt("t.yaml", &text);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Random module trees in memory — calls between any modules, a module calling itself,
+    /// cycles, `count` on calls — always end, never panic, and never judge more stages than
+    /// the calls can instantiate.
+    #[test]
+    fn module_trees_end_without_panic(
+        calls in prop::collection::vec(prop::collection::vec((0usize..4, 0u8..3), 0..3), 1..5)
+    ) {
+        let n = calls.len();
+        let mut files: Vec<(String, String)> = Vec::new();
+        for (i, targets) in calls.iter().enumerate() {
+            let mut body = format!(
+                "resource \"aws_api_gateway_stage\" \"s\" {{\n  rest_api_id   = \"a{i}\"\n  deployment_id = \"d\"\n  stage_name    = \"prod\"\n}}\n"
+            );
+            for (k, (target, count)) in targets.iter().enumerate() {
+                let t = target % n;
+                body.push_str(&format!(
+                    "module \"m{k}\" {{\n  source = \"../m{t}\"\n  count  = {count}\n}}\n"
+                ));
+            }
+            files.push((format!("m{i}/main.tf"), body));
+        }
+        let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let out = stagelog_iac::scan_sources(&refs, false);
+        let stages: usize = out.inventories.iter().map(|i| i.stages.len()).sum();
+        // Each module at most once per path of calls, each call at most 2 instances, depth
+        // bounded by the cycle guard: a generous bound, but a bound.
+        prop_assert!(stages <= 3usize.pow(n as u32 + 1) * n, "{stages}");
+    }
+}
