@@ -306,19 +306,18 @@ const TERRAFORM_TRIGGERS: &[&str] = &[
     "module",
 ];
 
-fn parse_module(
-    dir: &Path,
-    files: &[(Input, Kind)],
-    keep: bool,
-    inputs: &std::sync::Arc<terraform::Inputs>,
-    prefilter: bool,
-) -> Parsed {
-    // Each file is read once; a scanned directory none of whose files names what stagelog
-    // judges is left before any parsing, and its broken files are no error of ours.
-    let texts: Vec<(String, Result<String, SourceError>)> = files
+/// The files of one directory, read (each once).
+type Texts = Vec<(String, Kind, Result<String, SourceError>)>;
+
+fn read_texts(files: &[(Input, Kind)]) -> Texts {
+    files
         .par_iter()
-        .map(|(input, _)| (input.name(), input.text()))
-        .collect();
+        .map(|(input, kind)| (input.name(), *kind, input.text()))
+        .collect()
+}
+
+/// Whether a directory names anything stagelog judges (or a module call that may).
+fn is_relevant(texts: &Texts) -> bool {
     static FINDERS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
         std::sync::LazyLock::new(|| {
             TERRAFORM_TRIGGERS
@@ -326,25 +325,68 @@ fn parse_module(
                 .map(|w| memchr::memmem::Finder::new(w.as_bytes()))
                 .collect()
         });
-    if prefilter
-        && !texts.iter().any(|(_, t)| {
-            t.as_ref()
-                .is_ok_and(|t| FINDERS.iter().any(|f| f.find(t.as_bytes()).is_some()))
-        })
-    {
-        // What could not be read at all might have held anything: said, not guessed.
-        let unreadable: Vec<SourceError> = texts.into_iter().filter_map(|(_, t)| t.err()).collect();
-        return Parsed {
-            module: None,
-            files: unreadable.len(),
-            errors: unreadable,
-            sources: vec![],
-        };
+    texts.iter().any(|(_, _, t)| {
+        t.as_ref()
+            .is_ok_and(|t| FINDERS.iter().any(|f| f.find(t.as_bytes()).is_some()))
+    })
+}
+
+/// The local directories a module's text calls (`source = "./…"` / `"../…"`), found without
+/// parsing: which directories are roots is known before any is parsed, so each root can be
+/// parsed, judged and dropped on its own.
+fn local_targets(dir: &Path, texts: &Texts) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for (_, _, t) in texts {
+        let Ok(t) = t else { continue };
+        if memchr::memmem::find(t.as_bytes(), b"module").is_none() {
+            continue;
+        }
+        for line in t.lines() {
+            let Some(rest) = line.trim_start().strip_prefix("source") else {
+                continue;
+            };
+            let Some(rest) = rest.trim_start().strip_prefix('=') else {
+                continue;
+            };
+            let Some(value) = rest
+                .trim()
+                .strip_prefix('"')
+                .and_then(|v| v.split('"').next())
+            else {
+                continue;
+            };
+            if value.starts_with("./") || value.starts_with("../") {
+                out.push(terraform::normalize(&dir.join(value)));
+            }
+        }
     }
+    out
+}
+
+/// What could not be read at all might have held anything: said, not guessed.
+fn unreadable(texts: Texts) -> Vec<SourceError> {
+    texts.into_iter().filter_map(|(_, _, t)| t.err()).collect()
+}
+
+fn parse_module(
+    dir: &Path,
+    files: &[(Input, Kind)],
+    keep: bool,
+    inputs: &std::sync::Arc<terraform::Inputs>,
+) -> Parsed {
+    parse_texts(dir, read_texts(files), keep, inputs)
+}
+
+fn parse_texts(
+    dir: &Path,
+    texts: Texts,
+    keep: bool,
+    inputs: &std::sync::Arc<terraform::Inputs>,
+) -> Parsed {
+    let files = texts.len();
     let parsed: Vec<_> = texts
         .into_par_iter()
-        .zip(files.par_iter())
-        .map(|((name, src), (_, kind))| {
+        .map(|(name, kind, src)| {
             let src = src?;
             let parsed = match kind {
                 Kind::Tf => terraform::parse_tf(&name, &src).map(|f| (Some(f), vec![], vec![])),
@@ -361,7 +403,7 @@ fn parse_module(
     let mut out = Parsed {
         module: None,
         errors: vec![],
-        files: files.len(),
+        files,
         sources: vec![],
     };
     let mut module = terraform::Module {
@@ -430,41 +472,58 @@ fn terraform_roots(
     inputs: &std::sync::Arc<terraform::Inputs>,
     out: &mut ScanOutput,
 ) -> Vec<(String, Inventory)> {
-    // Directories normalised (`./a/../b` → `b`) so a call's source finds a scanned module.
-    let scanned: Vec<(PathBuf, Parsed)> = dirs
+    // Each directory read once (normalised, `./a/../b` → `b`, so a call's source finds it);
+    // one that names nothing stagelog judges is left before parsing, and is no error.
+    let read: Vec<(PathBuf, Texts)> = dirs
         .into_par_iter()
-        .map(|(dir, files)| {
-            let dir = terraform::normalize(&dir);
-            let p = parse_module(&dir, &files, keep, inputs, true);
-            (dir, p)
-        })
+        .map(|(dir, files)| (terraform::normalize(&dir), read_texts(&files)))
         .collect();
+    let mut relevant: Vec<(PathBuf, Texts)> = Vec::new();
+    for (dir, texts) in read {
+        if is_relevant(&texts) {
+            relevant.push((dir, texts));
+        } else {
+            let errors = unreadable(texts);
+            out.files += errors.len();
+            out.errors.extend(errors);
+        }
+    }
+    let mut downloaded = std::collections::HashMap::new();
+    for (dir, _) in &relevant {
+        if let Some(map) = downloaded_modules(dir) {
+            downloaded.insert(dir.clone(), map);
+        }
+    }
+    // Which directories are called (and so no roots): from the text, then from the parsed
+    // modules as they load.
+    let mut called: std::collections::HashSet<PathBuf> = relevant
+        .iter()
+        .flat_map(|(dir, texts)| local_targets(dir, texts))
+        .chain(downloaded.values().flat_map(|m| m.values().cloned()))
+        .collect();
+    let (callees, roots): (Vec<_>, Vec<_>) = relevant
+        .into_iter()
+        .partition(|(dir, _)| called.contains(dir));
     let mut modules: std::collections::HashMap<PathBuf, terraform::Module> =
         std::collections::HashMap::new();
-    let mut roots: Vec<PathBuf> = Vec::new();
-    for (dir, p) in scanned {
+    for (dir, texts) in callees {
+        let p = parse_texts(&dir, texts, keep, inputs);
         out.files += p.files;
         out.errors.extend(p.errors);
         out.sources.extend(p.sources);
         if let Some(m) = p.module {
-            roots.push(dir.clone());
             modules.insert(dir, m);
         }
     }
-    let mut downloaded = std::collections::HashMap::new();
-    for root in &roots {
-        if let Some(map) = downloaded_modules(root) {
-            downloaded.insert(root.clone(), map);
-        }
-    }
-    // Load what the scanned modules call, breadth first; remember who is called.
-    let mut called: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
-    let mut queue: Vec<PathBuf> = modules.keys().cloned().collect();
-    queue.extend(downloaded.values().flat_map(|m| m.values().cloned()));
-    for dirs in downloaded.values() {
-        called.extend(dirs.values().cloned());
-    }
+    // Load what is called and not scanned (downloaded modules, modules outside the scanned
+    // paths), breadth first, with what those call in turn.
+    let mut queue: Vec<PathBuf> = called.iter().cloned().collect();
+    queue.extend(modules.keys().cloned());
+    let mut seen: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     while let Some(dir) = queue.pop() {
+        if !seen.insert(dir.clone()) {
+            continue;
+        }
         if !modules.contains_key(&dir) {
             let files = module_files(&dir);
             if files.is_empty() {
@@ -472,22 +531,20 @@ fn terraform_roots(
             }
             let inputs_disk: Vec<(Input, Kind)> =
                 files.iter().map(|(p, k)| (Input::Disk(p), *k)).collect();
-            let p = parse_module(&dir, &inputs_disk, keep, &Default::default(), false);
+            let p = parse_module(&dir, &inputs_disk, keep, &Default::default());
             out.errors.extend(p.errors);
             out.sources.extend(p.sources);
             let Some(m) = p.module else { continue };
             modules.insert(dir.clone(), m);
         }
-        let module = &modules[&dir];
-        for call in module.files.iter().flat_map(|f| &f.calls) {
+        for call in modules[&dir].files.iter().flat_map(|f| &f.calls) {
             let Some(source) = call.source.as_deref() else {
                 continue;
             };
             if source.starts_with("./") || source.starts_with("../") {
                 let target = terraform::normalize(&dir.join(source));
-                if called.insert(target.clone()) {
-                    queue.push(target);
-                }
+                called.insert(target.clone());
+                queue.push(target);
             }
         }
     }
@@ -495,23 +552,30 @@ fn terraform_roots(
         by_dir: modules.iter().map(|(d, m)| (d.clone(), m)).collect(),
         downloaded,
     };
-    let results: Vec<(String, Inventory, Vec<String>)> = roots
-        .par_iter()
-        .filter(|dir| !called.contains(*dir))
-        .map(|dir| {
-            let module = &modules[dir];
+    // Each root parsed, judged and dropped on its own: memory follows the largest root.
+    type Judged = (Parsed, Option<(String, Inventory)>, Vec<String>);
+    let results: Vec<Judged> = roots
+        .into_par_iter()
+        .filter(|(dir, _)| !called.contains(dir))
+        .map(|(dir, texts)| {
+            let mut p = parse_texts(&dir, texts, keep, inputs);
             let mut notes = Vec::new();
-            let inv = module.root_inventory(&set, &mut notes);
-            (module.files[0].path.clone(), inv, notes)
+            let inv = p.module.take().map(|module| {
+                let inv = module.root_inventory(&set, &mut notes);
+                (module.files[0].path.clone(), inv)
+            });
+            (p, inv, notes)
         })
         .collect();
-    results
-        .into_iter()
-        .map(|(name, inv, notes)| {
-            out.notes.extend(notes);
-            (name, inv)
-        })
-        .collect()
+    let mut inventories = Vec::new();
+    for (p, inv, notes) in results {
+        out.files += p.files;
+        out.errors.extend(p.errors);
+        out.sources.extend(p.sources);
+        out.notes.extend(notes);
+        inventories.extend(inv);
+    }
+    inventories
 }
 
 fn read_serverless(input: &Input, keep: bool) -> UnitResult {
