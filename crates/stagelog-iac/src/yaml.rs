@@ -38,11 +38,13 @@ struct Offsets<'a> {
     src: &'a str,
     chars: usize,
     bytes: usize,
+    /// Decided once: in ASCII text a character index is the byte offset.
+    ascii: Option<bool>,
 }
 
 impl Offsets<'_> {
     fn byte(&mut self, char_index: usize) -> usize {
-        if self.src.is_ascii() {
+        if *self.ascii.get_or_insert_with(|| self.src.is_ascii()) {
             return char_index.min(self.src.len());
         }
         if char_index < self.chars {
@@ -145,6 +147,7 @@ pub fn load(src: &str) -> Result<Loaded, LoadIssue> {
         src,
         chars: 0,
         bytes: 0,
+        ascii: None,
     };
     while let Some(next) = parser.next_event() {
         let (event, span): (Event, Span) = next.map_err(|e| LoadIssue {
