@@ -134,27 +134,32 @@ pub fn normalize(p: &std::path::Path) -> std::path::PathBuf {
     out
 }
 
-/// Instances of a module call: `count` and `for_each` as for resources, with their key as
-/// an address suffix (`[0]`, `["eu"]`).
-fn call_instances(ev: &Evaluator, call: &ModuleCall) -> Vec<(String, Scope)> {
+/// The instances `count` or `for_each` make of a resource or a module call, each with its
+/// address suffix (`[0]`, `["eu"]`) and bindings. `count = 0` or an empty collection makes
+/// none; a count or collection not known here makes one instance, its key unknown.
+fn expand(ev: &Evaluator, body: &Body) -> Vec<(String, Scope)> {
     let none = Scope::default();
-    if let Some(count) = call.body.get_attribute("count") {
+    let counted = |n: usize| -> Vec<(String, Scope)> {
+        (0..n.min(1000))
+            .map(|i| {
+                (
+                    format!("[{i}]"),
+                    Scope {
+                        count_index: Some(Val::Num(i as f64)),
+                        ..Scope::default()
+                    },
+                )
+            })
+            .collect()
+    };
+    if let Some(count) = body.get_attribute("count") {
         return match ev.eval(&count.value, &none) {
-            Val::Num(n) if n >= 0.0 => (0..(n as usize).min(1000))
-                .map(|i| {
-                    (
-                        format!("[{i}]"),
-                        Scope {
-                            count_index: Some(Val::Num(i as f64)),
-                            ..Scope::default()
-                        },
-                    )
-                })
-                .collect(),
+            Val::Num(n) if n >= 0.0 => counted(n as usize),
+            Val::Bool(b) => counted(b as usize),
             _ => vec![(String::new(), none)],
         };
     }
-    if let Some(fe) = call.body.get_attribute("for_each") {
+    if let Some(fe) = body.get_attribute("for_each") {
         let items: Option<Vec<(Val, Val)>> = match ev.eval(&fe.value, &none) {
             Val::Obj(entries) => Some(
                 entries
@@ -811,7 +816,7 @@ impl Module {
                 chain: ctx.chain.iter().cloned().chain([dir.clone()]).collect(),
             };
             let mut outputs = CallOutputs::of(call);
-            for (suffix, scope) in call_instances(&ev, call) {
+            for (suffix, scope) in expand(&ev, &call.body) {
                 let values: Vec<(String, Val)> = call
                     .body
                     .attributes()
@@ -1222,76 +1227,14 @@ fn protocol(ev: &Evaluator, api: &Resource) -> ApiKind {
     }
 }
 
-/// `count` and `for_each` expand a resource into instances; an unknown count or collection
-/// gives one instance whose `count.index` / `each.*` are unknown.
+/// A resource's instances (see [`expand`]), with their addresses.
 fn instances<'m>(ev: &Evaluator<'m>, r: &'m Resource) -> Vec<Instance<'m>> {
-    let base = format!("{}.{}", r.rtype, r.name);
-    let none = Scope::default();
-    if let Some(count) = r.body.get_attribute("count") {
-        return match ev.eval(&count.value, &none) {
-            Val::Num(n) if n >= 0.0 => (0..(n as usize).min(1000))
-                .map(|i| Instance {
-                    res: r,
-                    address: format!("{base}[{i}]"),
-                    scope: Scope {
-                        count_index: Some(Val::Num(i as f64)),
-                        ..Scope::default()
-                    },
-                })
-                .collect(),
-            Val::Bool(b) => (0..b as usize)
-                .map(|i| Instance {
-                    res: r,
-                    address: format!("{base}[{i}]"),
-                    scope: Scope {
-                        count_index: Some(Val::Num(i as f64)),
-                        ..Scope::default()
-                    },
-                })
-                .collect(),
-            _ => vec![Instance {
-                res: r,
-                address: base,
-                scope: none,
-            }],
-        };
-    }
-    if let Some(fe) = r.body.get_attribute("for_each") {
-        let items: Option<Vec<(Val, Val)>> = match ev.eval(&fe.value, &none) {
-            Val::Obj(entries) => Some(
-                entries
-                    .into_iter()
-                    .map(|(k, v)| (Val::str(&k), v))
-                    .collect(),
-            ),
-            Val::List(items) if items.iter().all(Val::is_known) => {
-                Some(items.into_iter().map(|v| (v.clone(), v)).collect())
-            }
-            _ => None,
-        };
-        return match items {
-            Some(items) => items
-                .into_iter()
-                .map(|(k, v)| Instance {
-                    res: r,
-                    address: format!("{base}[{}]", quote(&k.to_text().to_string())),
-                    scope: Scope {
-                        each_key: Some(k),
-                        each_value: Some(v),
-                        ..Scope::default()
-                    },
-                })
-                .collect(),
-            None => vec![Instance {
-                res: r,
-                address: base,
-                scope: none,
-            }],
-        };
-    }
-    vec![Instance {
-        res: r,
-        address: base,
-        scope: none,
-    }]
+    expand(ev, &r.body)
+        .into_iter()
+        .map(|(suffix, scope)| Instance {
+            res: r,
+            address: format!("{}.{}{suffix}", r.rtype, r.name),
+            scope,
+        })
+        .collect()
 }
