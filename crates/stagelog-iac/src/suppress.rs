@@ -248,7 +248,9 @@ mod tests {
             rules_for("trivy", "aws-api-gateway-enable-access-logging"),
             ["SL001", "SL002"]
         );
-        assert_eq!(rules_for("cfn_nag", "W45"), ["SL010"]);
+        // cfn_nag's W45 and W46 are access-logging rules.
+        assert_eq!(rules_for("cfn_nag", "W45"), ["SL001"]);
+        assert_eq!(rules_for("cfn_nag", "W46"), ["SL002"]);
         assert_eq!(
             rules_for("inline", "sl00"),
             ["SL001", "SL002", "SL003", "SL004", "SL005", "SL006"]

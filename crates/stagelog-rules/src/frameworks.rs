@@ -15,7 +15,8 @@ const fn m(rule_id: &'static str, framework: &'static str, control: &'static str
     }
 }
 
-pub const CIS_AWS: &str = "CIS AWS Foundations";
+pub const CIS_AWS: &str = "CIS AWS Foundations Benchmark v7.0.0";
+pub const CONTROL_TOWER: &str = "AWS Control Tower";
 pub const SOC2: &str = "SOC 2";
 pub const NIST: &str = "NIST 800-53 rev5";
 pub const PCI: &str = "PCI DSS 4.0";
@@ -39,8 +40,12 @@ pub const MAPPINGS: &[Mapping] = &[
     m("SL001", CHECKOV, "CKV_AWS_76"),
     m("SL001", TRIVY, "AVD-AWS-0001"),
     m("SL001", TFSEC, "aws-api-gateway-enable-access-logging"),
-    m("SL001", CFN_NAG, "W69"),
+    // W45 is a Deployment's StageDescription without AccessLogSetting: access logging.
+    m("SL001", CFN_NAG, "W69, W45"),
     m("SL002", CIS_AWS, "4.10"),
+    // W46: a v2 stage without AccessLogSettings.
+    m("SL002", CFN_NAG, "W46"),
+    m("SL002", CONTROL_TOWER, "CT.APIGATEWAY.PR.4"),
     m("SL002", SOC2, "CC7.2, CC7.3"),
     m("SL002", NIST, "AU-2, AU-3, AU-12"),
     m("SL002", PCI, "10.2.1"),
@@ -67,9 +72,9 @@ pub const MAPPINGS: &[Mapping] = &[
     m("SL010", ISO, "A.8.15"),
     m("SL010", FSBP, "APIGateway.1"),
     m("SL010", CONFIG, "api-gw-execution-logging-enabled"),
+    m("SL010", CONTROL_TOWER, "CT.APIGATEWAY.PR.1"),
     m("SL010", CHECKOV, "CKV2_AWS_4"),
     m("SL010", PROWLER, "apigateway_restapi_logging_enabled"),
-    m("SL010", CFN_NAG, "W46, W45"),
     m("SL011", NIST, "SI-11"),
     m("SL011", PCI, "3.3.1"),
     m("SL011", CHECKOV, "CKV_AWS_276"),
