@@ -1,7 +1,9 @@
 //! CloudFormation (YAML and JSON), SAM and CDK output (`cdk.out/*.template.json`) → model.
-//! Intrinsic functions are resolved where the template alone decides them (`Ref` to parameters
-//! with defaults and to resources, `Fn::GetAtt` of log groups, `Fn::Sub`, `Fn::Join`,
-//! `Fn::ToJsonString`); everything else stays unknown.
+//! Intrinsic functions are resolved where the template and the given parameter values decide
+//! them (`Ref` to parameters and resources, `Conditions` with `Fn::Equals`/`And`/`Or`/`Not`,
+//! `Fn::If`, `Fn::FindInMap`, `Fn::Select`, `Fn::Split`, `Fn::GetAtt` of log groups, `Fn::Sub`,
+//! `Fn::Join`, `Fn::ToJsonString`); everything else stays unknown. A resource whose `Condition`
+//! is false is not created, so it is not judged.
 
 use crate::value::{bool_of, int_of, level_of, resource_arn, text_of, ArnOf, Val};
 use crate::yaml::{self, Node, NodeValue};
@@ -18,7 +20,7 @@ pub struct Adapted {
     pub errors: Vec<SourceError>,
 }
 
-pub fn adapt(file: &str, src: &str) -> Adapted {
+pub fn adapt(file: &str, src: &str, given: &Parameters) -> Adapted {
     let mut errors = Vec::new();
     let err = |line: Option<u32>, message: String| SourceError {
         file: file.to_string(),
@@ -91,6 +93,7 @@ pub fn adapt(file: &str, src: &str) -> Adapted {
                     id: id.to_string(),
                     ty: ty.to_string(),
                     props: body.get("Properties"),
+                    condition: body.get("Condition").and_then(Node::as_str),
                     line: key.line,
                     end_line: line_at(&newlines, body.span.end).max(key.line),
                 });
@@ -133,10 +136,26 @@ pub fn adapt(file: &str, src: &str) -> Adapted {
             .and_then(Node::as_map)
             .map(|m| {
                 m.iter()
-                    .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.get("Default"))))
+                    .filter_map(|(k, v)| {
+                        let name = k.as_str()?;
+                        let list = v
+                            .get("Type")
+                            .and_then(Node::as_str)
+                            .is_some_and(|t| t == "CommaDelimitedList" || t.starts_with("List<"));
+                        let value = match given.get(name) {
+                            Some(text) => Param::Given(text),
+                            None => match v.get("Default") {
+                                Some(d) => Param::Default(d),
+                                None => Param::Missing,
+                            },
+                        };
+                        Some((name.to_string(), (value, list)))
+                    })
                     .collect()
             })
             .unwrap_or_default(),
+        conditions: section_map(root.get("Conditions")),
+        mappings: root.get("Mappings"),
         resources: typed.iter().map(|r| (r.id.clone(), r)).collect(),
         globals: root.get("Globals"),
         sam,
@@ -179,13 +198,116 @@ struct Res<'a> {
     id: String,
     ty: String,
     props: Option<&'a Node>,
+    /// The name of the condition that decides whether the resource is created.
+    condition: Option<&'a str>,
     line: u32,
     end_line: u32,
 }
 
+/// Parameter values given from outside the template (`--parameter`, `--parameters-file`,
+/// samconfig.toml): each wins over the parameter's `Default`, as at deploy time. Names the
+/// template does not declare are ignored, since one file often serves several templates.
+#[derive(Debug, Default, Clone)]
+pub struct Parameters(Vec<(String, String)>);
+
+impl Parameters {
+    /// `pairs` are `KEY=VALUE`; later values win over earlier ones, files before pairs.
+    pub fn new(files: &[std::path::PathBuf], pairs: &[String]) -> Result<Parameters, SourceError> {
+        let mut out = Vec::new();
+        for path in files {
+            let name = path.display().to_string();
+            let fail = |message: String| SourceError {
+                file: name.clone(),
+                line: None,
+                message: format!("--parameters-file: {message}"),
+            };
+            let text =
+                std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+            out.extend(parse_parameters_file(&text).map_err(fail)?);
+        }
+        for pair in pairs {
+            let (k, v) = pair.split_once('=').ok_or_else(|| SourceError {
+                file: "--parameter".into(),
+                line: None,
+                message: format!("`{pair}` is not KEY=VALUE"),
+            })?;
+            out.push((k.trim().to_string(), v.to_string()));
+        }
+        Ok(Parameters(out))
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The AWS CLI's `[{"ParameterKey": …, "ParameterValue": …}]` or a CodePipeline template
+/// configuration's `{"Parameters": {…}}`.
+fn parse_parameters_file(text: &str) -> Result<Vec<(String, String)>, String> {
+    let json: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("line {}: not JSON: {e}", e.line()))?;
+    let as_text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    };
+    let shape = "expected [{\"ParameterKey\": …, \"ParameterValue\": …}] or {\"Parameters\": {…}}";
+    match &json {
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(|item| {
+                let key = item.get("ParameterKey").and_then(|k| k.as_str());
+                let value = item.get("ParameterValue").and_then(as_text);
+                match (key, value) {
+                    (Some(k), Some(v)) => Ok((k.to_string(), v)),
+                    _ => Err(format!(
+                        "an entry without ParameterKey/ParameterValue; {shape}"
+                    )),
+                }
+            })
+            .collect(),
+        serde_json::Value::Object(o) => match o.get("Parameters") {
+            Some(serde_json::Value::Object(params)) => params
+                .iter()
+                .map(|(k, v)| match as_text(v) {
+                    Some(v) => Ok((k.clone(), v)),
+                    None => Err(format!("parameter `{k}` is not a string")),
+                })
+                .collect(),
+            _ => Err(shape.to_string()),
+        },
+        _ => Err(shape.to_string()),
+    }
+}
+
+enum Param<'a> {
+    Given(&'a str),
+    Default(&'a Node),
+    Missing,
+}
+
+fn section_map(section: Option<&Node>) -> HashMap<String, &Node> {
+    section
+        .and_then(Node::as_map)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 struct Template<'a> {
     file: &'a str,
-    params: HashMap<String, Option<&'a Node>>,
+    /// Each parameter's value and whether it is a list type.
+    params: HashMap<String, (Param<'a>, bool)>,
+    conditions: HashMap<String, &'a Node>,
+    mappings: Option<&'a Node>,
     resources: HashMap<String, &'a Res<'a>>,
     globals: Option<&'a Node>,
     sam: bool,
@@ -234,10 +356,20 @@ impl<'a> Template<'a> {
         }
     }
 
-    fn inventory(&self, resources: &[Res<'a>]) -> Inventory {
+    fn inventory(&self, all: &[Res<'a>]) -> Inventory {
         let mut inv = Inventory::default();
+        // A resource whose condition is false (with the parameters as given or defaulted) is
+        // not created; one whose condition is unknown is judged, as it may be.
+        let resources: Vec<&Res<'a>> = all
+            .iter()
+            .filter(|r| {
+                r.condition
+                    .is_none_or(|c| self.condition(c, 0) != Some(false))
+            })
+            .collect();
         let mut group_ids: HashMap<String, usize> = HashMap::new();
         for r in resources.iter().filter(|r| r.ty == "AWS::Logs::LogGroup") {
+            let r: &Res = r;
             let props = Props {
                 own: r.props,
                 global: None,
@@ -256,6 +388,7 @@ impl<'a> Template<'a> {
         let mut implicit_rest: Option<(u32, String)> = None;
         let mut implicit_http: Option<(u32, String)> = None;
         for r in resources {
+            let r: &Res = r;
             let props = Props {
                 own: r.props,
                 global: None,
@@ -369,6 +502,7 @@ impl<'a> Template<'a> {
                     id: "ServerlessRestApi".into(),
                     ty: "AWS::Serverless::Api".into(),
                     props: None,
+                    condition: None,
                     line,
                     end_line: line,
                 };
@@ -390,6 +524,7 @@ impl<'a> Template<'a> {
                     id: "ServerlessHttpApi".into(),
                     ty: "AWS::Serverless::HttpApi".into(),
                     props: None,
+                    condition: None,
                     line,
                     end_line: line,
                 };
@@ -568,8 +703,24 @@ impl<'a> Template<'a> {
 
     // ---- intrinsic functions ----
 
+    /// A property's value; `!Ref AWS::NoValue` (also chosen by `Fn::If`) is an absent value.
     fn eval(&self, n: &Node) -> Val {
-        self.eval_depth(n, 0)
+        match self.eval_depth(n, 0) {
+            v if is_no_value(&v) => Val::Null,
+            v => v,
+        }
+    }
+
+    /// A named condition: `None` when it depends on something unknown (or does not exist).
+    fn condition(&self, name: &str, depth: u32) -> Option<bool> {
+        if depth > 32 {
+            return None;
+        }
+        let node = self.conditions.get(name)?;
+        match self.eval_depth(node, depth + 1) {
+            Val::Bool(b) => Some(b),
+            _ => None,
+        }
     }
 
     fn eval_depth(&self, n: &Node, depth: u32) -> Val {
@@ -590,6 +741,7 @@ impl<'a> Template<'a> {
                 items
                     .iter()
                     .map(|i| self.eval_depth(i, depth + 1))
+                    .filter(|v| !is_no_value(v))
                     .collect(),
             ),
             NodeValue::Map(entries) => {
@@ -606,7 +758,7 @@ impl<'a> Template<'a> {
                         .filter_map(|(k, v)| {
                             let val = self.eval_depth(v, depth + 1);
                             // `!Ref AWS::NoValue` removes the property.
-                            (!matches!(&val, Val::Unknown(u) if u == "AWS::NoValue"))
+                            (!is_no_value(&val))
                                 .then(|| (k.as_str().unwrap_or_default().to_string(), val))
                         })
                         .collect(),
@@ -679,16 +831,108 @@ impl<'a> Template<'a> {
                 }
             }
             "Fn::If" => match arg.as_seq() {
-                Some([_, a, b]) => {
+                Some([cond, a, b]) => {
+                    match cond.as_str().and_then(|c| self.condition(c, depth + 1)) {
+                        Some(true) => self.eval_depth(a, depth + 1),
+                        Some(false) => self.eval_depth(b, depth + 1),
+                        None => {
+                            let a = self.eval_depth(a, depth + 1);
+                            let b = self.eval_depth(b, depth + 1);
+                            if a == b {
+                                a
+                            } else {
+                                Val::Unknown(written())
+                            }
+                        }
+                    }
+                }
+                _ => Val::Unknown(written()),
+            },
+            "Condition" => match arg.as_str().and_then(|c| self.condition(c, depth + 1)) {
+                Some(b) => Val::Bool(b),
+                None => Val::Unknown(written()),
+            },
+            "Fn::Equals" => match arg.as_seq() {
+                Some([a, b]) => {
                     let (a, b) = (self.eval_depth(a, depth + 1), self.eval_depth(b, depth + 1));
-                    if a == b {
-                        a
+                    if a.is_known() && b.is_known() {
+                        // CloudFormation compares the values as strings (`30` equals "30").
+                        Val::Bool(a.key() == b.key())
                     } else {
                         Val::Unknown(written())
                     }
                 }
                 _ => Val::Unknown(written()),
             },
+            "Fn::And" | "Fn::Or" | "Fn::Not" => {
+                let Some(items) = arg.as_seq() else {
+                    return Val::Unknown(written());
+                };
+                let values: Vec<Option<bool>> = items
+                    .iter()
+                    .map(|i| match self.eval_depth(i, depth + 1) {
+                        Val::Bool(b) => Some(b),
+                        _ => None,
+                    })
+                    .collect();
+                let decided = match (name, values.as_slice()) {
+                    ("Fn::Not", [v]) => v.map(|b| !b),
+                    ("Fn::Not", _) => None,
+                    // One false decides an And, one true an Or, whatever the unknowns are.
+                    ("Fn::And", _) if values.contains(&Some(false)) => Some(false),
+                    ("Fn::Or", _) if values.contains(&Some(true)) => Some(true),
+                    (_, _) if values.iter().all(Option::is_some) => Some(name == "Fn::And"),
+                    _ => None,
+                };
+                match decided {
+                    Some(b) => Val::Bool(b),
+                    None => Val::Unknown(written()),
+                }
+            }
+            "Fn::FindInMap" => {
+                let Some([map, top, second]) = arg.as_seq() else {
+                    return Val::Unknown(written());
+                };
+                let key = |n: &Node| self.eval_depth(n, depth + 1).to_text().as_known();
+                let (Some(map), Some(top), Some(second)) = (key(map), key(top), key(second)) else {
+                    return Val::Unknown(written());
+                };
+                match self
+                    .mappings
+                    .and_then(|m| m.get(&map))
+                    .and_then(|m| m.get(&top))
+                    .and_then(|m| m.get(&second))
+                {
+                    Some(v) => self.eval_depth(v, depth + 1),
+                    None => Val::Unknown(written()),
+                }
+            }
+            "Fn::Select" => {
+                let Some([index, list]) = arg.as_seq() else {
+                    return Val::Unknown(written());
+                };
+                let index = int_of(&self.eval_depth(index, depth + 1));
+                match (index, self.eval_depth(list, depth + 1)) {
+                    (Some(Value::Known(i)), Val::List(items)) if i >= 0 => items
+                        .get(i as usize)
+                        .cloned()
+                        .unwrap_or_else(|| Val::Unknown(written())),
+                    _ => Val::Unknown(written()),
+                }
+            }
+            "Fn::Split" => {
+                let Some([sep, text]) = arg.as_seq() else {
+                    return Val::Unknown(written());
+                };
+                let sep = self.eval_depth(sep, depth + 1).to_text().as_known();
+                let text = self.eval_depth(text, depth + 1).to_text().as_known();
+                match (sep, text) {
+                    (Some(sep), Some(text)) if !sep.is_empty() => {
+                        Val::List(text.split(sep.as_str()).map(Val::str).collect())
+                    }
+                    _ => Val::Unknown(written()),
+                }
+            }
             "Fn::ToJsonString" => {
                 let v = self.eval_depth(arg, depth + 1);
                 Val::Str(v.to_json(false))
@@ -701,10 +945,18 @@ impl<'a> Template<'a> {
         if target.starts_with("AWS::") {
             return Val::Unknown(target.to_string());
         }
-        if let Some(default) = self.params.get(target) {
-            return match default {
-                Some(d) => self.eval(d),
-                None => Val::Unknown(target.to_string()),
+        if let Some((param, list)) = self.params.get(target) {
+            let value = match param {
+                Param::Given(text) => Val::str(text),
+                Param::Default(d) => self.eval_depth(d, 1),
+                Param::Missing => return Val::Unknown(target.to_string()),
+            };
+            return match (list, value.to_text().as_known()) {
+                // A list parameter is given (and defaulted) as one comma-delimited string.
+                (true, Some(text)) => {
+                    Val::List(text.split(',').map(|s| Val::str(s.trim())).collect())
+                }
+                _ => value,
             };
         }
         match self.resources.get(target) {
@@ -799,6 +1051,10 @@ fn sam_extra_stage(stage: &Stage, props: &Props) -> Option<Stage> {
         ),
         ..stage.clone()
     })
+}
+
+fn is_no_value(v: &Val) -> bool {
+    matches!(v, Val::Unknown(u) if u == "AWS::NoValue")
 }
 
 fn route_settings(v: &Val) -> MethodSettings {

@@ -50,6 +50,8 @@ pub struct ScanOptions {
     pub keep_sources: bool,
     /// Terraform variable values from outside (`TF_VAR_`, `--var-file`, `--var`).
     pub terraform: std::sync::Arc<terraform::Inputs>,
+    /// CloudFormation parameter values from outside (`--parameter`, `--parameters-file`).
+    pub parameters: cloudformation::Parameters,
 }
 
 /// Compiled `exclude` globs.
@@ -603,7 +605,7 @@ fn read_serverless(input: &Input, keep: bool) -> UnitResult {
     }
 }
 
-fn read_template(input: &Input, keep: bool) -> UnitResult {
+fn read_template(input: &Input, keep: bool, cfn: &cloudformation::Parameters) -> UnitResult {
     let name = input.name();
     match input.text() {
         // Unreadable YAML/JSON that is probably not a template is not our business.
@@ -636,7 +638,7 @@ fn read_template(input: &Input, keep: bool) -> UnitResult {
             }
         }
         Ok(src) => {
-            let a = cloudformation::adapt(&name, &src);
+            let a = cloudformation::adapt(&name, &src, cfn);
             let sources = if keep && a.inventory.is_some() {
                 vec![(name.clone(), src)]
             } else {
@@ -671,6 +673,7 @@ pub fn scan_with(paths: &[PathBuf], opts: &ScanOptions) -> ScanOutput {
         inputs,
         opts.keep_sources,
         &opts.terraform,
+        &opts.parameters,
         |(input, _)| match input {
             Input::Disk(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
             Input::Memory(..) => PathBuf::new(),
@@ -697,6 +700,7 @@ pub fn scan_sources(sources: &[(&str, &str)], keep_sources: bool) -> ScanOutput 
         inputs,
         keep_sources,
         &Default::default(),
+        &Default::default(),
         |(input, _)| match input {
             Input::Memory(name, _) => Path::new(name)
                 .parent()
@@ -713,6 +717,7 @@ fn scan_inputs(
     inputs: Vec<(Input, Kind)>,
     keep: bool,
     terraform_inputs: &std::sync::Arc<terraform::Inputs>,
+    parameters: &cloudformation::Parameters,
     dir_of: impl Fn(&(Input, Kind)) -> PathBuf,
 ) -> ScanOutput {
     let mut modules: BTreeMap<PathBuf, Vec<(Input, Kind)>> = BTreeMap::new();
@@ -753,7 +758,7 @@ fn scan_inputs(
                 .par_iter()
                 .map(|(t, kind)| match kind {
                     Kind::Serverless => read_serverless(t, keep),
-                    _ => read_template(t, keep),
+                    _ => read_template(t, keep, parameters),
                 })
                 .collect()
         },

@@ -120,6 +120,9 @@ pub struct ScanArgs {
     pub terraform: TerraformArgs,
 
     #[command(flatten)]
+    pub cloudformation: CloudFormationArgs,
+
+    #[command(flatten)]
     pub report: ReportArgs,
 
     /// Fewest days of retention an access log group must have (SL020; default 365, or
@@ -177,6 +180,9 @@ pub struct FixArgs {
     #[command(flatten)]
     pub terraform: TerraformArgs,
 
+    #[command(flatten)]
+    pub cloudformation: CloudFormationArgs,
+
     /// Fix live accounts instead of files: audit, print the plan (AWS CLI commands).
     #[arg(long)]
     pub live: bool,
@@ -222,6 +228,28 @@ impl TerraformArgs {
             .collect();
         stagelog_iac::terraform::Inputs::new(env, &self.var_files, &self.vars)
             .map(std::sync::Arc::new)
+            .map_err(|e| anyhow::anyhow!("{}: {}", e.file, e.message))
+    }
+}
+
+/// CloudFormation parameter values, as a deploy gives them; each wins over the parameter's
+/// `Default`, and a parameter with neither keeps what depends on it unknown.
+#[derive(Args, Debug, Default)]
+pub struct CloudFormationArgs {
+    /// A template parameter's value: `--parameter Environment=prod` (repeatable; later wins).
+    #[arg(long = "parameter", value_name = "KEY=VALUE")]
+    pub parameters: Vec<String>,
+
+    /// A JSON file of parameter values (repeatable), in the AWS CLI's
+    /// `[{"ParameterKey": "Environment", "ParameterValue": "prod"}]` form or a CodePipeline
+    /// template configuration's `{"Parameters": {"Environment": "prod"}}`. `--parameter` wins.
+    #[arg(long = "parameters-file", value_name = "FILE")]
+    pub parameters_files: Vec<PathBuf>,
+}
+
+impl CloudFormationArgs {
+    pub fn parameters(&self) -> anyhow::Result<stagelog_iac::cloudformation::Parameters> {
+        stagelog_iac::cloudformation::Parameters::new(&self.parameters_files, &self.parameters)
             .map_err(|e| anyhow::anyhow!("{}: {}", e.file, e.message))
     }
 }

@@ -124,7 +124,7 @@ fn fix_never_panics(src: &str) {
         .collect();
     let plan = stagelog_iac::fix::plan(&scanned, &findings, &stagelog_iac::fix::Options::default());
     for f in plan.files {
-        let again = stagelog_iac::cloudformation::adapt("t.yaml", &f.after);
+        let again = stagelog_iac::cloudformation::adapt("t.yaml", &f.after, &Default::default());
         assert!(
             again.inventory.is_some(),
             "fixed template unreadable:\n{}",
@@ -147,7 +147,7 @@ proptest! {
         let mut files = corpus(".yaml");
         files.extend(corpus(".json"));
         let src = apply(pick.get::<String>(&files), &edits);
-        let adapted = stagelog_iac::cloudformation::adapt("t.yaml", &src);
+        let adapted = stagelog_iac::cloudformation::adapt("t.yaml", &src, &Default::default());
         if adapted.inventory.is_some() {
             fix_never_panics(&src);
         }
@@ -157,8 +157,8 @@ proptest! {
     fn random_text_never_panics(text in "\\PC{0,400}") {
         read_terraform(&text);
         let with_marker = format!("AWSTemplateFormatVersion: x\nResources:\n  R: {{Type: AWS::X}}\n{text}");
-        let _ = stagelog_iac::cloudformation::adapt("t.yaml", &with_marker);
-        let _ = stagelog_iac::cloudformation::adapt("t.yaml", &text);
+        let _ = stagelog_iac::cloudformation::adapt("t.yaml", &with_marker, &Default::default());
+        let _ = stagelog_iac::cloudformation::adapt("t.yaml", &text, &Default::default());
     }
 }
 

@@ -33,6 +33,7 @@ pub fn run(args: FixArgs) -> Result<ExitStatus> {
             exclude: pipeline.exclude(&args.exclude),
             keep_sources: true,
             terraform: args.terraform.inputs()?,
+            parameters: args.cloudformation.parameters()?,
         },
     );
     let report = pipeline.judge(

@@ -24,6 +24,7 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus> {
             exclude: pipeline.exclude(&args.exclude),
             keep_sources: false,
             terraform: args.terraform.inputs()?,
+            parameters: args.cloudformation.parameters()?,
         },
     );
     if !crate::ui::quiet() {

@@ -3,6 +3,7 @@
 //! live binary).
 
 mod cli;
+mod cloudformation_parameters;
 mod common;
 mod fix_cloudformation;
 mod fix_terraform;

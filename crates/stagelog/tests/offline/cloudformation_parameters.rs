@@ -1,0 +1,237 @@
+//! CloudFormation as deployed: `Conditions`, `Mappings` and `Fn::If` decided by parameter
+//! defaults, or by values given with `--parameter` and `--parameters-file` (both JSON forms).
+use crate::common;
+use std::process::Command;
+
+/// Written the way multi-environment templates are: an environment parameter, a mapping of
+/// per-environment settings, conditions, a stage created only outside production, and access
+/// logging switched by a condition.
+const TEMPLATE: &str = r#"AWSTemplateFormatVersion: "2010-09-09"
+Description: Orders API, one stack per environment
+
+Parameters:
+  Environment:
+    Type: String
+    Default: dev
+    AllowedValues: [dev, staging, prod]
+  ExtraStages:
+    Type: CommaDelimitedList
+    Default: "canary,preview"
+  ArtifactBucket:
+    Type: String
+
+Mappings:
+  EnvironmentSettings:
+    dev:
+      LoggingLevel: "OFF"
+      DataTrace: "true"
+    staging:
+      LoggingLevel: INFO
+      DataTrace: "false"
+    prod:
+      LoggingLevel: ERROR
+      DataTrace: "false"
+
+Conditions:
+  IsProd: !Equals [!Ref Environment, prod]
+  IsNotProd: !Not [!Condition IsProd]
+  LogsWanted: !Or
+    - !Condition IsProd
+    - !Equals [!Ref Environment, staging]
+  FromBucket: !Equals [!Ref ArtifactBucket, ""]
+
+Resources:
+  AccessLogs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: !Sub /aws/apigateway/orders-${Environment}
+      RetentionInDays: 365
+
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Name: !Sub orders-${Environment}
+
+  MainStage:
+    Type: AWS::ApiGateway::Stage
+    Properties:
+      RestApiId: !Ref Api
+      DeploymentId: !Ref Deployment
+      StageName: !Ref Environment
+      AccessLogSetting: !If
+        - LogsWanted
+        - DestinationArn: !GetAtt AccessLogs.Arn
+          Format: '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","caller":"$context.identity.caller","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","resourcePath":"$context.resourcePath","status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength"}'
+        - !Ref AWS::NoValue
+      MethodSettings:
+        - ResourcePath: "/*"
+          HttpMethod: "*"
+          LoggingLevel: !FindInMap [EnvironmentSettings, !Ref Environment, LoggingLevel]
+          DataTraceEnabled: !FindInMap [EnvironmentSettings, !Ref Environment, DataTrace]
+
+  PreviewStage:
+    Type: AWS::ApiGateway::Stage
+    Condition: IsNotProd
+    Properties:
+      RestApiId: !Ref Api
+      DeploymentId: !Ref Deployment
+      StageName: !Select [1, !Ref ExtraStages]
+
+  BucketStage:
+    Type: AWS::ApiGateway::Stage
+    Condition: FromBucket
+    Properties:
+      RestApiId: !Ref Api
+      DeploymentId: !Ref Deployment
+      StageName: from-bucket
+"#;
+
+/// Each finding as `RULE stage`, sorted.
+fn run(dir: &std::path::Path, args: &[&str]) -> Vec<String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_stagelog"))
+        .args([
+            "scan",
+            ".",
+            "--format",
+            "json",
+            "--select",
+            "SL001,SL010,SL011",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    let mut found: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["rule_id"].as_str().unwrap(),
+                f["stage"].as_str().unwrap()
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn defaults_decide_conditions_mappings_and_which_resources_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write(dir.path(), &[("orders.yaml", TEMPLATE)]);
+    // dev: LogsWanted is false, so the access log setting is removed (SL001); the mapping
+    // turns execution logging off (SL010) and data trace on (SL011); the preview stage exists
+    // and is named by the list default. ArtifactBucket has no default, so the bucket stage
+    // may or may not exist: it is judged, with its name.
+    assert_eq!(
+        run(dir.path(), &[]),
+        [
+            "SL001 dev",
+            "SL001 from-bucket",
+            "SL001 preview",
+            "SL010 dev",
+            "SL010 from-bucket",
+            "SL010 preview",
+            "SL011 dev",
+        ]
+    );
+}
+
+#[test]
+fn values_given_on_the_command_line_or_in_files_win_over_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write(
+        dir.path(),
+        &[
+            ("orders.yaml", TEMPLATE),
+            (
+                "prod.json",
+                r#"[
+  {"ParameterKey": "Environment", "ParameterValue": "prod"},
+  {"ParameterKey": "ArtifactBucket", "ParameterValue": "orders-artifacts"}
+]"#,
+            ),
+            (
+                "staging-config.json",
+                r#"{"Parameters": {"Environment": "staging", "ArtifactBucket": ""}, "Tags": {"team": "orders"}}"#,
+            ),
+        ],
+    );
+    // prod: logs wanted and level ERROR, the preview stage is not created, nor the bucket stage.
+    assert_eq!(
+        run(dir.path(), &["--parameters-file", "prod.json"]),
+        Vec::<String>::new()
+    );
+    // The CodePipeline form; staging creates the preview stage (named by the override's list)
+    // and, with an empty bucket, the bucket stage.
+    assert_eq!(
+        run(
+            dir.path(),
+            &[
+                "--parameters-file",
+                "staging-config.json",
+                "--parameter",
+                "ExtraStages=blue,green"
+            ]
+        ),
+        [
+            "SL001 from-bucket",
+            "SL001 green",
+            "SL010 from-bucket",
+            "SL010 green"
+        ]
+    );
+    // --parameter wins over a file.
+    assert_eq!(
+        run(
+            dir.path(),
+            &[
+                "--parameters-file",
+                "prod.json",
+                "--parameter",
+                "Environment=dev"
+            ]
+        ),
+        [
+            "SL001 dev",
+            "SL001 preview",
+            "SL010 dev",
+            "SL010 preview",
+            "SL011 dev"
+        ]
+    );
+}
+
+#[test]
+fn a_malformed_parameters_file_is_a_usage_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write(
+        dir.path(),
+        &[
+            ("orders.yaml", TEMPLATE),
+            ("bad.json", r#"{"Environment": "prod"}"#),
+        ],
+    );
+    for args in [
+        vec!["--parameters-file", "bad.json"],
+        vec!["--parameters-file", "missing.json"],
+        vec!["--parameter", "Environment"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_stagelog"))
+            .args(["scan", "."])
+            .args(&args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(args[1]) || stderr.contains("KEY=VALUE"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
