@@ -208,9 +208,52 @@ struct Res<'a> {
 /// samconfig.toml): each wins over the parameter's `Default`, as at deploy time. Names the
 /// template does not declare are ignored, since one file often serves several templates.
 #[derive(Debug, Default, Clone)]
-pub struct Parameters(Vec<(String, String)>);
+pub struct Parameters {
+    values: Vec<(String, String)>,
+    /// The samconfig.toml environment whose `parameter_overrides` apply (`--config-env`).
+    sam_env: Option<String>,
+}
 
 impl Parameters {
+    /// Also read `parameter_overrides` of this environment (default `default`) from the
+    /// samconfig.toml beside each template, as `sam deploy --config-env` does; values given
+    /// on the command line win over it.
+    pub fn with_sam_env(mut self, env: &str) -> Parameters {
+        self.sam_env = Some(env.to_string());
+        self
+    }
+
+    /// The values for a template in `dir`: its samconfig.toml's, then the given ones.
+    pub(crate) fn for_template_in(
+        &self,
+        dir: &std::path::Path,
+    ) -> (std::borrow::Cow<'_, Parameters>, Option<SourceError>) {
+        let path = dir.join("samconfig.toml");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return (std::borrow::Cow::Borrowed(self), None);
+        };
+        let env = self.sam_env.as_deref().unwrap_or("default");
+        match samconfig_overrides(&text, env) {
+            Ok(mut values) if !values.is_empty() => {
+                values.extend(self.values.iter().cloned());
+                let merged = Parameters {
+                    values,
+                    sam_env: self.sam_env.clone(),
+                };
+                (std::borrow::Cow::Owned(merged), None)
+            }
+            Ok(_) => (std::borrow::Cow::Borrowed(self), None),
+            Err((line, message)) => (
+                std::borrow::Cow::Borrowed(self),
+                Some(SourceError {
+                    file: crate::display(&path),
+                    line,
+                    message: format!("cannot read samconfig.toml: {message}"),
+                }),
+            ),
+        }
+    }
+
     /// `pairs` are `KEY=VALUE`; later values win over earlier ones, files before pairs.
     pub fn new(files: &[std::path::PathBuf], pairs: &[String]) -> Result<Parameters, SourceError> {
         let mut out = Vec::new();
@@ -233,11 +276,14 @@ impl Parameters {
             })?;
             out.push((k.trim().to_string(), v.to_string()));
         }
-        Ok(Parameters(out))
+        Ok(Parameters {
+            values: out,
+            sam_env: None,
+        })
     }
 
     fn get(&self, name: &str) -> Option<&str> {
-        self.0
+        self.values
             .iter()
             .rev()
             .find(|(k, _)| k == name)
@@ -283,6 +329,59 @@ fn parse_parameters_file(text: &str) -> Result<Vec<(String, String)>, String> {
         },
         _ => Err(shape.to_string()),
     }
+}
+
+/// Where a file is wrong (when known), and how.
+type LineAndMessage = (Option<u32>, String);
+
+/// `parameter_overrides` of `[env.global.parameters]` then `[env.deploy.parameters]` (the
+/// command `sam deploy` reads), as one string or a list of strings.
+fn samconfig_overrides(text: &str, env: &str) -> Result<Vec<(String, String)>, LineAndMessage> {
+    let doc: toml::Table = toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() as u32 + 1);
+        (line, e.message().to_string())
+    })?;
+    let mut out = Vec::new();
+    for command in ["global", "deploy"] {
+        let overrides = doc
+            .get(env)
+            .and_then(|e| e.get(command))
+            .and_then(|c| c.get("parameters"))
+            .and_then(|p| p.get("parameter_overrides"));
+        let strings: Vec<&str> = match overrides {
+            None => vec![],
+            Some(toml::Value::String(s)) => vec![s.as_str()],
+            Some(toml::Value::Array(items)) => items.iter().filter_map(|i| i.as_str()).collect(),
+            Some(_) => {
+                return Err((None, format!("[{env}.{command}.parameters] parameter_overrides is neither a string nor a list")))
+            }
+        };
+        for s in strings {
+            out.extend(parse_overrides(s).map_err(|m| (None, m))?);
+        }
+    }
+    Ok(out)
+}
+
+/// SAM's `Key=Value Key2="with spaces"`, also in CloudFormation's
+/// `ParameterKey=Key,ParameterValue=Value` form.
+fn parse_overrides(s: &str) -> Result<Vec<(String, String)>, String> {
+    let words = shlex::split(s).ok_or_else(|| format!("unbalanced quotes in `{s}`"))?;
+    words
+        .iter()
+        .map(|w| {
+            if let Some(rest) = w.strip_prefix("ParameterKey=") {
+                if let Some((k, v)) = rest.split_once(",ParameterValue=") {
+                    return Ok((k.to_string(), v.to_string()));
+                }
+            }
+            w.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or_else(|| format!("`{w}` is not Key=Value"))
+        })
+        .collect()
 }
 
 enum Param<'a> {

@@ -638,7 +638,14 @@ fn read_template(input: &Input, keep: bool, cfn: &cloudformation::Parameters) ->
             }
         }
         Ok(src) => {
-            let a = cloudformation::adapt(&name, &src, cfn);
+            let (cfn, samconfig_error) = match input {
+                Input::Disk(p) => cfn.for_template_in(p.parent().unwrap_or(Path::new("."))),
+                Input::Memory(..) => (std::borrow::Cow::Borrowed(cfn), None),
+            };
+            let mut a = cloudformation::adapt(&name, &src, &cfn);
+            if a.inventory.is_some() {
+                a.errors.extend(samconfig_error);
+            }
             let sources = if keep && a.inventory.is_some() {
                 vec![(name.clone(), src)]
             } else {

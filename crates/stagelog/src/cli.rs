@@ -245,11 +245,18 @@ pub struct CloudFormationArgs {
     /// template configuration's `{"Parameters": {"Environment": "prod"}}`. `--parameter` wins.
     #[arg(long = "parameters-file", value_name = "FILE")]
     pub parameters_files: Vec<PathBuf>,
+
+    /// The samconfig.toml environment whose `parameter_overrides` apply to the templates
+    /// beside it ([ENV.global.parameters], then [ENV.deploy.parameters]), as
+    /// `sam deploy --config-env`. The two options above win over it.
+    #[arg(long = "config-env", value_name = "ENV", default_value = "default")]
+    pub config_env: String,
 }
 
 impl CloudFormationArgs {
     pub fn parameters(&self) -> anyhow::Result<stagelog_iac::cloudformation::Parameters> {
         stagelog_iac::cloudformation::Parameters::new(&self.parameters_files, &self.parameters)
+            .map(|p| p.with_sam_env(&self.config_env))
             .map_err(|e| anyhow::anyhow!("{}: {}", e.file, e.message))
     }
 }

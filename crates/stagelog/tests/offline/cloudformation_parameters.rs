@@ -86,17 +86,10 @@ Resources:
       StageName: from-bucket
 "#;
 
-/// Each finding as `RULE stage`, sorted.
+/// Each finding as `RULE stage`, sorted (paths in `args`, default `.`).
 fn run(dir: &std::path::Path, args: &[&str]) -> Vec<String> {
     let out = Command::new(env!("CARGO_BIN_EXE_stagelog"))
-        .args([
-            "scan",
-            ".",
-            "--format",
-            "json",
-            "--select",
-            "SL001,SL010,SL011",
-        ])
+        .args(["scan", "--format", "json", "--select", "SL001,SL010,SL011"])
         .args(args)
         .current_dir(dir)
         .output()
@@ -234,4 +227,78 @@ fn a_malformed_parameters_file_is_a_usage_error_naming_the_file() {
             "{args:?}: {stderr}"
         );
     }
+}
+
+#[test]
+fn samconfig_parameter_overrides_apply_to_the_templates_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let samconfig = r#"version = 0.1
+
+[default.global.parameters]
+stack_name = "orders"
+
+[default.deploy.parameters]
+capabilities = "CAPABILITY_IAM"
+parameter_overrides = "Environment=\"prod\" ArtifactBucket=orders-artifacts"
+
+[staging.deploy.parameters]
+parameter_overrides = ["Environment=staging", "ParameterKey=ArtifactBucket,ParameterValue=x", "ExtraStages='blue,green'"]
+"#;
+    common::write(
+        dir.path(),
+        &[
+            ("service/template.yaml", TEMPLATE),
+            ("service/samconfig.toml", samconfig),
+            // A template elsewhere is not deployed with that samconfig.toml.
+            ("other/template.yaml", TEMPLATE),
+        ],
+    );
+    let found = run(dir.path(), &["service"]);
+    assert_eq!(
+        found,
+        Vec::<String>::new(),
+        "prod from [default.deploy.parameters]"
+    );
+    assert_eq!(
+        run(dir.path(), &["service", "--config-env", "staging"]),
+        ["SL001 green", "SL010 green"]
+    );
+    // The command line wins over samconfig.toml.
+    assert!(
+        run(dir.path(), &["service", "--parameter", "Environment=dev"])
+            .contains(&"SL011 dev".to_string())
+    );
+    assert!(run(dir.path(), &["other"]).contains(&"SL011 dev".to_string()));
+}
+
+#[test]
+fn a_broken_samconfig_is_an_error_with_its_line_and_the_template_is_still_judged() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write(
+        dir.path(),
+        &[
+            ("template.yaml", TEMPLATE),
+            ("samconfig.toml", "version = 0.1\n\n[default.deploy.parameters\nparameter_overrides = \"Environment=prod\"\n"),
+        ],
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_stagelog"))
+        .args(["scan", ".", "--format", "json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors = v["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("samconfig.toml"));
+    assert_eq!(errors[0]["line"], 3);
+    // Judged with the defaults.
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["stage"] == "dev"));
 }
