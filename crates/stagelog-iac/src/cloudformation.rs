@@ -165,6 +165,7 @@ pub fn adapt(file: &str, src: &str, given: &Parameters) -> Adapted {
         .iter()
         .filter_map(|(k, body)| Some((k.as_str()?, body)))
         .flat_map(|(id, body)| crate::suppress::cfn_marks(file, id, body))
+        .chain(crate::suppress::kics_file_marks(file, src))
         .collect();
     Adapted {
         inventory: Some(inventory),

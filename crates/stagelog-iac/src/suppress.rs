@@ -1,9 +1,12 @@
 //! Inline suppressions, collected by the adapters while they read each file: HCL comments
 //! (`# stagelog:ignore SL001 -- reason`, `#checkov:skip=CKV_AWS_76:reason`,
 //! `#trivy:ignore:AVD-AWS-0001`, `#tfsec:ignore:aws-api-gateway-enable-access-logging`) on the
-//! lines above a resource or inside it, and CloudFormation resource `Metadata`
-//! (`stagelog.ignore`, `checkov.skip`, `cfn_nag.rules_to_suppress`). Peer ids are mapped to
-//! rules through the one framework table, so a team can switch without editing.
+//! lines above a resource or inside it; KICS comments (`# kics-scan ignore-line`,
+//! `ignore-block`, and `disable=<query id>` / `ignore` in the file's leading comments), in
+//! HCL and in YAML templates; and CloudFormation resource `Metadata` (`stagelog.ignore`,
+//! `checkov.skip`, `cfn_nag.rules_to_suppress`, `cdk_nag.rules_to_suppress`,
+//! `guard.SuppressedRules`). Peer ids are mapped to rules through the one framework table, so
+//! a team can switch without editing.
 
 use crate::yaml::Node;
 use stagelog_model::{Finding, Mark};
@@ -12,7 +15,8 @@ use stagelog_rules::frameworks;
 /// A mark that suppresses a finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suppression {
-    /// `inline` (stagelog's own), `checkov`, `trivy` (also tfsec marks) or `cfn_nag`.
+    /// `inline` (stagelog's own), `checkov`, `trivy` (also tfsec marks), `cfn_nag`, `kics`,
+    /// `cdk_nag` or `guard`.
     pub by: &'static str,
     /// The reason given, if any: a suppression without one is reported.
     pub reason: Option<String>,
@@ -34,19 +38,29 @@ fn rules_for(by: &str, id: &str) -> Vec<&'static str> {
     let framework = match by {
         "checkov" => frameworks::CHECKOV,
         "trivy" => frameworks::TRIVY,
+        "kics" => frameworks::KICS,
+        "cdk_nag" => frameworks::CDK_NAG,
+        "guard" => frameworks::GUARD,
         _ => frameworks::CFN_NAG,
     };
-    frameworks::MAPPINGS
+    let mut rules: Vec<&'static str> = frameworks::MAPPINGS
         .iter()
         .filter(|m| {
             (m.framework == framework || (by == "trivy" && m.framework == frameworks::TFSEC))
-                && m.control
-                    .split(',')
-                    .any(|c| c.trim().eq_ignore_ascii_case(id))
+                // KICS's ignore-line/ignore-block silence every KICS query there.
+                && (id == KICS_ALL
+                    || m.control
+                        .split(',')
+                        .any(|c| c.trim().eq_ignore_ascii_case(id)))
         })
         .map(|m| m.rule_id)
-        .collect()
+        .collect();
+    rules.dedup();
+    rules
 }
+
+/// The id of a KICS mark that names no query (`ignore-line`, `ignore-block`, `ignore`).
+const KICS_ALL: &str = "*";
 
 fn reason(text: &str) -> Option<String> {
     let t = text
@@ -92,6 +106,61 @@ fn marks_in_comment(comment: &str) -> Vec<(&'static str, String, Option<String>)
                 e.trim_start_matches(|ch: char| ch.is_ascii_digit() || ch == '-')
             });
             out.push(("trivy", id, reason(after)));
+        }
+    }
+    if kics_command(c) == Some("ignore-block") {
+        out.push(("kics", KICS_ALL.to_string(), None));
+    }
+    out
+}
+
+/// What a `kics-scan` comment says: `ignore-line`, `ignore-block`, `ignore`, `disable=…`.
+fn kics_command(comment: &str) -> Option<&str> {
+    let rest = comment.trim().strip_prefix("kics-scan")?;
+    let word = rest.split_whitespace().next()?;
+    Some(word)
+}
+
+/// The KICS marks of a whole file: `# kics-scan ignore` and `# kics-scan disable=<ids>` in the
+/// comments that open it (where KICS reads them), and `# kics-scan ignore-line` anywhere (the
+/// next line). Works for HCL and YAML, whose comments both start with `#`.
+pub(crate) fn kics_file_marks(file: &str, src: &str) -> Vec<Mark> {
+    if memchr::memmem::find(src.as_bytes(), b"kics-scan").is_none() {
+        return vec![];
+    }
+    let mut out = Vec::new();
+    let mut leading = true;
+    for (i, line) in src.lines().enumerate() {
+        let n = i as u32 + 1;
+        let t = line.trim_start();
+        if !t.is_empty() && !t.starts_with('#') && !t.starts_with("//") && t != "---" {
+            leading = false;
+        }
+        let Some(command) = comment_of(line).and_then(kics_command) else {
+            continue;
+        };
+        let mark = |lines: (u32, u32), id: &str| Mark {
+            file: file.to_string(),
+            lines: Some(lines),
+            resource: None,
+            by: "kics",
+            id: id.to_string(),
+            reason: None,
+            line: n,
+        };
+        match command {
+            // In YAML a resource's findings sit on its key's line, so the line after an
+            // `ignore-block` comment is the block (HCL blocks get their whole span elsewhere).
+            "ignore-line" | "ignore-block" => out.push(mark((n + 1, n + 1), KICS_ALL)),
+            "ignore" if leading => out.push(mark((1, u32::MAX), KICS_ALL)),
+            c if leading => {
+                if let Some(ids) = c.strip_prefix("disable=") {
+                    for id in ids.split(',').filter(|s| !s.trim().is_empty()) {
+                        out.push(mark((1, u32::MAX), id.trim()));
+                    }
+                }
+            }
+            _ => {}
         }
     }
     out
@@ -171,6 +240,26 @@ pub(crate) fn cfn_marks(file: &str, resource: &str, body: &Node) -> Vec<Mark> {
         meta.get("cfn_nag").and_then(|s| s.get("rules_to_suppress")),
         "reason",
     );
+    take(
+        "cdk_nag",
+        meta.get("cdk_nag").and_then(|s| s.get("rules_to_suppress")),
+        "reason",
+    );
+    // Guard lists bare rule names, without reasons.
+    let guard = meta.get("guard").and_then(|g| g.get("SuppressedRules"));
+    for item in guard.and_then(Node::as_seq).unwrap_or_default() {
+        if let Some(id) = item.as_str() {
+            out.push(Mark {
+                file: file.to_string(),
+                lines: None,
+                resource: Some(resource.to_string()),
+                by: "guard",
+                id: id.to_string(),
+                reason: None,
+                line: item.line,
+            });
+        }
+    }
     out
 }
 
@@ -200,6 +289,10 @@ pub fn inline_suppressions<'m>(
                         "inline" => format!("stagelog:ignore {}", m.id),
                         "checkov" => format!("checkov:skip={}", m.id),
                         "trivy" => format!("trivy:ignore:{}", m.id),
+                        "kics" if m.id == KICS_ALL => "kics-scan ignore".to_string(),
+                        "kics" => format!("kics-scan disable={}", m.id),
+                        "cdk_nag" => format!("cdk_nag rules_to_suppress {}", m.id),
+                        "guard" => format!("guard SuppressedRules {}", m.id),
                         _ => format!("cfn_nag rules_to_suppress {}", m.id),
                     },
                     reason: m.reason.clone(),
@@ -251,6 +344,22 @@ mod tests {
         // cfn_nag's W45 and W46 are access-logging rules.
         assert_eq!(rules_for("cfn_nag", "W45"), ["SL001"]);
         assert_eq!(rules_for("cfn_nag", "W46"), ["SL002"]);
+        assert_eq!(rules_for("trivy", "AVD-AWS-0113"), ["SL001"]);
+        assert_eq!(rules_for("trivy", "AVD-AWS-0116"), ["SL002"]);
+        assert_eq!(
+            rules_for("cdk_nag", "AwsSolutions-APIG1"),
+            ["SL001", "SL002"]
+        );
+        assert_eq!(rules_for("cdk_nag", "AwsSolutions-APIG6"), ["SL010"]);
+        assert_eq!(
+            rules_for("guard", "API_GWV2_ACCESS_LOGS_ENABLED"),
+            ["SL002"]
+        );
+        assert_eq!(rules_for("kics", "*"), ["SL001", "SL002", "SL010"]);
+        assert_eq!(
+            kics_command(" kics-scan disable=1b6799eb-4a7a-4b04-9001-8cceb9999326"),
+            Some("disable=1b6799eb-4a7a-4b04-9001-8cceb9999326")
+        );
         assert_eq!(
             rules_for("inline", "sl00"),
             ["SL001", "SL002", "SL003", "SL004", "SL005", "SL006"]

@@ -297,7 +297,8 @@ pub struct Mark {
     /// resource's instances share the block), or with this logical id (CloudFormation).
     pub lines: Option<(u32, u32)>,
     pub resource: Option<String>,
-    /// Whose mark: `inline` (stagelog's own), `checkov`, `trivy` (also tfsec) or `cfn_nag`.
+    /// Whose mark: `inline` (stagelog's own), `checkov`, `trivy` (also tfsec), `cfn_nag`,
+    /// `kics`, `cdk_nag` or `guard`.
     pub by: &'static str,
     /// The rule id as the mark names it (a stagelog id or prefix, or a peer's id).
     pub id: String,

@@ -111,7 +111,7 @@ pub fn asff_findings(report: &Report, opts: &AsffOptions) -> Vec<Value> {
                 })
                 .unwrap_or_else(|| "https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html".into());
             let requirements: Vec<String> = frameworks::for_rule(f.rule_id)
-                .filter(|m| ![frameworks::CHECKOV, frameworks::TRIVY, frameworks::TFSEC, frameworks::PROWLER, frameworks::CFN_NAG].contains(&m.framework))
+                .filter(|m| !frameworks::PEER_TOOLS.contains(&m.framework))
                 .map(|m| format!("{} {}", m.framework, m.control))
                 .take(32)
                 .collect();

@@ -43,7 +43,7 @@ pub struct Subject {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suppressed {
     pub finding: Finding,
-    /// `inline`, `waiver`, `checkov`, `trivy` or `cfn_nag`.
+    /// `inline`, `waiver`, `checkov`, `trivy`, `cfn_nag`, `kics`, `cdk_nag` or `guard`.
     pub by: String,
     pub reason: Option<String>,
     /// A waiver's expiry date (YYYY-MM-DD).

@@ -28,7 +28,16 @@ pub const TRIVY: &str = "Trivy";
 pub const TFSEC: &str = "tfsec";
 pub const PROWLER: &str = "Prowler";
 pub const CFN_NAG: &str = "cfn_nag";
+pub const KICS: &str = "KICS";
+pub const CDK_NAG: &str = "cdk-nag";
+pub const GUARD: &str = "AWS Guard";
 pub const CONFIG: &str = "AWS Config";
+
+/// Scanners whose ids the table maps so their suppressions carry over; not compliance
+/// frameworks (ASFF's RelatedRequirements leaves them out).
+pub const PEER_TOOLS: &[&str] = &[
+    CHECKOV, TRIVY, TFSEC, PROWLER, CFN_NAG, KICS, CDK_NAG, GUARD,
+];
 
 pub const MAPPINGS: &[Mapping] = &[
     m("SL001", CIS_AWS, "4.10"),
@@ -38,7 +47,17 @@ pub const MAPPINGS: &[Mapping] = &[
     m("SL001", ISO, "A.8.15"),
     m("SL001", CIS_V8, "8.2, 8.5"),
     m("SL001", CHECKOV, "CKV_AWS_76"),
-    m("SL001", TRIVY, "AVD-AWS-0001"),
+    // AVD-AWS-0113 is SAM's `AWS::Serverless::Api` (REST) access logging.
+    m("SL001", TRIVY, "AVD-AWS-0001, AVD-AWS-0113"),
+    // Terraform's "API Gateway Access Logging Disabled" (v1 and v2 stages); CloudFormation's
+    // "API Gateway Deployment Without Access Log Setting".
+    m(
+        "SL001",
+        KICS,
+        "1b6799eb-4a7a-4b04-9001-8cceb9999326, 06ec63e3-9f72-4fe2-a218-2eb9200b8db5",
+    ),
+    m("SL001", CDK_NAG, "AwsSolutions-APIG1"),
+    m("SL001", GUARD, "API_GW_STAGE_ACCESS_LOGGING_RULE"),
     m("SL001", TFSEC, "aws-api-gateway-enable-access-logging"),
     // W45 is a Deployment's StageDescription without AccessLogSetting: access logging.
     m("SL001", CFN_NAG, "W69, W45"),
@@ -54,7 +73,17 @@ pub const MAPPINGS: &[Mapping] = &[
     m("SL002", CIS_V8, "8.2, 8.5"),
     m("SL002", CONFIG, "api-gwv2-access-logs-enabled"),
     m("SL002", CHECKOV, "CKV_AWS_95"),
-    m("SL002", TRIVY, "AVD-AWS-0001"),
+    // AVD-AWS-0116 is SAM's `AWS::Serverless::HttpApi` access logging.
+    m("SL002", TRIVY, "AVD-AWS-0001, AVD-AWS-0116"),
+    // Terraform's "API Gateway Access Logging Disabled"; CloudFormation's "API Gateway V2
+    // Stage Access Logging Settings Not Defined".
+    m(
+        "SL002",
+        KICS,
+        "1b6799eb-4a7a-4b04-9001-8cceb9999326, 80d45af4-4920-4236-a56e-b7ef419d1941",
+    ),
+    m("SL002", CDK_NAG, "AwsSolutions-APIG1"),
+    m("SL002", GUARD, "API_GWV2_ACCESS_LOGS_ENABLED"),
     m("SL002", TFSEC, "aws-api-gateway-enable-access-logging"),
     m("SL002", PROWLER, "apigatewayv2_api_access_logging_enabled"),
     m("SL003", SOC2, "CC7.2"),
@@ -74,6 +103,10 @@ pub const MAPPINGS: &[Mapping] = &[
     m("SL010", CONFIG, "api-gw-execution-logging-enabled"),
     m("SL010", CONTROL_TOWER, "CT.APIGATEWAY.PR.1"),
     m("SL010", CHECKOV, "CKV2_AWS_4"),
+    // "API Gateway With CloudWatch Logging Disabled" (no execution log group).
+    m("SL010", KICS, "982aa526-6970-4c59-8b9b-2ce7e019fe36"),
+    m("SL010", CDK_NAG, "AwsSolutions-APIG6"),
+    m("SL010", GUARD, "API_GW_EXECUTION_LOGGING_ENABLED"),
     m("SL010", PROWLER, "apigateway_restapi_logging_enabled"),
     m("SL011", NIST, "SI-11"),
     m("SL011", PCI, "3.3.1"),

@@ -410,6 +410,10 @@ fn extract(path: &str, body: Body, lines: LineIndex, src: Option<&str>) -> TfFil
         outputs: vec![],
     };
     let text_lines: Vec<&str> = src.map(|s| s.lines().collect()).unwrap_or_default();
+    if let Some(src) = src {
+        file.marks
+            .extend(crate::suppress::kics_file_marks(path, src));
+    }
     for block in body.into_blocks() {
         let line = block.span().map(|s| file.lines.line(s.start)).unwrap_or(1);
         let end_line = block

@@ -9,7 +9,8 @@ pub(crate) const RULE: Rule = Rule {
     name: "suppression-without-reason",
     severity: Severity::Info,
     summary: "a finding is suppressed by a mark that gives no reason",
-    applies_to: "inline suppressions (stagelog, Checkov, Trivy/tfsec, cfn_nag marks)",
+    applies_to:
+        "inline suppressions (stagelog, Checkov, Trivy/tfsec, KICS, cfn_nag, cdk-nag, Guard marks)",
     doc: include_str!("doc.md"),
     live_only: false,
     bad_terraform: "",
