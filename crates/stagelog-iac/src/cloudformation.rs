@@ -155,7 +155,9 @@ pub fn adapt(file: &str, src: &str, given: &Parameters) -> Adapted {
             })
             .unwrap_or_default(),
         conditions: section_map(root.get("Conditions")),
+        decided: Default::default(),
         mappings: root.get("Mappings"),
+        nesting: Default::default(),
         resources: typed.iter().map(|r| (r.id.clone(), r)).collect(),
         globals: root.get("Globals"),
         sam,
@@ -407,7 +409,11 @@ struct Template<'a> {
     /// Each parameter's value and whether it is a list type.
     params: HashMap<String, (Param<'a>, bool)>,
     conditions: HashMap<String, &'a Node>,
+    /// Conditions decided so far (`None`: unknown, or being decided).
+    decided: std::cell::RefCell<HashMap<String, Option<bool>>>,
     mappings: Option<&'a Node>,
+    /// How deep evaluation is, across references.
+    nesting: std::cell::Cell<u32>,
     resources: HashMap<String, &'a Res<'a>>,
     globals: Option<&'a Node>,
     sam: bool,
@@ -813,20 +819,34 @@ impl<'a> Template<'a> {
 
     /// A named condition: `None` when it depends on something unknown (or does not exist).
     fn condition(&self, name: &str, depth: u32) -> Option<bool> {
-        if depth > 32 {
-            return None;
+        if let Some(known) = self.decided.borrow().get(name) {
+            return *known;
         }
         let node = self.conditions.get(name)?;
-        match self.eval_depth(node, depth + 1) {
+        // Unknown while it is being decided, so a condition that refers to itself ends.
+        self.decided.borrow_mut().insert(name.to_string(), None);
+        let value = match self.eval_depth(node, depth + 1) {
             Val::Bool(b) => Some(b),
             _ => None,
-        }
+        };
+        self.decided.borrow_mut().insert(name.to_string(), value);
+        value
     }
 
     fn eval_depth(&self, n: &Node, depth: u32) -> Val {
-        if depth > 32 {
+        // `depth` bounds one expression; `nesting` bounds evaluation through references
+        // (a parameter default, log group name or condition that refers back to itself).
+        let nesting = self.nesting.get();
+        if depth > 32 || nesting > 64 {
             return Val::Unknown("(nested too deep)".into());
         }
+        self.nesting.set(nesting + 1);
+        let value = self.eval_node(n, depth);
+        self.nesting.set(nesting);
+        value
+    }
+
+    fn eval_node(&self, n: &Node, depth: u32) -> Val {
         if let Some(tag) = &n.tag {
             let name = if tag == "Ref" || tag == "Condition" {
                 tag.clone()

@@ -171,3 +171,41 @@ resource "aws_apigatewayv2_stage" "s" {{
     assert_eq!(s.errors.len(), 1, "{:?}", s.errors);
     assert!(s.errors[0].message.contains("alias"), "{:?}", s.errors);
 }
+
+#[test]
+fn templates_whose_conditions_and_names_refer_to_themselves_terminate() {
+    // Each of these loops forever if evaluated naively; each is unknown instead.
+    let yaml = r#"Parameters:
+  Stage:
+    Type: String
+    Default: !Ref Stage
+Conditions:
+  Loop: !Condition Loop
+  Wide: !And [!Condition Wide, !Condition Wide, !Condition Wide, !Condition Wide]
+  Mutual: !Not [!Condition Other]
+  Other: !Or [!Condition Mutual, !Equals [!Ref Stage, x]]
+Resources:
+  Logs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: !Sub "/aws/${Logs}/${Stage}"
+  A:
+    Type: AWS::ApiGateway::Stage
+    Condition: Loop
+    Properties:
+      RestApiId: r
+      StageName: !If [Wide, a, !Ref Stage]
+      AccessLogSetting:
+        DestinationArn: !GetAtt Logs.Arn
+  B:
+    Type: AWS::ApiGateway::Stage
+    Condition: Mutual
+    Properties:
+      RestApiId: r
+      StageName: b
+"#;
+    let s = scan_files(&[("t.yaml", yaml)]);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    // Conditions that cannot be decided keep their resources.
+    assert_eq!(s.stages, 2);
+}
