@@ -158,11 +158,13 @@ pub fn adapt(file: &str, src: &str, given: &Parameters) -> Adapted {
         decided: Default::default(),
         mappings: root.get("Mappings"),
         nesting: Default::default(),
+        invalid: Default::default(),
         resources: typed.iter().map(|r| (r.id.clone(), r)).collect(),
         globals: root.get("Globals"),
         sam,
     };
     let mut inventory = tpl.inventory(&typed);
+    errors.append(&mut tpl.invalid.borrow_mut());
     inventory.marks = resources
         .iter()
         .filter_map(|(k, body)| Some((k.as_str()?, body)))
@@ -414,6 +416,8 @@ struct Template<'a> {
     mappings: Option<&'a Node>,
     /// How deep evaluation is, across references.
     nesting: std::cell::Cell<u32>,
+    /// What the template gets wrong (see `invalid`).
+    invalid: std::cell::RefCell<Vec<SourceError>>,
     resources: HashMap<String, &'a Res<'a>>,
     globals: Option<&'a Node>,
     sam: bool,
@@ -679,11 +683,34 @@ impl<'a> Template<'a> {
             )
         };
         if let Some(ms) = props.get("MethodSettings") {
+            for entry in ms.as_seq().unwrap_or_default() {
+                let written = |k: &str| entry.get(k).is_some();
+                if entry.tag.is_none()
+                    && entry.as_map().is_some()
+                    && !(written("ResourcePath") && written("HttpMethod"))
+                {
+                    self.invalid(
+                        entry.line,
+                        format!(
+                            "{}: a MethodSettings entry needs ResourcePath and HttpMethod \
+                             (\"/*\" and \"*\" for the whole stage); the entry is left out",
+                            r.id
+                        ),
+                    );
+                }
+            }
             match self.eval(ms) {
+                Val::Null => self.invalid(
+                    ms.line,
+                    format!("{}: MethodSettings is empty; it must be a list", r.id),
+                ),
                 Val::List(items) => {
                     for item in items {
                         let path = item.get("ResourcePath").map(|v| v.to_text().to_string());
                         let method = item.get("HttpMethod").map(|v| v.to_text().to_string());
+                        if matches!(item, Val::Obj(_)) && (path.is_none() || method.is_none()) {
+                            continue;
+                        }
                         let settings = MethodSettings {
                             logging_level: item.get("LoggingLevel").and_then(level_of),
                             data_trace: item.get("DataTraceEnabled").and_then(bool_of),
@@ -699,11 +726,30 @@ impl<'a> Template<'a> {
                     }
                 }
                 other => {
+                    if matches!(other, Val::Obj(_)) {
+                        self.invalid(
+                            ms.line,
+                            format!(
+                                "{}: MethodSettings must be a list of method settings, not a mapping",
+                                r.id
+                            ),
+                        );
+                    }
                     stage.default_settings.logging_level = Some(Value::Unknown(other.key()));
                 }
             }
         }
         stage
+    }
+
+    /// Input CloudFormation would reject: an error with its line, while the stage is still
+    /// judged as far as the input allows.
+    fn invalid(&self, line: u32, message: String) {
+        self.invalid.borrow_mut().push(SourceError {
+            file: self.file.to_string(),
+            line: Some(line),
+            message: format!("CloudFormation would reject this: {message}"),
+        });
     }
 
     fn v2_stage(

@@ -425,6 +425,7 @@ fn parse_texts(
         }
     }
     if !module.files.is_empty() {
+        out.errors.extend(terraform::validate(&module.files));
         out.module = Some(module.finish());
     }
     out

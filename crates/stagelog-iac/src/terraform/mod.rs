@@ -1098,6 +1098,8 @@ impl Module {
             {
                 let same_api = match (&api, &stage.api) {
                     (Some(a), Some(b)) => *a == b.to_string(),
+                    // Without rest_api_id (an error `validate` reports) the stage name alone.
+                    (None, _) => true,
                     _ => false,
                 };
                 if same_api && stage_name.as_ref() == Some(&stage.name) {
@@ -1152,10 +1154,79 @@ enum Blocks<'a> {
     Unknown(String),
 }
 
+/// Blocks of the resources stagelog reads that Terraform's AWS provider takes only as blocks.
+const BLOCKS_OF: &[(&str, &str)] = &[
+    ("aws_api_gateway_stage", "access_log_settings"),
+    ("aws_apigatewayv2_stage", "access_log_settings"),
+    ("aws_apigatewayv2_stage", "default_route_settings"),
+    ("aws_apigatewayv2_stage", "route_settings"),
+    ("aws_api_gateway_method_settings", "settings"),
+];
+
+/// Arguments Terraform requires of the resources stagelog reads.
+const REQUIRED: &[(&str, &[&str])] = &[
+    (
+        "aws_api_gateway_method_settings",
+        &["rest_api_id", "stage_name", "method_path"],
+    ),
+    ("aws_api_gateway_stage", &["rest_api_id", "stage_name"]),
+    ("aws_apigatewayv2_stage", &["api_id", "name"]),
+];
+
+/// What `terraform validate` would reject in one module's files, as errors with file and line:
+/// a resource address declared twice, a required argument missing, a block written as an
+/// attribute. The stages are still judged as far as the input allows.
+pub fn validate(files: &[TfFile]) -> Vec<SourceError> {
+    let mut out = Vec::new();
+    let mut seen: HashMap<(&str, &str), (&str, u32)> = HashMap::new();
+    for file in files {
+        let at = |line: u32, message: String| SourceError {
+            file: file.path.clone(),
+            line: Some(line),
+            message: format!("Terraform would reject this: {message}"),
+        };
+        for r in &file.resources {
+            let address = format!("{}.{}", r.rtype, r.name);
+            if let Some((first_file, first_line)) =
+                seen.insert((&r.rtype, &r.name), (&file.path, r.line))
+            {
+                out.push(at(
+                    r.line,
+                    format!("{address} is declared twice (also at {first_file}:{first_line})"),
+                ));
+            }
+            for (_, args) in REQUIRED.iter().filter(|(t, _)| *t == r.rtype) {
+                for arg in args.iter() {
+                    if r.body.get_attribute(arg).is_none() {
+                        out.push(at(r.line, format!("{address} has no {arg}")));
+                    }
+                }
+            }
+            for (_, block) in BLOCKS_OF.iter().filter(|(t, _)| *t == r.rtype) {
+                if let Some(a) = r.body.get_attribute(block) {
+                    let line = a.span().map(|s| file.lines.line(s.start)).unwrap_or(r.line);
+                    out.push(at(
+                        line,
+                        format!(
+                            "{address}: {block} is a block; write `{block} {{ … }}` without `=`"
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The `name` blocks of a body: written ones, and `dynamic "name"` blocks expanded as
 /// Terraform expands them when their `for_each` is known (0..n blocks, the iterator named by
 /// `iterator` or the block's name, with `.key` and `.value`).
 fn nested<'a>(ev: &Evaluator, inst: &Instance, body: &'a Body, name: &str) -> Blocks<'a> {
+    // Written as an attribute (`name = { … }`), which Terraform rejects (`validate` says so):
+    // what was meant is not known.
+    if body.get_attribute(name).is_some() {
+        return Blocks::Unknown(format!("{} (`{name} =` is not a block)", inst.address));
+    }
     // `blocks()` and a filter rather than `get_blocks(name)`, whose items would borrow `name`.
     let mut out: Vec<Nested> = body
         .blocks()

@@ -209,3 +209,124 @@ Resources:
     // Conditions that cannot be decided keep their resources.
     assert_eq!(s.stages, 2);
 }
+
+#[test]
+fn terraform_that_terraform_would_reject_is_an_error_and_still_judged() {
+    let tf = r#"
+resource "aws_api_gateway_stage" "prod" {
+  rest_api_id   = "a1"
+  deployment_id = "d1"
+  stage_name    = "prod"
+
+  access_log_settings = {
+    destination_arn = "arn:aws:logs:eu-west-1:123456789012:log-group:prod"
+    format          = "$context.requestId"
+  }
+}
+
+resource "aws_api_gateway_method_settings" "all" {
+  stage_name  = "prod"
+  method_path = "*/*"
+
+  settings {
+    logging_level = "OFF"
+  }
+}
+"#;
+    let again = r#"
+resource "aws_api_gateway_stage" "prod" {
+  rest_api_id   = "a2"
+  deployment_id = "d2"
+  stage_name    = "prod"
+}
+"#;
+    let s = scan_files(&[("api/main.tf", tf), ("api/stages.tf", again)]);
+    let root = format!("{}/", s.dir.path().display());
+    let messages: Vec<String> = s
+        .errors
+        .iter()
+        .map(|e| format!("{}:{} {}", e.file, e.line.unwrap_or(0), e.message).replace(&root, ""))
+        .collect();
+    assert_eq!(messages.len(), 3, "{messages:?}");
+    for expected in [
+        "api/main.tf:7 Terraform would reject this: aws_api_gateway_stage.prod: access_log_settings is a block",
+        "api/main.tf:13 Terraform would reject this: aws_api_gateway_method_settings.all has no rest_api_id",
+        "api/stages.tf:2 Terraform would reject this: aws_api_gateway_stage.prod is declared twice (also at api/main.tf:2)",
+    ] {
+        assert!(messages.iter().any(|m| m.starts_with(expected)), "{expected}: {messages:?}");
+    }
+    // Judged as far as the input allows: the access log written as an attribute is unknown,
+    // not missing; the method settings still attach to the stage they name.
+    // (The second declaration, without access logs, is judged on its own.)
+    let sl001: Vec<_> = s
+        .of("SL001")
+        .iter()
+        .map(|f| {
+            f.location
+                .file
+                .clone()
+                .unwrap_or_default()
+                .replace(&root, "")
+        })
+        .collect();
+    assert_eq!(sl001, ["api/stages.tf"]);
+    assert!(!s.of("SL010").is_empty());
+    assert!(
+        s.of("SL010")
+            .iter()
+            .all(|f| f.message.contains("OFF") || f.message.contains("off")),
+        "{:?}",
+        s.of("SL010")
+    );
+}
+
+#[test]
+fn method_settings_cloudformation_would_reject_are_errors_with_lines() {
+    let yaml = r#"Resources:
+  Prod:
+    Type: AWS::ApiGateway::Stage
+    Properties:
+      RestApiId: a1
+      StageName: prod
+      MethodSettings:
+        - LoggingLevel: ERROR
+  Dev:
+    Type: AWS::ApiGateway::Stage
+    Properties:
+      RestApiId: a1
+      StageName: dev
+      MethodSettings:
+  Qa:
+    Type: AWS::ApiGateway::Stage
+    Properties:
+      RestApiId: a1
+      StageName: qa
+      MethodSettings: {}
+"#;
+    let s = scan_files(&[("template.yaml", yaml)]);
+    let mut messages: Vec<String> = s
+        .errors
+        .iter()
+        .map(|e| format!("{} {}", e.line.unwrap_or(0), e.message))
+        .collect();
+    messages.sort();
+    assert_eq!(messages.len(), 3, "{messages:?}");
+    assert!(
+        messages[0]
+            .starts_with("14 CloudFormation would reject this: Dev: MethodSettings is empty"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[1]
+            .starts_with("20 CloudFormation would reject this: Qa: MethodSettings must be a list"),
+        "{messages:?}"
+    );
+    assert!(messages[2].starts_with("8 CloudFormation would reject this: Prod: a MethodSettings entry needs ResourcePath and HttpMethod"), "{messages:?}");
+    // The entry is left out rather than read as both a default and an override: one SL010.
+    let prod: Vec<_> = s
+        .of("SL010")
+        .into_iter()
+        .filter(|f| f.location.resource == "Prod")
+        .collect();
+    assert_eq!(prod.len(), 1, "{prod:?}");
+}
