@@ -142,8 +142,10 @@ fn collect(
     paths: &[PathBuf],
     exclude: &Exclude,
     errors: &mut Vec<SourceError>,
+    notes: &mut Vec<String>,
 ) -> Vec<(PathBuf, Kind)> {
     let mut out = Vec::new();
+    let cdk_apps = std::sync::Mutex::new(Vec::new());
     for root in paths {
         match std::fs::metadata(root) {
             Err(e) => errors.push(SourceError {
@@ -181,9 +183,16 @@ fn collect(
                 let found = std::sync::Mutex::new(Vec::new());
                 let failed = std::sync::Mutex::new(Vec::new());
                 walker.run(|| {
-                    let (found, failed) = (&found, &failed);
+                    let (found, failed, cdk_apps) = (&found, &failed, &cdk_apps);
                     Box::new(move |entry| {
                         match entry {
+                            Ok(e) if e.file_name() == "cdk.json" => {
+                                if let (Some(dir), Ok(mut apps)) =
+                                    (e.path().parent(), cdk_apps.lock())
+                                {
+                                    apps.push((root.clone(), dir.to_path_buf()));
+                                }
+                            }
                             Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
                                 if let Some(k) = classify(e.path(), false) {
                                     if let Ok(mut f) = found.lock() {
@@ -216,11 +225,61 @@ fn collect(
             }
         }
     }
+    let mut apps = cdk_apps.into_inner().unwrap_or_default();
+    apps.sort();
+    for (root, app) in apps {
+        out.extend(cdk_templates(&root, &app, exclude, notes));
+    }
     // Byte order (not path-component order, which costs more): only determinism matters
     // here, reports are sorted by their own keys.
     out.sort_unstable_by(|a, b| a.0.as_os_str().cmp(b.0.as_os_str()).then(a.1.cmp(&b.1)));
     out.dedup();
     out
+}
+
+/// The templates `cdk synth` wrote for the CDK app in `app` (a directory with cdk.json):
+/// `cdk.out/*.template.json` and those of its stages (`cdk.out/assembly-*/`). Read even
+/// though the `.gitignore` that `cdk init` writes lists cdk.out, since they are the only
+/// form of a CDK app's stages stagelog can judge.
+fn cdk_templates(
+    root: &Path,
+    app: &Path,
+    exclude: &Exclude,
+    notes: &mut Vec<String>,
+) -> Vec<(PathBuf, Kind)> {
+    let out_dir = app.join("cdk.out");
+    if !out_dir.is_dir() {
+        notes.push(format!(
+            "{}: a CDK app without cdk.out; run `cdk synth` first to have its stacks judged",
+            display(&app.join("cdk.json"))
+        ));
+        return vec![];
+    }
+    let mut dirs = vec![out_dir.clone()];
+    if let Ok(entries) = std::fs::read_dir(&out_dir) {
+        dirs.extend(
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("assembly-"))
+                }),
+        );
+    }
+    dirs.iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flat_map(|entries| entries.filter_map(Result::ok).map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(".template.json"))
+        })
+        .filter(|p| !exclude.skips(p.strip_prefix(root).unwrap_or(p)))
+        .map(|p| (p, Kind::Template))
+        .collect()
 }
 
 /// Paths as users wrote them, or relative to the working directory when absolute.
@@ -675,7 +734,8 @@ pub fn scan(paths: &[PathBuf]) -> ScanOutput {
 pub fn scan_with(paths: &[PathBuf], opts: &ScanOptions) -> ScanOutput {
     let mut errors = Vec::new();
     let exclude = Exclude::new(&opts.exclude, &mut errors);
-    let files = collect(paths, &exclude, &mut errors);
+    let mut notes = Vec::new();
+    let files = collect(paths, &exclude, &mut errors, &mut notes);
     let inputs: Vec<(Input, Kind)> = files.iter().map(|(p, k)| (Input::Disk(p), *k)).collect();
     let mut out = scan_inputs(
         inputs,
@@ -691,6 +751,7 @@ pub fn scan_with(paths: &[PathBuf], opts: &ScanOptions) -> ScanOutput {
     errors.sort();
     errors.dedup();
     out.errors = errors;
+    out.notes.extend(notes);
     out
 }
 

@@ -345,3 +345,58 @@ fn pre_commit_hook_and_github_action_run_real_commands() {
         .unwrap()
         .contains("sarif="));
 }
+
+/// `cdk init` lists cdk.out in .gitignore; the synthesized templates are still what is judged.
+#[test]
+fn cdk_apps_are_judged_from_cdk_out_even_when_it_is_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let stage = |name: &str| {
+        format!(
+            r#"{{
+ "Resources": {{
+  "OrdersApiDeploymentStage{name}5C4B2A1E": {{
+   "Type": "AWS::ApiGateway::Stage",
+   "Properties": {{
+    "RestApiId": {{"Ref": "OrdersApi4A1B2C3D"}},
+    "DeploymentId": {{"Ref": "OrdersApiDeployment9F8E7D6C"}},
+    "StageName": "{name}"
+   }},
+   "Metadata": {{"aws:cdk:path": "OrdersStack/OrdersApi/DeploymentStage.{name}/Resource"}}
+  }}
+ }}
+}}"#
+        )
+    };
+    crate::common::write(
+        dir.path(),
+        &[
+            ("orders/.gitignore", "*.js\n!jest.config.js\n*.d.ts\nnode_modules\n\n# CDK asset staging directory\n.cdk.staging\ncdk.out\n"),
+            ("orders/cdk.json", r#"{"app": "npx ts-node --prefer-ts-exts bin/orders.ts"}"#),
+            ("orders/cdk.out/OrdersStack.template.json", &stage("dev")),
+            ("orders/cdk.out/assembly-Prod/ProdOrdersStack.template.json", &stage("prod")),
+            ("orders/cdk.out/manifest.json", r#"{"version": "36.0.0", "artifacts": {}}"#),
+            ("billing/cdk.json", r#"{"app": "python3 app.py"}"#),
+        ],
+    );
+    // `.gitignore` is honoured without a git repository, as by ripgrep with --no-require-git.
+    let out = Command::new(env!("CARGO_BIN_EXE_stagelog"))
+        .args(["scan", ".", "--format", "json", "--select", "SL001"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut stages: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["stage"].as_str().unwrap())
+        .collect();
+    stages.sort();
+    assert_eq!(stages, ["dev", "prod"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("billing/cdk.json") && stderr.contains("cdk synth"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("cdk synth").count(), 1, "{stderr}");
+}
