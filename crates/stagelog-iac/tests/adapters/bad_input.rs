@@ -330,3 +330,26 @@ fn method_settings_cloudformation_would_reject_are_errors_with_lines() {
         .collect();
     assert_eq!(prod.len(), 1, "{prod:?}");
 }
+
+#[test]
+fn a_for_each_over_an_unknown_collection_is_said_with_its_line() {
+    let yaml = r#"Transform: AWS::LanguageExtensions
+Resources:
+  Fn::ForEach::PerZone:
+    - Zone
+    - !GetAZs ""
+    - Stage&{Zone}:
+        Type: AWS::ApiGateway::Stage
+        Properties:
+          RestApiId: r
+          StageName: !Ref Zone
+  Plain:
+    Type: AWS::ApiGateway::Stage
+    Properties:
+      RestApiId: r
+      StageName: plain
+"#;
+    let s = scan_files(&[GOOD_NEIGHBOUR, ("template.yaml", yaml)]);
+    assert_error(&s, "template.yaml", Some(5), "Fn::ForEach::PerZone");
+    assert_eq!(s.stages, 2);
+}

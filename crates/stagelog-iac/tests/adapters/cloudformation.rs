@@ -301,3 +301,71 @@ fn cdk_output_is_read_as_cloudformation() {
         ]
     );
 }
+
+#[test]
+fn fn_for_each_makes_one_stage_per_item_as_the_language_extensions_transform_does() {
+    let yaml = r#"AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::LanguageExtensions
+Parameters:
+  Environments:
+    Type: CommaDelimitedList
+    Default: "dev,qa"
+Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Name: orders
+  Fn::ForEach::Stages:
+    - Env
+    - !Ref Environments
+    - Logs&{Env}:
+        Type: AWS::Logs::LogGroup
+        Properties:
+          LogGroupName: !Sub /aws/apigateway/orders-${Env}
+          RetentionInDays: 365
+      Stage&{Env}:
+        Type: AWS::ApiGateway::Stage
+        Properties:
+          RestApiId: !Ref Api
+          StageName: !Ref Env
+          AccessLogSetting:
+            DestinationArn: !GetAtt Logs&{Env}.Arn
+            Format: '{"requestId":"$context.requestId"}'
+  Fn::ForEach::Canaries:
+    - Name
+    - [blue-green]
+    - Canary&{Name}:
+        Type: AWS::ApiGateway::Stage
+        Properties:
+          RestApiId: !Ref Api
+          StageName: !Sub ${Name}
+          Description: "${Name} stays as written outside Fn::Sub"
+"#;
+    let s = scan_files(&[("template.yaml", yaml)]);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert_eq!(s.stages, 3);
+    // Each stage's access log goes to its own group; the canary has none.
+    assert_eq!(
+        s.of("SL001")
+            .iter()
+            .map(|f| (f.location.resource.as_str(), f.stage.as_deref()))
+            .collect::<Vec<_>>(),
+        [("Canarybluegreen", Some("blue-green"))]
+    );
+    assert!(s.of("SL006").is_empty(), "{:?}", s.of("SL006"));
+    // Given values change the collection.
+    let dir = tempfile::tempdir().unwrap();
+    common::write(dir.path(), &[("template.yaml", yaml)]);
+    let scanned = stagelog_iac::scan_with(
+        &[dir.path().to_path_buf()],
+        &stagelog_iac::ScanOptions {
+            parameters: stagelog_iac::cloudformation::Parameters::new(
+                &[],
+                &["Environments=prod,staging,dev".to_string()],
+            )
+            .unwrap(),
+            ..Default::default()
+        },
+    );
+    assert_eq!(scanned.inventories[0].stages.len(), 4);
+}
