@@ -1,9 +1,11 @@
 //! Suppression marks are collected while adapting: found for sources that exist only in
 //! memory (nothing reads a file again), and anywhere inside a resource, whatever its layout.
-use stagelog_iac::suppress::inline_suppressions;
+use stagelog_iac::suppress::{inline_suppressions, Suppression};
+use stagelog_model::Finding;
 use stagelog_rules::{check, Config, Selection};
 
-fn suppressed(name: &str, src: &str) -> Vec<(String, Option<String>)> {
+/// Each finding of one source, with the mark that suppresses it, if any.
+fn judged(name: &str, src: &str) -> Vec<(Finding, Option<Suppression>)> {
     let scanned = stagelog_iac::scan_sources(&[(name, src)], false);
     assert!(scanned.errors.is_empty(), "{:?}", scanned.errors);
     let findings: Vec<_> = scanned
@@ -12,9 +14,13 @@ fn suppressed(name: &str, src: &str) -> Vec<(String, Option<String>)> {
         .flat_map(|inv| check(inv, &Config::default(), &Selection::default()))
         .collect();
     let marks = scanned.inventories.iter().flat_map(|i| &i.marks);
-    findings
-        .iter()
-        .zip(inline_suppressions(&findings, marks))
+    let suppressions = inline_suppressions(&findings, marks);
+    findings.into_iter().zip(suppressions).collect()
+}
+
+fn suppressed(name: &str, src: &str) -> Vec<(String, Option<String>)> {
+    judged(name, src)
+        .into_iter()
         .filter_map(|(f, s)| s.map(|s| (format!("{} {}", f.rule_id, s.mark), s.reason)))
         .collect()
 }
@@ -107,16 +113,8 @@ resource "aws_apigatewayv2_stage" "public" {
             "SL010 kics-scan disable=982aa526-6970-4c59-8b9b-2ce7e019fe36",
         ]
     );
-    let scanned = stagelog_iac::scan_sources(&[("main.tf", tf)], false);
-    let findings: Vec<_> = scanned
-        .inventories
-        .iter()
-        .flat_map(|inv| check(inv, &Config::default(), &Selection::default()))
-        .collect();
-    let marks = scanned.inventories.iter().flat_map(|i| &i.marks);
-    let open: Vec<String> = findings
-        .iter()
-        .zip(inline_suppressions(&findings, marks))
+    let open: Vec<String> = judged("main.tf", tf)
+        .into_iter()
         .filter(|(_, s)| s.is_none())
         .map(|(f, _)| format!("{} {}", f.rule_id, f.location.resource))
         .filter(|s| s.starts_with("SL001") || s.starts_with("SL002"))

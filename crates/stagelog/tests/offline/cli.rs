@@ -385,14 +385,8 @@ fn cdk_apps_are_judged_from_cdk_out_even_when_it_is_ignored() {
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let mut stages: Vec<&str> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["stage"].as_str().unwrap())
-        .collect();
-    stages.sort();
-    assert_eq!(stages, ["dev", "prod"]);
+    let stages = crate::common::rule_and_stage(&v);
+    assert_eq!(stages, ["SL001 dev", "SL001 prod"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("billing/cdk.json") && stderr.contains("cdk synth"),

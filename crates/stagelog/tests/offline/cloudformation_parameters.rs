@@ -88,28 +88,11 @@ Resources:
 
 /// Each finding as `RULE stage`, sorted (paths in `args`, default `.`).
 fn run(dir: &std::path::Path, args: &[&str]) -> Vec<String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_stagelog"))
-        .args(["scan", "--format", "json", "--select", "SL001,SL010,SL011"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
-    let mut found: Vec<String> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {}",
-                f["rule_id"].as_str().unwrap(),
-                f["stage"].as_str().unwrap()
-            )
-        })
+    let args: Vec<&str> = ["--select", "SL001,SL010,SL011"]
+        .into_iter()
+        .chain(args.iter().copied())
         .collect();
-    found.sort();
-    found
+    common::rule_and_stage(&common::scan_json(dir, &args).1)
 }
 
 #[test]
@@ -281,13 +264,8 @@ fn a_broken_samconfig_is_an_error_with_its_line_and_the_template_is_still_judged
             ("samconfig.toml", "version = 0.1\n\n[default.deploy.parameters\nparameter_overrides = \"Environment=prod\"\n"),
         ],
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_stagelog"))
-        .args(["scan", ".", "--format", "json"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (code, v) = common::scan_json(dir.path(), &[]);
+    assert_eq!(code, Some(2));
     let errors = v["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0]["file"]

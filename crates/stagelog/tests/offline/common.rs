@@ -10,3 +10,34 @@ pub fn write(dir: &Path, files: &[(&str, &str)]) {
         std::fs::write(p, body).unwrap();
     }
 }
+
+/// `stagelog scan --format json ARGS` in `dir`: the exit code and the parsed report.
+pub fn scan_json(dir: &Path, args: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stagelog"))
+        .args(["scan", "--format", "json"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code(), report)
+}
+
+/// Each finding of a JSON report as `RULE stage`, sorted.
+pub fn rule_and_stage(report: &serde_json::Value) -> Vec<String> {
+    let mut found: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["rule_id"].as_str().unwrap(),
+                f["stage"].as_str().unwrap()
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
