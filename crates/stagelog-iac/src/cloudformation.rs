@@ -47,8 +47,13 @@ pub fn adapt(file: &str, src: &str, given: &Parameters) -> Adapted {
             errors,
         };
     }
-    let loaded = match yaml::load(src) {
-        Ok(l) => l,
+    let repaired;
+    let (loaded, src) = match yaml::load_as_pyyaml(src) {
+        Ok((l, None)) => (l, src),
+        Ok((l, Some(text))) => {
+            repaired = text;
+            (l, repaired.as_str())
+        }
         Err(issue) => {
             if looks_like_template(src) {
                 errors.push(err(

@@ -136,6 +136,110 @@ pub const MAX_DEPTH: usize = 256;
 pub const MAX_NODES: usize = 2_000_000;
 
 /// Loads the first document. A syntax error gives `root: None` and the error as an issue.
+/// As [`load`], also accepting what PyYAML (the parser of cfn-lint, SAM CLI and Checkov)
+/// accepts in templates that deploy although YAML 1.2's indentation rules, which saphyr
+/// follows, do not: a flow collection closed at its key's column (`PolicyDocument: {` … `}`)
+/// and continuation lines of a quoted scalar at or left of its key (`!Sub '{` … `}'`). Such
+/// lines are indented further, which changes no value (flow context and quoted-scalar folding
+/// ignore leading spaces; no line is added, so lines stay right), and the text is parsed
+/// again. The repaired text is returned when it differs. Anything else stays an error.
+pub fn load_as_pyyaml(src: &str) -> Result<(Loaded, Option<String>), LoadIssue> {
+    let first = match load(src) {
+        Ok(l) => return Ok((l, None)),
+        Err(e) => e,
+    };
+    let mut text = src.to_string();
+    let mut issue = first.clone();
+    for _ in 0..64 {
+        let repaired = match issue.message.as_str() {
+            "invalid indentation" => indent_flow_closer(&mut text, issue.line),
+            "invalid indentation in quoted scalar" => indent_quoted_lines(&mut text, issue.line),
+            _ => false,
+        };
+        if !repaired {
+            break;
+        }
+        match load(&text) {
+            Ok(l) => return Ok((l, Some(text))),
+            Err(e) => issue = e,
+        }
+    }
+    Err(first)
+}
+
+/// The byte range of 1-based line `line` (without its newline).
+fn line_range(text: &str, line: u32) -> Option<std::ops::Range<usize>> {
+    let start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n').nth(line as usize - 2)?.0 + 1
+    };
+    let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    Some(start..end)
+}
+
+fn indentation(line: &str) -> usize {
+    line.len() - line.trim_start_matches(' ').len()
+}
+
+/// Indents a line that closes a flow collection (`}`, `]`) by two spaces.
+fn indent_flow_closer(text: &mut String, line: u32) -> bool {
+    let Some(range) = line_range(text, line) else {
+        return false;
+    };
+    let l = &text[range.clone()];
+    if !l.trim_start().starts_with(['}', ']']) || indentation(l) > 64 {
+        return false;
+    }
+    text.insert_str(range.start, "  ");
+    true
+}
+
+/// Indents the continuation lines of the quoted scalar that starts on `line` to one column
+/// past the line's own indentation (its key's).
+fn indent_quoted_lines(text: &mut String, line: u32) -> bool {
+    let Some(range) = line_range(text, line) else {
+        return false;
+    };
+    let first = &text[range.clone()];
+    let key_indent = indentation(first);
+    let Some(open) = first.find(": ").and_then(|colon| {
+        first[colon..]
+            .find(['\'', '"'])
+            .map(|q| range.start + colon + q)
+    }) else {
+        return false;
+    };
+    let quote = text.as_bytes()[open];
+    // The closing quote: `''` is an escaped single quote, `\"` an escaped double quote.
+    let bytes = text.as_bytes();
+    let mut i = open + 1;
+    let close = loop {
+        match bytes.get(i) {
+            None => return false,
+            Some(&b) if b == quote && quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            Some(b'\\') if quote == b'"' => i += 2,
+            Some(&b) if b == quote => break i,
+            _ => i += 1,
+        }
+    };
+    let last = text[..close].matches('\n').count() as u32 + 1;
+    let mut changed = false;
+    // From the last line back, so earlier offsets stay valid.
+    for n in (line + 1..=last).rev() {
+        let Some(r) = line_range(text, n) else {
+            continue;
+        };
+        let l = &text[r.clone()];
+        if !l.trim().is_empty() && indentation(l) <= key_indent {
+            let pad = key_indent + 1 - indentation(l);
+            text.insert_str(r.start, &" ".repeat(pad));
+            changed = true;
+        }
+    }
+    changed
+}
+
 pub fn load(src: &str) -> Result<Loaded, LoadIssue> {
     let mut parser = Parser::new_from_str(src);
     let mut stack: Vec<Frame> = Vec::new();

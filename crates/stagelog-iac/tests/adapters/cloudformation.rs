@@ -369,3 +369,48 @@ Resources:
     );
     assert_eq!(scanned.inventories[0].stages.len(), 4);
 }
+
+/// Constructs YAML 1.2 forbids but PyYAML (cfn-lint, SAM CLI, Checkov) reads, found in SAM
+/// templates that deploy.
+#[test]
+fn templates_are_read_as_the_cloudformation_toolchain_reads_them() {
+    let yaml = r#"AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  ApiRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+      }
+      ManagedPolicyArns: [
+        "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+      ]
+  ApiPolicy:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: logs
+      Roles: [!Ref ApiRole]
+      PolicyDocument: !Sub '{
+  "Version": "2012-10-17",
+  "Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "arn:${AWS::Partition}:logs:*:*:*"}]
+}'
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      OpenApiVersion: "3.0.1"
+"#;
+    let s = scan_files(&[("template.yaml", yaml)]);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert_eq!(s.stages, 1);
+    let sl001 = s.of("SL001");
+    assert_eq!(sl001.len(), 1);
+    // Lines are those of the file as written.
+    assert_eq!(sl001[0].location.line, Some(23));
+    // What PyYAML rejects too stays an error: a mapping key out of line.
+    let broken = "Resources:\n  Api:\n    Type: AWS::Serverless::Api\n   Properties:\n      StageName: prod\n";
+    let s = scan_files(&[("template.yaml", broken)]);
+    assert_eq!(s.errors.len(), 1, "{:?}", s.errors);
+}
