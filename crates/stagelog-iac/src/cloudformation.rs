@@ -73,12 +73,27 @@ pub fn adapt(file: &str, src: &str, given: &Parameters) -> Adapted {
             errors,
         };
     };
-    let Some(resources) = root.get("Resources").and_then(Node::as_map) else {
-        return Adapted {
-            inventory: None,
-            errors,
-        };
+    let inventory = adapt_root(file, src, &root, given, &mut errors, loaded.issues);
+    Adapted { inventory, errors }
+}
+
+/// A template's inventory from its root node (a template file's, or the `resources:` section
+/// of a serverless.yml); `None` when it declares no AWS resource. `issues` are the loader's,
+/// reported only then.
+pub(crate) fn adapt_root(
+    file: &str,
+    src: &str,
+    root: &Node,
+    given: &Parameters,
+    errors: &mut Vec<SourceError>,
+    issues: Vec<yaml::LoadIssue>,
+) -> Option<Inventory> {
+    let err = |line: Option<u32>, message: String| SourceError {
+        file: file.to_string(),
+        line,
+        message,
     };
+    let resources = root.get("Resources").and_then(Node::as_map)?;
     let newlines: Vec<usize> = src
         .bytes()
         .enumerate()
@@ -86,7 +101,7 @@ pub fn adapt(file: &str, src: &str, given: &Parameters) -> Adapted {
         .map(|(i, _)| i)
         .collect();
     // `Fn::ForEach` (the AWS::LanguageExtensions transform) expanded as the transform does.
-    let expanded = expand_for_each(file, resources, &root, given, &mut errors);
+    let expanded = expand_for_each(file, resources, root, given, errors);
     let resources: Vec<(&Node, &Node)> = resources
         .iter()
         .filter(|(k, _)| !k.as_str().is_some_and(|k| k.starts_with(FOR_EACH)))
@@ -126,12 +141,9 @@ pub fn adapt(file: &str, src: &str, given: &Parameters) -> Adapted {
         }
     }
     if !any_aws {
-        return Adapted {
-            inventory: None,
-            errors,
-        };
+        return None;
     }
-    for issue in loaded.issues {
+    for issue in issues {
         errors.push(err(Some(issue.line), issue.message));
     }
     let sam = typed.iter().any(|r| r.ty.starts_with("AWS::Serverless::"))
@@ -184,10 +196,7 @@ pub fn adapt(file: &str, src: &str, given: &Parameters) -> Adapted {
         .flat_map(|(id, body)| crate::suppress::cfn_marks(file, id, body))
         .chain(crate::suppress::kics_file_marks(file, src))
         .collect();
-    Adapted {
-        inventory: Some(inventory),
-        errors,
-    }
+    Some(inventory)
 }
 
 const FOR_EACH: &str = "Fn::ForEach::";

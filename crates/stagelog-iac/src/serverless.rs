@@ -198,6 +198,17 @@ pub fn adapt(file: &str, src: &str) -> Adapted {
         }
         inv.stages.push(st);
     }
+    // `resources:` is CloudFormation the framework merges into the stack it deploys: a log
+    // group, an account role or a stage declared there is judged as in a template.
+    if let Some(section) = root.get("resources") {
+        let given = crate::cloudformation::Parameters::default();
+        if let Some(declared) =
+            crate::cloudformation::adapt_root(file, src, section, &given, &mut errors, vec![])
+        {
+            inv.absorb(declared);
+            inv.link_destinations_by_name();
+        }
+    }
     Adapted {
         inventory: Some(inv),
         errors,

@@ -308,6 +308,27 @@ pub struct Mark {
 }
 
 impl Inventory {
+    /// Takes in another source's inventory (e.g. the CloudFormation `resources:` of a
+    /// serverless.yml), keeping its stages' links to its own log groups.
+    pub fn absorb(&mut self, mut other: Inventory) {
+        let offset = self.log_groups.len();
+        for stage in &mut other.stages {
+            if let Some(Value::Known(AccessLog {
+                destination: Some(d),
+                ..
+            })) = &mut stage.access_log
+            {
+                if let Some(i) = &mut d.log_group {
+                    *i += offset;
+                }
+            }
+        }
+        self.stages.append(&mut other.stages);
+        self.log_groups.append(&mut other.log_groups);
+        self.accounts.append(&mut other.accounts);
+        self.marks.append(&mut other.marks);
+    }
+
     pub fn log_group_of(&self, dest: &Destination) -> Option<&LogGroup> {
         dest.log_group.and_then(|i| self.log_groups.get(i))
     }

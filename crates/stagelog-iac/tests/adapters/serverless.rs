@@ -135,3 +135,42 @@ fn other_clouds_and_broken_files() {
         out.errors
     );
 }
+
+#[test]
+fn resources_are_read_as_cloudformation_in_the_same_file() {
+    let yaml = format!(
+        r#"service: shop
+provider:
+  name: aws
+  logs:
+    restApi:
+      fullExecutionData: false
+{EVENTS}
+resources:
+  Resources:
+    # A partner API the service declares itself, outside the framework's events.
+    PartnerApi:
+      Type: AWS::ApiGatewayV2::Api
+      Properties:
+        Name: shop-partner
+        ProtocolType: HTTP
+    PartnerStage:
+      Type: AWS::ApiGatewayV2::Stage
+      Properties:
+        ApiId: !Ref PartnerApi
+        StageName: live
+        AutoDeploy: true
+  Outputs:
+    PartnerUrl:
+      Value: !GetAtt PartnerApi.ApiEndpoint
+"#
+    );
+    let (findings, out) = scan(&yaml);
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    assert_eq!(out.inventories[0].stages.len(), 4);
+    // The declared stage is judged at its own line, as in a template.
+    assert!(
+        findings.contains(&"SL002 Http live line 30".to_string()),
+        "{findings:?}"
+    );
+}
