@@ -481,7 +481,7 @@ pub(crate) fn fix_file(
 }
 
 /// The edited YAML must read back as exactly the fixed template.
-fn same_meaning(out: &str, want: &Json) -> Result<(), String> {
+pub(crate) fn same_meaning(out: &str, want: &Json) -> Result<(), String> {
     let root = crate::yaml::load(out)
         .ok()
         .and_then(|l| l.root)

@@ -2,6 +2,7 @@
 //! CloudFormation/SAM (JSON and YAML) are rewritten; what cannot be gets the manual steps.
 
 mod cloudformation;
+mod serverless;
 pub use cloudformation::yaml_template_as_json;
 mod terraform;
 mod yaml_edit;
@@ -150,17 +151,13 @@ pub fn plan(scan: &ScanOutput, findings: &[Finding], opts: &Options) -> FixPlan 
             (Some(file), SourceKind::Terraform) if is_hcl(file) => {
                 by_file.entry(file).or_default().push(target)
             }
-            (Some(file), SourceKind::CloudFormation | SourceKind::Sam) => {
+            (Some(file), SourceKind::CloudFormation | SourceKind::Sam | SourceKind::Serverless) => {
                 by_file.entry(file).or_default().push(target)
             }
             _ => out.manual.push(Manual::of(
                 f,
                 match f.location.source {
                     SourceKind::Terraform => "Terraform JSON is not rewritten; edit by hand".into(),
-                    SourceKind::Serverless => format!(
-                        "serverless.yml is not rewritten yet: {}",
-                        crate::serverless::hint(f)
-                    ),
                     _ => "use `stagelog fix --live`".into(),
                 },
             )),
@@ -183,6 +180,13 @@ pub fn plan(scan: &ScanOutput, findings: &[Finding], opts: &Options) -> FixPlan 
         };
         let fixed = if is_hcl(file) {
             terraform::fix_file(&src, &targets, opts, &mut out.manual)
+        } else if crate::serverless::is_service_file(
+            std::path::Path::new(file)
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default(),
+        ) {
+            serverless::fix_file(&src, &targets, &mut out.manual)
         } else {
             cloudformation::fix_file(&src, &targets, opts, &mut out.manual)
         };

@@ -184,7 +184,7 @@ impl Ctx<'_> {
                 let replacement = if self.json {
                     Some(new.to_string())
                 } else {
-                    short_tag(new)
+                    short_tag(new).or_else(|| flow_mapping(new))
                 };
                 match replacement {
                     Some(r) if !text.contains('\n') => {
@@ -397,6 +397,19 @@ fn flat(v: &Json) -> String {
         Json::Array(_) => "[]".into(),
         other => scalar(other),
     }
+}
+
+/// A mapping of scalars on one line (`{ fullExecutionData: false }`), where a scalar stood.
+fn flow_mapping(v: &Json) -> Option<String> {
+    let map = v.as_object().filter(|m| !m.is_empty())?;
+    let items: Option<Vec<String>> = map
+        .iter()
+        .map(|(k, v)| {
+            (!v.is_object() && !v.is_array())
+                .then(|| format!("{}: {}", scalar(&json!(k)), scalar(v)))
+        })
+        .collect();
+    Some(format!("{{ {} }}", items?.join(", ")))
 }
 
 fn short_tag(v: &Json) -> Option<String> {

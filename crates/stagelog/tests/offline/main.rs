@@ -6,6 +6,7 @@ mod cli;
 mod cloudformation_parameters;
 mod common;
 mod fix_cloudformation;
+mod fix_serverless;
 mod fix_terraform;
 mod logs_cli;
 mod modules;

@@ -1,0 +1,146 @@
+//! serverless.yml fixes: `provider.logs.restApi` / `httpApi` / `websocket` and
+//! `provider.logRetentionInDays` edited in place with the YAML editor, so comments and layout
+//! stay. What the framework's settings cannot say is left to a person, with the hint.
+
+use super::{yaml_edit, Edit, Manual, Target};
+use crate::fix::cloudformation::{same_meaning, to_json};
+use serde_json::{json, Map, Value as Json};
+use stagelog_model::{ApiKind, Finding, Remedy, SourceKind};
+
+pub(crate) fn fix_file(
+    src: &str,
+    targets: &[Target],
+    manual: &mut Vec<Manual>,
+) -> Result<Option<String>, String> {
+    let root = crate::yaml::load(src)
+        .map_err(|e| format!("cannot parse YAML: {}", e.message))?
+        .root
+        .ok_or("serverless.yml is empty")?;
+    let base = to_json(&root);
+    let mut service = base.clone();
+    let mut applied = Vec::new();
+    for t in targets {
+        if t.finding.location.source != SourceKind::Serverless {
+            // Declared under `resources:`: CloudFormation nested in the service file.
+            manual.push(Manual::of(
+                t.finding,
+                format!(
+                    "declared under resources:, which is not rewritten: {}",
+                    super::hint(t.finding).unwrap_or_default()
+                ),
+            ));
+            continue;
+        }
+        let before = service.clone();
+        match change(&mut service, t.finding) {
+            Ok(()) => applied.push(t.finding),
+            Err(reason) => {
+                service = before;
+                manual.push(Manual::of(
+                    t.finding,
+                    format!("{reason}: {}", crate::serverless::hint(t.finding)),
+                ));
+            }
+        }
+    }
+    if applied.is_empty() {
+        return Ok(None);
+    }
+    let written = yaml_edit::edits(src, &root, &base, &service, false)
+        .and_then(|edits| Edit::apply_all(src, edits))
+        .and_then(|out| same_meaning(&out, &service).map(|_| out));
+    match written {
+        Ok(out) => Ok(Some(out)),
+        Err(why) => {
+            for f in applied {
+                manual.push(Manual::of(
+                    f,
+                    format!(
+                        "cannot edit in place ({why}): {}",
+                        crate::serverless::hint(f)
+                    ),
+                ));
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// The change one finding asks of the service, made on its JSON form.
+fn change(service: &mut Json, f: &Finding) -> Result<(), String> {
+    let provider = service
+        .get_mut("provider")
+        .and_then(Json::as_object_mut)
+        .ok_or("serverless.yml has no provider section")?;
+    if let Remedy::Retention { days } = f.remedy {
+        provider.insert("logRetentionInDays".into(), json!(days.days()));
+        return Ok(());
+    }
+    let key = match f.api_kind {
+        Some(ApiKind::Rest) => "restApi",
+        Some(ApiKind::Http) => "httpApi",
+        Some(ApiKind::WebSocket) => "websocket",
+        _ => return Err("not a stage the framework creates".into()),
+    };
+    let logs = provider
+        .entry("logs")
+        .or_insert_with(|| json!({}))
+        .as_object_mut()
+        .ok_or("provider.logs is not a mapping")?;
+    let setting = logs.entry(key).or_insert(Json::Null);
+    if key == "httpApi" {
+        // HTTP APIs have access logs only: `true` turns them on with the framework's format.
+        return match (&f.remedy, &*setting) {
+            (Remedy::AccessLogs { .. }, Json::Bool(false) | Json::Null) => {
+                *setting = json!(true);
+                Ok(())
+            }
+            _ => Err("not a provider.logs.httpApi setting".into()),
+        };
+    }
+    // `true` means every default (all on); an object switches each part. Turning a part off or
+    // choosing a level needs the object form (written on one line where `true` stood).
+    let written = match &*setting {
+        Json::Object(o) => o.clone(),
+        Json::Bool(_) | Json::Null => Map::new(),
+        _ => {
+            return Err(format!(
+                "provider.logs.{key} is neither true/false nor a mapping"
+            ))
+        }
+    };
+    let mut parts = written.clone();
+    if matches!(setting, Json::Bool(false) | Json::Null) {
+        parts.insert("accessLogging".into(), json!(false));
+        parts.insert("executionLogging".into(), json!(false));
+    }
+    match &f.remedy {
+        Remedy::AccessLogs { .. } => {
+            parts.insert("accessLogging".into(), json!(true));
+        }
+        Remedy::ExecutionLogging { level, .. } => {
+            parts.insert("executionLogging".into(), json!(true));
+            parts.insert("level".into(), json!(level.as_str()));
+            // Execution logging on brings full request/response data with it by default.
+            parts
+                .entry("fullExecutionData")
+                .or_insert_with(|| json!(false));
+        }
+        Remedy::DataTraceOff { .. } => {
+            parts.insert("fullExecutionData".into(), json!(false));
+        }
+        _ => return Err("not a provider.logs setting".into()),
+    }
+    // A part set to the framework's default ("on") that the file did not write is left out,
+    // so `true` becomes the smallest object that says the change.
+    const ON_BY_DEFAULT: [&str; 3] = ["accessLogging", "executionLogging", "fullExecutionData"];
+    parts.retain(|k, v| {
+        written.contains_key(k) || !(*v == json!(true) && ON_BY_DEFAULT.contains(&k.as_str()))
+    });
+    *setting = if parts.is_empty() {
+        json!(true)
+    } else {
+        Json::Object(parts)
+    };
+    Ok(())
+}

@@ -1,0 +1,89 @@
+//! `stagelog fix` on serverless.yml: `provider.logs` edited in place (comments and layout
+//! kept) so a re-scan is clean for the fixed rules; what lives under `resources:` is left to
+//! a person, with the hint.
+
+use std::process::Command;
+
+const SERVICE: &str = r#"service: orders
+frameworkVersion: "3"
+
+provider:
+  name: aws
+  runtime: nodejs20.x
+  stage: ${opt:stage, 'prod'}
+  logs:
+    # Access and execution logs for the REST API; defaults otherwise.
+    restApi: true
+    websocket: false # turned off while the chat is in beta
+
+functions:
+  list:
+    handler: src/list.handler
+    events:
+      - http:
+          path: orders
+          method: get
+  chat:
+    handler: src/chat.handler
+    events:
+      - websocket:
+          route: $default
+
+resources:
+  Resources:
+    PartnerStage:
+      Type: AWS::ApiGatewayV2::Stage
+      Properties:
+        ApiId: partner-api-id
+        StageName: live
+"#;
+
+fn findings(dir: &std::path::Path) -> Vec<String> {
+    crate::common::rule_and_stage(&crate::common::scan_json(dir, &[]).1)
+}
+
+#[test]
+fn provider_logs_are_fixed_in_place_and_resources_are_left_to_a_person() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::common::write(dir.path(), &[("serverless.yml", SERVICE)]);
+    assert_eq!(
+        findings(dir.path()),
+        ["SL002 live", "SL002 prod", "SL010 prod", "SL011 prod",]
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_stagelog"))
+        .args(["fix", ".", "--write"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let after = std::fs::read_to_string(dir.path().join("serverless.yml")).unwrap();
+    // Comments and the rest of the file stay; `true` became the smallest object that turns
+    // full execution data off; the WebSocket API's `false` became on, at ERROR.
+    assert!(
+        after.contains("    # Access and execution logs for the REST API; defaults otherwise.\n"),
+        "{after}"
+    );
+    assert!(
+        after.contains("    restApi: { fullExecutionData: false }\n"),
+        "{after}"
+    );
+    assert!(
+        after.contains("    websocket: { executionLogging: true, fullExecutionData: false, level: ERROR } # turned off while the chat is in beta\n")
+            || after.contains("    websocket: { executionLogging: true, level: ERROR, fullExecutionData: false } # turned off while the chat is in beta\n"),
+        "{after}"
+    );
+    assert_eq!(
+        after
+            .replace("restApi: { fullExecutionData: false }", "restApi: true")
+            .lines()
+            .count(),
+        SERVICE.lines().count()
+    );
+    // The stage under resources: is CloudFormation nested in the file: said, not rewritten.
+    assert!(
+        format!("{stdout}{stderr}").contains("declared under resources:"),
+        "{stdout}{stderr}"
+    );
+    assert_eq!(findings(dir.path()), ["SL002 live"]);
+}
