@@ -1440,3 +1440,33 @@ fn short(n: &Node) -> String {
         NodeValue::Map(_) => "{…}".into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn override_forms() {
+        assert_eq!(
+            parse_overrides(r#"Env=prod Name="two words" ParameterKey=Size,ParameterValue=3"#)
+                .unwrap(),
+            [
+                ("Env".to_string(), "prod".to_string()),
+                ("Name".to_string(), "two words".to_string()),
+                ("Size".to_string(), "3".to_string()),
+            ]
+        );
+        assert!(parse_overrides("Env").is_err());
+        assert!(parse_overrides("Env='open").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn parameter_sources_never_panic(text in "\\PC{0,300}") {
+            let _ = parse_parameters_file(&text);
+            let _ = samconfig_overrides(&text, "default");
+            let _ = parse_overrides(&text);
+        }
+    }
+}

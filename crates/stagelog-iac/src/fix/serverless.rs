@@ -52,13 +52,14 @@ pub(crate) fn fix_file(
     match written {
         Ok(out) => Ok(Some(out)),
         Err(why) => {
+            // What `provider.logs` should say, to paste.
+            let logs = &service["provider"]["logs"];
+            let mut snippet = String::new();
+            yaml_edit::emit(&json!({"provider": {"logs": logs}}), 0, 2, &mut snippet);
             for f in applied {
                 manual.push(Manual::of(
                     f,
-                    format!(
-                        "cannot edit in place ({why}): {}",
-                        crate::serverless::hint(f)
-                    ),
+                    format!("cannot edit in place ({why}); write:\n{snippet}"),
                 ));
             }
             Ok(None)

@@ -154,6 +154,34 @@ proptest! {
     }
 
     #[test]
+    fn mutated_serverless_services_never_panic(pick in any::<prop::sample::Index>(), edits in edits()) {
+        let src = apply(pick.get::<String>(&corpus(".serverless.yml")), &edits);
+        let scanned = stagelog_iac::scan_sources(&[("serverless.yml", &src)], true);
+        let findings: Vec<_> = scanned
+            .inventories
+            .iter()
+            .flat_map(|inv| {
+                stagelog_rules::check(
+                    inv,
+                    &stagelog_rules::Config::default(),
+                    &stagelog_rules::Selection::default(),
+                )
+            })
+            .collect();
+        let plan = stagelog_iac::fix::plan(&scanned, &findings, &stagelog_iac::fix::Options::default());
+        for f in plan.files {
+            let again = stagelog_iac::scan_sources(&[("serverless.yml", &f.after)], false);
+            // The fix adds no problem the mutated file did not already have.
+            prop_assert!(
+                again.errors.len() <= scanned.errors.len(),
+                "fixed service reads worse:\n{}\n{:?}",
+                f.after,
+                again.errors
+            );
+        }
+    }
+
+    #[test]
     fn random_text_never_panics(text in "\\PC{0,400}") {
         read_terraform(&text);
         let with_marker = format!("AWSTemplateFormatVersion: x\nResources:\n  R: {{Type: AWS::X}}\n{text}");

@@ -87,3 +87,38 @@ fn provider_logs_are_fixed_in_place_and_resources_are_left_to_a_person() {
     );
     assert_eq!(findings(dir.path()), ["SL002 live"]);
 }
+
+#[test]
+fn settings_written_in_flow_style_get_the_snippet_to_paste() {
+    let dir = tempfile::tempdir().unwrap();
+    let service = SERVICE.replace(
+        "  logs:\n    # Access and execution logs for the REST API; defaults otherwise.\n    restApi: true\n    websocket: false # turned off while the chat is in beta\n",
+        "  logs: { restApi: true, websocket: { accessLogging: true, executionLogging: true, level: INFO } }\n",
+    );
+    assert_ne!(service, SERVICE);
+    crate::common::write(dir.path(), &[("serverless.yml", &service)]);
+    let out = Command::new(env!("CARGO_BIN_EXE_stagelog"))
+        .args(["fix", "."])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stdout = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("flow style"), "{stdout}");
+    assert!(
+        stdout.contains("provider:\n  logs:\n    restApi:\n      fullExecutionData: false\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("      fullExecutionData: false\n"),
+        "{stdout}"
+    );
+    // Nothing was written.
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("serverless.yml")).unwrap(),
+        service
+    );
+}
