@@ -1264,6 +1264,13 @@ impl<'a> Template<'a> {
                     _ => Val::Unknown(written()),
                 }
             }
+            "Fn::Base64" => match self.eval_depth(arg, depth + 1).to_text().as_known() {
+                Some(text) => {
+                    use base64::Engine;
+                    Val::str(&base64::engine::general_purpose::STANDARD.encode(text))
+                }
+                None => Val::Unknown(written()),
+            },
             "Fn::Split" => {
                 let Some([sep, text]) = arg.as_seq() else {
                     return Val::Unknown(written());
@@ -1459,6 +1466,14 @@ mod tests {
         );
         assert!(parse_overrides("Env").is_err());
         assert!(parse_overrides("Env='open").is_err());
+    }
+
+    #[test]
+    fn base64_of_a_known_value() {
+        let src = "Parameters:\n  P: {Type: String, Default: prod}\nResources:\n  S:\n    Type: AWS::ApiGateway::Stage\n    Properties:\n      RestApiId: r\n      StageName: !Base64 {Ref: P}\n";
+        let adapted = adapt("t.yaml", src, &Parameters::default());
+        let stage = &adapted.inventory.unwrap().stages[0];
+        assert_eq!(stage.name.as_known().as_deref(), Some("cHJvZA=="));
     }
 
     proptest! {
