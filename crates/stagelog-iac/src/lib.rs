@@ -11,7 +11,7 @@ pub mod yaml;
 
 use rayon::prelude::*;
 use stagelog_model::Inventory;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// A file (and line, when known) that could not be read or understood.
@@ -322,6 +322,8 @@ fn read_text(path: &Path) -> Result<String, SourceError> {
 #[derive(Default)]
 struct UnitResult {
     inventory: Option<(String, Inventory)>,
+    /// The inventory is a Terraform plan's.
+    plan: bool,
     errors: Vec<SourceError>,
     files: usize,
     sources: Vec<(String, String)>,
@@ -660,6 +662,7 @@ fn read_serverless(input: &Input, keep: bool) -> UnitResult {
                 },
                 inventory: a.inventory.map(|inv| (name, inv)),
                 notes: a.notes,
+                plan: false,
             }
         }
     }
@@ -682,6 +685,7 @@ fn read_template(input: &Input, keep: bool, cfn: &cloudformation::Parameters) ->
             match terraform::plan::adapt(&name, &src) {
                 Ok(inv) => UnitResult {
                     files: 1,
+                    plan: true,
                     sources: if keep {
                         vec![(name.clone(), src)]
                     } else {
@@ -717,6 +721,7 @@ fn read_template(input: &Input, keep: bool, cfn: &cloudformation::Parameters) ->
                 inventory: a.inventory.map(|inv| (name, inv)),
                 sources,
                 notes: vec![],
+                plan: false,
             }
         }
     }
@@ -837,15 +842,80 @@ fn scan_inputs(
     out.errors.extend(part.errors);
     out.sources.extend(part.sources);
     out.notes.extend(part.notes);
+    let mut plans = Vec::new();
     for unit in from_templates {
         out.files += unit.files;
         out.errors.extend(unit.errors);
+        if unit.plan {
+            plans.extend(unit.inventory.as_ref().map(|(name, _)| name.clone()));
+        }
         inventories.extend(unit.inventory);
         out.sources.extend(unit.sources);
         out.notes.extend(unit.notes);
     }
+    for plan in plans {
+        merge_plan_with_sources(&plan, &mut inventories);
+    }
     inventories.sort_by(|a, b| a.0.cmp(&b.0));
     out.inventories = inventories.into_iter().map(|(_, inv)| inv).collect();
+    out
+}
+
+/// When a plan's directory is also a scanned root module, each resource is reported once:
+/// judged on the plan's values, located at its `.tf` file and line (and call sites), with the
+/// configuration's suppression marks. Matched by Terraform address; the configuration's own
+/// inventory is then dropped, since the plan says what will exist.
+fn merge_plan_with_sources(plan: &str, inventories: &mut Vec<(String, Inventory)>) {
+    let dir = Path::new(plan).parent();
+    let is_config = |name: &str| {
+        [".tf", ".tofu", ".tf.json", ".tofu.json"]
+            .iter()
+            .any(|ext| name.ends_with(ext))
+    };
+    let Some(source_at) = inventories
+        .iter()
+        .position(|(name, _)| is_config(name) && Path::new(name).parent() == dir)
+    else {
+        return;
+    };
+    let Some(plan_at) = inventories.iter().position(|(name, _)| name == plan) else {
+        return;
+    };
+    let (_, mut source) = inventories.remove(source_at);
+    let plan_at = if plan_at > source_at {
+        plan_at - 1
+    } else {
+        plan_at
+    };
+    let mut written: HashMap<String, stagelog_model::Location> = HashMap::new();
+    for loc in locations(&mut source) {
+        written
+            .entry(loc.resource.clone())
+            .or_insert_with(|| loc.clone());
+    }
+    let inv = &mut inventories[plan_at].1;
+    for loc in locations(inv) {
+        if let Some(at_source) = written.get(&loc.resource) {
+            *loc = at_source.clone();
+        }
+    }
+    inv.marks.append(&mut source.marks);
+}
+
+/// Every location an inventory holds, mutable.
+fn locations(inv: &mut Inventory) -> Vec<&mut stagelog_model::Location> {
+    let mut out: Vec<&mut stagelog_model::Location> = Vec::new();
+    for s in &mut inv.stages {
+        out.push(&mut s.location);
+        out.extend(s.default_settings.location.as_mut());
+        out.extend(
+            s.overrides
+                .iter_mut()
+                .filter_map(|(_, m)| m.location.as_mut()),
+        );
+    }
+    out.extend(inv.log_groups.iter_mut().map(|g| &mut g.location));
+    out.extend(inv.accounts.iter_mut().map(|a| &mut a.location));
     out
 }
 

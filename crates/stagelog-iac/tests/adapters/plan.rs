@@ -131,3 +131,66 @@ fn json_that_is_not_a_plan_is_not_read_as_one() {
         s.errors
     );
 }
+
+/// The configuration the plan above was made from (its child module not downloaded here).
+const CONFIG: &str = r#"resource "aws_cloudwatch_log_group" "access" {
+  name              = "/aws/vendedlogs/apigateway/orders/prod"
+  retention_in_days = var.retention_days
+}
+
+variable "retention_days" {
+  type = number
+}
+
+resource "aws_api_gateway_stage" "prod" {
+  rest_api_id   = var.rest_api_id
+  deployment_id = var.deployment_id
+  stage_name    = "prod"
+
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.access.arn
+    format          = jsonencode({ requestId = "$context.requestId", ip = "$context.identity.sourceIp" })
+  }
+}
+
+variable "rest_api_id" {
+  type = string
+}
+
+variable "deployment_id" {
+  type = string
+}
+"#;
+
+#[test]
+fn a_plan_scanned_with_its_sources_reports_each_resource_once_at_its_tf_line() {
+    let s = scan_files(&[("infra/plan.json", PLAN), ("infra/main.tf", CONFIG)]);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    // Once each: the two root resources and the child module's stage.
+    assert_eq!(s.stages, 2);
+    let sl020 = s.of("SL020");
+    assert_eq!(sl020.len(), 1, "{:?}", s.ids());
+    // Judged on the plan's values (30 days; the source only says var.retention_days), located
+    // at the .tf file and line.
+    assert!(sl020[0].message.contains("30"), "{}", sl020[0].message);
+    assert!(
+        sl020[0]
+            .location
+            .file
+            .as_deref()
+            .unwrap()
+            .ends_with("infra/main.tf"),
+        "{:?}",
+        sl020[0].location
+    );
+    assert_eq!(sl020[0].location.line, Some(1));
+    // What only the plan knows keeps the plan's address and line.
+    let v2 = s.of("SL002");
+    assert_eq!(v2.len(), 1);
+    assert!(v2[0]
+        .location
+        .file
+        .as_deref()
+        .unwrap()
+        .ends_with("plan.json"));
+}
