@@ -206,8 +206,8 @@ pub struct FixArgs {
 }
 
 /// Terraform variable values, as `terraform plan` takes them. Precedence, lowest first:
-/// defaults, `TF_VAR_name` in the environment, terraform.tfvars, *.auto.tfvars, `--var-file`,
-/// `--var`.
+/// defaults, `TF_VAR_name` in the environment, terraform.tfvars, *.auto.tfvars, then
+/// `--var-file` and `--var` in the order given (the later wins).
 #[derive(Args, Debug, Default)]
 pub struct TerraformArgs {
     /// A Terraform variable's value: `--var stage_name=prod` (repeatable; lists and maps in HCL:
@@ -221,12 +221,44 @@ pub struct TerraformArgs {
 }
 
 impl TerraformArgs {
+    /// `--var-file`s and `--var`s in the order they were written, which decides which wins
+    /// (as in Terraform). Clap keeps each option's own order; the raw arguments interleave them.
+    fn in_command_line_order(&self) -> Vec<stagelog_iac::terraform::CommandLine> {
+        use stagelog_iac::terraform::CommandLine;
+        let flags: Vec<bool> = std::env::args()
+            .take_while(|a| a != "--")
+            .filter_map(|a| {
+                let flag = a.split('=').next().unwrap_or_default().to_string();
+                match flag.as_str() {
+                    "--var-file" => Some(true),
+                    "--var" => Some(false),
+                    _ => None,
+                }
+            })
+            .collect();
+        let (mut files, mut vars) = (self.var_files.iter(), self.vars.iter());
+        let mut out = Vec::new();
+        if flags.len() == self.var_files.len() + self.vars.len() {
+            for is_file in flags {
+                if is_file {
+                    out.extend(files.next().cloned().map(CommandLine::VarFile));
+                } else {
+                    out.extend(vars.next().cloned().map(CommandLine::Var));
+                }
+            }
+        }
+        // Not from this process's arguments (or not recognisable): files, then vars.
+        out.extend(files.cloned().map(CommandLine::VarFile));
+        out.extend(vars.cloned().map(CommandLine::Var));
+        out
+    }
+
     /// The values, with `TF_VAR_name` from the environment.
     pub fn inputs(&self) -> anyhow::Result<std::sync::Arc<stagelog_iac::terraform::Inputs>> {
         let env = std::env::vars()
             .filter_map(|(k, v)| Some((k.strip_prefix("TF_VAR_")?.to_string(), v)))
             .collect();
-        stagelog_iac::terraform::Inputs::new(env, &self.var_files, &self.vars)
+        stagelog_iac::terraform::Inputs::new(env, &self.in_command_line_order())
             .map(std::sync::Arc::new)
             .map_err(|e| anyhow::anyhow!("{}: {}", e.file, e.message))
     }

@@ -100,18 +100,21 @@ impl<'m> Evaluator<'m> {
             let base = file.rsplit('/').next().unwrap_or(file).to_string();
             (base.contains(".auto."), base)
         });
-        let files = tfvars
-            .into_iter()
-            .flat_map(|(_, values)| values)
-            .chain(module.inputs.files.iter().filter(|_| outside));
-        for (name, expr) in files {
+        for (name, expr) in tfvars.into_iter().flat_map(|(_, values)| values) {
             if vars.contains_key(name) {
                 vars.insert(name.clone(), ev.eval(expr, &none));
             }
         }
-        for (name, value) in module.inputs.vars.iter().filter(|_| outside) {
-            if vars.contains_key(name) {
-                vars.insert(name.clone(), raw(name, value));
+        // `--var-file` and `--var` as the command line orders them: the later one wins.
+        for given in module.inputs.given.iter().filter(|_| outside) {
+            match given {
+                super::Given::File(name, expr) if vars.contains_key(name) => {
+                    vars.insert(name.clone(), ev.eval(expr, &none));
+                }
+                super::Given::Var(name, value) if vars.contains_key(name) => {
+                    vars.insert(name.clone(), raw(name, value));
+                }
+                _ => {}
             }
         }
         // Type constraints: `optional(type, default)` attributes filled in, on the default as

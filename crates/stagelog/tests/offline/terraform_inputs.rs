@@ -126,3 +126,32 @@ fn bad_inputs_are_usage_errors() {
         assert!(!out.stderr.is_empty());
     }
 }
+
+#[test]
+fn var_and_var_file_apply_in_command_line_order() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write(
+        dir.path(),
+        &[
+            ("main.tf", MODULE),
+            ("prod.tfvars", "log_level = \"OFF\"\n"),
+        ],
+    );
+    // The later one wins, whichever kind it is.
+    assert!(
+        run(
+            dir.path(),
+            &["--var", "log_level=INFO", "--var-file", "prod.tfvars"],
+            &[]
+        )
+        .1
+    );
+    assert!(
+        !run(
+            dir.path(),
+            &["--var-file=prod.tfvars", "--var=log_level=INFO"],
+            &[]
+        )
+        .1
+    );
+}
