@@ -66,29 +66,41 @@ pub fn adapt(path: &str, src: &str) -> Result<Inventory, SourceError> {
             unknown.insert(addr.to_string(), u);
         }
     }
-    // What unknown values refer to, from the configuration (root module).
+    // What unknown values refer to, from the configuration: every module's resources, keyed
+    // by the module path without instance keys (`module.api.`) and the address within it.
     let mut references: HashMap<String, HashMap<String, String>> = HashMap::new();
-    if let Some(resources) = root
-        .get("configuration")
-        .and_then(|c| c.get("root_module"))
-        .and_then(|m| m.get("resources"))
-        .and_then(Node::as_seq)
-    {
-        for r in resources {
+    let mut configs = vec![(
+        String::new(),
+        root.get("configuration").and_then(|c| c.get("root_module")),
+    )];
+    while let Some((prefix, m)) = configs.pop() {
+        let Some(m) = m else { continue };
+        for r in m
+            .get("resources")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+        {
             let Some(addr) = r.get("address").and_then(Node::as_str) else {
                 continue;
             };
             let mut refs = HashMap::new();
             collect_refs(r.get("expressions"), "", &mut refs);
-            references.insert(addr.to_string(), refs);
+            references.insert(format!("{prefix}{addr}"), refs);
+        }
+        for (name, call) in m
+            .get("module_calls")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+        {
+            if let Some(name) = name.as_str() {
+                configs.push((format!("{prefix}module.{name}."), call.get("module")));
+            }
         }
     }
-    let mut w = Writer {
-        text: String::new(),
-        lines: vec![],
-    };
-    // Synthetic block name → the plan's address.
-    let mut addresses: HashMap<String, (String, u32)> = HashMap::new();
+    // The planned resources, each with the name it gets in the synthetic configuration: root,
+    // unindexed resources keep theirs, so references between them resolve as written; the
+    // others get one of their own (and their address back afterwards).
+    let mut planned: Vec<(&Node, &str, &str, String)> = Vec::new();
     let mut modules = vec![root
         .get("planned_values")
         .and_then(|p| p.get("root_module"))];
@@ -108,31 +120,15 @@ pub fn adapt(path: &str, src: &str) -> Result<Inventory, SourceError> {
             ) else {
                 continue;
             };
-            // Root, unindexed resources keep their names, so references between them resolve;
-            // the others get a name of their own and their address back afterwards.
             let plain = addr.strip_prefix(&format!("{rtype}.")).filter(|n| {
                 n.chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
             });
             let name = match plain {
                 Some(n) => n.to_string(),
-                None => format!("plan_{}", addresses.len()),
+                None => format!("plan_{}", planned.len()),
             };
-            addresses.insert(format!("{rtype}.{name}"), (addr.to_string(), r.line));
-            w.line(
-                &format!("resource {} {} {{", quote(rtype), quote(&name)),
-                r.line,
-            );
-            let refs = references.get(addr);
-            write_body(
-                &mut w,
-                r.get("values"),
-                unknown.get(addr).copied(),
-                refs,
-                "",
-                r.line,
-            );
-            w.line("}", r.line);
+            planned.push((r, addr, rtype, name));
         }
         for child in m
             .get("child_modules")
@@ -141,6 +137,44 @@ pub fn adapt(path: &str, src: &str) -> Result<Inventory, SourceError> {
         {
             modules.push(Some(child));
         }
+    }
+    let synthetic: HashMap<&str, (&str, &str)> = planned
+        .iter()
+        .map(|(_, addr, rtype, name)| (*addr, (*rtype, name.as_str())))
+        .collect();
+    let mut w = Writer {
+        text: String::new(),
+        lines: vec![],
+    };
+    // Synthetic block name → the plan's address.
+    let mut addresses: HashMap<String, (String, u32)> = HashMap::new();
+    for (r, addr, rtype, name) in &planned {
+        addresses.insert(format!("{rtype}.{name}"), (addr.to_string(), r.line));
+        w.line(
+            &format!("resource {} {} {{", quote(rtype), quote(name)),
+            r.line,
+        );
+        // The configuration's references, made to point at the same module instance's
+        // resources under their synthetic names.
+        let (instance, within) = split_address(addr, rtype);
+        let refs: Option<HashMap<String, String>> = references
+            .get(&format!("{}{within}", without_keys(instance)))
+            .map(|refs| {
+                refs.iter()
+                    .filter_map(|(path, reference)| {
+                        Some((path.clone(), in_instance(reference, instance, &synthetic)?))
+                    })
+                    .collect()
+            });
+        write_body(
+            &mut w,
+            r.get("values"),
+            unknown.get(*addr).copied(),
+            refs.as_ref(),
+            "",
+            r.line,
+        );
+        w.line("}", r.line);
     }
     let lines = LineIndex::new(&w.text, Some(w.lines));
     let body = hcl_edit::parser::parse_body(&w.text)
@@ -173,6 +207,70 @@ pub fn adapt(path: &str, src: &str) -> Result<Inventory, SourceError> {
         }
     }
     Ok(inv)
+}
+
+/// A resource address split into its module instance (`module.api["eu"].`, empty at the root)
+/// and its address within the module without its own index (`aws_apigatewayv2_stage.this`).
+fn split_address<'a>(addr: &'a str, rtype: &str) -> (&'a str, &'a str) {
+    let at = addr
+        .match_indices(&format!("{rtype}."))
+        .map(|(i, _)| i)
+        .filter(|i| *i == 0 || addr[..*i].ends_with('.'))
+        .last()
+        .unwrap_or(0);
+    let within = &addr[at..];
+    let within = within.find('[').map_or(within, |b| &within[..b]);
+    (&addr[..at], within)
+}
+
+/// A module path without instance keys: `module.api["eu"].` → `module.api.`.
+fn without_keys(path: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0;
+    let mut quoted = false;
+    for c in path.chars() {
+        match c {
+            '"' if depth > 0 => quoted = !quoted,
+            '[' if !quoted => depth += 1,
+            ']' if !quoted && depth > 0 => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A reference made in a module instance (`aws_cloudwatch_log_group.this.arn`), rewritten to
+/// the synthetic name of the resource it means in that instance; `None` when that resource
+/// is not in the plan (or the reference is not to a resource).
+fn in_instance(
+    reference: &str,
+    instance: &str,
+    synthetic: &HashMap<&str, (&str, &str)>,
+) -> Option<String> {
+    let (rtype, rest) = reference.split_once('.')?;
+    if [
+        "var", "local", "module", "data", "each", "count", "path", "self",
+    ]
+    .contains(&rtype)
+    {
+        return Some(reference.to_string()).filter(|_| instance.is_empty());
+    }
+    // NAME, an optional [index], then the attribute.
+    let name_end = rest.find(['.', '[']).unwrap_or(rest.len());
+    let after_name = &rest[name_end..];
+    let index_end = if after_name.starts_with('[') {
+        after_name.find(']').map_or(0, |i| i + 1)
+    } else {
+        0
+    };
+    let target = format!(
+        "{instance}{rtype}.{}{}",
+        &rest[..name_end],
+        &after_name[..index_end]
+    );
+    let (_, name) = synthetic.get(target.as_str())?;
+    Some(format!("{rtype}.{name}{}", &after_name[index_end..]))
 }
 
 /// `expressions` of a configuration resource: attribute path → its first reference.

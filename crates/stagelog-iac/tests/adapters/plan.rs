@@ -194,3 +194,112 @@ fn a_plan_scanned_with_its_sources_reports_each_resource_once_at_its_tf_line() {
         .unwrap()
         .ends_with("plan.json"));
 }
+
+/// A registry-style module called with for_each: inside each instance, the stage's destination
+/// is known only after apply and refers to the module's own log group.
+const MODULE_PLAN: &str = r#"{
+  "format_version": "1.2",
+  "planned_values": {
+    "root_module": {
+      "child_modules": [
+        {
+          "address": "module.api[\"eu\"]",
+          "resources": [
+            {
+              "address": "module.api[\"eu\"].aws_cloudwatch_log_group.this",
+              "mode": "managed",
+              "type": "aws_cloudwatch_log_group",
+              "name": "this",
+              "values": { "name": "/aws/apigateway/orders-eu", "retention_in_days": 7 }
+            },
+            {
+              "address": "module.api[\"eu\"].aws_apigatewayv2_stage.this",
+              "mode": "managed",
+              "type": "aws_apigatewayv2_stage",
+              "name": "this",
+              "values": {
+                "name": "$default",
+                "api_id": "eu1",
+                "access_log_settings": [
+                  { "format": "{\"requestId\":\"$context.requestId\",\"ip\":\"$context.identity.sourceIp\",\"requestTime\":\"$context.requestTime\",\"routeKey\":\"$context.routeKey\",\"status\":\"$context.status\"}" }
+                ]
+              }
+            }
+          ]
+        },
+        {
+          "address": "module.api[\"us\"]",
+          "resources": [
+            {
+              "address": "module.api[\"us\"].aws_cloudwatch_log_group.this",
+              "mode": "managed",
+              "type": "aws_cloudwatch_log_group",
+              "name": "this",
+              "values": { "name": "/aws/apigateway/orders-us", "retention_in_days": 400 }
+            },
+            {
+              "address": "module.api[\"us\"].aws_apigatewayv2_stage.this",
+              "mode": "managed",
+              "type": "aws_apigatewayv2_stage",
+              "name": "this",
+              "values": {
+                "name": "$default",
+                "api_id": "us1",
+                "access_log_settings": [
+                  { "format": "{\"requestId\":\"$context.requestId\",\"ip\":\"$context.identity.sourceIp\",\"requestTime\":\"$context.requestTime\",\"routeKey\":\"$context.routeKey\",\"status\":\"$context.status\"}" }
+                ]
+              }
+            }
+          ]
+        }
+      ]
+    }
+  },
+  "resource_changes": [
+    {
+      "address": "module.api[\"eu\"].aws_apigatewayv2_stage.this",
+      "change": { "actions": ["create"], "after_unknown": { "access_log_settings": [ { "destination_arn": true } ] } }
+    },
+    {
+      "address": "module.api[\"us\"].aws_apigatewayv2_stage.this",
+      "change": { "actions": ["create"], "after_unknown": { "access_log_settings": [ { "destination_arn": true } ] } }
+    }
+  ],
+  "configuration": {
+    "root_module": {
+      "module_calls": {
+        "api": {
+          "source": "terraform-aws-modules/apigateway-v2/aws",
+          "module": {
+            "resources": [
+              {
+                "address": "aws_apigatewayv2_stage.this",
+                "expressions": {
+                  "access_log_settings": [
+                    { "destination_arn": { "references": ["aws_cloudwatch_log_group.this.arn", "aws_cloudwatch_log_group.this"] } }
+                  ]
+                }
+              }
+            ]
+          }
+        }
+      }
+    }
+  }
+}
+"#;
+
+#[test]
+fn references_inside_child_modules_link_each_instance_to_its_own_log_group() {
+    let s = scan_files(&[("plan.json", MODULE_PLAN)]);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert_eq!(s.stages, 2);
+    // Only the eu instance's group keeps too few days: linked to the eu stage, not the us one.
+    let sl020 = s.of("SL020");
+    assert_eq!(sl020.len(), 1, "{:?}", s.ids());
+    assert_eq!(
+        sl020[0].location.resource,
+        "module.api[\"eu\"].aws_cloudwatch_log_group.this"
+    );
+    assert!(s.of("SL002").is_empty(), "{:?}", s.ids());
+}
