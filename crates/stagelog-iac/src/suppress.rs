@@ -268,13 +268,19 @@ pub fn inline_suppressions<'m>(
     findings: &[Finding],
     marks: impl Iterator<Item = &'m Mark> + Clone,
 ) -> Vec<Option<Suppression>> {
+    // Indexed by file once: a scan has thousands of findings and of files with no mark.
+    let mut by_file: std::collections::HashMap<&str, Vec<&Mark>> = Default::default();
+    for m in marks {
+        by_file.entry(m.file.as_str()).or_default().push(m);
+    }
     findings
         .iter()
         .map(|f| {
             let file = f.location.file.as_deref()?;
-            marks
-                .clone()
-                .filter(|m| m.file == file)
+            by_file
+                .get(file)?
+                .iter()
+                .copied()
                 .filter(|m| match (m.lines, &m.resource) {
                     (Some((first, last)), _) => {
                         f.location.line.is_some_and(|l| l >= first && l <= last)
