@@ -52,6 +52,8 @@ pub(crate) fn fix_file(
     match written {
         Ok(out) => Ok(Some(out)),
         Err(why) => {
+            // The editor names paths from "the template"; here the file is the service.
+            let why = why.replace("the template.", "");
             // What `provider.logs` should say, to paste.
             let logs = &service["provider"]["logs"];
             let mut snippet = String::new();
