@@ -225,7 +225,9 @@ impl TerraformArgs {
     /// (as in Terraform). Clap keeps each option's own order; the raw arguments interleave them.
     fn in_command_line_order(&self) -> Vec<stagelog_iac::terraform::CommandLine> {
         use stagelog_iac::terraform::CommandLine;
-        let flags: Vec<bool> = std::env::args()
+        // args_os: an argument that is not UTF-8 (a path) must not panic here.
+        let flags: Vec<bool> = std::env::args_os()
+            .map(|a| a.to_string_lossy().into_owned())
             .take_while(|a| a != "--")
             .filter_map(|a| {
                 let flag = a.split('=').next().unwrap_or_default().to_string();
