@@ -523,7 +523,7 @@ fn samconfig_overrides(text: &str, env: &str) -> Result<Vec<(String, String)>, L
     let doc: toml::Table = toml::from_str(text).map_err(|e| {
         let line = e
             .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() as u32 + 1);
+            .map(|s| text.get(..s.start).unwrap_or(text).matches('\n').count() as u32 + 1);
         (line, e.message().to_string())
     })?;
     let mut out = Vec::new();
