@@ -6,11 +6,6 @@ use std::path::{Path, PathBuf};
 
 const FORMATS: &[&str] = &["tf", "yaml", "sam.yaml", "serverless.yml"];
 
-/// Rules the Serverless Framework's own settings cannot show: it creates the access log group
-/// itself (name, retention and key are not in `provider.logs`), so there is no stage-level
-/// good/bad pair to write; a group declared under `resources:` is CloudFormation.
-pub const NO_SERVERLESS_EXAMPLE: &[&str] = &["SL003", "SL006", "SL020", "SL021"];
-
 fn rules_crate() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../stagelog-rules")
 }
@@ -58,9 +53,6 @@ fn every_rule_has_good_and_bad_examples_that_behave() {
     {
         let dir = rules_crate().join(rule.examples_dir);
         for format in FORMATS {
-            if *format == "serverless.yml" && NO_SERVERLESS_EXAMPLE.contains(&rule.id) {
-                continue;
-            }
             for kind in ["bad", "good"] {
                 let file = dir.join(format!("{kind}.{format}"));
                 if !file.exists() {

@@ -75,11 +75,6 @@ fn every_rules_bad_examples_findings_and_fixes() {
         settings.set_omit_expression(true);
         settings.bind(|| {
             for (format, name) in FORMATS {
-                if *format == "serverless.yml"
-                    && crate::rule_examples::NO_SERVERLESS_EXAMPLE.contains(&rule.id)
-                {
-                    continue;
-                }
                 let src = std::fs::read_to_string(dir.join(format!("bad.{format}"))).unwrap();
                 insta::assert_snapshot!(
                     format!("{}-bad.{format}", rule.id.to_lowercase()),
