@@ -937,8 +937,11 @@ pub(crate) fn json_syntax_error(src: &str) -> Option<(u32, String)> {
         Ok(_) => None,
         Err(e) => {
             let msg = e.to_string();
-            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-            Some((e.line().max(1) as u32, msg))
+            let msg = msg.split(" at line ").next().unwrap_or(&msg);
+            Some((
+                e.line().max(1) as u32,
+                format!("{msg} (column {})", e.column()),
+            ))
         }
     }
 }

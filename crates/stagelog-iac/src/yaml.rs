@@ -151,7 +151,8 @@ pub fn load_as_pyyaml(src: &str) -> Result<(Loaded, Option<String>), LoadIssue> 
     let mut text = src.to_string();
     let mut issue = first.clone();
     for _ in 0..64 {
-        let repaired = match issue.message.as_str() {
+        let what = issue.message.split(" (column ").next().unwrap_or_default();
+        let repaired = match what {
             "invalid indentation" => indent_flow_closer(&mut text, issue.line),
             "invalid indentation in quoted scalar" => indent_quoted_lines(&mut text, issue.line),
             _ => false,
@@ -256,7 +257,7 @@ pub fn load(src: &str) -> Result<Loaded, LoadIssue> {
     while let Some(next) = parser.next_event() {
         let (event, span): (Event, Span) = next.map_err(|e| LoadIssue {
             line: e.marker().line().max(1) as u32,
-            message: e.info().to_string(),
+            message: format!("{} (column {})", e.info(), e.marker().col() + 1),
         })?;
         let line = span.start.line().max(1) as u32;
         let (start, end) = (

@@ -352,14 +352,15 @@ fn label(l: &BlockLabel) -> &str {
 
 fn hcl_error(path: &str, e: &hcl_edit::parser::Error, lines: Option<&LineIndex>) -> SourceError {
     let loc = e.location();
-    let line = match lines {
-        Some(l) => l.line(loc.offset()),
-        None => loc.line() as u32,
+    // A `.tf.json` file is parsed as converted HCL: only its line maps back, not the column.
+    let (line, column) = match lines {
+        Some(l) => (l.line(loc.offset()), String::new()),
+        None => (loc.line() as u32, format!(" (column {})", loc.column())),
     };
     SourceError {
         file: path.to_string(),
         line: Some(line),
-        message: format!("cannot parse HCL: {}", e.message()),
+        message: format!("cannot parse HCL: {}{column}", e.message()),
     }
 }
 
