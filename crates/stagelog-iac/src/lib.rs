@@ -892,35 +892,18 @@ fn merge_plan_with_sources(plan: &str, inventories: &mut Vec<(String, Inventory)
         plan_at
     };
     let mut written: HashMap<String, stagelog_model::Location> = HashMap::new();
-    for loc in locations(&mut source) {
+    for loc in source.locations_mut() {
         written
             .entry(loc.resource.clone())
             .or_insert_with(|| loc.clone());
     }
     let inv = &mut inventories[plan_at].1;
-    for loc in locations(inv) {
+    for loc in inv.locations_mut() {
         if let Some(at_source) = written.get(&loc.resource) {
             *loc = at_source.clone();
         }
     }
     inv.marks.append(&mut source.marks);
-}
-
-/// Every location an inventory holds, mutable.
-fn locations(inv: &mut Inventory) -> Vec<&mut stagelog_model::Location> {
-    let mut out: Vec<&mut stagelog_model::Location> = Vec::new();
-    for s in &mut inv.stages {
-        out.push(&mut s.location);
-        out.extend(s.default_settings.location.as_mut());
-        out.extend(
-            s.overrides
-                .iter_mut()
-                .filter_map(|(_, m)| m.location.as_mut()),
-        );
-    }
-    out.extend(inv.log_groups.iter_mut().map(|g| &mut g.location));
-    out.extend(inv.accounts.iter_mut().map(|a| &mut a.location));
-    out
 }
 
 fn is_template_name(p: &str) -> bool {

@@ -329,6 +329,24 @@ impl Inventory {
         self.marks.append(&mut other.marks);
     }
 
+    /// Every location the inventory holds: stages, their method settings, log groups and
+    /// accounts (for sources that relocate what they found, such as plan files).
+    pub fn locations_mut(&mut self) -> Vec<&mut Location> {
+        let mut out: Vec<&mut Location> = Vec::new();
+        for s in &mut self.stages {
+            out.push(&mut s.location);
+            out.extend(s.default_settings.location.as_mut());
+            out.extend(
+                s.overrides
+                    .iter_mut()
+                    .filter_map(|(_, m)| m.location.as_mut()),
+            );
+        }
+        out.extend(self.log_groups.iter_mut().map(|g| &mut g.location));
+        out.extend(self.accounts.iter_mut().map(|a| &mut a.location));
+        out
+    }
+
     pub fn log_group_of(&self, dest: &Destination) -> Option<&LogGroup> {
         dest.log_group.and_then(|i| self.log_groups.get(i))
     }

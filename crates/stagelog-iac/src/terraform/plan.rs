@@ -187,19 +187,7 @@ pub fn adapt(path: &str, src: &str) -> Result<Inventory, SourceError> {
     .finish();
     let mut inv = module.inventory();
     // The plan's own addresses and lines.
-    let mut located: Vec<&mut stagelog_model::Location> = Vec::new();
-    for s in &mut inv.stages {
-        located.push(&mut s.location);
-        located.extend(s.default_settings.location.as_mut());
-        located.extend(
-            s.overrides
-                .iter_mut()
-                .filter_map(|(_, m)| m.location.as_mut()),
-        );
-    }
-    located.extend(inv.log_groups.iter_mut().map(|g| &mut g.location));
-    located.extend(inv.accounts.iter_mut().map(|a| &mut a.location));
-    for loc in located {
+    for loc in inv.locations_mut() {
         if let Some((addr, line)) = addresses.get(&loc.resource) {
             loc.resource = addr.clone();
             loc.line = Some(*line);
