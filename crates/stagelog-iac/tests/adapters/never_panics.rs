@@ -107,10 +107,9 @@ fn read_terraform(src: &str) {
     let _ = stagelog_iac::scan_sources(&[("serverless.yml", src)], false);
 }
 
-/// The fixers on a template that still reads: no panic, and what they write reads again.
-fn fix_never_panics(src: &str) {
-    // In memory: no temporary files.
-    let scanned = stagelog_iac::scan_sources(&[("t.yaml", src)], true);
+/// One source scanned in memory (no temporary files) and its fixes planned.
+fn scan_and_plan(name: &str, src: &str) -> (stagelog_iac::ScanOutput, stagelog_iac::fix::FixPlan) {
+    let scanned = stagelog_iac::scan_sources(&[(name, src)], true);
     let findings: Vec<_> = scanned
         .inventories
         .iter()
@@ -123,6 +122,12 @@ fn fix_never_panics(src: &str) {
         })
         .collect();
     let plan = stagelog_iac::fix::plan(&scanned, &findings, &stagelog_iac::fix::Options::default());
+    (scanned, plan)
+}
+
+/// The fixers on a template that still reads: no panic, and what they write reads again.
+fn fix_never_panics(src: &str) {
+    let (_, plan) = scan_and_plan("t.yaml", src);
     for f in plan.files {
         let again = stagelog_iac::cloudformation::adapt("t.yaml", &f.after, &Default::default());
         assert!(
@@ -156,19 +161,7 @@ proptest! {
     #[test]
     fn mutated_serverless_services_never_panic(pick in any::<prop::sample::Index>(), edits in edits()) {
         let src = apply(pick.get::<String>(&corpus(".serverless.yml")), &edits);
-        let scanned = stagelog_iac::scan_sources(&[("serverless.yml", &src)], true);
-        let findings: Vec<_> = scanned
-            .inventories
-            .iter()
-            .flat_map(|inv| {
-                stagelog_rules::check(
-                    inv,
-                    &stagelog_rules::Config::default(),
-                    &stagelog_rules::Selection::default(),
-                )
-            })
-            .collect();
-        let plan = stagelog_iac::fix::plan(&scanned, &findings, &stagelog_iac::fix::Options::default());
+        let (scanned, plan) = scan_and_plan("serverless.yml", &src);
         for f in plan.files {
             let again = stagelog_iac::scan_sources(&[("serverless.yml", &f.after)], false);
             // The fix adds no problem the mutated file did not already have.
