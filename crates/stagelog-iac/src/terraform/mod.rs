@@ -369,18 +369,23 @@ pub fn parse_tf(path: &str, src: &str) -> Result<TfFile, SourceError> {
     Ok(extract(path, body, LineIndex::new(src, None), Some(src)))
 }
 
-/// `.tfvars.json`: a JSON object of values.
-pub fn parse_tfvars_json(path: &str, src: &str) -> Result<Vec<(String, Expression)>, SourceError> {
+/// A JSON file, checked as JSON (the YAML loader, which gives lines, would take trailing
+/// commas and comments too) and loaded with its lines.
+fn load_json(path: &str, src: &str) -> Result<yaml::Loaded, SourceError> {
     let err = |line: u32, message: String| SourceError {
         file: path.to_string(),
         line: Some(line),
-        message,
+        message: format!("cannot parse JSON: {message}"),
     };
     if let Some((line, message)) = crate::json_syntax_error(src) {
-        return Err(err(line, format!("cannot parse JSON: {message}")));
+        return Err(err(line, message));
     }
-    let loaded =
-        yaml::load(src).map_err(|i| err(i.line, format!("cannot parse JSON: {}", i.message)))?;
+    yaml::load(src).map_err(|i| err(i.line, i.message))
+}
+
+/// `.tfvars.json`: a JSON object of values.
+pub fn parse_tfvars_json(path: &str, src: &str) -> Result<Vec<(String, Expression)>, SourceError> {
+    let loaded = load_json(path, src)?;
     let mut text = String::new();
     for (k, v) in loaded
         .root
@@ -515,16 +520,7 @@ const BLOCKS: &[&str] = &[
 
 /// `.tf.json`: converted to HCL text (keeping a map to the JSON's lines), then read as HCL.
 pub fn parse_tf_json(path: &str, src: &str) -> Result<(TfFile, Vec<SourceError>), SourceError> {
-    let err = |line: u32, message: String| SourceError {
-        file: path.to_string(),
-        line: Some(line),
-        message,
-    };
-    if let Some((line, message)) = crate::json_syntax_error(src) {
-        return Err(err(line, format!("cannot parse JSON: {message}")));
-    }
-    let loaded =
-        yaml::load(src).map_err(|i| err(i.line, format!("cannot parse JSON: {}", i.message)))?;
+    let loaded = load_json(path, src)?;
     let Some(root) = loaded.root else {
         return Ok((
             extract(path, Body::new(), LineIndex::new("", None), None),
@@ -604,7 +600,11 @@ pub fn parse_tf_json(path: &str, src: &str) -> Result<(TfFile, Vec<SourceError>)
     let issues = loaded
         .issues
         .into_iter()
-        .map(|i| err(i.line, i.message))
+        .map(|i| SourceError {
+            file: path.to_string(),
+            line: Some(i.line),
+            message: i.message,
+        })
         .collect();
     Ok((file, issues))
 }
