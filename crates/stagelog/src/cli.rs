@@ -220,6 +220,20 @@ pub struct TerraformArgs {
     pub var_files: Vec<PathBuf>,
 }
 
+impl FixArgs {
+    /// The policy options `fix` shares with `scan`, for files and for live accounts alike.
+    pub fn policy(&self) -> crate::pipeline::PolicyArgs<'_> {
+        crate::pipeline::PolicyArgs {
+            config: self.config.as_deref(),
+            select: &self.select,
+            ignore: &self.ignore,
+            retention_days: self.retention_days,
+            execution_level: self.execution_level.map(Into::into),
+            ..Default::default()
+        }
+    }
+}
+
 impl TerraformArgs {
     /// `--var-file`s and `--var`s in the order they were written, which decides which wins
     /// (as in Terraform). Clap keeps each option's own order; the raw arguments interleave them.

@@ -2,7 +2,7 @@
 //! (diff, or `--write`); with `--live`, in live accounts.
 
 use crate::cli::FixArgs;
-use crate::pipeline::{ExitStatus, Pipeline, PolicyArgs};
+use crate::pipeline::{ExitStatus, Pipeline};
 use anyhow::{Context, Result};
 use stagelog_iac::fix::{plan, Options};
 use stagelog_model::Remedy;
@@ -12,17 +12,7 @@ pub fn run(args: FixArgs) -> Result<ExitStatus> {
         return crate::live::fix(&args);
     }
     let start = args.paths.first().cloned().unwrap_or_else(|| ".".into());
-    let pipeline = Pipeline::load(
-        &PolicyArgs {
-            config: args.config.as_deref(),
-            select: &args.select,
-            ignore: &args.ignore,
-            retention_days: args.retention_days,
-            execution_level: args.execution_level.map(Into::into),
-            ..PolicyArgs::default()
-        },
-        &start,
-    )?;
+    let pipeline = Pipeline::load(&args.policy(), &start)?;
     let opts = Options {
         log_group_name: crate::cli::log_group_template(&args)?,
         kms_key: args.kms_key.clone(),

@@ -199,17 +199,7 @@ impl Drop for Bar {
 pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
     use stagelog_aws::fix::{apply, plan, FixOptions};
 
-    let pipeline = Pipeline::load(
-        &PolicyArgs {
-            config: args.config.as_deref(),
-            select: &args.select,
-            ignore: &args.ignore,
-            retention_days: args.retention_days,
-            execution_level: args.execution_level.map(Into::into),
-            ..PolicyArgs::default()
-        },
-        std::path::Path::new("."),
-    )?;
+    let pipeline = Pipeline::load(&args.policy(), std::path::Path::new("."))?;
     let fix_opts = FixOptions {
         log_group_name: crate::cli::log_group_template(args)?.unwrap_or_default(),
         kms_key: args.kms_key.clone(),
