@@ -577,18 +577,7 @@ pub fn parse_tf_json(path: &str, src: &str) -> Result<(TfFile, Vec<SourceError>)
                     w.line("}", body.line);
                 }
             }
-            Some(section @ ("module" | "output")) => {
-                for (name, body) in v.as_map().unwrap_or_default() {
-                    for body in one_or_many(body) {
-                        w.line(
-                            &format!("{section} {} {{", quote(name.as_str().unwrap_or(""))),
-                            name.line,
-                        );
-                        w.body(body);
-                        w.line("}", body.line);
-                    }
-                }
-            }
+            Some(section @ ("module" | "output")) => w.labelled(section, v),
             _ => {}
         }
     }
@@ -629,6 +618,21 @@ impl HclWriter {
         self.json_lines.push(json_line);
     }
 
+    /// `kind "name" { … }` for each name of a JSON object (`module`, `output`, `dynamic`), one
+    /// block per item where the value is a list.
+    fn labelled(&mut self, kind: &str, v: &Node) {
+        for (name, body) in v.as_map().unwrap_or_default() {
+            for body in one_or_many(body) {
+                self.line(
+                    &format!("{kind} {} {{", quote(name.as_str().unwrap_or(""))),
+                    name.line,
+                );
+                self.body(body);
+                self.line("}", body.line);
+            }
+        }
+    }
+
     fn body(&mut self, body: &Node) {
         for (k, v) in body.as_map().unwrap_or_default() {
             let Some(key) = k.as_str() else { continue };
@@ -636,16 +640,7 @@ impl HclWriter {
                 continue; // JSON syntax comments
             }
             if key == "dynamic" {
-                for (name, inner) in v.as_map().unwrap_or_default() {
-                    for inner in one_or_many(inner) {
-                        self.line(
-                            &format!("dynamic {} {{", quote(name.as_str().unwrap_or(""))),
-                            name.line,
-                        );
-                        self.body(inner);
-                        self.line("}", inner.line);
-                    }
-                }
+                self.labelled("dynamic", v);
             } else if BLOCKS.contains(&key) && one_or_many(v).iter().all(|b| b.as_map().is_some()) {
                 for b in one_or_many(v) {
                     self.line(&format!("{key} {{"), b.line);
