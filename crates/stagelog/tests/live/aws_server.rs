@@ -8,19 +8,13 @@
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 pub const BASE_KEY: &str = "AKIASTAGELOGTEST0001";
 pub const BASE_SECRET: &str = "stagelog-test-secret";
 
-pub fn root() -> PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+pub use crate::examples::root;
 
 /// The endpoint URL of a running test server.
 pub fn endpoint() -> &'static str {

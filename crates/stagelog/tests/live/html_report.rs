@@ -1,34 +1,8 @@
 //! The HTML report of `examples/` opened in headless Chromium (Debian `chromium`, which
 //! scripts/test installs): the findings table shows, and `#severity=high` filters it.
-use crate::aws_server::root;
+use crate::examples::{findings, scan};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn stagelog(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_stagelog"))
-        .args(args)
-        .current_dir(root())
-        .env("SOURCE_DATE_EPOCH", "1795482123")
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("runs stagelog")
-}
-
-fn scan(format: &str) -> String {
-    let o = stagelog(&["scan", "examples", "--format", format]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).unwrap()
-}
-
-fn findings() -> Vec<serde_json::Value> {
-    let v: serde_json::Value = serde_json::from_str(&scan("json")).unwrap();
-    v["findings"].as_array().unwrap().clone()
-}
+use std::process::Command;
 
 /// The page as Chromium leaves it after its scripts ran.
 fn chromium_dom(url: &str) -> String {

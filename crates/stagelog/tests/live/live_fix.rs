@@ -194,6 +194,17 @@ async fn run_as(role: &str, args: &[&str]) -> std::process::Output {
     .unwrap()
 }
 
+/// `fix --live --apply` as `role`, journalled to `journal`, with `extra` options.
+async fn apply_as(role: &str, journal: &std::path::Path, extra: &[&str]) -> std::process::Output {
+    let journal = journal.to_str().unwrap();
+    let args: Vec<&str> = ["fix", "--live", "--apply"]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .chain(["--journal", journal])
+        .collect();
+    run_as(role, &args).await
+}
+
 async fn audit_ids(role: &str) -> Vec<String> {
     let out = run_as(role, &["audit", "--format", "json", "--ignore", "SL021"]).await;
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -220,17 +231,7 @@ async fn fix_apply_then_audit_is_clean_and_rollback_restores_exactly() {
         before,
         "the plan alone changes nothing"
     );
-    let applied = run_as(
-        &role,
-        &[
-            "fix",
-            "--live",
-            "--apply",
-            "--journal",
-            journal.to_str().unwrap(),
-        ],
-    )
-    .await;
+    let applied = apply_as(&role, &journal, &[]).await;
     let after_ids = audit_ids(&role).await;
     let again = run_as(&role, &["fix", "--live"]).await;
     let plan_text = String::from_utf8(plan.stdout).unwrap();
@@ -308,19 +309,7 @@ async fn waived_findings_are_not_fixed_live() {
     )
     .unwrap();
     let journal = dir.path().join("j.jsonl");
-    let out = run_as(
-        &role,
-        &[
-            "fix",
-            "--live",
-            "--apply",
-            "--config",
-            policy.to_str().unwrap(),
-            "--journal",
-            journal.to_str().unwrap(),
-        ],
-    )
-    .await;
+    let out = apply_as(&role, &journal, &["--config", policy.to_str().unwrap()]).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("nothing to change"), "{stdout}");
@@ -345,17 +334,7 @@ async fn a_failure_part_way_leaves_a_journal_that_rolls_back_everything() {
     aws_server::faults(&format!(
         r#"{{"rate": 1.0, "user_agent_contains": "app/stagelog", "services": ["apigatewayv2"], "operations": ["UpdateStage"], "accounts": ["{account}"]}}"#
     ));
-    let applied = run_as(
-        &role,
-        &[
-            "fix",
-            "--live",
-            "--apply",
-            "--journal",
-            journal.to_str().unwrap(),
-        ],
-    )
-    .await;
+    let applied = apply_as(&role, &journal, &[]).await;
     aws_server::faults(r#"{"rate": 0}"#);
     assert_eq!(
         applied.status.code(),
@@ -411,17 +390,7 @@ async fn without_a_cloudwatch_role_execution_logging_is_skipped_with_the_reason(
     let role = format!("arn:aws:iam::{account}:role/fixer");
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("j.jsonl");
-    let out = run_as(
-        &role,
-        &[
-            "fix",
-            "--live",
-            "--apply",
-            "--journal",
-            journal.to_str().unwrap(),
-        ],
-    )
-    .await;
+    let out = apply_as(&role, &journal, &[]).await;
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -654,17 +623,7 @@ async fn random_mixes_of_stages_fix_clean_and_roll_back_exactly() {
         let role = format!("arn:aws:iam::{account}:role/fixer");
         let dir = tempfile::tempdir().unwrap();
         let journal = dir.path().join("j.jsonl");
-        let applied = run_as(
-            &role,
-            &[
-                "fix",
-                "--live",
-                "--apply",
-                "--journal",
-                journal.to_str().unwrap(),
-            ],
-        )
-        .await;
+        let applied = apply_as(&role, &journal, &[]).await;
         let ids = audit_ids(&role).await;
         assert_eq!(
             applied.status.code(),
@@ -721,18 +680,7 @@ async fn create_cloudwatch_role_sets_the_role_first_and_rollback_removes_it() {
     let role = format!("arn:aws:iam::{account}:role/fixer");
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("j.jsonl");
-    let applied = run_as(
-        &role,
-        &[
-            "fix",
-            "--live",
-            "--apply",
-            "--create-cloudwatch-role",
-            "--journal",
-            journal.to_str().unwrap(),
-        ],
-    )
-    .await;
+    let applied = apply_as(&role, &journal, &["--create-cloudwatch-role"]).await;
     let ids = audit_ids(&role).await;
     assert_eq!(
         applied.status.code(),

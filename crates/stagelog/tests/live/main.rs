@@ -6,6 +6,8 @@
 mod audit;
 mod aws_server;
 mod cfn_lint;
+#[path = "../shared/examples.rs"]
+mod examples;
 mod html_report;
 mod live_fix;
 mod securityhub;

@@ -1,22 +1,8 @@
 //! The command line on `examples/`: snapshots of what users see, exit codes, and formats.
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn stagelog(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_stagelog"))
-        .args(args)
-        .current_dir(root())
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("runs stagelog")
-}
+use crate::examples::{root, stagelog};
 
 fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()

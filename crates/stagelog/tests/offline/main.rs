@@ -5,6 +5,8 @@
 mod cli;
 mod cloudformation_parameters;
 mod common;
+#[path = "../shared/examples.rs"]
+mod examples;
 mod fix_cloudformation;
 mod fix_serverless;
 mod fix_terraform;

@@ -1,40 +1,7 @@
 //! Every report format on `examples/`: snapshots; the JUnit XML parses and its counts match the
 //! findings; several formats in one run. (The HTML report in Chromium is a live test.)
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn stagelog(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_stagelog"))
-        .args(args)
-        .current_dir(root())
-        .env("SOURCE_DATE_EPOCH", "1795482123")
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("runs stagelog")
-}
-
-fn scan(format: &str) -> String {
-    let o = stagelog(&["scan", "examples", "--format", format]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).unwrap()
-}
-
-fn findings() -> Vec<serde_json::Value> {
-    let v: serde_json::Value = serde_json::from_str(&scan("json")).unwrap();
-    v["findings"].as_array().unwrap().clone()
-}
+use crate::examples::{findings, scan, stagelog};
 
 #[test]
 fn snapshots_of_every_format() {
