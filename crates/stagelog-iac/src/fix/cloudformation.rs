@@ -447,7 +447,7 @@ pub(crate) fn fix_file(
             .ok()
             .and_then(|l| l.root)
             .ok_or_else(|| "cannot read the JSON layout".to_string())
-            .and_then(|root| yaml_edit::edits(src, &root, &base, &template, true))
+            .and_then(|root| yaml_edit::edits(src, &root, &base, &template, true, "the template"))
             .and_then(|edits| Edit::apply_all(src, edits))
             .and_then(|out| {
                 let back: Json = serde_json::from_str(&out).map_err(|e| e.to_string())?;
@@ -460,7 +460,7 @@ pub(crate) fn fix_file(
             Err(_) => serialise_json(src, &template).map(Some),
         };
     };
-    let written = yaml_edit::edits(src, &root, &base, &template, false)
+    let written = yaml_edit::edits(src, &root, &base, &template, false, "the template")
         .and_then(|edits| Edit::apply_all(src, edits))
         .and_then(|out| same_meaning(&out, &template).map(|_| out));
     match written {

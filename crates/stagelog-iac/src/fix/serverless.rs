@@ -46,14 +46,12 @@ pub(crate) fn fix_file(
     if applied.is_empty() {
         return Ok(None);
     }
-    let written = yaml_edit::edits(src, &root, &base, &service, false)
+    let written = yaml_edit::edits(src, &root, &base, &service, false, "")
         .and_then(|edits| Edit::apply_all(src, edits))
         .and_then(|out| same_meaning(&out, &service).map(|_| out));
     match written {
         Ok(out) => Ok(Some(out)),
         Err(why) => {
-            // The editor names paths from "the template"; here the file is the service.
-            let why = why.replace("the template.", "");
             // What `provider.logs` should say, to paste.
             let logs = &service["provider"]["logs"];
             let mut snippet = String::new();

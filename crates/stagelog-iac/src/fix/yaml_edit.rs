@@ -10,13 +10,15 @@ use crate::yaml::{Node, NodeValue};
 use serde_json::{json, Map, Value as Json};
 
 /// Splices that turn `root` (parsed from `src`, whose JSON form is `old`) into `new`; `json`
-/// when `src` is a JSON document (new text is then written as JSON).
+/// when `src` is a JSON document (new text is then written as JSON). Refusals name paths from
+/// `document` ("the template"; empty for paths named from the top, `provider.logs`).
 pub(crate) fn edits(
     src: &str,
     root: &Node,
     old: &Json,
     new: &Json,
     json: bool,
+    document: &str,
 ) -> Result<Vec<Edit>, String> {
     let step = if json {
         json_indent(src)
@@ -31,7 +33,7 @@ pub(crate) fn edits(
         json,
         out: Vec::new(),
     };
-    ctx.merge(root, old, new, "the template")?;
+    ctx.merge(root, old, new, document)?;
     // Inner blocks are found first and must come first where several end on the same line.
     let mut merged: Vec<Edit> = Vec::new();
     for e in ctx.out {
@@ -100,10 +102,10 @@ impl Ctx<'_> {
                 for (key, value) in new_map {
                     match old_map.get(key) {
                         Some(before) => {
-                            let (_, child) = node
-                                .entry(key)
-                                .ok_or_else(|| format!("{path}.{key} is not a plain key"))?;
-                            self.merge(child, before, value, &format!("{path}.{key}"))?;
+                            let (_, child) = node.entry(key).ok_or_else(|| {
+                                format!("{} is not a plain key", child_path(path, key))
+                            })?;
+                            self.merge(child, before, value, &child_path(path, key))?;
                         }
                         None => {
                             added.insert(key.clone(), value.clone());
@@ -399,6 +401,15 @@ fn flat(v: &Json) -> String {
     }
 }
 
+/// The path of `key` under `path` (a top-level key when `path` is empty).
+fn child_path(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
 /// A mapping of scalars on one line (`{ fullExecutionData: false }`), where a scalar stood.
 fn flow_mapping(v: &Json) -> Option<String> {
     let map = v.as_object().filter(|m| !m.is_empty())?;
@@ -437,7 +448,7 @@ mod tests {
         let old = to_json(&root);
         let mut new = old.clone();
         change(&mut new);
-        let out = Edit::apply_all(src, edits(src, &root, &old, &new, false)?)?;
+        let out = Edit::apply_all(src, edits(src, &root, &old, &new, false, "the template")?)?;
         let again = crate::yaml::load(&out)
             .unwrap_or_else(|e| panic!("{e:?}:\n{out}"))
             .root
@@ -483,7 +494,11 @@ mod tests {
         let old: Json = serde_json::from_str(src).unwrap();
         let mut new = old.clone();
         change(&mut new);
-        let out = Edit::apply_all(src, edits(src, &root, &old, &new, true).unwrap()).unwrap();
+        let out = Edit::apply_all(
+            src,
+            edits(src, &root, &old, &new, true, "the template").unwrap(),
+        )
+        .unwrap();
         assert_eq!(serde_json::from_str::<Json>(&out).unwrap(), new, "{out}");
         out
     }
