@@ -126,6 +126,14 @@ fn is_hcl(file: &str) -> bool {
     file.ends_with(".tf") || file.ends_with(".tofu")
 }
 
+/// A Serverless Framework service file (`serverless.yml`).
+fn is_service(file: &str) -> bool {
+    std::path::Path::new(file)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(crate::serverless::is_service_file)
+}
+
 /// The stage a finding is about, found in the scan's inventories.
 fn stage_of<'a>(inventories: &'a [Inventory], f: &Finding) -> Option<&'a Stage> {
     let name = f.stage.as_deref()?;
@@ -150,6 +158,16 @@ pub fn plan(scan: &ScanOutput, findings: &[Finding], opts: &Options) -> FixPlan 
         match (&f.location.file, f.location.source) {
             (Some(file), SourceKind::Terraform) if is_hcl(file) => {
                 by_file.entry(file).or_default().push(target)
+            }
+            // CloudFormation nested in a service file's `resources:` is not rewritten.
+            (Some(file), SourceKind::CloudFormation | SourceKind::Sam) if is_service(file) => {
+                out.manual.push(Manual::of(
+                    f,
+                    format!(
+                        "declared under resources:, which is not rewritten: {}",
+                        cloudformation::hint(f)
+                    ),
+                ))
             }
             (Some(file), SourceKind::CloudFormation | SourceKind::Sam | SourceKind::Serverless) => {
                 by_file.entry(file).or_default().push(target)
@@ -180,12 +198,7 @@ pub fn plan(scan: &ScanOutput, findings: &[Finding], opts: &Options) -> FixPlan 
         };
         let fixed = if is_hcl(file) {
             terraform::fix_file(&src, &targets, opts, &mut out.manual)
-        } else if crate::serverless::is_service_file(
-            std::path::Path::new(file)
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default(),
-        ) {
+        } else if is_service(file) {
             serverless::fix_file(&src, &targets, &mut out.manual)
         } else {
             cloudformation::fix_file(&src, &targets, opts, &mut out.manual)

@@ -5,7 +5,7 @@
 use super::{yaml_edit, Edit, Manual, Target};
 use crate::fix::cloudformation::{same_meaning, to_json};
 use serde_json::{json, Map, Value as Json};
-use stagelog_model::{ApiKind, Finding, Remedy, SourceKind};
+use stagelog_model::{ApiKind, Finding, Remedy};
 
 pub(crate) fn fix_file(
     src: &str,
@@ -20,17 +20,6 @@ pub(crate) fn fix_file(
     let mut service = base.clone();
     let mut applied = Vec::new();
     for t in targets {
-        if t.finding.location.source != SourceKind::Serverless {
-            // Declared under `resources:`: CloudFormation nested in the service file.
-            manual.push(Manual::of(
-                t.finding,
-                format!(
-                    "declared under resources:, which is not rewritten: {}",
-                    super::hint(t.finding).unwrap_or_default()
-                ),
-            ));
-            continue;
-        }
         let before = service.clone();
         match change(&mut service, t.finding) {
             Ok(()) => applied.push(t.finding),
