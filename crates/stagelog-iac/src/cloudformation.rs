@@ -395,7 +395,15 @@ pub struct Parameters {
     values: Vec<(String, String)>,
     /// The samconfig.toml environment whose `parameter_overrides` apply (`--config-env`).
     sam_env: Option<String>,
+    /// Each directory's samconfig.toml, read once however many templates it holds.
+    samconfigs: SamConfigs,
 }
+
+/// A directory's samconfig.toml overrides for the chosen environment, or why it cannot be read.
+type SamConfigOverrides = Result<Vec<(String, String)>, SourceError>;
+type SamConfigs = std::sync::Arc<
+    std::sync::Mutex<HashMap<std::path::PathBuf, std::sync::Arc<SamConfigOverrides>>>,
+>;
 
 impl Parameters {
     /// Also read `parameter_overrides` of this environment (default `default`) from the
@@ -411,30 +419,46 @@ impl Parameters {
         &self,
         dir: &std::path::Path,
     ) -> (std::borrow::Cow<'_, Parameters>, Option<SourceError>) {
-        let path = dir.join("samconfig.toml");
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            return (std::borrow::Cow::Borrowed(self), None);
-        };
-        let env = self.sam_env.as_deref().unwrap_or("default");
-        match samconfig_overrides(&text, env) {
-            Ok(mut values) if !values.is_empty() => {
-                values.extend(self.values.iter().cloned());
+        let overrides = self.samconfig_in(dir);
+        match &*overrides {
+            Ok(values) if !values.is_empty() => {
                 let merged = Parameters {
-                    values,
+                    values: values.iter().chain(&self.values).cloned().collect(),
                     sam_env: self.sam_env.clone(),
+                    samconfigs: self.samconfigs.clone(),
                 };
                 (std::borrow::Cow::Owned(merged), None)
             }
             Ok(_) => (std::borrow::Cow::Borrowed(self), None),
-            Err((line, message)) => (
-                std::borrow::Cow::Borrowed(self),
-                Some(SourceError {
-                    file: crate::display(&path),
-                    line,
-                    message: format!("cannot read samconfig.toml: {message}"),
-                }),
-            ),
+            Err(e) => (std::borrow::Cow::Borrowed(self), Some(e.clone())),
         }
+    }
+
+    /// `dir`'s samconfig.toml overrides (none without the file), read on first use.
+    fn samconfig_in(&self, dir: &std::path::Path) -> std::sync::Arc<SamConfigOverrides> {
+        if let Some(known) = self
+            .samconfigs
+            .lock()
+            .ok()
+            .and_then(|m| m.get(dir).cloned())
+        {
+            return known;
+        }
+        let path = dir.join("samconfig.toml");
+        let env = self.sam_env.as_deref().unwrap_or("default");
+        let read = match std::fs::read_to_string(&path) {
+            Err(_) => Ok(vec![]),
+            Ok(text) => samconfig_overrides(&text, env).map_err(|(line, message)| SourceError {
+                file: crate::display(&path),
+                line,
+                message: format!("cannot read samconfig.toml: {message}"),
+            }),
+        };
+        let read = std::sync::Arc::new(read);
+        if let Ok(mut m) = self.samconfigs.lock() {
+            m.insert(dir.to_path_buf(), read.clone());
+        }
+        read
     }
 
     /// `pairs` are `KEY=VALUE`; later values win over earlier ones, files before pairs.
@@ -462,6 +486,7 @@ impl Parameters {
         Ok(Parameters {
             values: out,
             sam_env: None,
+            samconfigs: Default::default(),
         })
     }
 
