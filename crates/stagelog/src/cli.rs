@@ -30,6 +30,36 @@ pub struct Cli {
     pub verbose: bool,
 }
 
+impl Cli {
+    /// The command line of this process, with what the derived fields cannot hold: the
+    /// relative order of `--var` and `--var-file`, which decides which value wins.
+    pub fn from_command_line() -> Cli {
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Cli::command().get_matches();
+        let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        let terraform = match &mut cli.command {
+            Command::Scan(a) => Some(&mut a.terraform),
+            Command::Fix(a) => Some(&mut a.terraform),
+            _ => None,
+        };
+        if let (Some(t), Some((_, sub))) = (terraform, matches.subcommand()) {
+            let at = |id: &str| -> Vec<usize> {
+                sub.indices_of(id)
+                    .map(Iterator::collect)
+                    .unwrap_or_default()
+            };
+            let mut given: Vec<(usize, bool)> = at("var_files")
+                .into_iter()
+                .map(|i| (i, true))
+                .chain(at("vars").into_iter().map(|i| (i, false)))
+                .collect();
+            given.sort();
+            t.order = given.into_iter().map(|(_, is_file)| is_file).collect();
+        }
+        cli
+    }
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Scan infrastructure-as-code (Terraform .tf/.tf.json, CloudFormation YAML/JSON, SAM, CDK
@@ -218,6 +248,11 @@ pub struct TerraformArgs {
     /// A .tfvars or .tfvars.json file of Terraform variable values (repeatable).
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
+
+    /// For each value above in command-line order, whether it is a `--var-file` (filled in by
+    /// [`Cli::from_command_line`] from clap's indices; empty means files, then vars).
+    #[arg(skip)]
+    pub order: Vec<bool>,
 }
 
 impl FixArgs {
@@ -236,26 +271,14 @@ impl FixArgs {
 
 impl TerraformArgs {
     /// `--var-file`s and `--var`s in the order they were written, which decides which wins
-    /// (as in Terraform). Clap keeps each option's own order; the raw arguments interleave them.
+    /// (as in Terraform).
     fn in_command_line_order(&self) -> Vec<stagelog_iac::terraform::CommandLine> {
         use stagelog_iac::terraform::CommandLine;
-        // args_os: an argument that is not UTF-8 (a path) must not panic here.
-        let flags: Vec<bool> = std::env::args_os()
-            .map(|a| a.to_string_lossy().into_owned())
-            .take_while(|a| a != "--")
-            .filter_map(|a| {
-                let flag = a.split('=').next().unwrap_or_default().to_string();
-                match flag.as_str() {
-                    "--var-file" => Some(true),
-                    "--var" => Some(false),
-                    _ => None,
-                }
-            })
-            .collect();
+        let flags = &self.order;
         let (mut files, mut vars) = (self.var_files.iter(), self.vars.iter());
         let mut out = Vec::new();
         if flags.len() == self.var_files.len() + self.vars.len() {
-            for is_file in flags {
+            for &is_file in flags {
                 if is_file {
                     out.extend(files.next().cloned().map(CommandLine::VarFile));
                 } else {
@@ -263,7 +286,7 @@ impl TerraformArgs {
                 }
             }
         }
-        // Not from this process's arguments (or not recognisable): files, then vars.
+        // Order not known (a Cli built without `from_command_line`): files, then vars.
         out.extend(files.cloned().map(CommandLine::VarFile));
         out.extend(vars.cloned().map(CommandLine::Var));
         out

@@ -1,6 +1,5 @@
 //! The `stagelog` command line; everything it does is in the library.
 
-use clap::Parser;
 use std::process::ExitCode;
 
 // Parsing thousands of small files is allocation-bound; mimalloc halves that cost here.
@@ -8,6 +7,6 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = stagelog::cli::Cli::parse();
+    let cli = stagelog::cli::Cli::from_command_line();
     ExitCode::from(stagelog::run(cli).code())
 }
