@@ -701,14 +701,13 @@ fn read_template(input: &Input, keep: bool, cfn: &cloudformation::Parameters) ->
                 },
             }
         }
+        // Most YAML and JSON in a repository is not a template that could hold anything: one
+        // byte search, no parse, no samconfig.toml lookup, never an error.
+        Ok(src) if !cloudformation::could_hold_something(&src) => UnitResult::default(),
         Ok(src) => {
-            // samconfig.toml is looked for only beside what could be a template (most YAML and
-            // JSON in a repository is not, and a failed open per file is measurable).
             let (cfn, samconfig_error) = match input {
-                Input::Disk(p) if cloudformation::could_hold_something(&src) => {
-                    cfn.for_template_in(p.parent().unwrap_or(Path::new(".")))
-                }
-                _ => (std::borrow::Cow::Borrowed(cfn), None),
+                Input::Disk(p) => cfn.for_template_in(p.parent().unwrap_or(Path::new("."))),
+                Input::Memory(..) => (std::borrow::Cow::Borrowed(cfn), None),
             };
             let mut a = cloudformation::adapt(&name, &src, &cfn);
             if a.inventory.is_some() {
