@@ -25,10 +25,12 @@ pub struct SourceError {
 /// Larger files are reported, not read: no real template comes near this.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
-#[derive(Debug, Default)]
-pub struct ScanOutput {
+/// What a scan found. `T` is what each inventory became: the inventory itself
+/// ([`scan_with`]), or what [`scan_each`] made of it as soon as it was read.
+#[derive(Debug)]
+pub struct ScanOutput<T = Inventory> {
     /// One per Terraform module directory and per template, in path order.
-    pub inventories: Vec<Inventory>,
+    pub inventories: Vec<T>,
     pub errors: Vec<SourceError>,
     /// Files read as Terraform or as templates.
     pub files: usize,
@@ -38,6 +40,50 @@ pub struct ScanOutput {
     /// The text of every file that gave an inventory, by path, when the scan was asked to keep
     /// it ([`ScanOptions::keep_sources`]): fixes edit this text rather than reading files again.
     pub sources: BTreeMap<String, String>,
+}
+
+impl<T> Default for ScanOutput<T> {
+    fn default() -> Self {
+        ScanOutput {
+            inventories: Vec::new(),
+            errors: Vec::new(),
+            files: 0,
+            notes: Vec::new(),
+            sources: BTreeMap::new(),
+        }
+    }
+}
+
+impl<T> ScanOutput<T> {
+    /// Takes in what another part of the scan read, all but its inventories.
+    fn absorb<U>(&mut self, part: ScanOutput<U>) {
+        self.files += part.files;
+        self.errors.extend(part.errors);
+        self.sources.extend(part.sources);
+        self.notes.extend(part.notes);
+    }
+}
+
+/// An inventory handed on as soon as it is read, or kept until the scan ends: a Terraform
+/// plan and the root module beside it are merged first ([`merge_plan_with_sources`]).
+enum Unit<T> {
+    Done(String, T),
+    Kept(String, Inventory),
+}
+
+impl<T> Unit<T> {
+    fn new(
+        name: String,
+        inv: Inventory,
+        keep: bool,
+        each: &(dyn Fn(Inventory) -> T + Sync),
+    ) -> Unit<T> {
+        if keep {
+            Unit::Kept(name, inv)
+        } else {
+            Unit::Done(name, each(inv))
+        }
+    }
 }
 
 /// How to scan.
@@ -530,12 +576,14 @@ fn downloaded_modules(root: &Path) -> Option<std::collections::HashMap<String, P
 /// Terraform: every directory parsed, the modules they call loaded (local sources and what
 /// `init` downloaded, any depth), then each root — a directory no other module calls —
 /// evaluated with its calls followed.
-fn terraform_roots(
+fn terraform_roots<T: Send>(
     dirs: BTreeMap<PathBuf, Vec<(Input, Kind)>>,
     keep: bool,
     inputs: &std::sync::Arc<terraform::Inputs>,
-    out: &mut ScanOutput,
-) -> Vec<(String, Inventory)> {
+    plan_dirs: &std::collections::HashSet<PathBuf>,
+    each: &(dyn Fn(Inventory) -> T + Sync),
+    out: &mut ScanOutput<T>,
+) -> Vec<Unit<T>> {
     // Each directory read once (normalised, `./a/../b` → `b`, so a call's source finds it);
     // one that names nothing stagelog judges is left before parsing, and is no error.
     let read: Vec<(PathBuf, Texts)> = dirs
@@ -616,19 +664,22 @@ fn terraform_roots(
         by_dir: modules.iter().map(|(d, m)| (d.clone(), m)).collect(),
         downloaded,
     };
-    // Each root parsed, judged and dropped on its own: memory follows the largest root.
-    type Judged = (Parsed, Option<(String, Inventory)>, Vec<String>);
-    let results: Vec<Judged> = roots
+    // Each root parsed, evaluated, handed on and dropped on its own: memory follows the
+    // largest root (a root beside a plan file is kept until the plan is read).
+    type Evaluated<T> = (Parsed, Option<Unit<T>>, Vec<String>);
+    let results: Vec<Evaluated<T>> = roots
         .into_par_iter()
         .filter(|(dir, _)| !called.contains(dir))
         .map(|(dir, texts)| {
             let mut p = parse_texts(&dir, texts, keep, inputs);
             let mut notes = Vec::new();
-            let inv = p.module.take().map(|module| {
+            let unit = p.module.take().map(|module| {
                 let inv = module.root_inventory(&set, &mut notes);
-                (module.files[0].path.clone(), inv)
+                let name = module.files[0].path.clone();
+                drop(module);
+                Unit::new(name, inv, plan_dirs.contains(&dir), each)
             });
-            (p, inv, notes)
+            (p, unit, notes)
         })
         .collect();
     let mut inventories = Vec::new();
@@ -740,6 +791,16 @@ pub fn scan(paths: &[PathBuf]) -> ScanOutput {
 /// own (in parallel), so memory follows the largest unit, not the tree. Output order depends
 /// only on the input, not on threads.
 pub fn scan_with(paths: &[PathBuf], opts: &ScanOptions) -> ScanOutput {
+    scan_each(paths, opts, &|inv| inv)
+}
+
+/// [`scan_with`], handing each inventory to `each` as soon as it is read and keeping only
+/// what `each` makes of it: a caller that judges there holds findings, never the whole model.
+pub fn scan_each<T: Send>(
+    paths: &[PathBuf],
+    opts: &ScanOptions,
+    each: &(dyn Fn(Inventory) -> T + Sync),
+) -> ScanOutput<T> {
     let mut errors = Vec::new();
     let exclude = Exclude::new(&opts.exclude, &mut errors);
     let mut notes = Vec::new();
@@ -754,6 +815,7 @@ pub fn scan_with(paths: &[PathBuf], opts: &ScanOptions) -> ScanOutput {
             Input::Disk(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
             Input::Memory(..) => PathBuf::new(),
         },
+        each,
     );
     errors.append(&mut out.errors);
     errors.sort();
@@ -785,23 +847,32 @@ pub fn scan_sources(sources: &[(&str, &str)], keep_sources: bool) -> ScanOutput 
                 .unwrap_or_default(),
             Input::Disk(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
         },
+        &|inv| inv,
     );
     out.errors.sort();
     out
 }
 
-fn scan_inputs(
+fn scan_inputs<T: Send>(
     inputs: Vec<(Input, Kind)>,
     keep: bool,
     terraform_inputs: &std::sync::Arc<terraform::Inputs>,
     parameters: &cloudformation::Parameters,
     dir_of: impl Fn(&(Input, Kind)) -> PathBuf,
-) -> ScanOutput {
+    each: &(dyn Fn(Inventory) -> T + Sync),
+) -> ScanOutput<T> {
     let mut modules: BTreeMap<PathBuf, Vec<(Input, Kind)>> = BTreeMap::new();
     let mut templates: Vec<(Input, Kind)> = Vec::new();
+    // Directories where a JSON file may be a Terraform plan: their root module waits for it.
+    let mut plan_dirs = std::collections::HashSet::new();
     for input in inputs {
         match input.1 {
-            Kind::Template | Kind::Serverless => templates.push(input),
+            Kind::Template | Kind::Serverless => {
+                if input.0.name().ends_with(".json") {
+                    plan_dirs.insert(terraform::normalize(&dir_of(&input)));
+                }
+                templates.push(input)
+            }
             _ => {
                 let dir = dir_of(&input);
                 modules.entry(dir).or_default().push(input);
@@ -824,44 +895,67 @@ fn scan_inputs(
         });
     }
     let mut out = ScanOutput::default();
-    let (terraform, from_templates): (_, Vec<UnitResult>) = rayon::join(
+    let (terraform, from_templates): (_, Vec<_>) = rayon::join(
         || {
             let mut part = ScanOutput::default();
-            let inventories = terraform_roots(modules, keep, terraform_inputs, &mut part);
-            (part, inventories)
+            let units =
+                terraform_roots(modules, keep, terraform_inputs, &plan_dirs, each, &mut part);
+            (part, units)
         },
         || {
             templates
                 .par_iter()
-                .map(|(t, kind)| match kind {
-                    Kind::Serverless => read_serverless(t, keep),
-                    _ => read_template(t, keep, parameters),
+                .map(|(t, kind)| {
+                    let mut unit = match kind {
+                        Kind::Serverless => read_serverless(t, keep),
+                        _ => read_template(t, keep, parameters),
+                    };
+                    let inventory = unit.inventory.take();
+                    let plan = unit.plan;
+                    (
+                        unit,
+                        inventory.map(|(name, inv)| Unit::new(name, inv, plan, each)),
+                    )
                 })
                 .collect()
         },
     );
-    let (part, mut inventories) = terraform;
-    out.files += part.files;
-    out.errors.extend(part.errors);
-    out.sources.extend(part.sources);
-    out.notes.extend(part.notes);
-    let mut plans = Vec::new();
-    for unit in from_templates {
+    let (part, mut units) = terraform;
+    out.absorb(part);
+    for (unit, inventory) in from_templates {
         out.files += unit.files;
         out.errors.extend(unit.errors);
-        if unit.plan {
-            plans.extend(unit.inventory.as_ref().map(|(name, _)| name.clone()));
-        }
-        inventories.extend(unit.inventory);
+        units.extend(inventory);
         out.sources.extend(unit.sources);
         out.notes.extend(unit.notes);
     }
-    for plan in plans {
-        merge_plan_with_sources(&plan, &mut inventories);
+    let mut named: Vec<(String, T)> = Vec::new();
+    let mut kept: Vec<(String, Inventory)> = Vec::new();
+    for unit in units {
+        match unit {
+            Unit::Done(name, t) => named.push((name, t)),
+            Unit::Kept(name, inv) => kept.push((name, inv)),
+        }
     }
-    inventories.sort_by(|a, b| a.0.cmp(&b.0));
-    out.inventories = inventories.into_iter().map(|(_, inv)| inv).collect();
+    let plans: Vec<String> = kept
+        .iter()
+        .map(|(name, _)| name.clone())
+        .filter(|name| !is_config(name))
+        .collect();
+    for plan in plans {
+        merge_plan_with_sources(&plan, &mut kept);
+    }
+    named.extend(kept.into_iter().map(|(name, inv)| (name, each(inv))));
+    named.sort_by(|a, b| a.0.cmp(&b.0));
+    out.inventories = named.into_iter().map(|(_, t)| t).collect();
     out
+}
+
+/// Whether a source's name is Terraform configuration (not a plan or template).
+fn is_config(name: &str) -> bool {
+    [".tf", ".tofu", ".tf.json", ".tofu.json"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
 }
 
 /// When a plan's directory is also a scanned root module, each resource is reported once:
@@ -870,11 +964,6 @@ fn scan_inputs(
 /// inventory is then dropped, since the plan says what will exist.
 fn merge_plan_with_sources(plan: &str, inventories: &mut Vec<(String, Inventory)>) {
     let dir = Path::new(plan).parent();
-    let is_config = |name: &str| {
-        [".tf", ".tofu", ".tf.json", ".tofu.json"]
-            .iter()
-            .any(|ext| name.ends_with(ext))
-    };
     let Some(source_at) = inventories
         .iter()
         .position(|(name, _)| is_config(name) && Path::new(name).parent() == dir)

@@ -14,7 +14,7 @@ use stagelog_model::{ApiKind, Finding, Severity};
 pub use asff::{asff_findings, finding_id, now_secs, render as asff, rfc3339, AsffOptions};
 pub use html::render as html;
 pub use junit::render as junit;
-pub use sarif::render as sarif;
+pub use sarif::{render as sarif, write as write_sarif};
 pub use tables::{csv, github, markdown};
 pub use text::{render as text, TextOptions};
 
@@ -155,13 +155,13 @@ struct Summary {
 }
 
 #[derive(Serialize)]
-struct JsonReport<'a> {
+struct JsonReport<'a, F: Serialize, S: Serialize, E: Serialize> {
     version: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     title: Option<&'a str>,
-    findings: Vec<JsonFinding<'a>>,
-    suppressed: Vec<JsonSuppressed<'a>>,
-    errors: Vec<JsonError<'a>>,
+    findings: F,
+    suppressed: S,
+    errors: E,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     notes: &'a [String],
     summary: Summary,
@@ -218,34 +218,56 @@ fn json_finding(f: &Finding) -> JsonFinding<'_> {
     }
 }
 
+/// Serialises the items of an iterator as a JSON array as they are made, so a report of tens
+/// of thousands of findings is written without building a list of them (or the text) first.
+pub(crate) struct Items<I>(std::cell::Cell<Option<I>>);
+
+impl<I> Items<I> {
+    pub(crate) fn new(items: I) -> Items<I> {
+        Items(std::cell::Cell::new(Some(items)))
+    }
+}
+
+impl<I> Serialize for Items<I>
+where
+    I: Iterator,
+    I::Item: Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0.take() {
+            Some(items) => serializer.collect_seq(items),
+            None => Err(serde::ser::Error::custom("items serialised twice")),
+        }
+    }
+}
+
 /// The stable JSON contract (`version: 1`).
 pub fn json(report: &Report) -> String {
+    let mut out = Vec::new();
+    write_json(report, &mut out).expect("writing to memory does not fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// [`json`], written to `out` as it is made.
+pub fn write_json(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let finding = json_finding;
     let doc = JsonReport {
         version: 1,
         title: report.title.as_deref(),
-        findings: report.findings.iter().map(finding).collect(),
-        suppressed: report
-            .suppressed
-            .iter()
-            .map(|s| JsonSuppressed {
-                finding: finding(&s.finding),
-                by: &s.by,
-                reason: s.reason.as_deref(),
-                expires: s.expires.as_deref(),
-            })
-            .collect(),
-        errors: report
-            .errors
-            .iter()
-            .map(|e| JsonError {
-                file: e.file.as_deref(),
-                line: e.line,
-                account: e.account.as_deref(),
-                region: e.region.as_deref(),
-                message: &e.message,
-            })
-            .collect(),
+        findings: Items::new(report.findings.iter().map(finding)),
+        suppressed: Items::new(report.suppressed.iter().map(|s| JsonSuppressed {
+            finding: finding(&s.finding),
+            by: &s.by,
+            reason: s.reason.as_deref(),
+            expires: s.expires.as_deref(),
+        })),
+        errors: Items::new(report.errors.iter().map(|e| JsonError {
+            file: e.file.as_deref(),
+            line: e.line,
+            account: e.account.as_deref(),
+            region: e.region.as_deref(),
+            message: &e.message,
+        })),
         notes: &report.notes,
         summary: Summary {
             files: report.files,
@@ -260,7 +282,6 @@ pub fn json(report: &Report) -> String {
             notes: report.notes.len(),
         },
     };
-    let mut s = serde_json::to_string_pretty(&doc).expect("report serialises");
-    s.push('\n');
-    s
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"\n")
 }

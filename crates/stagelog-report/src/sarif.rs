@@ -8,18 +8,19 @@ use stagelog_rules::registry;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Log<'a> {
+struct Log<'a, R: Serialize> {
     #[serde(rename = "$schema")]
     schema: &'static str,
     version: &'static str,
-    runs: Vec<Run<'a>>,
+    runs: [Run<'a, R>; 1],
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Run<'a> {
+struct Run<'a, R: Serialize> {
     tool: Tool,
-    results: Vec<SarifResult<'a>>,
+    /// Made as they are written ([`crate::Items`]).
+    results: R,
     invocations: Vec<Invocation<'a>>,
 }
 
@@ -171,7 +172,14 @@ fn security_severity(s: Severity) -> &'static str {
     }
 }
 
-pub fn render<'a>(report: &'a Report) -> String {
+pub fn render(report: &Report) -> String {
+    let mut out = Vec::new();
+    write(report, &mut out).expect("writing to memory does not fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// [`render`], written to `out` as it is made.
+pub fn write<'a>(report: &'a Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let rules = registry();
     let descriptors = rules
         .iter()
@@ -251,20 +259,24 @@ pub fn render<'a>(report: &'a Report) -> String {
                 .collect(),
             suppressions,
         };
-    let mut results: Vec<SarifResult> = report.findings.iter().map(|f| result(f, vec![])).collect();
-    results.extend(report.suppressed.iter().map(|s| {
-        result(
-            &s.finding,
-            vec![SarifSuppression {
-                kind: if s.by == "waiver" {
-                    "external"
-                } else {
-                    "inSource"
-                },
-                justification: s.reason.clone(),
-            }],
-        )
-    }));
+    let results =
+        report
+            .findings
+            .iter()
+            .map(|f| result(f, vec![]))
+            .chain(report.suppressed.iter().map(|s| {
+                result(
+                    &s.finding,
+                    vec![SarifSuppression {
+                        kind: if s.by == "waiver" {
+                            "external"
+                        } else {
+                            "inSource"
+                        },
+                        justification: s.reason.clone(),
+                    }],
+                )
+            }));
     let notifications = report
         .errors
         .iter()
@@ -292,7 +304,7 @@ pub fn render<'a>(report: &'a Report) -> String {
     let log = Log {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
         version: "2.1.0",
-        runs: vec![Run {
+        runs: [Run {
             tool: Tool {
                 driver: Driver {
                     name: "stagelog",
@@ -300,14 +312,13 @@ pub fn render<'a>(report: &'a Report) -> String {
                     rules: descriptors,
                 },
             },
-            results,
+            results: crate::Items::new(results),
             invocations: vec![Invocation {
                 execution_successful: report.errors.is_empty(),
                 tool_execution_notifications: notifications,
             }],
         }],
     };
-    let mut s = serde_json::to_string_pretty(&log).expect("sarif serialises");
-    s.push('\n');
-    s
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    out.write_all(b"\n")
 }

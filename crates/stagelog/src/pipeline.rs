@@ -122,17 +122,27 @@ impl Pipeline {
         errors: Vec<ReportError>,
         files: usize,
     ) -> Report {
-        let started = std::time::Instant::now();
-        let mut findings: Vec<Finding> = inventories
+        let judged = inventories
             .par_iter()
-            .flat_map_iter(|inv| stagelog_rules::check(inv, &self.config, &self.selection))
+            .map(|inv| self.judge_one(inv))
             .collect();
+        self.report(judged, errors, files)
+    }
+
+    /// One inventory's findings (with their fix hints) and what the report says of it: the
+    /// part of [`Pipeline::judge`] that needs the model, so a scan can judge each inventory
+    /// as it is read and drop it.
+    pub fn judge_one(&self, inv: &Inventory) -> Judged {
+        let mut findings = stagelog_rules::check(inv, &self.config, &self.selection);
         for f in &mut findings {
             f.fix = hint(f);
         }
-        let subjects = inventories
+        // Sorted here, on the scan's threads: the report then merges runs already in order
+        // instead of sorting every finding on one thread.
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        let mut subjects: Vec<_> = inv
+            .stages
             .iter()
-            .flat_map(|inv| &inv.stages)
             .map(|s| stagelog_report::Subject {
                 resource: s.location.resource.clone(),
                 stage: s.name.to_string(),
@@ -142,16 +152,31 @@ impl Pipeline {
                 region: s.location.region.clone(),
             })
             .collect();
-        let mut report = Report {
+        subjects.sort();
+        Judged {
             findings,
+            subjects,
+            stages: inv.stages.len(),
+            live: inv.live,
+            marks: inv.marks.clone(),
+        }
+    }
+
+    /// The report of judged inventories: severities, suppressions and waivers applied.
+    pub fn report(&self, judged: Vec<Judged>, errors: Vec<ReportError>, files: usize) -> Report {
+        let started = std::time::Instant::now();
+        let sources = judged.len();
+        let live = judged.iter().any(|j| j.live);
+        let mut report = Report {
+            findings: Vec::with_capacity(judged.iter().map(|j| j.findings.len()).sum()),
             errors,
             files,
-            stages: inventories.iter().map(|i| i.stages.len()).sum(),
-            subjects,
+            stages: judged.iter().map(|j| j.stages).sum(),
+            subjects: Vec::with_capacity(judged.iter().map(|j| j.subjects.len()).sum()),
             rules: stagelog_rules::registry()
                 .iter()
                 .filter(|r| self.selection.includes(r.id))
-                .filter(|r| !r.live_only || inventories.iter().any(|i| i.live))
+                .filter(|r| !r.live_only || live)
                 // SL090 judges suppression marks, not stages: listed only when it finds something.
                 .filter(|r| !r.examples_dir.is_empty() || r.live_only)
                 .map(|r| r.id)
@@ -160,6 +185,12 @@ impl Pipeline {
             suppressed: vec![],
             notes: vec![],
         };
+        let mut marks = Vec::new();
+        for mut j in judged {
+            report.findings.append(&mut j.findings);
+            report.subjects.append(&mut j.subjects);
+            marks.append(&mut j.marks);
+        }
         report.normalise();
         if crate::ui::verbose() {
             eprintln!(
@@ -173,9 +204,9 @@ impl Pipeline {
             );
             eprintln!("rules: {}", report.rules.join(", "));
             eprintln!(
-                "judged {} stages from {} sources in {:.1} ms",
+                "judged {} stages from {} sources; report made in {:.1} ms",
                 report.stages,
-                inventories.len(),
+                sources,
                 started.elapsed().as_secs_f64() * 1000.0
             );
         }
@@ -184,10 +215,19 @@ impl Pipeline {
             &self.policy,
             &crate::policy::today(),
             &self.selection,
-            inventories.iter().flat_map(|i| &i.marks),
+            marks.iter(),
         );
         report
     }
+}
+
+/// What judging one inventory gave, kept until the report is made.
+pub struct Judged {
+    findings: Vec<Finding>,
+    subjects: Vec<stagelog_report::Subject>,
+    stages: usize,
+    live: bool,
+    marks: Vec<stagelog_model::Mark>,
 }
 
 impl Pipeline {
@@ -247,6 +287,34 @@ pub fn exit_status(report: &Report, fail_on: FailOn) -> ExitStatus {
     }
 }
 
+/// One report in one format. JSON and SARIF, the formats of big machine-read reports, are
+/// written as they are made (a report of 50,000 findings is never held as text).
+fn write_report(
+    report: &Report,
+    format: Format,
+    color: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let body = match format {
+        Format::Json => return stagelog_report::write_json(report, out),
+        Format::Sarif => return stagelog_report::write_sarif(report, out),
+        Format::Text => stagelog_report::text(
+            report,
+            TextOptions {
+                color,
+                summary: !crate::ui::quiet(),
+            },
+        ),
+        Format::Junit => stagelog_report::junit(report),
+        Format::Csv => stagelog_report::csv(report),
+        Format::Markdown => stagelog_report::markdown(report),
+        Format::Github => stagelog_report::github(report),
+        Format::Asff => stagelog_report::asff(report, &stagelog_report::AsffOptions::from_env()),
+        Format::Html => stagelog_report::html(report),
+    };
+    out.write_all(body.as_bytes())
+}
+
 /// Writes the report in each format asked for. `--severity` narrows what is shown (the exit
 /// status is decided on the whole report, as `--fail-on` says).
 pub fn emit(report: &Report, args: &ReportArgs) -> Result<()> {
@@ -272,46 +340,33 @@ pub fn emit(report: &Report, args: &ReportArgs) -> Result<()> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     for format in formats {
-        let body = match format {
-            Format::Text => stagelog_report::text(
-                report,
-                TextOptions {
-                    color,
-                    summary: !crate::ui::quiet(),
-                },
-            ),
-            Format::Json => stagelog_report::json(report),
-            Format::Sarif => stagelog_report::sarif(report),
-            Format::Junit => stagelog_report::junit(report),
-            Format::Csv => stagelog_report::csv(report),
-            Format::Markdown => stagelog_report::markdown(report),
-            Format::Github => stagelog_report::github(report),
-            Format::Asff => {
-                stagelog_report::asff(report, &stagelog_report::AsffOptions::from_env())
-            }
-            Format::Html => stagelog_report::html(report),
-        };
         let path = match (&args.output_dir, &args.output) {
             (Some(dir), _) => Some(dir.join(format.file_name())),
             (None, Some(file)) => Some(file.clone()),
             (None, None) => None,
         };
-        match path {
+        let written = match &path {
             Some(path) => {
-                std::fs::write(&path, body)
+                let file = std::fs::File::create(path)
                     .with_context(|| format!("cannot write the report to {}", path.display()))?;
-                if args.output_dir.is_some() && !crate::ui::quiet() {
-                    eprintln!("wrote {}", path.display());
-                }
+                let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+                write_report(report, format, color, &mut out)
+                    .and_then(|_| out.flush())
+                    .with_context(|| format!("cannot write the report to {}", path.display()))
             }
             None => {
-                let mut out = std::io::stdout().lock();
-                // A closed pipe (`| head`) is not an error worth a message.
-                if let Err(e) = out.write_all(body.as_bytes()).and_then(|_| out.flush()) {
-                    if e.kind() != std::io::ErrorKind::BrokenPipe {
-                        return Err(e).context("cannot write the report");
-                    }
+                let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+                match write_report(report, format, color, &mut out).and_then(|_| out.flush()) {
+                    // A closed pipe (`| head`) is not an error worth a message.
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                    other => other.context("cannot write the report"),
                 }
+            }
+        };
+        written?;
+        if let (Some(path), Some(_)) = (&path, &args.output_dir) {
+            if !crate::ui::quiet() {
+                eprintln!("wrote {}", path.display());
             }
         }
     }

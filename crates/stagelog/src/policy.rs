@@ -190,19 +190,22 @@ pub fn apply<'m>(
                 .map(|g| g.compile_matcher())
         })
         .collect();
-    let mut kept = Vec::new();
+    // Findings stay in their list (a report may hold tens of thousands): the few that are
+    // suppressed are moved out, the rest kept in place.
     let mut reasonless = Vec::new();
-    for (f, mark) in std::mem::take(&mut report.findings).into_iter().zip(inline) {
+    let mut keep = Vec::with_capacity(report.findings.len());
+    for (f, mark) in report.findings.iter_mut().zip(inline) {
         if let Some(m) = mark {
             if m.reason.is_none() && sel.includes("SL090") {
-                reasonless.push(reasonless_finding(&f, &m));
+                reasonless.push(reasonless_finding(f, &m));
             }
             report.suppressed.push(Suppressed {
-                finding: f,
+                finding: f.clone(),
                 by: m.by.to_string(),
                 reason: m.reason,
                 expires: None,
             });
+            keep.push(false);
             continue;
         }
         let waiver = policy.waivers.iter().zip(&globs).find(|(w, g)| {
@@ -217,26 +220,29 @@ pub fn apply<'m>(
         });
         match waiver {
             Some((w, _)) if w.expires.as_deref().is_some_and(|e| e <= today) => {
-                let mut f = f;
                 f.message = format!(
                     "{} (a waiver expired on {}: {})",
                     f.message,
                     w.expires.as_deref().unwrap_or_default(),
                     w.reason
                 );
-                kept.push(f);
+                keep.push(true);
             }
-            Some((w, _)) => report.suppressed.push(Suppressed {
-                finding: f,
-                by: "waiver".into(),
-                reason: Some(w.reason.clone()).filter(|r| !r.trim().is_empty()),
-                expires: w.expires.clone(),
-            }),
-            None => kept.push(f),
+            Some((w, _)) => {
+                report.suppressed.push(Suppressed {
+                    finding: f.clone(),
+                    by: "waiver".into(),
+                    reason: Some(w.reason.clone()).filter(|r| !r.trim().is_empty()),
+                    expires: w.expires.clone(),
+                });
+                keep.push(false);
+            }
+            None => keep.push(true),
         }
     }
-    kept.extend(reasonless);
-    report.findings = kept;
+    let mut keep = keep.into_iter();
+    report.findings.retain(|_| keep.next().unwrap_or(true));
+    report.findings.extend(reasonless);
     report.normalise();
 }
 

@@ -18,7 +18,8 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus> {
         &start,
     )?;
     let started = std::time::Instant::now();
-    let scanned = stagelog_iac::scan_with(
+    // Each inventory is judged as soon as it is read and dropped: memory follows the findings.
+    let scanned = stagelog_iac::scan_each(
         &args.paths,
         &stagelog_iac::ScanOptions {
             exclude: pipeline.exclude(&args.exclude),
@@ -26,6 +27,7 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus> {
             terraform: args.terraform.inputs()?,
             parameters: args.cloudformation.parameters()?,
         },
+        &|inv| pipeline.judge_one(&inv),
     );
     if !crate::ui::quiet() {
         for note in &scanned.notes {
@@ -39,8 +41,8 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus> {
             started.elapsed().as_secs_f64() * 1000.0
         );
     }
-    let mut report = pipeline.judge(
-        &scanned.inventories,
+    let mut report = pipeline.report(
+        scanned.inventories,
         crate::pipeline::source_errors(scanned.errors),
         scanned.files,
     );

@@ -102,3 +102,127 @@ fn call_sites_in_every_report_and_fix_points_at_the_caller() {
         "{err}"
     );
 }
+
+/// `scan` judges each inventory as soon as it is read; a root module beside a plan file must
+/// still wait for the plan, so each resource is reported once, on the plan's values, at its
+/// `.tf` line — while a root elsewhere in the tree is judged on its own.
+#[test]
+fn a_plan_beside_its_sources_is_merged_before_judging_in_scan() {
+    const CONFIG: &str = r#"resource "aws_cloudwatch_log_group" "access" {
+  name              = "/aws/vendedlogs/apigateway/orders/prod"
+  retention_in_days = var.retention_days
+}
+
+variable "retention_days" {
+  type = number
+}
+
+resource "aws_api_gateway_stage" "prod" {
+  rest_api_id   = var.rest_api_id
+  deployment_id = var.deployment_id
+  stage_name    = "prod"
+
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.access.arn
+    format          = jsonencode({ requestId = "$context.requestId" })
+  }
+}
+
+variable "rest_api_id" {
+  type = string
+}
+
+variable "deployment_id" {
+  type = string
+}
+"#;
+    const PLAN: &str = r#"{
+  "format_version": "1.2",
+  "planned_values": {
+    "root_module": {
+      "resources": [
+        {
+          "address": "aws_cloudwatch_log_group.access",
+          "mode": "managed",
+          "type": "aws_cloudwatch_log_group",
+          "name": "access",
+          "values": { "name": "/aws/vendedlogs/apigateway/orders/prod", "retention_in_days": 30 }
+        },
+        {
+          "address": "aws_api_gateway_stage.prod",
+          "mode": "managed",
+          "type": "aws_api_gateway_stage",
+          "name": "prod",
+          "values": {
+            "stage_name": "prod",
+            "rest_api_id": "a1b2c3",
+            "access_log_settings": [ { "format": "{\"requestId\":\"$context.requestId\"}" } ]
+          }
+        }
+      ]
+    }
+  },
+  "resource_changes": [
+    {
+      "address": "aws_api_gateway_stage.prod",
+      "change": {
+        "actions": ["create"],
+        "after_unknown": { "access_log_settings": [ { "destination_arn": true } ] }
+      }
+    }
+  ],
+  "configuration": {
+    "root_module": {
+      "resources": [
+        {
+          "address": "aws_api_gateway_stage.prod",
+          "expressions": {
+            "access_log_settings": [
+              { "destination_arn": { "references": ["aws_cloudwatch_log_group.access.arn", "aws_cloudwatch_log_group.access"] } }
+            ]
+          }
+        }
+      ]
+    }
+  }
+}
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    common::write(
+        dir.path(),
+        &[
+            ("orders/main.tf", CONFIG),
+            ("orders/tfplan.json", PLAN),
+            ("modules/stage/main.tf", MODULE),
+            ("billing/main.tf", ROOT),
+        ],
+    );
+    let (_, report) = common::scan_json(dir.path(), &[".", "--select", "SL020,SL002"]);
+    let found: Vec<(String, String, u64, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(
+        (found[0].0.as_str(), found[0].1.as_str(), found[0].2),
+        ("SL002", "modules/stage/main.tf", 11),
+        "{found:?}"
+    );
+    // Once, judged on the plan's 30 days (the source only says var.retention_days), at the
+    // .tf file and line.
+    assert_eq!(
+        (found[1].0.as_str(), found[1].1.as_str(), found[1].2),
+        ("SL020", "orders/main.tf", 1),
+        "{found:?}"
+    );
+    assert!(found[1].3.contains("30"), "{}", found[1].3);
+}
