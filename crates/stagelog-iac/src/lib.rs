@@ -330,10 +330,13 @@ fn cdk_templates(
 
 /// Paths as users wrote them, or relative to the working directory when absolute.
 fn display(p: &Path) -> String {
-    let p = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| p.strip_prefix(&cwd).ok().map(Path::to_path_buf))
-        .unwrap_or_else(|| p.to_path_buf());
+    // Asked once per process, not once per file name (a system call each).
+    static CWD: std::sync::LazyLock<Option<PathBuf>> =
+        std::sync::LazyLock::new(|| std::env::current_dir().ok());
+    let p = CWD
+        .as_deref()
+        .and_then(|cwd| p.strip_prefix(cwd).ok())
+        .unwrap_or(p);
     let s = p.to_string_lossy().replace('\\', "/");
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
@@ -344,15 +347,24 @@ fn read_text(path: &Path) -> Result<String, SourceError> {
         line: None,
         message,
     };
-    let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read: {e}")))?;
-    if meta.len() > MAX_FILE_BYTES {
+    // One open per file: its size from the handle, then one read of exactly that much.
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    let len = file
+        .metadata()
+        .map_err(|e| err(format!("cannot read: {e}")))?
+        .len();
+    if len > MAX_FILE_BYTES {
         return Err(err(format!(
             "file is {} MiB, over the {} MiB limit; not read",
-            meta.len() / (1024 * 1024),
+            len / (1024 * 1024),
             MAX_FILE_BYTES / (1024 * 1024)
         )));
     }
-    let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    let mut bytes = Vec::with_capacity(len as usize + 1);
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| err(format!("cannot read: {e}")))?;
     if bytes[..bytes.len().min(8192)].contains(&0) {
         return Err(err("binary file (contains NUL bytes); not read".into()));
     }
