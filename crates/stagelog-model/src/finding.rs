@@ -62,7 +62,9 @@ pub struct Finding {
     /// A one-line hint at the fix, rendered from `remedy` in the terms of the finding's source
     /// (empty until the pipeline renders it).
     pub fix: String,
-    pub location: Location,
+    /// Boxed: a finding is moved many times between the rules and the report (collected,
+    /// sorted, merged), and its location is most of its size.
+    pub location: Box<Location>,
     pub stage: Option<String>,
     pub api_kind: Option<ApiKind>,
 }

@@ -140,7 +140,7 @@ pub(crate) fn located_finding(
         message,
         remedy,
         fix: String::new(),
-        location: location.clone(),
+        location: Box::new(location.clone()),
         stage: Some(stage.name.to_string()),
         api_kind: Some(stage.api_kind),
     }

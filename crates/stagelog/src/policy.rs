@@ -262,10 +262,10 @@ fn reasonless_finding(f: &Finding, m: &stagelog_iac::suppress::Suppression) -> F
             SourceKind::Terraform => "add the reason after the mark: `# stagelog:ignore SL001 -- why`, `#checkov:skip=CKV_AWS_76:why`".into(),
             _ => "add `reason:` to the Metadata entry (`comment:` for checkov.skip)".into(),
         },
-        location: Location {
+        location: Box::new(Location {
             line: m.line.or(f.location.line),
-            ..f.location.clone()
-        },
+            ..(*f.location).clone()
+        }),
         stage: f.stage.clone(),
         api_kind: f.api_kind,
     }

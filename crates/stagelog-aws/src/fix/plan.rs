@@ -375,7 +375,7 @@ mod tests {
             message: String::new(),
             remedy,
             fix: String::new(),
-            location: live(resource),
+            location: Box::new(live(resource)),
             stage: Some("prod".into()),
             api_kind: Some(ApiKind::Rest),
         }

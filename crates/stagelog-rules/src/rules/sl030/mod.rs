@@ -43,7 +43,7 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
             ),
             remedy: Remedy::CloudWatchRole,
             fix: String::new(),
-            location: first.location.clone(),
+            location: Box::new(first.location.clone()),
             stage: None,
             api_kind: None,
         });
@@ -66,7 +66,7 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
                 message: "API Gateway account settings have no CloudWatch role ARN, so REST and WebSocket stages cannot write execution or access logs".into(),
                 remedy: Remedy::CloudWatchRole,
                 fix: String::new(),
-                location: account.location.clone(),
+                location: Box::new(account.location.clone()),
                 stage: None,
                 api_kind: None,
             });

@@ -61,7 +61,7 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
                 message: format!("the API Gateway CloudWatch role `{arn}` {p}"),
                 remedy: Remedy::CloudWatchRolePolicy,
                 fix: String::new(),
-                location: account.location.clone(),
+                location: Box::new(account.location.clone()),
                 stage: None,
                 api_kind: None,
             });
