@@ -30,6 +30,17 @@ The layer adds only what the tests need and moto does not offer, and nothing els
   and answered in CBOR (``cloudwatch_cbor`` below). ``stagelog verify`` reads request counts
   with GetMetricData; tests seed them with PutMetricData.
 
+* STS ``AssumeRole`` into an account of an Organization checks that the role exists there,
+  as AWS does (moto lets any role be assumed): a member account whose
+  ``OrganizationAccountAccessRole`` (which Organizations ``CreateAccount`` makes, in moto too)
+  was deleted answers ``AccessDenied``, so an organisation walk meets an account it cannot
+  enter. Accounts outside any Organization keep moto's behaviour, which the tests use to reach
+  accounts of their own.
+* Organizations ``ListAccounts`` outside the management account, which moto answers with an
+  empty list: as AWS does, ``AWSOrganizationsNotInUseException`` for an account in no
+  Organization, ``AccessDeniedException`` for a member that is not a delegated administrator,
+  and the Organization's accounts for one that is.
+
 Everything else goes to moto unchanged. Only 127.0.0.1 is bound.
 """
 
@@ -393,6 +404,61 @@ class Extension:
             )
 
 
+def require_roles_in_organization_accounts():
+    """Patches moto's AssumeRole (see the module's docstring)."""
+    from moto.iam import iam_backends
+    from moto.organizations.models import organizations_backends
+    from moto.sts.exceptions import STSClientError
+    from moto.sts.models import STSBackend
+
+    original = STSBackend.assume_role
+    # moto warns that STS's model has no AccessDenied shape; the code is what AWS sends.
+    import warnings
+
+    warnings.filterwarnings("ignore", message=r"Exception\(STSClientError\) with code AccessDenied")
+
+    def assume_role(self, region_name, role_session_name, role_arn, *args, **kwargs):
+        parts = role_arn.split(":")
+        if len(parts) == 6 and parts[5].startswith("role/"):
+            account = parts[4]
+            name = parts[5].split("/")[-1]
+            if account in organizations_backends.master_accounts:
+                roles = iam_backends[account]["global"].get_roles()
+                if not any(r.name == name for r in roles):
+                    raise STSClientError(
+                        "AccessDenied",
+                        f"User: arn:aws:sts::{self.account_id}:assumed-role/caller/{role_session_name} "
+                        f"is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+                    )
+        return original(self, region_name, role_session_name, role_arn, *args, **kwargs)
+
+    STSBackend.assume_role = assume_role
+
+
+def list_accounts_only_where_aws_answers():
+    """Patches moto's ListAccounts (see the module's docstring)."""
+    from moto.organizations import exceptions
+    from moto.organizations.models import OrganizationsBackend, organizations_backends
+
+    original = OrganizationsBackend.list_accounts
+
+    def list_accounts(self, *args, **kwargs):
+        if self.org is not None:
+            return original(self, *args, **kwargs)
+        if self.account_id not in organizations_backends.master_accounts:
+            raise exceptions.AWSOrganizationsNotInUseException()
+        management, partition = organizations_backends.master_accounts[self.account_id]
+        backend = organizations_backends[management][partition]
+        if any(a.account.id == self.account_id for a in backend.admins):
+            return original(backend, *args, **kwargs)
+        raise exceptions.OrganizationsClientError(
+            "AccessDeniedException",
+            "You don't have permissions to access this resource.",
+        )
+
+    OrganizationsBackend.list_accounts = list_accounts
+
+
 def watch_parent(pid):
     import time
 
@@ -411,6 +477,8 @@ def main():
     args = parser.parse_args()
     if args.exit_with_pid:
         threading.Thread(target=watch_parent, args=(args.exit_with_pid,), daemon=True).start()
+    require_roles_in_organization_accounts()
+    list_accounts_only_where_aws_answers()
     app = Extension(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
     print(f"listening on http://127.0.0.1:{server.server_port}", flush=True)

@@ -10,10 +10,12 @@ mod flow;
 mod iam;
 pub mod logread;
 mod logs;
+mod org;
 mod scope;
 pub mod securityhub;
 
 pub use flow::VerifyOptions;
+pub use org::parse_account_list;
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -31,6 +33,13 @@ pub struct AuditOptions {
     pub all_regions: bool,
     /// Roles to assume, one per account; empty means the current credentials' account.
     pub role_arns: Vec<String>,
+    /// Walk the Organization (`--org-role NAME`): every active account, entered through
+    /// `arn:PARTITION:iam::ACCOUNT:role/NAME` (the calling account with its own credentials).
+    pub org_role: Option<String>,
+    /// With `org_role`: only these accounts (empty: all).
+    pub only_accounts: Vec<String>,
+    /// With `org_role`: never these accounts.
+    pub exclude_accounts: Vec<String>,
     /// Endpoint for every service (LocalStack, moto); `AWS_ENDPOINT_URL` works too.
     pub endpoint_url: Option<String>,
     /// Account×region scopes read at once (default 8).
@@ -42,6 +51,8 @@ pub struct AuditOptions {
 
 /// Progress callbacks, for a progress bar.
 pub trait Progress: Send + Sync {
+    /// How many accounts the run covers (known before their regions are).
+    fn accounts_planned(&self, _accounts: usize) {}
     fn scopes_planned(&self, total: usize);
     fn scope_done(&self, account: &str, region: &str, apis: usize);
 }
@@ -61,6 +72,10 @@ pub struct AuditOutput {
     pub errors: Vec<ScopeError>,
     /// Account×region pairs read.
     pub scopes: usize,
+    /// The account×region pairs read (what `--verbose` lists), sorted.
+    pub covered: Vec<(String, String)>,
+    /// Accounts of the Organization left out because they are not active (id, state).
+    pub inactive_accounts: Vec<(String, String)>,
     /// REST and v2 APIs found.
     pub apis: usize,
 }
@@ -153,37 +168,74 @@ async fn accounts(
     opts: &AuditOptions,
     base: &SdkConfig,
     errors: &mut Vec<ScopeError>,
+    inactive: &mut Vec<(String, String)>,
 ) -> Vec<Account> {
+    let assume = |arn: String| async move {
+        let provider = aws_config::sts::AssumeRoleProvider::builder(arn.clone())
+            .session_name("stagelog-audit")
+            .configure(base)
+            .build()
+            .await;
+        let config = base
+            .to_builder()
+            .credentials_provider(aws_credential_provider(provider))
+            .build();
+        (Some(arn), config)
+    };
     let mut configs = Vec::new();
-    if opts.role_arns.is_empty() {
+    if let Some(role) = &opts.org_role {
+        match org::accounts(base, &opts.only_accounts, &opts.exclude_accounts).await {
+            Ok(found) => {
+                for id in &found.accounts {
+                    if *id == found.caller {
+                        configs.push((None, base.clone()));
+                    } else {
+                        configs.push(
+                            assume(format!("arn:{}:iam::{id}:role/{role}", found.partition)).await,
+                        );
+                    }
+                }
+                *inactive = found.inactive;
+                errors.extend(found.unknown.into_iter().map(|id| ScopeError {
+                    account: Some(id),
+                    region: None,
+                    message: "--accounts names it, but the Organization does not list it".into(),
+                }));
+            }
+            Err(message) => errors.push(ScopeError {
+                account: None,
+                region: None,
+                message,
+            }),
+        }
+    } else if opts.role_arns.is_empty() {
         configs.push((None, base.clone()));
     } else {
         for arn in &opts.role_arns {
-            let provider = aws_config::sts::AssumeRoleProvider::builder(arn.clone())
-                .session_name("stagelog-audit")
-                .configure(base)
-                .build()
-                .await;
-            let config = base
-                .to_builder()
-                .credentials_provider(aws_credential_provider(provider))
-                .build();
-            configs.push((Some(arn.clone()), config));
+            configs.push(assume(arn.clone()).await);
         }
     }
+    // Each account's first call tells whether it can be entered at all; the accounts are
+    // probed together, so an organisation of hundreds does not wait on them one by one.
+    let probed: Vec<_> = stream::iter(configs)
+        .map(|(role, config)| async move {
+            // Fail fast rather than retrying an unreachable endpoint ten times.
+            let probe = config
+                .to_builder()
+                .retry_config(RetryConfig::standard().with_max_attempts(2))
+                .build();
+            let id = aws_sdk_sts::Client::new(&probe)
+                .get_caller_identity()
+                .send()
+                .await;
+            (role, config, id)
+        })
+        .buffered(opts.concurrency.max(1))
+        .collect()
+        .await;
     let mut out = Vec::new();
-    for (role, config) in configs {
-        // The first call tells whether the endpoint and credentials work at all: fail fast
-        // rather than retrying an unreachable endpoint ten times.
-        let probe = config
-            .to_builder()
-            .retry_config(RetryConfig::standard().with_max_attempts(2))
-            .build();
-        match aws_sdk_sts::Client::new(&probe)
-            .get_caller_identity()
-            .send()
-            .await
-        {
+    for (role, config, id) in probed {
+        match id {
             Ok(id) => out.push(Account {
                 id: id.account().unwrap_or("unknown").to_string(),
                 config,
@@ -258,7 +310,10 @@ async fn regions_of(opts: &AuditOptions, account: &Account) -> Result<Vec<String
 pub async fn audit(opts: AuditOptions) -> AuditOutput {
     let mut out = AuditOutput::default();
     let base = base_config(&opts).await;
-    let accounts = accounts(&opts, &base, &mut out.errors).await;
+    let accounts = accounts(&opts, &base, &mut out.errors, &mut out.inactive_accounts).await;
+    if let Some(p) = &opts.progress {
+        p.accounts_planned(accounts.len());
+    }
     let mut scopes = Vec::new();
     for account in &accounts {
         match regions_of(&opts, account).await {
@@ -278,6 +333,11 @@ pub async fn audit(opts: AuditOptions) -> AuditOutput {
         p.scopes_planned(scopes.len());
     }
     out.scopes = scopes.len();
+    out.covered = scopes
+        .iter()
+        .map(|(account, region)| (account.id.clone(), region.clone()))
+        .collect();
+    out.covered.sort();
     let roles = iam::RoleCache::default();
     let concurrency = opts.concurrency.max(1);
     let results: Vec<_> = stream::iter(scopes)

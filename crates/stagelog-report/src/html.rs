@@ -65,10 +65,10 @@ pub fn render(report: &Report) -> String {
         t = esc(title)
     );
     h.push_str(&format!(
-        "<p>{} findings in {} stages ({} files), {} errors.</p>\n",
+        "<p>{} findings in {} stages {}, {} errors.</p>\n",
         report.findings.len(),
         report.stages,
-        report.files,
+        esc(&report.coverage()),
         report.errors.len()
     ));
     h.push_str(

@@ -67,6 +67,30 @@ pub struct Report {
     /// What the sources do that was not judged, and why (a module not downloaded, an API the
     /// service does not manage), one line each.
     pub notes: Vec<String>,
+    /// A live run: the account×region pairs read (empty for infrastructure-as-code).
+    pub live: Option<LiveCoverage>,
+}
+
+/// What a live run covered, for its summary ("N stages in M accounts and R regions").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LiveCoverage {
+    /// Account×region pairs read, sorted.
+    pub scopes: Vec<(String, String)>,
+}
+
+impl LiveCoverage {
+    pub fn accounts(&self) -> usize {
+        let mut ids: Vec<&str> = self.scopes.iter().map(|(a, _)| a.as_str()).collect();
+        ids.dedup();
+        ids.len()
+    }
+
+    pub fn regions(&self) -> usize {
+        let mut names: Vec<&str> = self.scopes.iter().map(|(_, r)| r.as_str()).collect();
+        names.sort();
+        names.dedup();
+        names.len()
+    }
 }
 
 impl Report {
@@ -82,6 +106,19 @@ impl Report {
         self.subjects.dedup();
         self.suppressed
             .sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
+    }
+
+    /// Where the stages were found: `across 12 files`, or `in 3 accounts and 2 regions`.
+    pub fn coverage(&self) -> String {
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        match &self.live {
+            Some(live) => format!(
+                "in {} and {}",
+                plural(live.accounts(), "account"),
+                plural(live.regions(), "region")
+            ),
+            None => format!("across {}", plural(self.files, "file")),
+        }
     }
 
     pub fn count(&self, sev: Severity) -> usize {
@@ -158,6 +195,11 @@ struct Counts {
 struct Summary {
     files: usize,
     stages: usize,
+    /// Live runs: distinct accounts and regions read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    accounts: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    regions: Option<usize>,
     findings: Counts,
     suppressed: usize,
     notes: usize,
@@ -330,6 +372,8 @@ pub fn write_json(report: &Report, out: &mut dyn std::io::Write) -> std::io::Res
         summary: Summary {
             files: report.files,
             stages: report.stages,
+            accounts: report.live.as_ref().map(LiveCoverage::accounts),
+            regions: report.live.as_ref().map(LiveCoverage::regions),
             findings: Counts {
                 high: report.count(Severity::High),
                 medium: report.count(Severity::Medium),

@@ -43,8 +43,9 @@ pub fn markdown(report: &Report) -> String {
     let mut out = format!("## {title}: API Gateway stage logging\n\n");
     if report.findings.is_empty() && report.errors.is_empty() {
         out.push_str(&format!(
-            "No findings in {} stages ({} files).\n",
-            report.stages, report.files
+            "No findings in {} stages {}.\n",
+            report.stages,
+            report.coverage()
         ));
         return out;
     }
@@ -58,9 +59,9 @@ pub fn markdown(report: &Report) -> String {
         out.push_str(&format!("| {} | {} |\n", sev.as_str(), report.count(sev)));
     }
     out.push_str(&format!(
-        "\n{} stages checked, {} files, {} errors.\n\n",
+        "\n{} stages checked {}, {} errors.\n\n",
         report.stages,
-        report.files,
+        report.coverage(),
         report.errors.len()
     ));
     let mut by_rule: Vec<(&str, usize)> = Vec::new();

@@ -116,7 +116,7 @@ pub fn render(report: &Report, opts: TextOptions) -> String {
     let total = report.findings.len();
     let _ = writeln!(
         out,
-        "{} finding{} ({} high, {} medium, {} low, {} info) in {} stage{} across {} file{}{}",
+        "{} finding{} ({} high, {} medium, {} low, {} info) in {} stage{} {}{}",
         total,
         if total == 1 { "" } else { "s" },
         report.count(Severity::High),
@@ -125,8 +125,7 @@ pub fn render(report: &Report, opts: TextOptions) -> String {
         report.count(Severity::Info),
         report.stages,
         if report.stages == 1 { "" } else { "s" },
-        report.files,
-        if report.files == 1 { "" } else { "s" },
+        report.coverage(),
         if report.errors.is_empty() {
             String::new()
         } else {

@@ -387,14 +387,30 @@ pub struct ScopeArgs {
     pub all_regions: bool,
 
     /// Assume this role and work in its account (repeatable: one per account).
-    #[arg(long = "role-arn", value_name = "ARN")]
+    #[arg(long = "role-arn", value_name = "ARN", conflicts_with = "org_role")]
     pub role_arns: Vec<String>,
+
+    /// Every active account of the AWS Organization: listed from the management account (or a
+    /// delegated administrator) and entered through the role of this name in each
+    /// (arn:PARTITION:iam::ACCOUNT:role/NAME); the calling account is read with its own
+    /// credentials. Suspended and closed accounts are skipped; an account whose role cannot be
+    /// assumed is an error entry, and the rest goes on.
+    #[arg(long, value_name = "NAME")]
+    pub org_role: Option<String>,
+
+    /// With --org-role: only these accounts (ids, comma-separated, or @FILE with one per line).
+    #[arg(long, value_name = "IDS", requires = "org_role")]
+    pub accounts: Vec<String>,
+
+    /// With --org-role: never these accounts (ids, comma-separated, or @FILE).
+    #[arg(long, value_name = "IDS", requires = "org_role")]
+    pub exclude_accounts: Vec<String>,
 
     /// Send every AWS request to this endpoint (LocalStack, moto). AWS_ENDPOINT_URL works too.
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
 
-    /// Account×region pairs read at once.
+    /// Account×region pairs read at once (accounts are entered this many at a time too).
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub concurrency: usize,
 }

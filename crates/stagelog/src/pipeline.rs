@@ -184,6 +184,7 @@ impl Pipeline {
             title: self.title.clone(),
             suppressed: vec![],
             notes: vec![],
+            live: None,
         };
         let mut marks = Vec::new();
         for mut j in judged {

@@ -15,7 +15,7 @@ use std::path::Path;
 pub(crate) async fn configs(opts: &AuditOptions) -> Result<BTreeMap<String, SdkConfig>, String> {
     let base = base_config(opts).await;
     let mut errors = Vec::new();
-    let accounts = crate::accounts(opts, &base, &mut errors).await;
+    let accounts = crate::accounts(opts, &base, &mut errors, &mut Vec::new()).await;
     if let Some(e) = errors.first() {
         return Err(e.message.clone());
     }

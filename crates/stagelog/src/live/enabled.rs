@@ -82,22 +82,66 @@ fn report_live(
     let progress: Option<Arc<dyn stagelog_aws::Progress>> = (std::io::stderr().is_terminal()
         && !crate::ui::quiet())
     .then(|| Arc::new(Bar::new()) as Arc<dyn stagelog_aws::Progress>);
-    let mut opts = options(scope, progress.clone());
+    let mut opts = options(scope, progress.clone())?;
     opts.verify = verify;
+    let export_opts = stagelog_aws::AuditOptions {
+        progress: None,
+        ..opts.clone()
+    };
     let out = stagelog_aws::audit_blocking(opts);
     drop(progress);
+    say_coverage(&out);
     let mut report = pipeline.judge(&out.inventories, scope_errors(out.errors), 0);
+    report.live = Some(stagelog_report::LiveCoverage {
+        scopes: out.covered.clone(),
+    });
+    report.notes.extend(
+        out.inactive_accounts.iter().map(|(id, state)| {
+            format!("account {id} skipped: the Organization says it is {state}")
+        }),
+    );
+    if !crate::ui::quiet() {
+        for note in &report.notes {
+            eprintln!("note: {note}");
+        }
+    }
     if export.is_some() {
-        export_securityhub(scope, &out.inventories, &mut report);
+        export_securityhub(&export_opts, &out.inventories, &mut report);
     }
     emit(&report, report_args)?;
     Ok(exit_status(&report, report_args.fail_on))
 }
 
+/// With --verbose: the accounts and regions read (an organisation walk names hundreds).
+fn say_coverage(out: &stagelog_aws::AuditOutput) {
+    if !crate::ui::verbose() {
+        return;
+    }
+    let mut by_account: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (account, region) in &out.covered {
+        match by_account.last_mut() {
+            Some((a, regions)) if *a == account => regions.push(region),
+            _ => by_account.push((account, vec![region])),
+        }
+    }
+    eprintln!(
+        "covered {} account(s), {} account×region pair(s), {} API(s):",
+        by_account.len(),
+        out.covered.len(),
+        out.apis
+    );
+    for (account, regions) in by_account {
+        eprintln!("  {account}: {}", regions.join(", "));
+    }
+    for (account, state) in &out.inactive_accounts {
+        eprintln!("  {account}: skipped ({state})");
+    }
+}
+
 /// Sends the report's findings to Security Hub in every audited account and region; what
 /// could not be sent becomes an error of the report (exit 2).
 fn export_securityhub(
-    scope: &crate::cli::ScopeArgs,
+    opts: &stagelog_aws::AuditOptions,
     inventories: &[stagelog_model::Inventory],
     report: &mut stagelog_report::Report,
 ) {
@@ -115,12 +159,8 @@ fn export_securityhub(
         .collect();
     scopes.sort();
     scopes.dedup();
-    let outcomes = stagelog_aws::securityhub::export_blocking(
-        &options(scope, None),
-        &findings,
-        &scopes,
-        &asff.generated_at,
-    );
+    let outcomes =
+        stagelog_aws::securityhub::export_blocking(opts, &findings, &scopes, &asff.generated_at);
     for o in outcomes {
         if !crate::ui::quiet() {
             eprintln!(
@@ -141,41 +181,64 @@ fn export_securityhub(
     report.normalise();
 }
 
+/// The live scope the command line names; a bad account list is a usage error here, before
+/// any AWS call.
 fn options(
     scope: &crate::cli::ScopeArgs,
     progress: Option<std::sync::Arc<dyn stagelog_aws::Progress>>,
-) -> stagelog_aws::AuditOptions {
-    stagelog_aws::AuditOptions {
+) -> Result<stagelog_aws::AuditOptions> {
+    let ids = |flag: &str, values: &[String]| {
+        stagelog_aws::parse_account_list(values).map_err(|e| anyhow!("{flag}: {e}"))
+    };
+    Ok(stagelog_aws::AuditOptions {
         profile: scope.profile.clone(),
         regions: scope.regions.clone(),
         all_regions: scope.all_regions,
         role_arns: scope.role_arns.clone(),
+        org_role: scope.org_role.clone(),
+        only_accounts: ids("--accounts", &scope.accounts)?,
+        exclude_accounts: ids("--exclude-accounts", &scope.exclude_accounts)?,
         endpoint_url: scope.endpoint_url.clone(),
         concurrency: scope.concurrency,
         progress,
         verify: None,
-    }
+    })
 }
 
 /// accounts × regions, and APIs found, on stderr.
-struct Bar(indicatif::ProgressBar, std::sync::atomic::AtomicUsize);
+struct Bar(
+    indicatif::ProgressBar,
+    std::sync::atomic::AtomicUsize,
+    std::sync::atomic::AtomicUsize,
+);
 
 impl Bar {
     fn new() -> Bar {
         let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
             indicatif::ProgressStyle::with_template(
-                "{spinner} [{bar:30}] {pos}/{len} account×region  {msg}",
+                "{spinner} [{bar:30}] {pos}/{len} account×region {prefix} {msg}",
             )
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
             .progress_chars("=> "),
         );
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
-        Bar(bar, std::sync::atomic::AtomicUsize::new(0))
+        Bar(
+            bar,
+            std::sync::atomic::AtomicUsize::new(0),
+            std::sync::atomic::AtomicUsize::new(0),
+        )
     }
 }
 
 impl stagelog_aws::Progress for Bar {
+    fn accounts_planned(&self, accounts: usize) {
+        self.2.store(accounts, std::sync::atomic::Ordering::Relaxed);
+        self.0.set_prefix(format!(
+            "({accounts} account{})",
+            if accounts == 1 { "" } else { "s" }
+        ));
+    }
     fn scopes_planned(&self, total: usize) {
         self.0.set_length(total as u64);
     }
@@ -205,7 +268,7 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
         kms_key: args.kms_key.clone(),
         create_cloudwatch_role: args.create_cloudwatch_role,
     };
-    let opts = options(&args.scope, None);
+    let opts = options(&args.scope, None)?;
     let out = stagelog_aws::audit_blocking(opts.clone());
     for e in &out.errors {
         eprintln!(
@@ -284,7 +347,7 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
 }
 
 pub fn rollback(args: RollbackArgs) -> Result<ExitStatus> {
-    let opts = options(&args.scope, None);
+    let opts = options(&args.scope, None)?;
     let rt = tokio_runtime()?;
     match rt.block_on(stagelog_aws::fix::rollback(
         &args.journal,

@@ -68,25 +68,35 @@ fn base(region: &str) -> aws_config::ConfigLoader {
 
 /// SDK config with credentials for `account` (moto's AssumeRole gives that account's state).
 pub async fn account_config(account: &str, region: &str) -> SdkConfig {
-    let base_conf = base(region).load().await;
-    let sts = aws_sdk_sts::Client::new(&base_conf);
-    let c = sts
+    role_config(&format!("arn:aws:iam::{account}:role/seed"), region).await
+}
+
+/// Credentials from assuming `role_arn` from the base test credentials.
+pub async fn role_credentials(role_arn: &str) -> Credentials {
+    let base_conf = base("us-east-1").load().await;
+    let c = aws_sdk_sts::Client::new(&base_conf)
         .assume_role()
-        .role_arn(format!("arn:aws:iam::{account}:role/seed"))
+        .role_arn(role_arn)
         .role_session_name("seed")
         .send()
         .await
         .expect("assume role in the test server")
         .credentials
         .expect("credentials");
+    Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_string()),
+        None,
+        "seed",
+    )
+}
+
+/// SDK config with the credentials of `role_arn` (an Organization member's
+/// OrganizationAccountAccessRole, which the test server requires to exist).
+pub async fn role_config(role_arn: &str, region: &str) -> SdkConfig {
     base(region)
-        .credentials_provider(Credentials::new(
-            c.access_key_id(),
-            c.secret_access_key(),
-            Some(c.session_token().to_string()),
-            None,
-            "seed",
-        ))
+        .credentials_provider(role_credentials(role_arn).await)
         .load()
         .await
 }
@@ -130,8 +140,23 @@ fn http(method: &str, path: &str, body: &str) -> String {
 
 /// Runs the stagelog binary with the base test credentials and the server's endpoint.
 pub fn stagelog(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_stagelog"))
-        .args(args)
+    stagelog_command(args).output().expect("runs stagelog")
+}
+
+/// Runs the stagelog binary with `creds` (e.g. an Organization's management account).
+pub fn stagelog_as(creds: &Credentials, args: &[&str]) -> std::process::Output {
+    let mut cmd = stagelog_command(args);
+    cmd.env("AWS_ACCESS_KEY_ID", creds.access_key_id())
+        .env("AWS_SECRET_ACCESS_KEY", creds.secret_access_key());
+    if let Some(token) = creds.session_token() {
+        cmd.env("AWS_SESSION_TOKEN", token);
+    }
+    cmd.output().expect("runs stagelog")
+}
+
+fn stagelog_command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stagelog"));
+    cmd.args(args)
         .args(["--endpoint-url", endpoint()])
         .env("AWS_ACCESS_KEY_ID", BASE_KEY)
         .env("AWS_SECRET_ACCESS_KEY", BASE_SECRET)
@@ -140,9 +165,8 @@ pub fn stagelog(args: &[&str]) -> std::process::Output {
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_CONFIG_FILE", "/nonexistent")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .current_dir(root())
-        .output()
-        .expect("runs stagelog")
+        .current_dir(root());
+    cmd
 }
 
 /// A REST API with one GET method on `/` (a deployment needs a method).

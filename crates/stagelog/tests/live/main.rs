@@ -10,6 +10,7 @@ mod cfn_lint;
 mod examples;
 mod html_report;
 mod live_fix;
+mod organizations;
 mod securityhub;
 mod terraform_fmt;
 mod test_server;
