@@ -67,6 +67,9 @@ pub struct Finding {
     pub location: Box<Location>,
     pub stage: Option<String>,
     pub api_kind: Option<ApiKind>,
+    /// The API's name, where the source names it apart from its id (live: the random id is
+    /// all the ARN says).
+    pub api: Option<String>,
 }
 
 impl Finding {

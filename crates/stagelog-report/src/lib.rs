@@ -149,6 +149,9 @@ struct JsonFinding<'a> {
     resource: &'a str,
     stage: Option<&'a str>,
     api_kind: Option<ApiKind>,
+    /// The API's name (live), beside the id the resource ARN carries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     account: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -261,6 +264,7 @@ fn json_finding(f: &Finding) -> JsonFinding<'_> {
         resource: &f.location.resource,
         stage: f.stage.as_deref(),
         api_kind: f.api_kind,
+        api: f.api.as_deref(),
         account: f.location.account.as_deref(),
         region: f.location.region.as_deref(),
         message: &f.message,

@@ -143,6 +143,7 @@ pub(crate) fn located_finding(
         location: Box::new(location.clone()),
         stage: Some(stage.name.to_string()),
         api_kind: Some(stage.api_kind),
+        api: stage.api_name.clone(),
     }
 }
 
@@ -153,6 +154,11 @@ pub(crate) fn describe(stage: &Stage) -> String {
         ApiKind::Http => "HTTP API",
         ApiKind::WebSocket => "WebSocket API",
         ApiKind::V2 => "API Gateway v2",
+    };
+    // Live, the API's name: its id is all the stage ARN says.
+    let kind = match &stage.api_name {
+        Some(name) => format!("{kind} `{name}`"),
+        None => kind.to_string(),
     };
     match &stage.note {
         Some(note) => format!("{kind} stage `{}` ({note})", stage.name),

@@ -268,6 +268,7 @@ fn reasonless_finding(f: &Finding, m: &stagelog_iac::suppress::Suppression) -> F
         }),
         stage: f.stage.clone(),
         api_kind: f.api_kind,
+        api: f.api.clone(),
     }
 }
 

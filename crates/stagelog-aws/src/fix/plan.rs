@@ -378,6 +378,7 @@ mod tests {
             location: Box::new(live(resource)),
             stage: Some("prod".into()),
             api_kind: Some(ApiKind::Rest),
+            api: None,
         }
     }
 

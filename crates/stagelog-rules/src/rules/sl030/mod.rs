@@ -46,6 +46,7 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
             location: Box::new(first.location.clone()),
             stage: None,
             api_kind: None,
+            api: None,
         });
         return;
     }
@@ -69,6 +70,7 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
                 location: Box::new(account.location.clone()),
                 stage: None,
                 api_kind: None,
+                api: None,
             });
         }
     }

@@ -64,6 +64,7 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
                 location: Box::new(account.location.clone()),
                 stage: None,
                 api_kind: None,
+                api: None,
             });
         }
     }
