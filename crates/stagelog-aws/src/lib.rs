@@ -5,6 +5,7 @@
 //! bound; the SDK's standard retry mode (10 attempts, backoff capped at 5 s) absorbs API
 //! Gateway's throttling; a scope that fails is reported and the rest go on.
 
+mod cost;
 pub mod fix;
 mod flow;
 mod iam;
@@ -14,6 +15,7 @@ mod org;
 mod scope;
 pub mod securityhub;
 
+pub use cost::CostWindow;
 pub use flow::VerifyOptions;
 pub use org::parse_account_list;
 
@@ -47,6 +49,9 @@ pub struct AuditOptions {
     pub progress: Option<Arc<dyn Progress>>,
     /// Also read what arrives in each stage's access log group (`stagelog verify`).
     pub verify: Option<VerifyOptions>,
+    /// Also read what each log group took in, and the traffic of stages that do not log
+    /// (`stagelog cost`, `fix --live`'s estimate).
+    pub cost: Option<CostWindow>,
 }
 
 /// Progress callbacks, for a progress bar.
@@ -345,8 +350,20 @@ pub async fn audit(opts: AuditOptions) -> AuditOutput {
             let roles = &roles;
             let progress = opts.progress.clone();
             let verify = opts.verify;
+            let cost = opts.cost;
             async move {
                 let mut r = scope::read(&account.config, &account.id, &region, roles).await;
+                if let (Some(window), Some(inv)) = (cost, r.inventory.as_mut()) {
+                    if let Err(message) =
+                        cost::annotate(&account.config, &region, inv, &window).await
+                    {
+                        r.errors.push(ScopeError {
+                            account: Some(account.id.clone()),
+                            region: Some(region.clone()),
+                            message,
+                        });
+                    }
+                }
                 if let (Some(v), Some(inv)) = (verify, r.inventory.as_mut()) {
                     let mut problems = Vec::new();
                     flow::annotate(&account.config, &region, inv, &v, &mut problems).await;

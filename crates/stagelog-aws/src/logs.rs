@@ -4,7 +4,7 @@
 use crate::scope::location;
 use crate::sdk_error;
 use aws_config::SdkConfig;
-use stagelog_model::{LogGroup, Stage, Text, Value};
+use stagelog_model::{LogClass, LogGroup, Stage, Text, Value};
 use std::collections::BTreeSet;
 
 pub(crate) const EXECUTION_PREFIX: &str = "API-Gateway-Execution-Logs_";
@@ -117,13 +117,17 @@ pub(crate) async fn read(
                 .arn()
                 .map(|a| a.strip_suffix(":*").unwrap_or(a).to_string())
                 .unwrap_or_else(|| name.to_string());
-            out.push(LogGroup {
-                name: Text::lit(name),
-                retention_days: g.retention_in_days().map(|d| Value::Known(i64::from(d))),
-                kms_key: g.kms_key_id().filter(|k| !k.is_empty()).map(Text::lit),
-                last_event_ms: None,
-                location: location(account, region, arn),
-            });
+            let mut group = LogGroup::declared(
+                Text::lit(name),
+                g.retention_in_days().map(|d| Value::Known(i64::from(d))),
+                g.kms_key_id().filter(|k| !k.is_empty()).map(Text::lit),
+                location(account, region, arn),
+            );
+            group.class = g
+                .log_group_class()
+                .and_then(|c| LogClass::parse(c.as_str()));
+            group.stored_bytes = g.stored_bytes().and_then(|b| u64::try_from(b).ok());
+            out.push(group);
         }
     }
     out.sort_by(|a, b| a.location.resource.cmp(&b.location.resource));

@@ -273,6 +273,7 @@ pub(crate) async fn read(
                 execution_log_group: None,
                 note: None,
                 flow: None,
+                requests: None,
                 location: location(account, region, arn),
             });
         }

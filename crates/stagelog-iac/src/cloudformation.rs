@@ -688,15 +688,20 @@ impl<'a> Template<'a> {
                 global: None,
             };
             group_ids.insert(r.id.clone(), inv.log_groups.len());
-            inv.log_groups.push(LogGroup {
-                name: self.log_group_name(r),
-                retention_days: props
+            let mut group = LogGroup::declared(
+                self.log_group_name(r),
+                props
                     .get("RetentionInDays")
                     .and_then(|n| int_of(&self.eval(n))),
-                kms_key: props.get("KmsKeyId").and_then(|n| text_of(&self.eval(n))),
-                last_event_ms: None,
-                location: self.loc(r),
-            });
+                props.get("KmsKeyId").and_then(|n| text_of(&self.eval(n))),
+                self.loc(r),
+            );
+            group.class = props
+                .get("LogGroupClass")
+                .and_then(|n| text_of(&self.eval(n)))
+                .and_then(|t| t.as_known())
+                .and_then(|c| stagelog_model::LogClass::parse(&c));
+            inv.log_groups.push(group);
         }
         let mut implicit_rest: Option<(u32, String)> = None;
         let mut implicit_http: Option<(u32, String)> = None;

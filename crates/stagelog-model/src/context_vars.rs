@@ -352,9 +352,53 @@ pub fn recommended_format_json(kind: ApiKind) -> Option<String> {
     Some(format!("{{{}}}", body.join(",")))
 }
 
+/// One line of the recommended format with typical values (a UUID request id, an IPv4
+/// address, a route, a status): what turning access logging on writes per request, for
+/// `stagelog cost`'s estimate. `None` when the kind is not known.
+pub fn typical_line(kind: ApiKind) -> Option<String> {
+    let typical = |var: &str| match var {
+        "requestId" => "3f6c1b2e-8a4d-4c1f-9e7b-2d5a6c8e0f13",
+        "identity.sourceIp" => "203.0.113.42",
+        "identity.caller" | "identity.user" => "-",
+        "requestTime" => "24/Nov/2026:10:15:42 +0000",
+        "httpMethod" => "GET",
+        "resourcePath" => "/orders/{id}",
+        "routeKey" => "GET /orders/{id}",
+        "status" => "200",
+        "protocol" => "HTTP/1.1",
+        "responseLength" => "1432",
+        "eventType" => "MESSAGE",
+        "connectionId" => "L0SM9cOFvHcCIhw=",
+        _ => "-",
+    };
+    let fields = recommended_format(kind)?;
+    let body: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("\"{k}\":\"{}\"", typical(v)))
+        .collect();
+    Some(format!("{{{}}}", body.join(",")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_typical_line_has_a_value_for_every_field_of_the_recommended_format() {
+        for kind in [ApiKind::Rest, ApiKind::Http, ApiKind::WebSocket] {
+            let line = typical_line(kind).unwrap();
+            let parsed: serde_json::Value = serde_json::from_str(&line).unwrap();
+            let fields = recommended_format(kind).unwrap();
+            assert_eq!(parsed.as_object().unwrap().len(), fields.len());
+            assert!(!line.contains("$context"), "{line}");
+            assert!(
+                (150..400).contains(&line.len()),
+                "{} bytes: {line}",
+                line.len()
+            );
+        }
+        assert_eq!(typical_line(ApiKind::V2), None);
+    }
 
     #[test]
     fn finds_references_without_trailing_punctuation() {

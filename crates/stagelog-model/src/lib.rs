@@ -186,6 +186,8 @@ pub struct Stage {
     pub note: Option<String>,
     /// What `verify` saw arriving in the access log destination (live, verify only).
     pub flow: Option<LogFlow>,
+    /// Requests the stage served in the cost window (live, `stagelog cost` only).
+    pub requests: Option<u64>,
     pub location: Location,
 }
 
@@ -222,6 +224,7 @@ impl Stage {
             execution_log_group: None,
             note: None,
             flow: None,
+            requests: None,
             location,
         }
     }
@@ -248,7 +251,78 @@ pub struct LogGroup {
     pub kms_key: Option<Text>,
     /// Milliseconds since the epoch of the newest event, when known (live only).
     pub last_event_ms: Option<i64>,
+    /// The log class, when the source says (live: DescribeLogGroups; IaC: `log_group_class`,
+    /// `LogGroupClass`). Absent means CloudWatch's default, Standard.
+    pub class: Option<LogClass>,
+    /// Bytes stored now (live: DescribeLogGroups `storedBytes`).
+    pub stored_bytes: Option<u64>,
+    /// What arrived in a window (live: `AWS/Logs` `IncomingBytes`, read by `stagelog cost`).
+    pub usage: Option<Usage>,
     pub location: Location,
+}
+
+impl LogGroup {
+    /// A log group as written, with nothing measured.
+    pub fn declared(
+        name: Text,
+        retention_days: Option<Value<i64>>,
+        kms_key: Option<Text>,
+        location: Location,
+    ) -> LogGroup {
+        LogGroup {
+            name,
+            retention_days,
+            kms_key,
+            last_event_ms: None,
+            class: None,
+            stored_bytes: None,
+            usage: None,
+            location,
+        }
+    }
+
+    /// Infrequent Access groups cannot be read with FilterLogEvents (Logs Insights can).
+    pub fn is_infrequent_access(&self) -> bool {
+        self.class == Some(LogClass::InfrequentAccess)
+    }
+}
+
+/// A CloudWatch Logs log class (`logGroupClass`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum LogClass {
+    #[serde(rename = "STANDARD")]
+    Standard,
+    #[serde(rename = "INFREQUENT_ACCESS")]
+    InfrequentAccess,
+    /// Groups only a delivery writes to (no queries, no subscription).
+    #[serde(rename = "DELIVERY")]
+    Delivery,
+}
+
+impl LogClass {
+    pub fn parse(s: &str) -> Option<LogClass> {
+        match s {
+            "STANDARD" => Some(LogClass::Standard),
+            "INFREQUENT_ACCESS" => Some(LogClass::InfrequentAccess),
+            "DELIVERY" => Some(LogClass::Delivery),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogClass::Standard => "STANDARD",
+            LogClass::InfrequentAccess => "INFREQUENT_ACCESS",
+            LogClass::Delivery => "DELIVERY",
+        }
+    }
+}
+
+/// What a log group took in over a window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Usage {
+    pub ingested_bytes: u64,
+    pub window_ms: i64,
 }
 
 /// API Gateway account settings for one account and region (`aws_api_gateway_account`).

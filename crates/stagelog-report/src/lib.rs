@@ -2,6 +2,7 @@
 //! is what the rules found.
 
 mod asff;
+pub mod cost;
 mod html;
 mod junit;
 mod sarif;

@@ -104,6 +104,12 @@ stagelog verify --all-regions --window 6h --format json\n\n\
 Exit codes as for audit: 0 nothing at or above --fail-on; 1 findings; 2 AWS errors."
     )]
     Verify(VerifyArgs),
+    /// What logging costs: for every live stage, each log group it writes to (access and
+    /// execution logs), the bytes it took in over --window and holds now, priced per region
+    /// and log class; for stages that write no access log, what turning it on would cost.
+    /// Read-only.
+    #[command(after_help = COST_HELP)]
+    Cost(CostArgs),
     /// Read access logs from files, standard input or CloudWatch: parse them with the stage's
     /// format, filter, count and measure latency; or push the query to CloudWatch Logs Insights.
     #[command(after_help = LOGS_HELP)]
@@ -441,6 +447,44 @@ pub enum Export {
 }
 
 #[derive(Args, Debug)]
+pub struct CostArgs {
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+
+    /// The window measured, scaled to a month: 90s, 15m, 24h, 7d.
+    #[arg(long, default_value = "30d", value_name = "DURATION")]
+    pub window: String,
+
+    /// Ingestion price per GB in USD (default: the table's price for the region and class).
+    #[arg(long, value_name = "USD")]
+    pub price_ingest_gb: Option<f64>,
+
+    /// Storage price per GB-month in USD (default: the table's).
+    #[arg(long, value_name = "USD")]
+    pub price_store_gb_month: Option<f64>,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = CostFormat::Text)]
+    pub format: CostFormat,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CostFormat {
+    /// A table, costliest first, and totals per account and region.
+    Text,
+    /// `{"version": 1, "window_days", "stages": [...], "totals": {...}}`.
+    Json,
+    /// One row per stage and log group.
+    Csv,
+    /// One self-contained page with a bar chart of the costliest stages.
+    Html,
+}
+
+#[derive(Args, Debug)]
 pub struct VerifyArgs {
     #[command(flatten)]
     pub scope: ScopeArgs,
@@ -456,6 +500,25 @@ pub struct VerifyArgs {
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub sample: usize,
 }
+
+const COST_HELP: &str = "Ingested bytes are `AWS/Logs` `IncomingBytes` per log group, read with \
+GetMetricData (up to 500 queries per call); stored bytes are DescribeLogGroups' `storedBytes`. \
+Monthly cost = ingested bytes scaled from the window to 30 days × the ingestion price + stored \
+bytes × the storage price (per GB, 2^30 bytes). Prices come from a table of CloudWatch Logs list \
+prices per region and log class (Infrequent Access ingestion is half of Standard); regions not \
+in it get us-east-1's, and each row says which it used. Prices change: --price-ingest-gb and \
+--price-store-gb-month set your own.
+
+For a stage that writes no access log: its requests in the window (`AWS/ApiGateway` `Count`) × \
+the size of one line of the recommended format for its kind of API (+26 bytes per event), \
+marked as an estimate.
+
+Examples:
+  stagelog cost --region eu-west-1
+  stagelog cost --org-role OrganizationAccountAccessRole --all-regions --format html -o cost.html
+  stagelog cost --window 7d --format json --price-ingest-gb 0.57
+
+Exit codes: 0 measured; 2 an account, region or metric could not be read (the rest is reported).";
 
 const LOGS_HELP: &str = "Formats: --log-format takes the format string as the stage has it \
 ($context variables in JSON, CLF, CSV, XML or any text), or a console preset: rest-clf, \

@@ -910,13 +910,17 @@ impl Module {
             groups
                 .entry(format!("{}.{}", inst.res.rtype, inst.res.name))
                 .or_insert(inv.log_groups.len());
-            inv.log_groups.push(LogGroup {
+            let mut group = LogGroup::declared(
                 name,
-                retention_days: a("retention_in_days").and_then(|v| int_of(&v)),
-                kms_key: a("kms_key_id").and_then(|v| text_of(&v)),
-                last_event_ms: None,
-                location: self.loc(inst.res, &inst.address, None),
-            });
+                a("retention_in_days").and_then(|v| int_of(&v)),
+                a("kms_key_id").and_then(|v| text_of(&v)),
+                self.loc(inst.res, &inst.address, None),
+            );
+            group.class = a("log_group_class")
+                .and_then(|v| text_of(&v))
+                .and_then(|t| t.as_known())
+                .and_then(|c| stagelog_model::LogClass::parse(&c));
+            inv.log_groups.push(group);
         }
 
         for inst in of("aws_api_gateway_stage") {

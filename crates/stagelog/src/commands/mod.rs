@@ -3,6 +3,7 @@
 
 mod audit;
 mod completions;
+mod cost;
 mod explain;
 mod fix;
 pub(crate) mod logs;
@@ -21,6 +22,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Scan(args) => scan::run(args),
         Command::Audit(args) => audit::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Cost(args) => cost::run(args),
         Command::Logs(args) => logs::run(args),
         Command::Fix(args) => fix::run(args),
         Command::Rollback(args) => rollback::run(args),

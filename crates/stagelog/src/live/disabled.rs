@@ -1,7 +1,7 @@
 //! Without the `aws` feature (`cargo install --no-default-features`): the live commands say
 //! so clearly; `scan`, `fix` (files), `logs` (files) and the rest work.
 
-use crate::cli::{AuditArgs, FixArgs, LogsArgs, RollbackArgs, VerifyArgs};
+use crate::cli::{AuditArgs, CostArgs, FixArgs, LogsArgs, RollbackArgs, VerifyArgs};
 use crate::pipeline::ExitStatus;
 use anyhow::{bail, Result};
 use stagelog_accesslog::{insights, Format, Output, Piece, Query};
@@ -24,6 +24,10 @@ pub fn audit(_: AuditArgs) -> Result<ExitStatus> {
 }
 
 pub fn verify(_: VerifyArgs) -> Result<ExitStatus> {
+    bail!(NO_AWS)
+}
+
+pub fn cost(_: CostArgs) -> Result<ExitStatus> {
     bail!(NO_AWS)
 }
 

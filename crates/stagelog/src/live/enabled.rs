@@ -1,7 +1,7 @@
 //! Live AWS commands, compiled with the `aws` feature: audit, verify, fix --live, rollback,
 //! and the CloudWatch side of `logs`. Everything here goes through `stagelog-aws`.
 
-use crate::cli::{AuditArgs, FixArgs, LogsArgs, RollbackArgs, VerifyArgs};
+use crate::cli::{AuditArgs, CostArgs, FixArgs, LogsArgs, RollbackArgs, VerifyArgs};
 use crate::pipeline::{emit, exit_status, ExitStatus, Pipeline, PolicyArgs};
 use anyhow::{anyhow, Result};
 use stagelog_accesslog::{insights, Engine, Format, Output, Parser, Piece, Query};
@@ -34,6 +34,71 @@ pub fn audit(args: AuditArgs) -> Result<ExitStatus> {
         None,
         args.export,
     )
+}
+
+/// `stagelog cost`: the audit's inventories with what each log group took in over the window
+/// (and the traffic of stages that do not log), priced per region and log class.
+pub fn cost(args: CostArgs) -> Result<ExitStatus> {
+    use stagelog_report::cost::{cost_csv, cost_html, cost_json, cost_text, CostReport};
+    use std::io::IsTerminal;
+    use std::sync::Arc;
+
+    let window_ms = crate::duration::parse_ms(&args.window)
+        .ok_or_else(|| anyhow!("--window `{}`: expected 90s, 15m, 24h or 7d", args.window))?;
+    for (flag, v) in [
+        ("--price-ingest-gb", args.price_ingest_gb),
+        ("--price-store-gb-month", args.price_store_gb_month),
+    ] {
+        if v.is_some_and(|p| !p.is_finite() || p < 0.0) {
+            return Err(anyhow!("{flag}: a price is a number of dollars, 0 or more"));
+        }
+    }
+    let progress: Option<Arc<dyn stagelog_aws::Progress>> = (std::io::stderr().is_terminal()
+        && !crate::ui::quiet())
+    .then(|| Arc::new(Bar::new()) as Arc<dyn stagelog_aws::Progress>);
+    let mut opts = options(&args.scope, progress.clone())?;
+    opts.cost = Some(stagelog_aws::CostWindow::new(window_ms));
+    let out = stagelog_aws::audit_blocking(opts);
+    drop(progress);
+    say_coverage(&out);
+    let errors = scope_errors(out.errors);
+    let failed = !errors.is_empty();
+    let report = CostReport::new(
+        &out.inventories,
+        window_ms,
+        &stagelog_report::cost::PriceOverrides {
+            ingest_gb: args.price_ingest_gb,
+            store_gb_month: args.price_store_gb_month,
+        },
+        errors,
+        stagelog_report::LiveCoverage {
+            scopes: out.covered,
+        },
+    );
+    let body = match args.format {
+        crate::cli::CostFormat::Text => cost_text(&report),
+        crate::cli::CostFormat::Json => cost_json(&report),
+        crate::cli::CostFormat::Csv => cost_csv(&report),
+        crate::cli::CostFormat::Html => cost_html(&report),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, body)
+            .map_err(|e| anyhow!("cannot write the report to {}: {e}", path.display()))?,
+        None => {
+            use std::io::Write;
+            let mut out = io::stdout().lock();
+            if let Err(e) = out.write_all(body.as_bytes()).and_then(|_| out.flush()) {
+                if e.kind() != io::ErrorKind::BrokenPipe {
+                    return Err(anyhow!("cannot write the report: {e}"));
+                }
+            }
+        }
+    }
+    Ok(if failed {
+        ExitStatus::Error
+    } else {
+        ExitStatus::Clean
+    })
 }
 
 /// The pipeline for the live scope: policy first (usage errors before any AWS call).
@@ -202,6 +267,7 @@ fn options(
         concurrency: scope.concurrency,
         progress,
         verify: None,
+        cost: None,
     })
 }
 

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// The page as Chromium leaves it after its scripts ran.
-fn chromium_dom(url: &str) -> String {
+pub(crate) fn chromium_dom(url: &str) -> String {
     let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
         .into_iter()
         .find(|p| Path::new(p).exists())

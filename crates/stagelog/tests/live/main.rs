@@ -6,6 +6,7 @@
 mod audit;
 mod aws_server;
 mod cfn_lint;
+mod cost;
 #[path = "../shared/examples.rs"]
 mod examples;
 mod html_report;
