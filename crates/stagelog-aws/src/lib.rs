@@ -81,6 +81,9 @@ pub struct AuditOutput {
     pub covered: Vec<(String, String)>,
     /// Accounts of the Organization left out because they are not active (id, state).
     pub inactive_accounts: Vec<(String, String)>,
+    /// Scopes whose usage metrics could not be read (`cost`): errors for `stagelog cost`, a
+    /// missing estimate for `fix --live`.
+    pub cost_errors: Vec<ScopeError>,
     /// REST and v2 APIs found.
     pub apis: usize,
 }
@@ -353,11 +356,12 @@ pub async fn audit(opts: AuditOptions) -> AuditOutput {
             let cost = opts.cost;
             async move {
                 let mut r = scope::read(&account.config, &account.id, &region, roles).await;
+                let mut cost_error = None;
                 if let (Some(window), Some(inv)) = (cost, r.inventory.as_mut()) {
                     if let Err(message) =
                         cost::annotate(&account.config, &region, inv, &window).await
                     {
-                        r.errors.push(ScopeError {
+                        cost_error = Some(ScopeError {
                             account: Some(account.id.clone()),
                             region: Some(region.clone()),
                             message,
@@ -377,16 +381,17 @@ pub async fn audit(opts: AuditOptions) -> AuditOutput {
                 if let Some(p) = progress {
                     p.scope_done(&account.id, &region, r.apis);
                 }
-                r
+                (r, cost_error)
             }
         })
         .buffer_unordered(concurrency)
         .collect()
         .await;
     let mut inventories = Vec::new();
-    for r in results {
+    for (r, cost_error) in results {
         out.apis += r.apis;
         out.errors.extend(r.errors);
+        out.cost_errors.extend(cost_error);
         if let Some(inv) = r.inventory {
             inventories.push((r.account, r.region, inv));
         }

@@ -61,7 +61,8 @@ pub fn cost(args: CostArgs) -> Result<ExitStatus> {
     let out = stagelog_aws::audit_blocking(opts);
     drop(progress);
     say_coverage(&out);
-    let errors = scope_errors(out.errors);
+    let mut errors = scope_errors(out.errors);
+    errors.extend(scope_errors(out.cost_errors));
     let failed = !errors.is_empty();
     let report = CostReport::new(
         &out.inventories,
@@ -335,7 +336,11 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
         create_cloudwatch_role: args.create_cloudwatch_role,
     };
     let opts = options(&args.scope, None)?;
-    let out = stagelog_aws::audit_blocking(opts.clone());
+    // The stages' traffic too, for the estimate of what the changes will cost.
+    let out = stagelog_aws::audit_blocking(stagelog_aws::AuditOptions {
+        cost: Some(stagelog_aws::CostWindow::new(FIX_COST_WINDOW_MS)),
+        ..opts.clone()
+    });
     for e in &out.errors {
         eprintln!(
             "error: {} {}: {}",
@@ -371,6 +376,9 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
     }
     for s in &skipped {
         eprintln!("needs a person: {} {}: {}", s.rule_id, s.resource, s.reason);
+    }
+    if !changes.is_empty() {
+        println!("{}", estimate_line(&changes, &out));
     }
     if !args.apply {
         return Ok(if changes.is_empty() {
@@ -410,6 +418,55 @@ pub fn fix(args: &FixArgs) -> Result<ExitStatus> {
             Ok(ExitStatus::Error)
         }
     }
+}
+
+/// The traffic `fix --live` prices its changes on: the last 30 days.
+const FIX_COST_WINDOW_MS: i64 = 30 * 86_400_000;
+
+/// What the changes will add to the bill: for each stage whose access logging they turn on,
+/// its requests in the last 30 days × one line of the recommended format, at the region's
+/// list price. Execution logs' volume depends on the integration and is not estimated.
+fn estimate_line(changes: &[stagelog_aws::fix::Change], out: &stagelog_aws::AuditOutput) -> String {
+    use stagelog_aws::fix::Action;
+    use stagelog_report::cost::{bytes_per_request, prices, PriceOverrides};
+    let mut monthly = 0.0;
+    let mut priced = 0;
+    let mut unknown = 0;
+    for c in changes {
+        if !c.rules.iter().any(|r| r == "SL001" || r == "SL002") {
+            continue;
+        }
+        let (api, stage) = match &c.action {
+            Action::UpdateRestStage { api_id, stage, .. }
+            | Action::UpdateV2Stage { api_id, stage, .. } => (api_id, stage),
+            _ => continue,
+        };
+        let found = out.inventories.iter().flat_map(|i| &i.stages).find(|s| {
+            s.location.account.as_deref() == Some(c.account.as_str())
+                && s.location.region.as_deref() == Some(c.region.as_str())
+                && s.api.as_ref().and_then(|a| a.as_known()).as_deref() == Some(api.as_str())
+                && s.name.as_known().as_deref() == Some(stage.as_str())
+        });
+        match found.and_then(|s| Some((s.requests?, bytes_per_request(s.api_kind)?))) {
+            Some((requests, per)) => {
+                let p = prices(&c.region, None, &PriceOverrides::default());
+                monthly += (requests * per) as f64 / 1_073_741_824.0 * p.ingest_gb;
+                priced += 1;
+            }
+            None => unknown += 1,
+        }
+    }
+    let mut line = format!(
+        "# estimated cost: ~${monthly:.2} per month for the access logs of {priced} stage(s), from their requests in the last 30 days at list prices"
+    );
+    if unknown > 0 {
+        line.push_str(&format!("; {unknown} stage(s) without traffic figures"));
+    }
+    if !out.cost_errors.is_empty() {
+        line.push_str(" (some metrics could not be read: cloudwatch:GetMetricData)");
+    }
+    line.push_str("; execution logs not estimated");
+    line
 }
 
 pub fn rollback(args: RollbackArgs) -> Result<ExitStatus> {

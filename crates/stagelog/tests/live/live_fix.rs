@@ -221,6 +221,33 @@ async fn audit_ids(role: &str) -> Vec<String> {
 async fn fix_apply_then_audit_is_clean_and_rollback_restores_exactly() {
     let account = "666600000007";
     let seeded = seed(account).await;
+    // Two million requests on the stage without access logs in the last 30 days: what the
+    // plan prices turning its access logging on at.
+    {
+        use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
+        let conf = account_config(account, "eu-west-1").await;
+        aws_sdk_cloudwatch::Client::new(&conf)
+            .put_metric_data()
+            .namespace("AWS/ApiGateway")
+            .metric_data(
+                MetricDatum::builder()
+                    .metric_name("Count")
+                    .dimensions(Dimension::builder().name("ApiName").value("orders").build())
+                    .dimensions(Dimension::builder().name("Stage").value("bare").build())
+                    .timestamp(aws_sdk_cloudwatch::primitives::DateTime::from_secs(
+                        std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .unwrap()
+                            .as_secs() as i64
+                            - 86_400,
+                    ))
+                    .value(2_000_000.0)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
     let before = state(account, &seeded).await;
     let role = format!("arn:aws:iam::{account}:role/fixer");
     let dir = tempfile::tempdir().unwrap();
@@ -246,6 +273,16 @@ async fn fix_apply_then_audit_is_clean_and_rollback_restores_exactly() {
     );
     assert!(
         plan_text.contains("aws logs create-log-group"),
+        "{plan_text}"
+    );
+    // The plan says what its access logs will cost: 2M requests × one recommended REST line
+    // at eu-west-1's price (the table's default, $0.50 per GB).
+    let per = stagelog_report::cost::bytes_per_request(stagelog_model::ApiKind::Rest).unwrap();
+    let usd = (2_000_000 * per) as f64 / 1_073_741_824.0 * 0.50;
+    assert!(
+        plan_text.contains(&format!(
+            "# estimated cost: ~${usd:.2} per month for the access logs of "
+        )),
         "{plan_text}"
     );
     assert_eq!(
