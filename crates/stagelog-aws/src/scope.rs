@@ -271,6 +271,7 @@ pub(crate) async fn read(
                 default_settings: s.default_route_settings().map(route).unwrap_or_default(),
                 overrides,
                 execution_log_group: None,
+                execution_deliveries: vec![],
                 note: None,
                 flow: None,
                 requests: None,

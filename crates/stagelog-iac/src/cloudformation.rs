@@ -705,7 +705,7 @@ impl<'a> Template<'a> {
         }
         let mut implicit_rest: Option<(u32, String)> = None;
         let mut implicit_http: Option<(u32, String)> = None;
-        for r in resources {
+        for r in &resources {
             let r: &Res = r;
             let props = Props {
                 own: r.props,
@@ -851,7 +851,51 @@ impl<'a> Template<'a> {
             }
         }
         inv.link_destinations_by_name();
+        self.attach_deliveries(&resources, &mut inv, &group_ids);
         inv
+    }
+
+    /// Execution-log deliveries: `AWS::Logs::DeliverySource` (LogType `EXECUTION_LOGS`,
+    /// the stage's ARN), `AWS::Logs::DeliveryDestination` and `AWS::Logs::Delivery`.
+    fn attach_deliveries(
+        &self,
+        resources: &[&Res<'a>],
+        inv: &mut Inventory,
+        groups: &HashMap<String, usize>,
+    ) {
+        let get = |r: &Res, k: &str| {
+            r.props
+                .and_then(|p| p.get(k))
+                .map(|n| self.eval(n))
+                .unwrap_or_else(|| Val::Unknown(format!("{}.{k}", r.id)))
+        };
+        let of = |ty: &'static str| resources.iter().filter(move |r| r.ty == ty);
+        let sources: Vec<crate::delivery::Source> = of("AWS::Logs::DeliverySource")
+            .map(|r| crate::delivery::Source {
+                key: r.id.clone(),
+                name: get(r, "Name").to_text(),
+                log_type: get(r, "LogType").to_text(),
+                resource_arn: get(r, "ResourceArn"),
+            })
+            .collect();
+        if sources.is_empty() {
+            return;
+        }
+        let destinations: Vec<crate::delivery::Destination> = of("AWS::Logs::DeliveryDestination")
+            .map(|r| crate::delivery::Destination {
+                key: r.id.clone(),
+                name: get(r, "Name").to_text(),
+                resource_arn: get(r, "DestinationResourceArn"),
+            })
+            .collect();
+        let deliveries = of("AWS::Logs::Delivery")
+            .map(|r| crate::delivery::Delivery {
+                source: get(r, "DeliverySourceName"),
+                destination: get(r, "DeliveryDestinationArn"),
+                location: self.loc(r),
+            })
+            .collect();
+        crate::delivery::attach(inv, &sources, &destinations, deliveries, groups);
     }
 
     fn global(&self, section: &str) -> Option<&'a Node> {

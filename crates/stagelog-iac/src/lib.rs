@@ -2,6 +2,7 @@
 //! report what could not be read. Nothing here judges; see `stagelog-rules`.
 
 pub mod cloudformation;
+mod delivery;
 pub mod fix;
 pub mod serverless;
 pub mod suppress;

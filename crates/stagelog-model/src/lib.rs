@@ -182,12 +182,28 @@ pub struct Stage {
     /// The `API-Gateway-Execution-Logs_{api-id}/{stage}` group API Gateway writes execution
     /// logs to, when it is known to exist (live only).
     pub execution_log_group: Option<usize>,
+    /// Where CloudWatch Logs deliveries send the stage's execution logs besides that group
+    /// (a delivery source of log type `EXECUTION_LOGS` on the stage; REST only).
+    pub execution_deliveries: Vec<ExecutionDelivery>,
     /// Why this stage exists when the source does not declare it (e.g. SAM's `Stage` stage).
     pub note: Option<String>,
     /// What `verify` saw arriving in the access log destination (live, verify only).
     pub flow: Option<LogFlow>,
     /// Requests the stage served in the cost window (live, `stagelog cost` only).
     pub requests: Option<u64>,
+    pub location: Location,
+}
+
+/// A CloudWatch Logs delivery of a stage's execution logs: delivery source (log type
+/// `EXECUTION_LOGS`, resource `arn:aws:apigateway:REGION:ACCOUNT:/restapis/ID/stages/NAME`) →
+/// delivery → delivery destination (a log group, S3 bucket or Firehose stream).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecutionDelivery {
+    /// The destination's resource ARN, as far as it is known.
+    pub destination: Text,
+    /// The log group of the inventory it delivers to, when it is one.
+    pub log_group: Option<usize>,
+    /// The delivery: where it is declared (IaC), or its ARN (live).
     pub location: Location,
 }
 
@@ -222,6 +238,7 @@ impl Stage {
             default_settings: MethodSettings::default(),
             overrides: vec![],
             execution_log_group: None,
+            execution_deliveries: vec![],
             note: None,
             flow: None,
             requests: None,
@@ -396,6 +413,16 @@ impl Inventory {
                     *i += offset;
                 }
             }
+            for i in stage
+                .execution_deliveries
+                .iter_mut()
+                .filter_map(|d| d.log_group.as_mut())
+            {
+                *i += offset;
+            }
+            if let Some(i) = &mut stage.execution_log_group {
+                *i += offset;
+            }
         }
         self.stages.append(&mut other.stages);
         self.log_groups.append(&mut other.log_groups);
@@ -415,6 +442,7 @@ impl Inventory {
                     .iter_mut()
                     .filter_map(|(_, m)| m.location.as_mut()),
             );
+            out.extend(s.execution_deliveries.iter_mut().map(|d| &mut d.location));
         }
         out.extend(self.log_groups.iter_mut().map(|g| &mut g.location));
         out.extend(self.accounts.iter_mut().map(|a| &mut a.location));

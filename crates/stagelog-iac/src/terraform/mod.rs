@@ -1016,6 +1016,7 @@ impl Module {
                 )
             });
         }
+        self.attach_deliveries(ev, &of, inv, groups);
         for inst in of("aws_api_gateway_account") {
             inv.accounts.push(AccountSettings {
                 cloudwatch_role_arn: attr(ev, inst, "cloudwatch_role_arn")
@@ -1071,6 +1072,71 @@ impl Module {
             data_trace: get("data_trace_enabled").and_then(|v| bool_of(&v)),
             location: b.start.map(|o| self.loc(inst.res, &inst.address, Some(o))),
         }
+    }
+
+    /// Execution-log deliveries: `aws_cloudwatch_log_delivery_source` (log type
+    /// `EXECUTION_LOGS`, the stage's ARN), `…_delivery_destination` and `…_delivery`.
+    fn attach_deliveries<'i>(
+        &self,
+        ev: &Evaluator,
+        of: &dyn Fn(&str) -> &'i [Instance<'i>],
+        inv: &mut Inventory,
+        groups: &HashMap<String, usize>,
+    ) where
+        Self: 'i,
+    {
+        let key = |inst: &Instance| format!("{}.{}", inst.res.rtype, inst.res.name);
+        let text = |inst: &Instance, k: &str| {
+            attr(ev, inst, k)
+                .map(|v| v.to_text())
+                .unwrap_or_else(|| Text::hole(format!("{}.{k}", inst.address)))
+        };
+        let sources: Vec<crate::delivery::Source> = of("aws_cloudwatch_log_delivery_source")
+            .iter()
+            .map(|inst| crate::delivery::Source {
+                key: key(inst),
+                name: text(inst, "name"),
+                log_type: text(inst, "log_type"),
+                resource_arn: attr(ev, inst, "resource_arn")
+                    .unwrap_or_else(|| Val::Unknown(format!("{}.resource_arn", inst.address))),
+            })
+            .collect();
+        if sources.is_empty() {
+            return;
+        }
+        let destinations: Vec<crate::delivery::Destination> =
+            of("aws_cloudwatch_log_delivery_destination")
+                .iter()
+                .map(|inst| crate::delivery::Destination {
+                    key: key(inst),
+                    name: text(inst, "name"),
+                    resource_arn: match nested(
+                        ev,
+                        inst,
+                        &inst.res.body,
+                        "delivery_destination_configuration",
+                    ) {
+                        Blocks::Known(found) => found
+                            .first()
+                            .and_then(|b| {
+                                b.body
+                                    .get_attribute("destination_resource_arn")
+                                    .map(|a| ev.eval(&a.value, &b.scope))
+                            })
+                            .unwrap_or(Val::Null),
+                        Blocks::Unknown(why) => Val::Unknown(why),
+                    },
+                })
+                .collect();
+        let deliveries = of("aws_cloudwatch_log_delivery")
+            .iter()
+            .map(|inst| crate::delivery::Delivery {
+                source: attr(ev, inst, "delivery_source_name").unwrap_or(Val::Null),
+                destination: attr(ev, inst, "delivery_destination_arn").unwrap_or(Val::Null),
+                location: self.loc(inst.res, &inst.address, None),
+            })
+            .collect();
+        crate::delivery::attach(inv, &sources, &destinations, deliveries, groups);
     }
 
     /// `aws_api_gateway_method_settings` attach to stages by (REST API, stage name). Settings

@@ -4,6 +4,7 @@
 mod bad_input;
 mod cloudformation;
 mod common;
+mod deliveries;
 mod modules;
 mod never_panics;
 mod plan;

@@ -61,9 +61,9 @@ pub(crate) fn access_log(stage: &Stage) -> Option<&AccessLog> {
     }
 }
 
-/// Log groups that receive a stage's logs: access log destinations and (live) the execution
-/// log groups API Gateway creates. Each group once, with the first stage writing to it and
-/// which logs it holds.
+/// Log groups that receive a stage's logs: access log destinations, (live) the execution log
+/// groups API Gateway creates, and the log groups execution-log deliveries write to. Each
+/// group once, with the first stage writing to it and which logs it holds.
 pub(crate) fn receiving_log_groups(inv: &Inventory) -> Vec<(&LogGroup, &Stage, &'static str)> {
     let mut seen = std::collections::BTreeSet::new();
     let mut out = Vec::new();
@@ -71,10 +71,17 @@ pub(crate) fn receiving_log_groups(inv: &Inventory) -> Vec<(&LogGroup, &Stage, &
         let access = access_log(stage)
             .and_then(|a| a.destination.as_ref())
             .and_then(|d| d.log_group);
+        let delivered = stage
+            .execution_deliveries
+            .iter()
+            .map(|d| (d.log_group, "delivered execution logs"));
         for (index, what) in [
             (access, "access logs"),
             (stage.execution_log_group, "execution logs"),
-        ] {
+        ]
+        .into_iter()
+        .chain(delivered)
+        {
             if let Some(group) = index.and_then(|i| inv.log_groups.get(i)) {
                 if seen.insert(index) {
                     out.push((group, stage, what));

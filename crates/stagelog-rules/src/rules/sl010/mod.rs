@@ -45,7 +45,23 @@ fn check(inv: &Inventory, config: &Config, out: &mut Vec<Finding>) {
             ),
             _ => None,
         };
-        if let Some(p) = problem {
+        if let Some(mut p) = problem {
+            // A delivery of execution logs from a stage that writes none delivers nothing
+            // (and AWS refuses to create its delivery source).
+            let off = matches!(
+                &default.logging_level,
+                None | Some(Value::Known(LogLevel::Off | LogLevel::Invalid(_)))
+            );
+            if off {
+                if let Some(d) = stage.execution_deliveries.first() {
+                    p.push_str(&format!(
+                        ", so its execution-log delivery to `{}` ({}) delivers nothing: API \
+                         Gateway delivers execution logs only at ERROR or INFO, and refuses the \
+                         delivery source of a stage with logging OFF",
+                        d.destination, d.location.resource
+                    ));
+                }
+            }
             out.push(finding(
                 stage,
                 default,
