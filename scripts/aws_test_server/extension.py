@@ -36,6 +36,12 @@ The layer adds only what the tests need and moto does not offer, and nothing els
   was deleted answers ``AccessDenied``, so an organisation walk meets an account it cannot
   enter. Accounts outside any Organization keep moto's behaviour, which the tests use to reach
   accounts of their own.
+* CloudWatch Logs ``PutDeliverySource`` for API Gateway execution logs (log type
+  ``EXECUTION_LOGS``, resource ``arn:aws:apigateway:REGION:ACCOUNT:/restapis/ID/stages/NAME``),
+  which moto refuses for every API Gateway resource: accepted as AWS does, only for a REST stage
+  that exists and whose execution logging (``*/*``) is ERROR or INFO; otherwise
+  ``ValidationException``. The source is kept on moto's own state, so moto's
+  ``DescribeDeliverySources``, ``CreateDelivery`` and ``DescribeDeliveries`` see it.
 * Organizations ``ListAccounts`` outside the management account, which moto answers with an
   empty list: as AWS does, ``AWSOrganizationsNotInUseException`` for an account in no
   Organization, ``AccessDeniedException`` for a member that is not a delegated administrator,
@@ -435,6 +441,48 @@ def require_roles_in_organization_accounts():
     STSBackend.assume_role = assume_role
 
 
+def api_gateway_execution_log_sources():
+    """Patches moto's PutDeliverySource (see the module's docstring)."""
+    from moto.apigateway.models import apigateway_backends
+    from moto.logs.exceptions import ResourceNotFoundException, ValidationException
+    from moto.logs.models import DeliverySource, LogsBackend
+
+    original = LogsBackend.put_delivery_source
+    stage_arn = re.compile(r"^arn:[^:]+:apigateway:([^:]+):(\d{12}):/restapis/([^/]+)/stages/([^/]+)$")
+
+    def put_delivery_source(self, name, resource_arn, log_type, tags):
+        if resource_arn.split(":")[2:3] != ["apigateway"]:
+            return original(self, name, resource_arn, log_type, tags)
+        if log_type != "EXECUTION_LOGS":
+            raise ValidationException(" This service is not allowed for this LogSource.")
+        match = stage_arn.match(resource_arn)
+        if not match:
+            raise ValidationException(f"Invalid resource ARN for API Gateway execution logs: {resource_arn}")
+        region, account, api_id, stage_name = match.groups()
+        try:
+            stage = apigateway_backends[account][region].get_stage(api_id, stage_name)
+        except Exception:  # noqa: BLE001 - moto raises its own not-found errors
+            raise ResourceNotFoundException(msg="Cannot access provided service.")
+        level = (stage.method_settings.get("*/*") or {}).get("loggingLevel", "OFF")
+        if level not in ("ERROR", "INFO"):
+            raise ValidationException(
+                "Execution logging must be enabled (ERROR or INFO) on the stage before its "
+                "execution logs can be delivered"
+            )
+        source = DeliverySource(
+            account_id=self.account_id,
+            region=self.region_name,
+            name=name,
+            resource_arn=resource_arn,
+            log_type=log_type,
+            tags=tags,
+        )
+        self.delivery_sources[name] = source
+        return source
+
+    LogsBackend.put_delivery_source = put_delivery_source
+
+
 def list_accounts_only_where_aws_answers():
     """Patches moto's ListAccounts (see the module's docstring)."""
     from moto.organizations import exceptions
@@ -479,6 +527,7 @@ def main():
         threading.Thread(target=watch_parent, args=(args.exit_with_pid,), daemon=True).start()
     require_roles_in_organization_accounts()
     list_accounts_only_where_aws_answers()
+    api_gateway_execution_log_sources()
     app = Extension(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
     print(f"listening on http://127.0.0.1:{server.server_port}", flush=True)

@@ -60,56 +60,80 @@ pub(crate) async fn annotate(
     let known: Vec<String> = inv.log_groups.iter().map(|g| g.name.to_string()).collect();
     for i in 0..inv.stages.len() {
         let stage = &inv.stages[i];
-        let Some(Value::Known(log)) = &stage.access_log else {
-            continue;
+        // The access log group, then the groups execution-log deliveries write to.
+        let access = match &stage.access_log {
+            Some(Value::Known(log)) => log.destination.as_ref().map(|d| d.arn.to_string()),
+            _ => None,
         };
-        let Some(arn) = log.destination.as_ref().map(|d| d.arn.to_string()) else {
-            continue;
-        };
-        let Some((_, name)) = arn.split_once(":log-group:") else {
-            continue; // Firehose: not readable here.
-        };
-        let name = name.strip_suffix(":*").unwrap_or(name).to_string();
-        let facts = match groups.get(&name) {
-            Some(f) => f.clone(),
-            None => {
-                let absent = inv.log_groups_complete && !known.contains(&name);
-                let f = if absent {
-                    GroupFacts {
-                        exists: false,
-                        newest: None,
-                        recent: vec![],
-                    }
-                } else {
-                    match group_facts(&logs, &name, since, v.sample).await {
-                        Ok(f) => f,
-                        Err(e) => {
-                            errors.push(format!("cannot read log group {name}: {e}"));
-                            continue;
+        let delivered: Vec<String> = stage
+            .execution_deliveries
+            .iter()
+            .map(|d| d.destination.to_string())
+            .collect();
+        let mut requests_seen: Option<Result<u64, String>> = None;
+        for (is_access, arn) in access
+            .into_iter()
+            .map(|a| (true, a))
+            .chain(delivered.into_iter().map(|d| (false, d)))
+        {
+            let Some((_, name)) = arn.split_once(":log-group:") else {
+                continue; // Firehose, S3: not readable here.
+            };
+            let name = name.strip_suffix(":*").unwrap_or(name).to_string();
+            let sample = if is_access { v.sample } else { 0 };
+            let facts = match groups.get(&name) {
+                Some(f) => f.clone(),
+                None => {
+                    let absent = inv.log_groups_complete && !known.contains(&name);
+                    let f = if absent {
+                        GroupFacts {
+                            exists: false,
+                            newest: None,
+                            recent: vec![],
                         }
+                    } else {
+                        match group_facts(&logs, &name, since, sample).await {
+                            Ok(f) => f,
+                            Err(e) => {
+                                errors.push(format!("cannot read log group {name}: {e}"));
+                                continue;
+                            }
+                        }
+                    };
+                    groups.insert(name.clone(), f.clone());
+                    f
+                }
+            };
+            let mut flow = LogFlow {
+                log_group: name,
+                group_exists: facts.exists,
+                since_ms: since,
+                checked_at_ms: v.now_ms,
+                newest_event_ms: facts.newest,
+                requests: None,
+                requests_error: None,
+                recent_events: facts.recent,
+            };
+            if facts.exists && facts.newest.is_none_or(|t| t < since) {
+                let traffic = match &requests_seen {
+                    Some(r) => r.clone(),
+                    None => {
+                        let r = requests(&metrics, &inv.stages[i], since, v.now_ms).await;
+                        requests_seen = Some(r.clone());
+                        r
                     }
                 };
-                groups.insert(name.clone(), f.clone());
-                f
+                match traffic {
+                    Ok(n) => flow.requests = Some(n),
+                    Err(e) => flow.requests_error = Some(e),
+                }
             }
-        };
-        let mut flow = LogFlow {
-            log_group: name,
-            group_exists: facts.exists,
-            since_ms: since,
-            checked_at_ms: v.now_ms,
-            newest_event_ms: facts.newest,
-            requests: None,
-            requests_error: None,
-            recent_events: facts.recent,
-        };
-        if facts.exists && facts.newest.is_none_or(|t| t < since) {
-            match requests(&metrics, stage, since, v.now_ms).await {
-                Ok(n) => flow.requests = Some(n),
-                Err(e) => flow.requests_error = Some(e),
+            if is_access {
+                inv.stages[i].flow = Some(flow);
+            } else {
+                inv.stages[i].delivery_flows.push(flow);
             }
         }
-        inv.stages[i].flow = Some(flow);
     }
 }
 

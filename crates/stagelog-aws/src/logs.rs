@@ -16,6 +16,13 @@ const MAX_PREFIXES: usize = 20;
 fn wanted(stages: &[Stage]) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     for s in stages {
+        for d in &s.execution_deliveries {
+            if let Some(arn) = d.destination.as_known() {
+                if let Some((_, name)) = arn.split_once(":log-group:") {
+                    names.insert(name.strip_suffix(":*").unwrap_or(name).to_string());
+                }
+            }
+        }
         if let Some(Value::Known(a)) = &s.access_log {
             if let Some(arn) = a.destination.as_ref().and_then(|d| d.arn.as_known()) {
                 if let Some((_, name)) = arn.split_once(":log-group:") {
@@ -133,6 +140,120 @@ pub(crate) async fn read(
     out.sort_by(|a, b| a.location.resource.cmp(&b.location.resource));
     out.dedup_by(|a, b| a.location.resource == b.location.resource);
     Ok(out)
+}
+
+/// Execution-log deliveries of a region's REST stages: the delivery sources of type
+/// `EXECUTION_LOGS` on API Gateway stages, their deliveries and the destinations those name —
+/// three paginated Describe calls per region, and only the first when there is no source.
+pub(crate) async fn deliveries(
+    conf: &SdkConfig,
+    account: &str,
+    region: &str,
+    stages: &mut [Stage],
+) -> Result<(), String> {
+    let client = aws_sdk_cloudwatchlogs::Client::new(conf);
+    let failed = |what: &str, e: &(dyn std::error::Error + 'static)| {
+        format!("cannot describe {what}: {}", sdk_error(e))
+    };
+    let sources: Vec<_> = client
+        .describe_delivery_sources()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| failed("delivery sources", &e))?;
+    // Source name → the stage ARNs it reads.
+    let mut stage_sources: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for src in &sources {
+        if src.log_type() != Some("EXECUTION_LOGS") || src.service() != Some("apigateway") {
+            continue;
+        }
+        if let Some(name) = src.name() {
+            stage_sources
+                .entry(name.to_string())
+                .or_default()
+                .extend(src.resource_arns().iter().cloned());
+        }
+    }
+    if stage_sources.is_empty() {
+        return Ok(());
+    }
+    let deliveries: Vec<_> = client
+        .describe_deliveries()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| failed("deliveries", &e))?;
+    let destinations: Vec<_> = client
+        .describe_delivery_destinations()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| failed("delivery destinations", &e))?;
+    for d in &deliveries {
+        let Some(arns) = d.delivery_source_name().and_then(|n| stage_sources.get(n)) else {
+            continue;
+        };
+        let destination = d.delivery_destination_arn().and_then(|arn| {
+            destinations
+                .iter()
+                .find(|x| x.arn() == Some(arn))
+                .and_then(|x| x.delivery_destination_configuration())
+                .map(|c| c.destination_resource_arn().to_string())
+        });
+        let destination = destination
+            .or_else(|| d.delivery_destination_arn().map(str::to_string))
+            .unwrap_or_default();
+        for arn in arns {
+            // `arn:aws:apigateway:REGION:ACCOUNT:/restapis/ID/stages/NAME`; the stage's own
+            // ARN has no account.
+            let Some((_, path)) = arn.split_once(":/restapis/") else {
+                continue;
+            };
+            let Some((api, name)) = path.split_once("/stages/") else {
+                continue;
+            };
+            let Some(stage) = stages.iter_mut().find(|s| {
+                s.api_kind == stagelog_model::ApiKind::Rest
+                    && s.api.as_ref().and_then(|a| a.as_known()).as_deref() == Some(api)
+                    && s.name.as_known().as_deref() == Some(name)
+            }) else {
+                continue;
+            };
+            stage
+                .execution_deliveries
+                .push(stagelog_model::ExecutionDelivery {
+                    destination: Text::lit(&destination),
+                    log_group: None,
+                    location: location(account, region, d.arn().unwrap_or_default().to_string()),
+                });
+        }
+    }
+    Ok(())
+}
+
+/// Links each delivery to the log group of the inventory it writes to.
+pub(crate) fn link_deliveries(inv: &mut stagelog_model::Inventory) {
+    let names: Vec<Option<String>> = inv.log_groups.iter().map(|g| g.name.as_known()).collect();
+    for d in inv
+        .stages
+        .iter_mut()
+        .flat_map(|s| &mut s.execution_deliveries)
+    {
+        let Some(arn) = d.destination.as_known() else {
+            continue;
+        };
+        let Some((_, name)) = arn.split_once(":log-group:") else {
+            continue;
+        };
+        let name = name.strip_suffix(":*").unwrap_or(name);
+        d.log_group = names.iter().position(|n| n.as_deref() == Some(name));
+    }
 }
 
 #[cfg(test)]

@@ -274,6 +274,7 @@ pub(crate) async fn read(
                 execution_deliveries: vec![],
                 note: None,
                 flow: None,
+                delivery_flows: vec![],
                 requests: None,
                 location: location(account, region, arn),
             });
@@ -314,6 +315,10 @@ pub(crate) async fn read(
         ))),
     }
 
+    // Execution-log deliveries first: the groups they write to are read with the others.
+    if let Err(e) = logs::deliveries(&conf, account, region, &mut inv.stages).await {
+        result.errors.push(err(e));
+    }
     // Log groups the stages write to, fetched by shared prefixes, not one call per stage.
     match logs::read(&conf, account, region, &inv.stages).await {
         Ok(groups) => {
@@ -323,6 +328,7 @@ pub(crate) async fn read(
         Err(e) => result.errors.push(err(e)),
     }
     inv.link_destinations_by_name();
+    logs::link_deliveries(&mut inv);
     for stage in &mut inv.stages {
         if let (Some(api), true) = (&stage.api, stage.api_kind.has_execution_logging()) {
             let name = format!("{}{api}/{}", logs::EXECUTION_PREFIX, stage.name);

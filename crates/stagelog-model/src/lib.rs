@@ -189,6 +189,8 @@ pub struct Stage {
     pub note: Option<String>,
     /// What `verify` saw arriving in the access log destination (live, verify only).
     pub flow: Option<LogFlow>,
+    /// What `verify` saw arriving in the log groups execution-log deliveries write to.
+    pub delivery_flows: Vec<LogFlow>,
     /// Requests the stage served in the cost window (live, `stagelog cost` only).
     pub requests: Option<u64>,
     pub location: Location,
@@ -241,6 +243,7 @@ impl Stage {
             execution_deliveries: vec![],
             note: None,
             flow: None,
+            delivery_flows: vec![],
             requests: None,
             location,
         }

@@ -158,7 +158,7 @@ pub fn cost_rows(
         // Which groups more than one stage writes to.
         let mut writers = vec![0usize; inv.log_groups.len()];
         for s in &inv.stages {
-            for g in access_group(s).into_iter().chain(s.execution_log_group) {
+            for g in written_groups(s).into_iter().filter_map(|(_, g)| g) {
                 if let Some(n) = writers.get_mut(g) {
                     *n += 1;
                 }
@@ -185,11 +185,7 @@ pub fn cost_rows(
                 shared: false,
                 price_source: String::new(),
             };
-            let groups = [
-                (LogKind::Access, access_group(s)),
-                (LogKind::Execution, s.execution_log_group),
-            ];
-            for (kind, group) in groups {
+            for (kind, group) in written_groups(s) {
                 let Some(g) = group.and_then(|i| inv.log_groups.get(i).map(|g| (i, g))) else {
                     continue;
                 };
@@ -238,11 +234,23 @@ pub fn cost_rows(
     rows
 }
 
-fn access_group(s: &stagelog_model::Stage) -> Option<usize> {
-    match &s.access_log {
+/// The log groups a stage writes to: access logs, the standard execution-log group, and
+/// those execution-log deliveries write to.
+fn written_groups(s: &stagelog_model::Stage) -> Vec<(LogKind, Option<usize>)> {
+    let access = match &s.access_log {
         Some(Value::Known(a)) => a.destination.as_ref().and_then(|d| d.log_group),
         _ => None,
-    }
+    };
+    let mut out = vec![
+        (LogKind::Access, access),
+        (LogKind::Execution, s.execution_log_group),
+    ];
+    out.extend(
+        s.execution_deliveries
+            .iter()
+            .map(|d| (LogKind::Execution, d.log_group)),
+    );
+    out
 }
 
 /// Totals over the rows: a group several stages write to counted once.

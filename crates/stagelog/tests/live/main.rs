@@ -7,6 +7,7 @@ mod audit;
 mod aws_server;
 mod cfn_lint;
 mod cost;
+mod deliveries;
 #[path = "../shared/examples.rs"]
 mod examples;
 mod html_report;

@@ -20,59 +20,77 @@ const FIX: &str = "check the account's CloudWatch role (SL030/SL031), the destin
 
 fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
     for stage in &inv.stages {
-        let Some(flow) = &stage.flow else { continue };
-        let window = human_window(flow.checked_at_ms - flow.since_ms);
-        let (severity, message) = if !flow.group_exists {
-            (
-                Severity::High,
-                format!(
-                    "{}: its access log group `{}` does not exist, so no access log can arrive",
-                    describe(stage),
-                    flow.log_group
-                ),
-            )
-        } else if flow.newest_event_ms.is_some_and(|t| t >= flow.since_ms) {
-            continue;
-        } else {
-            let last = match flow.newest_event_ms {
-                Some(t) => format!(
-                    "the newest event is {} old",
-                    human_window(flow.checked_at_ms - t)
-                ),
-                None => "it has never received an event".to_string(),
-            };
-            match (flow.requests, &flow.requests_error) {
-                (Some(0), _) => (
-                    Severity::Info,
-                    format!(
-                        "{}: no access log event in `{}` in the last {window}, and no traffic either ({last})",
-                        describe(stage),
-                        flow.log_group
-                    ),
-                ),
-                (Some(n), _) => (
-                    Severity::High,
-                    format!(
-                        "{}: served {n} requests in the last {window} but no access log event arrived in `{}` ({last})",
-                        describe(stage),
-                        flow.log_group
-                    ),
-                ),
-                (None, why) => (
-                    Severity::Medium,
-                    format!(
-                        "{}: no access log event in `{}` in the last {window} ({last}); its traffic is unknown{}",
-                        describe(stage),
-                        flow.log_group,
-                        why.as_deref().map(|w| format!(": {w}")).unwrap_or_default()
-                    ),
-                ),
+        let flows = stage.flow.iter().map(|f| (f, "access log")).chain(
+            stage
+                .delivery_flows
+                .iter()
+                .map(|f| (f, "delivered execution log")),
+        );
+        for (flow, what) in flows {
+            if let Some((severity, message)) = judge(stage, flow, what) {
+                let mut f = stage_finding(&RULE, stage, message, Remedy::manual(FIX));
+                f.severity = severity;
+                out.push(f);
             }
-        };
-        let mut f = stage_finding(&RULE, stage, message, Remedy::manual(FIX));
-        f.severity = severity;
-        out.push(f);
+        }
     }
+}
+
+/// What one log group's flow says, if anything is wrong: `what` is `access log` or
+/// `delivered execution log`.
+fn judge(
+    stage: &stagelog_model::Stage,
+    flow: &stagelog_model::LogFlow,
+    what: &str,
+) -> Option<(Severity, String)> {
+    let window = human_window(flow.checked_at_ms - flow.since_ms);
+    if !flow.group_exists {
+        return Some((
+            Severity::High,
+            format!(
+                "{}: its {what} group `{}` does not exist, so no {what} can arrive",
+                describe(stage),
+                flow.log_group
+            ),
+        ));
+    }
+    if flow.newest_event_ms.is_some_and(|t| t >= flow.since_ms) {
+        return None;
+    }
+    let last = match flow.newest_event_ms {
+        Some(t) => format!(
+            "the newest event is {} old",
+            human_window(flow.checked_at_ms - t)
+        ),
+        None => "it has never received an event".to_string(),
+    };
+    Some(match (flow.requests, &flow.requests_error) {
+        (Some(0), _) => (
+            Severity::Info,
+            format!(
+                "{}: no {what} event in `{}` in the last {window}, and no traffic either ({last})",
+                describe(stage),
+                flow.log_group
+            ),
+        ),
+        (Some(n), _) => (
+            Severity::High,
+            format!(
+                "{}: served {n} requests in the last {window} but no {what} event arrived in `{}` ({last})",
+                describe(stage),
+                flow.log_group
+            ),
+        ),
+        (None, why) => (
+            Severity::Medium,
+            format!(
+                "{}: no {what} event in `{}` in the last {window} ({last}); its traffic is unknown{}",
+                describe(stage),
+                flow.log_group,
+                why.as_deref().map(|w| format!(": {w}")).unwrap_or_default()
+            ),
+        ),
+    })
 }
 
 /// `90s`, `15m`, `24h`, `3d`.
