@@ -42,6 +42,10 @@ The layer adds only what the tests need and moto does not offer, and nothing els
   that exists and whose execution logging (``*/*``) is ERROR or INFO; otherwise
   ``ValidationException``. The source is kept on moto's own state, so moto's
   ``DescribeDeliverySources``, ``CreateDelivery`` and ``DescribeDeliveries`` see it.
+* Log classes: ``CreateLogGroup`` keeps ``logGroupClass`` (``STANDARD`` unless given) and
+  ``DescribeLogGroups`` returns it, which moto drops; ``FilterLogEvents`` on an
+  ``INFREQUENT_ACCESS`` group answers ``InvalidOperationException`` as AWS does (Logs
+  Insights reads such groups).
 * Organizations ``ListAccounts`` outside the management account, which moto answers with an
   empty list: as AWS does, ``AWSOrganizationsNotInUseException`` for an account in no
   Organization, ``AccessDeniedException`` for a member that is not a delegated administrator,
@@ -483,6 +487,52 @@ def api_gateway_execution_log_sources():
     LogsBackend.put_delivery_source = put_delivery_source
 
 
+def log_classes():
+    """Patches moto's log groups with their class (see the module's docstring)."""
+    from moto.logs.exceptions import LogsClientError
+    from moto.logs.models import LogGroup, LogsBackend
+    from moto.logs.responses import LogsResponse
+
+    def create_log_group(self):
+        self.logs_backend.create_log_group(
+            self._get_param("logGroupName"),
+            self._get_param("tags"),
+            kmsKeyId=self._get_param("kmsKeyId"),
+            logGroupClass=self._get_param("logGroupClass") or "STANDARD",
+        )
+        return ""
+
+    LogsResponse.create_log_group = create_log_group
+
+    describe = LogGroup.to_describe_dict
+
+    def to_describe_dict(self):
+        out = describe(self)
+        out["logGroupClass"] = getattr(self, "log_group_class", None) or "STANDARD"
+        return out
+
+    LogGroup.to_describe_dict = to_describe_dict
+    init = LogGroup.__init__
+
+    def log_group_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self.log_group_class = kwargs.get("logGroupClass") or "STANDARD"
+
+    LogGroup.__init__ = log_group_init
+    filter_log_events = LogsBackend.filter_log_events
+
+    def filter_events(self, log_group_name, *args, **kwargs):
+        group = self.groups.get(log_group_name)
+        if group is not None and getattr(group, "log_group_class", "") == "INFREQUENT_ACCESS":
+            raise LogsClientError(
+                "InvalidOperationException",
+                "FilterLogEvents is not supported for this log class (INFREQUENT_ACCESS)",
+            )
+        return filter_log_events(self, log_group_name, *args, **kwargs)
+
+    LogsBackend.filter_log_events = filter_events
+
+
 def list_accounts_only_where_aws_answers():
     """Patches moto's ListAccounts (see the module's docstring)."""
     from moto.organizations import exceptions
@@ -528,6 +578,7 @@ def main():
     require_roles_in_organization_accounts()
     list_accounts_only_where_aws_answers()
     api_gateway_execution_log_sources()
+    log_classes()
     app = Extension(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
     print(f"listening on http://127.0.0.1:{server.server_port}", flush=True)

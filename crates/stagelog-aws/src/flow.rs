@@ -48,6 +48,7 @@ pub(crate) async fn annotate(
     inv: &mut Inventory,
     v: &VerifyOptions,
     errors: &mut Vec<String>,
+    notes: &mut Vec<String>,
 ) {
     let conf = config
         .to_builder()
@@ -92,7 +93,19 @@ pub(crate) async fn annotate(
                             recent: vec![],
                         }
                     } else {
-                        match group_facts(&logs, &name, since, sample).await {
+                        let infrequent = inv
+                            .log_groups
+                            .iter()
+                            .find(|g| g.name.as_known().as_deref() == Some(name.as_str()))
+                            .is_some_and(|g| g.is_infrequent_access());
+                        if infrequent {
+                            notes.push(format!(
+                                "{name} is an Infrequent Access log group, which FilterLogEvents cannot read: its recent events read with Logs Insights"
+                            ));
+                        }
+                        match group_facts(&logs, &conf, &name, since, v.now_ms, sample, infrequent)
+                            .await
+                        {
                             Ok(f) => f,
                             Err(e) => {
                                 errors.push(format!("cannot read log group {name}: {e}"));
@@ -137,11 +150,18 @@ pub(crate) async fn annotate(
     }
 }
 
+/// The newest event of a group (DescribeLogStreams) and its most recent `sample` events:
+/// GetLogEvents on the newest streams, or for an Infrequent Access group one Logs Insights
+/// query over the window.
+#[allow(clippy::too_many_arguments)]
 async fn group_facts(
     logs: &aws_sdk_cloudwatchlogs::Client,
+    conf: &SdkConfig,
     name: &str,
     since: i64,
+    now: i64,
     sample: usize,
+    infrequent: bool,
 ) -> Result<GroupFacts, String> {
     let streams = match logs
         .describe_log_streams()
@@ -167,7 +187,18 @@ async fn group_facts(
     };
     let newest = streams.iter().filter_map(|s| s.last_event_timestamp).max();
     let mut recent: Vec<String> = Vec::new();
-    if newest.is_some_and(|t| t >= since) && sample > 0 {
+    if infrequent && newest.is_some_and(|t| t >= since) && sample > 0 {
+        let query = format!("fields @timestamp, @message | sort @timestamp desc | limit {sample}");
+        let r =
+            crate::logread::insights_with(conf, &[name.to_string()], &query, since, now).await?;
+        recent = r
+            .rows
+            .iter()
+            .rev()
+            .filter_map(|row| row.iter().find(|(f, _)| f == "@message"))
+            .map(|(_, m)| m.trim_end_matches('\n').to_string())
+            .collect();
+    } else if newest.is_some_and(|t| t >= since) && sample > 0 {
         let mut ordered = streams.clone();
         ordered.sort_by_key(|s| std::cmp::Reverse(s.last_event_timestamp.unwrap_or(0)));
         for stream in ordered {

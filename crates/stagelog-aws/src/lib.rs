@@ -84,6 +84,9 @@ pub struct AuditOutput {
     /// Scopes whose usage metrics could not be read (`cost`): errors for `stagelog cost`, a
     /// missing estimate for `fix --live`.
     pub cost_errors: Vec<ScopeError>,
+    /// How something was read that a user may want to know with --verbose (an Infrequent
+    /// Access group read with Logs Insights).
+    pub notes: Vec<String>,
     /// REST and v2 APIs found.
     pub apis: usize,
 }
@@ -368,9 +371,11 @@ pub async fn audit(opts: AuditOptions) -> AuditOutput {
                         });
                     }
                 }
+                let mut notes = Vec::new();
                 if let (Some(v), Some(inv)) = (verify, r.inventory.as_mut()) {
                     let mut problems = Vec::new();
-                    flow::annotate(&account.config, &region, inv, &v, &mut problems).await;
+                    flow::annotate(&account.config, &region, inv, &v, &mut problems, &mut notes)
+                        .await;
                     r.errors
                         .extend(problems.into_iter().map(|message| ScopeError {
                             account: Some(account.id.clone()),
@@ -381,14 +386,15 @@ pub async fn audit(opts: AuditOptions) -> AuditOutput {
                 if let Some(p) = progress {
                     p.scope_done(&account.id, &region, r.apis);
                 }
-                (r, cost_error)
+                (r, cost_error, notes)
             }
         })
         .buffer_unordered(concurrency)
         .collect()
         .await;
     let mut inventories = Vec::new();
-    for (r, cost_error) in results {
+    for (r, cost_error, notes) in results {
+        out.notes.extend(notes);
         out.apis += r.apis;
         out.errors.extend(r.errors);
         out.cost_errors.extend(cost_error);

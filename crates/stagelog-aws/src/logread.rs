@@ -159,6 +159,137 @@ pub fn stream_events(
     rx.into_iter()
 }
 
+/// The class of a log group (`DescribeLogGroups`): Infrequent Access groups cannot be read with
+/// FilterLogEvents, only with Logs Insights.
+pub fn log_group_class(
+    opts: &AuditOptions,
+    region: Option<&str>,
+    group: &str,
+) -> Result<Option<stagelog_model::LogClass>, String> {
+    runtime()?.block_on(async {
+        let conf = config_for(opts, region).await;
+        let groups: Vec<_> = aws_sdk_cloudwatchlogs::Client::new(&conf)
+            .describe_log_groups()
+            .log_group_name_prefix(group)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| format!("cannot describe log group {group}: {}", sdk_error(&e)))?;
+        let found = groups
+            .iter()
+            .find(|g| g.log_group_name() == Some(group))
+            .ok_or_else(|| format!("log group {group} does not exist"))?;
+        Ok(found
+            .log_group_class()
+            .and_then(|c| stagelog_model::LogClass::parse(c.as_str())))
+    })
+}
+
+/// Events Logs Insights returns per query at most.
+const INSIGHTS_ROWS: i64 = 10_000;
+
+/// An Insights `@timestamp`: `2026-11-24 01:02:03.123` (UTC) as CloudWatch writes it, or
+/// milliseconds since the epoch.
+pub(crate) fn insights_timestamp(v: &str) -> Option<i64> {
+    if let Ok(ms) = v.parse::<i64>() {
+        return Some(ms);
+    }
+    let (date, time) = v.split_once(' ')?;
+    let mut d = date.split('-').map(|x| x.parse::<i64>());
+    let (y, mo, da) = (d.next()?.ok()?, d.next()?.ok()?, d.next()?.ok()?);
+    let (hms, frac) = time.split_once('.').unwrap_or((time, "0"));
+    let mut t = hms.split(':').map(|x| x.parse::<i64>());
+    let (h, mi, se) = (t.next()?.ok()?, t.next()?.ok()?, t.next()?.ok()?);
+    let ms: i64 = format!("{frac:0<3}")[..3].parse().ok()?;
+    // Days from the civil date (Howard Hinnant's algorithm), then seconds.
+    let y = if mo <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((mo + 9) % 12) + 2) / 5 + da - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 86_400 + h * 3600 + mi * 60 + se) * 1000) + ms)
+}
+
+/// The events of an Infrequent Access log group in `[start_ms, end_ms)`, read with Logs
+/// Insights (`fields @timestamp, @message | sort @timestamp asc | limit 10000`), oldest
+/// first, as `stream_events` gives them: a window that returns the row limit is halved until
+/// each part holds fewer, so no event is left out; each page is one window's messages.
+pub fn stream_events_insights(
+    opts: &AuditOptions,
+    region: Option<String>,
+    group: String,
+    start_ms: i64,
+    end_ms: i64,
+) -> impl Iterator<Item = Result<Vec<u8>, String>> {
+    let (tx, rx) = mpsc::sync_channel::<Result<Vec<u8>, String>>(2);
+    let opts = opts.clone();
+    std::thread::spawn(move || {
+        // Windows still to read, the earliest last.
+        let mut windows = vec![(start_ms, end_ms)];
+        let query =
+            format!("fields @timestamp, @message | sort @timestamp asc | limit {INSIGHTS_ROWS}");
+        while let Some((from, to)) = windows.pop() {
+            let result = insights(
+                &opts,
+                region.as_deref(),
+                std::slice::from_ref(&group),
+                &query,
+                from,
+                to,
+            );
+            let rows = match result {
+                Ok(r) => r.rows,
+                Err(e) => {
+                    let _ = tx.send(Err(format!(
+                        "cannot read log group {group} with Logs Insights: {e}"
+                    )));
+                    return;
+                }
+            };
+            if rows.len() as i64 >= INSIGHTS_ROWS {
+                // Insights windows are whole seconds: below one, nothing can be split.
+                if to - from <= 1000 {
+                    let _ = tx.send(Err(format!(
+                        "log group {group} has more than {INSIGHTS_ROWS} events in one second at {from} ms; Logs Insights cannot list them all"
+                    )));
+                    return;
+                }
+                // Split on a whole second, where Insights windows start and end.
+                let mid = (from + (to - from) / 2) / 1000 * 1000;
+                let mid = if mid <= from {
+                    from / 1000 * 1000 + 1000
+                } else {
+                    mid
+                };
+                windows.push((mid, to));
+                windows.push((from, mid));
+                continue;
+            }
+            let mut bytes = Vec::new();
+            for row in &rows {
+                let field =
+                    |name: &str| row.iter().find(|(f, _)| f == name).map(|(_, v)| v.as_str());
+                // Insights takes whole seconds; the window is kept to the millisecond here.
+                let at = field("@timestamp").and_then(insights_timestamp);
+                if at.is_some_and(|t| t < from || t >= to) {
+                    continue;
+                }
+                if let Some(m) = field("@message") {
+                    bytes.extend_from_slice(m.trim_end_matches('\n').as_bytes());
+                    bytes.push(b'\n');
+                }
+            }
+            if !bytes.is_empty() && tx.send(Ok(bytes)).is_err() {
+                return;
+            }
+        }
+    });
+    rx.into_iter()
+}
+
 /// What a Logs Insights query returned.
 #[derive(Debug, Default)]
 pub struct InsightsResult {
@@ -177,69 +308,102 @@ pub fn insights(
     start_ms: i64,
     end_ms: i64,
 ) -> Result<InsightsResult, String> {
-    use aws_sdk_cloudwatchlogs::types::QueryStatus;
     runtime()?.block_on(async {
         let conf = config_for(opts, region).await;
-        let client = aws_sdk_cloudwatchlogs::Client::new(&conf);
-        let id = client
-            .start_query()
-            .set_log_group_names(Some(groups.to_vec()))
-            .start_time(start_ms / 1000)
-            .end_time((end_ms + 999) / 1000)
-            .query_string(query)
+        insights_with(&conf, groups, query, start_ms, end_ms).await
+    })
+}
+
+/// [`insights`] with a client's configuration, inside a runtime (`verify` reads Infrequent
+/// Access groups this way).
+pub(crate) async fn insights_with(
+    conf: &SdkConfig,
+    groups: &[String],
+    query: &str,
+    start_ms: i64,
+    end_ms: i64,
+) -> Result<InsightsResult, String> {
+    use aws_sdk_cloudwatchlogs::types::QueryStatus;
+    let client = aws_sdk_cloudwatchlogs::Client::new(conf);
+    let id = client
+        .start_query()
+        .set_log_group_names(Some(groups.to_vec()))
+        .start_time(start_ms / 1000)
+        .end_time((end_ms + 999) / 1000)
+        .query_string(query)
+        .send()
+        .await
+        .map_err(|e| format!("StartQuery failed: {}", sdk_error(&e)))?
+        .query_id
+        .ok_or("StartQuery returned no query id")?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(900);
+    let mut wait = std::time::Duration::from_millis(200);
+    loop {
+        let r = client
+            .get_query_results()
+            .query_id(&id)
             .send()
             .await
-            .map_err(|e| format!("StartQuery failed: {}", sdk_error(&e)))?
-            .query_id
-            .ok_or("StartQuery returned no query id")?;
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(900);
-        let mut wait = std::time::Duration::from_millis(200);
-        loop {
-            let r = client
-                .get_query_results()
-                .query_id(&id)
-                .send()
-                .await
-                .map_err(|e| format!("GetQueryResults failed: {}", sdk_error(&e)))?;
-            match r.status() {
-                Some(QueryStatus::Complete) => {
-                    let rows = r
-                        .results()
-                        .iter()
-                        .map(|row| {
-                            row.iter()
-                                .filter(|f| f.field() != Some("@ptr"))
-                                .map(|f| {
-                                    (
-                                        f.field().unwrap_or_default().to_string(),
-                                        f.value().unwrap_or_default().to_string(),
-                                    )
-                                })
-                                .collect()
-                        })
-                        .collect();
-                    return Ok(InsightsResult {
-                        rows,
-                        records_scanned: r.statistics().map(|s| s.records_scanned()),
-                        records_matched: r.statistics().map(|s| s.records_matched()),
-                    });
-                }
-                Some(QueryStatus::Failed | QueryStatus::Cancelled | QueryStatus::Timeout) => {
-                    return Err(format!(
-                        "the Insights query ended {:?}",
-                        r.status()
-                            .map(|s| s.as_str().to_string())
-                            .unwrap_or_default()
-                    ))
-                }
-                _ => {}
+            .map_err(|e| format!("GetQueryResults failed: {}", sdk_error(&e)))?;
+        match r.status() {
+            Some(QueryStatus::Complete) => {
+                let rows = r
+                    .results()
+                    .iter()
+                    .map(|row| {
+                        row.iter()
+                            .filter(|f| f.field() != Some("@ptr"))
+                            .map(|f| {
+                                (
+                                    f.field().unwrap_or_default().to_string(),
+                                    f.value().unwrap_or_default().to_string(),
+                                )
+                            })
+                            .collect()
+                    })
+                    .collect();
+                return Ok(InsightsResult {
+                    rows,
+                    records_scanned: r.statistics().map(|s| s.records_scanned()),
+                    records_matched: r.statistics().map(|s| s.records_matched()),
+                });
             }
-            if std::time::Instant::now() > deadline {
-                let _ = client.stop_query().query_id(&id).send().await;
-                return Err("the Insights query ran longer than 15 minutes; stopped".into());
+            Some(QueryStatus::Failed | QueryStatus::Cancelled | QueryStatus::Timeout) => {
+                return Err(format!(
+                    "the Insights query ended {:?}",
+                    r.status()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default()
+                ))
             }
-            tokio::time::sleep(wait).await;
-            wait = (wait * 2).min(std::time::Duration::from_secs(5));
+            _ => {}
         }
-    })
+        if std::time::Instant::now() > deadline {
+            let _ = client.stop_query().query_id(&id).send().await;
+            return Err("the Insights query ran longer than 15 minutes; stopped".into());
+        }
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(std::time::Duration::from_secs(5));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::insights_timestamp;
+
+    #[test]
+    fn insights_timestamps_in_both_forms() {
+        assert_eq!(insights_timestamp("1764000123456"), Some(1_764_000_123_456));
+        // 2026-11-24 01:02:03.120 UTC
+        assert_eq!(
+            insights_timestamp("2026-11-24 01:02:03.12"),
+            Some(1_795_482_123_120)
+        );
+        assert_eq!(insights_timestamp("1970-01-01 00:00:00.000"), Some(0));
+        assert_eq!(
+            insights_timestamp("2024-02-29 12:00:00.5"),
+            Some(1_709_208_000_500)
+        );
+        assert_eq!(insights_timestamp("yesterday"), None);
+    }
 }

@@ -202,6 +202,9 @@ fn say_coverage(out: &stagelog_aws::AuditOutput) {
     for (account, state) in &out.inactive_accounts {
         eprintln!("  {account}: skipped ({state})");
     }
+    for note in &out.notes {
+        eprintln!("{note}");
+    }
 }
 
 /// Sends the report's findings to Security Hub in every audited account and region; what
@@ -522,13 +525,34 @@ pub fn cloudwatch_pieces(
     until: i64,
 ) -> Result<Pieces> {
     let source: std::sync::Arc<str> = group.into();
-    let events = stagelog_aws::logread::stream_events(
-        &aws_options(args),
-        region,
-        group.to_string(),
-        Some(since),
-        Some(until),
-    );
+    let opts = aws_options(args);
+    // Infrequent Access groups refuse FilterLogEvents: the same events through Logs Insights.
+    let class = stagelog_aws::logread::log_group_class(&opts, region.as_deref(), group)
+        .map_err(|e| anyhow!(e))?;
+    let events: Box<dyn Iterator<Item = Result<Vec<u8>, String>>> = if class
+        == Some(stagelog_model::LogClass::InfrequentAccess)
+    {
+        if crate::ui::verbose() {
+            eprintln!(
+                    "{group} is an Infrequent Access log group, which FilterLogEvents cannot read: reading it with Logs Insights"
+                );
+        }
+        Box::new(stagelog_aws::logread::stream_events_insights(
+            &opts,
+            region,
+            group.to_string(),
+            since,
+            until,
+        ))
+    } else {
+        Box::new(stagelog_aws::logread::stream_events(
+            &opts,
+            region,
+            group.to_string(),
+            Some(since),
+            Some(until),
+        ))
+    };
     Ok(Box::new(events.map(move |page| {
         page.map(|bytes| Piece::Bytes {
             source: source.clone(),

@@ -388,3 +388,177 @@ async fn account_env(account: &str) -> Vec<(String, String)> {
         ),
     ]
 }
+
+/// An Infrequent Access log group (FilterLogEvents refuses it) read by `logs` and `verify`
+/// through Logs Insights: the same rows as a Standard group holding the same events, over more
+/// events than one Insights query returns (the window is split until each part fits).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn infrequent_access_groups_are_read_with_insights_with_the_same_rows() {
+    use aws_sdk_cloudwatchlogs::types::{InputLogEvent, LogGroupClass};
+    let account = "444444444403";
+    let conf = account_config(account, "us-east-1").await;
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&conf);
+    let now = now_ms();
+    // 25,000 events over the last hour (more than Insights' 10,000 rows a query), then a line
+    // out of format as the newest.
+    let n = 25_000usize;
+    let mut events: Vec<(i64, String)> = (0..n)
+        .map(|i| {
+            let status = [200, 404, 403, 200, 500, 201][i % 6];
+            let path = ["/pets", "/pets/{id}", "/orders"][i % 3];
+            let ip = ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"][i % 4];
+            (
+                now - 3_600_000 + (i as i64) * 140,
+                line(i, status, path, ip),
+            )
+        })
+        .collect();
+    events.push((now - 1_000, "START RequestId: 42 Version: $LATEST".into()));
+    for (name, class) in [
+        ("/pets/ia", LogGroupClass::InfrequentAccess),
+        ("/pets/standard", LogGroupClass::Standard),
+    ] {
+        logs.create_log_group()
+            .log_group_name(name)
+            .log_group_class(class)
+            .send()
+            .await
+            .unwrap();
+        logs.create_log_stream()
+            .log_group_name(name)
+            .log_stream_name("s")
+            .send()
+            .await
+            .unwrap();
+        for batch in events.chunks(5_000) {
+            logs.put_log_events()
+                .log_group_name(name)
+                .log_stream_name("s")
+                .set_log_events(Some(
+                    batch
+                        .iter()
+                        .map(|(t, m)| {
+                            InputLogEvent::builder()
+                                .timestamp(*t)
+                                .message(m)
+                                .build()
+                                .unwrap()
+                        })
+                        .collect(),
+                ))
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    // The test server refuses FilterLogEvents on the Infrequent Access group, as AWS does.
+    let refused = logs
+        .filter_log_events()
+        .log_group_name("/pets/ia")
+        .send()
+        .await;
+    let e = refused.unwrap_err().into_service_error();
+    assert!(
+        format!("{e:?}").contains("InvalidOperationException"),
+        "{e:?}"
+    );
+
+    let api = rest_api(&conf, "pets-ia").await;
+    logged_stage(&conf, &api, "prod", account, "/pets/ia").await;
+    aws_server::cloudwatch_role(&conf, account, "cw", "apigateway.amazonaws.com", true).await;
+
+    let creds = account_env(account).await;
+    let run = move |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_stagelog"))
+            .args(args)
+            .args([
+                "--endpoint-url",
+                aws_server::endpoint(),
+                "--region",
+                "us-east-1",
+            ])
+            .envs(creds.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env("AWS_CONFIG_FILE", "/nonexistent")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+            .output()
+            .unwrap()
+    };
+    let (ia, standard, verify) = tokio::task::spawn_blocking(move || {
+        let query = |group: &str| {
+            run(&[
+                "logs",
+                "--log-group",
+                group,
+                "--log-format",
+                FORMAT,
+                "--since",
+                "2h",
+                "--where",
+                "status = 4xx",
+                "--count-by",
+                "route,ip",
+                "-f",
+                "json",
+                "--verbose",
+            ])
+        };
+        let verify = run(&["verify", "--format", "json", "--verbose"]);
+        (query("/pets/ia"), query("/pets/standard"), verify)
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        ia.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ia.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&ia.stderr).contains("/pets/ia is an Infrequent Access log group, which FilterLogEvents cannot read: reading it with Logs Insights"),
+        "{}",
+        String::from_utf8_lossy(&ia.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&standard.stderr).contains("Infrequent Access"));
+    let ia: Value = serde_json::from_slice(&ia.stdout).unwrap();
+    let standard: Value = serde_json::from_slice(&standard.stdout).unwrap();
+    assert_eq!(ia, standard, "the same rows either way");
+    assert_eq!(ia["lines"], (n + 1) as u64);
+    assert_eq!(ia["unparsed"], 1);
+    let total: u64 = ia["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        total,
+        events
+            .iter()
+            .filter(|(_, l)| l.contains("\"status\":\"40"))
+            .count() as u64
+    );
+
+    // verify samples the Infrequent Access group through Insights too: the newest line is out
+    // of format (SL041), and events arrive (no SL040).
+    let stderr = String::from_utf8_lossy(&verify.stderr);
+    assert!(
+        stderr.contains("/pets/ia is an Infrequent Access log group"),
+        "{stderr}"
+    );
+    let v: Value = serde_json::from_slice(&verify.stdout).unwrap();
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(v["errors"], serde_json::json!([]), "{v:#}");
+    assert!(findings.iter().all(|f| f["rule_id"] != "SL040"), "{v:#}");
+    let sl041: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["rule_id"] == "SL041")
+        .collect();
+    assert_eq!(sl041.len(), 1, "{v:#}");
+    assert!(
+        sl041[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("START RequestId: 42"),
+        "{v:#}"
+    );
+}
