@@ -13,6 +13,11 @@ use std::sync::Arc;
 
 const PIECE: u64 = 8 << 20;
 
+/// CloudWatch Logs takes events of at most 1 MiB (256 KiB before 2025): a longer line is no
+/// access log event. It is counted as unparsed and skipped; no more than this much of it (and
+/// one piece) is ever held, however long it is.
+pub const MAX_LINE: usize = 1 << 20;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Output {
     Table,
@@ -69,20 +74,35 @@ impl Piece {
                 }
             }
         }
-        // The last line started here: read on to its end.
+        // The last line started here: read on to its end, or until it is too long to be an
+        // event (the rest is then read past, not kept: it is unparsed whatever it holds).
         if buf.len() > first && buf.last() != Some(&b'\n') {
+            let line_start = memchr::memrchr(b'\n', &buf[first..]).map_or(first, |i| first + i + 1);
             let mut block = [0u8; 64 * 1024];
+            let mut keep = true;
             loop {
                 let n = file.read(&mut block)?;
                 if n == 0 {
                     break;
                 }
-                match memchr::memchr(b'\n', &block[..n]) {
-                    Some(i) => {
-                        buf.extend_from_slice(&block[..=i]);
-                        break;
+                let (chunk, done) = match memchr::memchr(b'\n', &block[..n]) {
+                    Some(i) => (&block[..=i], true),
+                    None => (&block[..n], false),
+                };
+                if keep {
+                    let room = (MAX_LINE + 1).saturating_sub(buf.len() - line_start);
+                    if chunk.len() > room {
+                        buf.extend_from_slice(&chunk[..room]);
+                        keep = false;
+                    } else {
+                        buf.extend_from_slice(chunk);
                     }
-                    None => buf.extend_from_slice(&block[..n]),
+                }
+                if done {
+                    if !keep {
+                        buf.push(b'\n');
+                    }
+                    break;
                 }
             }
         }
@@ -142,6 +162,9 @@ pub fn stream_pieces<R: Read>(
     let mut reader = reader.into_reader();
     let mut carry: Vec<u8> = Vec::new();
     let mut done = false;
+    // Inside a line too long to be an event, whose first MAX_LINE + 1 bytes went out already:
+    // what follows up to its newline is read past.
+    let mut skipping = false;
     std::iter::from_fn(move || {
         if done {
             return None;
@@ -155,28 +178,56 @@ pub fn stream_pieces<R: Read>(
         };
         let mut buf = std::mem::take(&mut carry);
         let want = PIECE as usize;
-        while buf.len() < want {
-            let before = buf.len();
-            match r
-                .by_ref()
-                .take((want - before) as u64)
-                .read_to_end(&mut buf)
-            {
-                Ok(0) => {
-                    done = true;
-                    break;
-                }
-                Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    done = true;
-                    return Some(Err(e));
+        loop {
+            while buf.len() < want {
+                let before = buf.len();
+                match r
+                    .by_ref()
+                    .take((want - before) as u64)
+                    .read_to_end(&mut buf)
+                {
+                    Ok(0) => {
+                        done = true;
+                        break;
+                    }
+                    Ok(_) => {}
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        done = true;
+                        return Some(Err(e));
+                    }
                 }
             }
+            if skipping {
+                match memchr::memchr(b'\n', &buf) {
+                    Some(i) => {
+                        buf.drain(..=i);
+                        skipping = false;
+                        if !done && buf.len() < want {
+                            continue;
+                        }
+                    }
+                    None => {
+                        buf.clear();
+                        if done {
+                            return None;
+                        }
+                        continue;
+                    }
+                }
+            }
+            break;
         }
         if !done {
-            if let Some(i) = memchr::memrchr(b'\n', &buf) {
-                carry = buf.split_off(i + 1);
+            match memchr::memrchr(b'\n', &buf) {
+                Some(i) => carry = buf.split_off(i + 1),
+                // A whole piece without a newline: a line longer than any event. Its start
+                // goes out as one (unparsed) line; the rest is read past.
+                None => {
+                    buf.truncate(MAX_LINE + 1);
+                    buf.push(b'\n');
+                    skipping = true;
+                }
             }
         }
         (!buf.is_empty() || !done).then(|| {
@@ -317,6 +368,21 @@ impl Engine {
                 continue;
             }
             done.summary.lines += 1;
+            if line.len() > MAX_LINE {
+                done.summary.unparsed += 1;
+                if self.show_unparsed {
+                    let why = Unparsed {
+                        column: MAX_LINE + 1,
+                        reason: format!(
+                            "longer than CloudWatch's 1 MiB event limit ({} bytes or more)",
+                            line.len()
+                        ),
+                    };
+                    done.unparsed
+                        .push((done.physical, why, line[..200.min(line.len())].to_vec()));
+                }
+                continue;
+            }
             if let Err(why) = self.parser.parse(line, &mut rec) {
                 done.summary.unparsed += 1;
                 if self.show_unparsed {

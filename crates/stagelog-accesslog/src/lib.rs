@@ -12,6 +12,7 @@ pub mod query;
 
 pub use engine::{
     pieces, pieces_of_size, stream_pieces, write_table, Engine, Output, Piece, Summary, Table,
+    MAX_LINE,
 };
 pub use format::{Format, FormatError, Kind};
 pub use parse::{Parser, Record, Unparsed};

@@ -146,3 +146,63 @@ fn csv_and_table_outputs() {
         "{table}"
     );
 }
+
+/// A line longer than any CloudWatch event (1 MiB) is one unparsed line, with its reason, and
+/// the lines around it are read as usual, whether it crosses piece boundaries or comes from a
+/// stream; only a bounded part of it is ever held.
+#[test]
+fn a_line_longer_than_an_event_is_unparsed_and_skipped() {
+    let (file, lines) = log(300);
+    let mut text = std::fs::read_to_string(file.path()).unwrap();
+    let at = text.match_indices('\n').nth(149).unwrap().0 + 1;
+    let long = format!("{{\"requestId\":\"{}\"}}\n", "x".repeat(3 * MAX_LINE));
+    text.insert_str(at, &long);
+    let mut with_long = tempfile::NamedTempFile::new().unwrap();
+    with_long.write_all(text.as_bytes()).unwrap();
+    with_long.flush().unwrap();
+    let count = |q: &Format| Query {
+        group_by: vec![q.resolve("status").unwrap()],
+        ..Query::default()
+    };
+    let (plain, _, plain_summary) = run(count, Output::Json, 1 << 20, file.path());
+    for piece in [64 << 10, 1 << 20, 8 << 20] {
+        let (out, diag, summary) = run(count, Output::Json, piece, with_long.path());
+        assert_eq!(summary.lines, plain_summary.lines + 1, "piece {piece}");
+        assert_eq!(
+            summary.unparsed,
+            plain_summary.unparsed + 1,
+            "piece {piece}"
+        );
+        assert_eq!(summary.matched, plain_summary.matched, "piece {piece}");
+        let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let plain: serde_json::Value = serde_json::from_str(&plain).unwrap();
+        assert_eq!(doc["rows"], plain["rows"], "piece {piece}");
+        let reason = diag
+            .lines()
+            .find(|l| l.contains("longer than CloudWatch's 1 MiB event limit"))
+            .unwrap_or_else(|| panic!("piece {piece}: {diag}"));
+        // The line number is the long line's own (inserted after the 150th).
+        assert!(reason.contains(":151:1048577: "), "{reason}");
+        assert!(reason.len() < 1000, "the line is not printed whole");
+    }
+    // From a stream (standard input), in 8 MiB blocks: the same counts.
+    let format = Format::compile(FORMAT).unwrap();
+    let engine = Engine {
+        query: count(&format),
+        parser: Parser::new(format),
+        output: Output::Json,
+        show_unparsed: false,
+    };
+    let mut longer = text.clone();
+    longer.insert_str(at, &format!("{}\n", "y".repeat(20 << 20)));
+    let summary = engine
+        .run(
+            stream_pieces("stdin", std::io::Cursor::new(longer.into_bytes())),
+            &mut Vec::new(),
+            &mut Vec::new(),
+        )
+        .unwrap();
+    assert_eq!(summary.lines, plain_summary.lines + 2);
+    assert_eq!(summary.unparsed, plain_summary.unparsed + 2);
+    assert_eq!(lines.len(), 300);
+}
