@@ -256,13 +256,16 @@ impl<R: Read> IntoReader<R> for io::Result<R> {
     }
 }
 
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Summary {
     /// Non-blank lines read.
     pub lines: u64,
     pub unparsed: u64,
     /// Parsed lines that passed the filters.
     pub matched: u64,
+    /// The first line that did not parse: its source, line number and why (for the error
+    /// when no line parses at all).
+    pub first_unparsed: Option<(String, u64, Unparsed)>,
 }
 
 /// One piece's results, merged in input order.
@@ -332,6 +335,12 @@ impl Engine {
                         String::from_utf8_lossy(text)
                     )?;
                 }
+                if total.summary.first_unparsed.is_none() {
+                    total.summary.first_unparsed = done
+                        .summary
+                        .first_unparsed
+                        .map(|(_, line, why)| (source.clone(), line_base + line, why));
+                }
                 line_base += done.physical;
                 total.summary.lines += done.summary.lines;
                 total.summary.unparsed += done.summary.unparsed;
@@ -340,7 +349,7 @@ impl Engine {
             }
         }
         if self.query.aggregates() {
-            self.write_groups(total.summary, total.groups, out)?;
+            self.write_groups(total.summary.clone(), total.groups, out)?;
         }
         out.flush()?;
         Ok(total.summary)
@@ -368,25 +377,31 @@ impl Engine {
                 continue;
             }
             done.summary.lines += 1;
-            if line.len() > MAX_LINE {
+            let parsed = if line.len() > MAX_LINE {
+                Err(Unparsed {
+                    column: MAX_LINE + 1,
+                    reason: format!(
+                        "longer than CloudWatch's 1 MiB event limit ({} bytes or more)",
+                        line.len()
+                    ),
+                })
+            } else {
+                self.parser.parse(line, &mut rec)
+            };
+            if let Err(why) = parsed {
                 done.summary.unparsed += 1;
+                if done.summary.first_unparsed.is_none() {
+                    done.summary.first_unparsed = Some((String::new(), done.physical, why.clone()));
+                }
                 if self.show_unparsed {
-                    let why = Unparsed {
-                        column: MAX_LINE + 1,
-                        reason: format!(
-                            "longer than CloudWatch's 1 MiB event limit ({} bytes or more)",
-                            line.len()
-                        ),
+                    // An overlong line is shown by its start only.
+                    let shown = if line.len() > MAX_LINE {
+                        200
+                    } else {
+                        line.len()
                     };
                     done.unparsed
-                        .push((done.physical, why, line[..200.min(line.len())].to_vec()));
-                }
-                continue;
-            }
-            if let Err(why) = self.parser.parse(line, &mut rec) {
-                done.summary.unparsed += 1;
-                if self.show_unparsed {
-                    done.unparsed.push((done.physical, why, line.to_vec()));
+                        .push((done.physical, why, line[..shown].to_vec()));
                 }
                 continue;
             }

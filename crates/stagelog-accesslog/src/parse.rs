@@ -90,7 +90,7 @@ fn value_byte(var: &str, b: u8) -> bool {
 }
 
 /// Why a line does not match the format.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Unparsed {
     /// 1-based byte column where matching stopped.
     pub column: usize,

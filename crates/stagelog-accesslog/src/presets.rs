@@ -24,3 +24,40 @@ pub fn preset(name: &str) -> Option<&'static str> {
         .find(|(n, _)| n.eq_ignore_ascii_case(name))
         .map(|(_, f)| *f)
 }
+
+/// The preset nearest to a misspelt name (`rest-jsn` → `rest-json`), when one is close.
+pub fn nearest(name: &str) -> Option<&'static str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let next = (row[j + 1] + 1)
+                    .min(row[j] + 1)
+                    .min(prev + usize::from(ca != *cb));
+                prev = row[j + 1];
+                row[j + 1] = next;
+            }
+        }
+        row[b.len()]
+    }
+    PRESETS
+        .iter()
+        .map(|(n, _)| (distance(&name.to_ascii_lowercase(), n), *n))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, n)| n)
+}
+
+#[cfg(test)]
+mod nearest_tests {
+    #[test]
+    fn misspelt_presets_find_their_name() {
+        assert_eq!(super::nearest("rest-jsn"), Some("rest-json"));
+        assert_eq!(super::nearest("HTTP-CLF"), Some("http-clf"));
+        assert_eq!(super::nearest("websockt-json"), Some("websocket-json"));
+        assert_eq!(super::nearest("apache"), None);
+    }
+}

@@ -159,6 +159,96 @@ pub fn stream_events(
     rx.into_iter()
 }
 
+/// The stage (ARN) that writes its access logs to `group`, and its format: GetRestApis and
+/// GetApis, then GetStages per API, in the region; `None` when no stage writes there.
+pub fn format_of_group(
+    opts: &AuditOptions,
+    region: Option<&str>,
+    group: &str,
+) -> Result<Option<(String, String)>, String> {
+    let writes_here = |arn: Option<&str>| {
+        arn.and_then(|a| a.split_once(":log-group:"))
+            .is_some_and(|(_, name)| name.strip_suffix(":*").unwrap_or(name) == group)
+    };
+    runtime()?.block_on(async {
+        let conf = config_for(opts, region).await;
+        let region = conf.region().map(|r| r.to_string()).unwrap_or_default();
+        let partition = stagelog_model::arn::partition_of_region(&region);
+        let failed = |what: &str, e: &(dyn std::error::Error + 'static)| {
+            format!(
+                "cannot look up the stage that writes to {group} ({what}): {}",
+                sdk_error(e)
+            )
+        };
+        let v1 = aws_sdk_apigateway::Client::new(&conf);
+        let apis: Vec<_> = v1
+            .get_rest_apis()
+            .limit(500)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| failed("GetRestApis", &e))?;
+        for api in &apis {
+            let id = api.id().unwrap_or_default();
+            let stages = v1
+                .get_stages()
+                .rest_api_id(id)
+                .send()
+                .await
+                .map_err(|e| failed("GetStages", &e))?;
+            for s in stages.item() {
+                let a = s.access_log_settings();
+                if writes_here(a.and_then(|a| a.destination_arn())) {
+                    if let Some(format) = a.and_then(|a| a.format()) {
+                        let arn = format!(
+                            "arn:{partition}:apigateway:{region}::/restapis/{id}/stages/{}",
+                            s.stage_name().unwrap_or_default()
+                        );
+                        return Ok(Some((arn, format.to_string())));
+                    }
+                }
+            }
+        }
+        let v2 = aws_sdk_apigatewayv2::Client::new(&conf);
+        let mut token = None;
+        loop {
+            let page = v2
+                .get_apis()
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| failed("GetApis", &e))?;
+            for api in page.items() {
+                let id = api.api_id().unwrap_or_default();
+                let stages = v2
+                    .get_stages()
+                    .api_id(id)
+                    .send()
+                    .await
+                    .map_err(|e| failed("GetStages", &e))?;
+                for s in stages.items() {
+                    let a = s.access_log_settings();
+                    if writes_here(a.and_then(|a| a.destination_arn())) {
+                        if let Some(format) = a.and_then(|a| a.format()) {
+                            let arn = format!(
+                                "arn:{partition}:apigateway:{region}::/apis/{id}/stages/{}",
+                                s.stage_name().unwrap_or_default()
+                            );
+                            return Ok(Some((arn, format.to_string())));
+                        }
+                    }
+                }
+            }
+            token = page.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(None);
+            }
+        }
+    })
+}
+
 /// The class of a log group (`DescribeLogGroups`): Infrequent Access groups cannot be read with
 /// FilterLogEvents, only with Logs Insights.
 pub fn log_group_class(

@@ -522,14 +522,16 @@ Exit codes: 0 measured; 2 an account, region or metric could not be read (the re
 
 const LOGS_HELP: &str = "Formats: --log-format takes the format string as the stage has it \
 ($context variables in JSON, CLF, CSV, XML or any text), or a console preset: rest-clf, \
-rest-json, rest-xml, rest-csv, http-…, websocket-…. Without it: the stage's own format \
-(--stage), or the keys of the first line when the log is JSON.
+rest-json, rest-xml, rest-csv, http-…, websocket-… (`--log-format help` lists them). Without \
+it: the stage's own format (--stage), the format of the stage that writes to the group \
+(--log-group, a read-only lookup), or the keys of the first line when the log is JSON. When no \
+line matches the format, that is an error (exit 2) with the first line's reason.
 
 Fields are named as the format names them (JSON keys, XML elements, else the variable: \
 identity.sourceIp); short names work everywhere: ip, caller, user, route, path, method, \
 status, latency, time, id.
 
-Examples (seed 002: all 4XX requests, by route and caller):
+Examples (all 4XX requests, by route and caller):
   stagelog logs access.log --where 'status = 4xx' --count-by route,ip
   stagelog logs --stage arn:aws:apigateway:eu-west-1::/restapis/a1b2c3/stages/prod \
 --since 24h --where 'status >= 400' --count-by route --latency responseLatency
@@ -576,7 +578,7 @@ pub struct LogsArgs {
     #[arg(long, value_delimiter = ',', value_name = "FIELDS")]
     pub count_by: Vec<String>,
 
-    /// Only the N largest groups (or, from Insights, N records).
+    /// Only the N largest groups (with --count-by; or, from Insights, N records).
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
 

@@ -38,7 +38,43 @@ enum Source {
     },
 }
 
+/// The console presets, one a line, for `--log-format help` and the errors that name them.
+fn preset_list() -> String {
+    presets::PRESETS
+        .iter()
+        .map(|(name, format)| format!("  {name:<15} {format}\n"))
+        .collect()
+}
+
+/// `--log-format`: a preset's name or a format string; a word that is neither is a usage error
+/// that names the nearest preset.
+fn format_arg(value: &str) -> Result<String> {
+    if let Some(f) = presets::preset(value) {
+        return Ok(f.to_string());
+    }
+    if value.contains("$context.") {
+        return Ok(value.to_string());
+    }
+    let hint = presets::nearest(value)
+        .map(|n| format!(" Did you mean `{n}`?"))
+        .unwrap_or_default();
+    bail!(
+        "--log-format `{value}`: no $context variables, and no preset of that name.{hint}\nThe presets (`--log-format help` lists them):\n{}",
+        preset_list()
+    )
+}
+
 pub fn run(args: LogsArgs) -> Result<ExitStatus> {
+    if args.log_format.as_deref() == Some("help") {
+        print!(
+            "Console presets for --log-format (or give the stage's format string itself):\n{}",
+            preset_list()
+        );
+        return Ok(ExitStatus::Clean);
+    }
+    if args.top.is_some() && args.count_by.is_empty() && !args.insights {
+        bail!("--top N keeps the N largest groups: give --count-by FIELDS too (e.g. --count-by route --top 10)");
+    }
     let now = now_ms();
     let since = args
         .since
@@ -50,10 +86,7 @@ pub fn run(args: LogsArgs) -> Result<ExitStatus> {
         .as_deref()
         .map(|s| time_arg("--until", s, now))
         .transpose()?;
-    let mut format_text = args
-        .log_format
-        .as_deref()
-        .map(|f| presets::preset(f).unwrap_or(f).to_string());
+    let mut format_text = args.log_format.as_deref().map(format_arg).transpose()?;
     let source = if let Some(arn) = &args.stage {
         let settings = stage_settings(&args, arn)?;
         if format_text.is_none() {
@@ -64,6 +97,15 @@ pub fn run(args: LogsArgs) -> Result<ExitStatus> {
             region: args.region.clone().or(Some(settings.2)),
         }
     } else if let Some(group) = &args.log_group {
+        // Without --log-format: the format of the stage that writes to the group, if one does.
+        if format_text.is_none() && !args.explain {
+            if let Some((arn, format)) = crate::live::format_of_group(&args, group)? {
+                if !crate::ui::quiet() {
+                    eprintln!("format: {arn}'s, which writes its access logs to {group}");
+                }
+                format_text = Some(format);
+            }
+        }
         Source::CloudWatch {
             group: group.clone(),
             region: args.region.clone(),
@@ -170,6 +212,15 @@ pub fn run(args: LogsArgs) -> Result<ExitStatus> {
         other => other.context("reading access logs")?,
     };
     drop(out);
+    // Nothing parsed: the format is not this log's, which is an error, not an empty answer.
+    if summary.lines > 0 && summary.unparsed == summary.lines {
+        let (source, line, why) = summary.first_unparsed.clone().unwrap_or_default();
+        eprintln!(
+            "error: none of the {} lines matches the format; the first ({source}:{line}, column {}): {}\n  pass the stage's own format (--stage ARN) or --log-format (`--log-format help` lists the presets)",
+            summary.lines, why.column, why.reason
+        );
+        return Ok(ExitStatus::Error);
+    }
     if !engine.query.aggregates() && !crate::ui::quiet() {
         eprintln!(
             "{} lines, {} unparsed{}, {} matched",
@@ -220,7 +271,10 @@ fn detect(mut pieces: Pieces, source: &Source) -> Result<(Format, Pieces)> {
         .as_deref()
         .and_then(Format::from_json_line)
         .ok_or_else(|| {
-            anyhow!("the log's format is not known: pass --log-format (the stage's format string, or a preset: rest-clf, http-json, …), or --stage ARN")
+            anyhow!(
+                "the log's format is not known: pass --log-format (the stage's format string, or a preset), or --stage ARN. The presets:\n{}",
+                preset_list()
+            )
         })?;
     Ok((format, Box::new(seen.into_iter().chain(pieces))))
 }

@@ -43,6 +43,10 @@ pub fn stage_settings(_: &LogsArgs, _: &str) -> Result<(Option<String>, String, 
     bail!("this stagelog was built without AWS support (cargo feature `aws`)")
 }
 
+pub fn format_of_group(_: &LogsArgs, _: &str) -> Result<Option<(String, String)>> {
+    bail!("this stagelog was built without AWS support (cargo feature `aws`)")
+}
+
 pub fn cloudwatch_pieces(
     _: &LogsArgs,
     _: &str,

@@ -517,6 +517,12 @@ fn aws_options(args: &LogsArgs) -> stagelog_aws::AuditOptions {
     }
 }
 
+/// The stage that writes to `group` and its format (`logs --log-group` without a format).
+pub fn format_of_group(args: &LogsArgs, group: &str) -> Result<Option<(String, String)>> {
+    stagelog_aws::logread::format_of_group(&aws_options(args), args.region.as_deref(), group)
+        .map_err(|e| anyhow!(e))
+}
+
 pub fn cloudwatch_pieces(
     args: &LogsArgs,
     group: &str,

@@ -279,6 +279,14 @@ async fn logs_from_a_log_group_a_stage_and_insights() {
         "json",
     ]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // No --log-format: the format of the stage that writes to the group (a read-only lookup).
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&format!(
+            "format: arn:aws:apigateway:us-east-1::/restapis/{api}/stages/prod's, which writes its access logs to /pets/prod"
+        )),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(v["lines"], 61);
     assert_eq!(v["unparsed"], 1);
     let total: u64 = v["rows"]

@@ -190,3 +190,45 @@ fn errors_are_clear_and_exit_2() {
         assert!(err.contains(want), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn logs_guides_to_the_right_format_and_refuses_what_cannot_answer() {
+    // The presets, listed.
+    let (out, _, code) = stagelog(&["logs", "--log-format", "help"], None);
+    assert_eq!(code, 0);
+    for name in ["rest-clf", "rest-json", "http-json", "websocket-csv"] {
+        assert!(out.contains(&format!("  {name} ")), "{out}");
+    }
+    // A misspelt preset: the nearest name, and the list.
+    let (_, err, code) = stagelog(&["logs", "--log-format", "rest-jsn"], Some(CLF));
+    assert_eq!(code, 2);
+    assert!(err.contains("Did you mean `rest-json`?"), "{err}");
+    assert!(err.contains("http-clf"), "{err}");
+    // --top needs groups to rank.
+    let (_, err, code) = stagelog(
+        &["logs", "--log-format", "rest-clf", "--top", "5"],
+        Some(CLF),
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--top N keeps the N largest groups: give --count-by"),
+        "{err}"
+    );
+    // A format that matches no line is an error with the first line's reason, not an empty
+    // table with exit 0.
+    let (out, err, code) = stagelog(
+        &["logs", "--log-format", "http-json", "--count-by", "status"],
+        Some(CLF),
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        err.contains("none of the 5 lines matches the format; the first (stdin:1, column 1): does not start with `{ \"requestId\":\"`"),
+        "{err}"
+    );
+    // Some lines parse: the rest are counted, and the exit code is 0.
+    let (_, err, code) = stagelog(
+        &["logs", "--log-format", "rest-clf", "--count-by", "status"],
+        Some(CLF),
+    );
+    assert_eq!(code, 0, "{err}");
+}
