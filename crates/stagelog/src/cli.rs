@@ -1,10 +1,26 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+/// `stagelog --version`: the version, the commit, and whether the AWS commands are in.
+#[cfg(feature = "aws")]
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("STAGELOG_COMMIT"),
+    ")\nAWS commands (audit, verify, cost, fix --live, rollback, logs from CloudWatch): compiled in"
+);
+#[cfg(not(feature = "aws"))]
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("STAGELOG_COMMIT"),
+    ")\nAWS commands: not compiled in (a scan-only build: scan, fix on files, logs on files, rules, explain)"
+);
+
 #[derive(Parser, Debug)]
 #[command(
     name = "stagelog",
-    version,
+    version = VERSION,
     about = "Audit, fix and verify logging on AWS API Gateway stages",
     long_about = "stagelog finds API Gateway stages (REST, HTTP and WebSocket) whose access \
 logging, execution logging, log destination, log format, log group retention or account \

@@ -380,3 +380,25 @@ fn cdk_apps_are_judged_from_cdk_out_even_when_it_is_ignored() {
     );
     assert_eq!(stderr.matches("cdk synth").count(), 1, "{stderr}");
 }
+
+#[test]
+fn version_says_the_commit_and_whether_the_aws_commands_are_in() {
+    let o = stagelog(&["--version"]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = stdout(&o);
+    let first = text.lines().next().unwrap();
+    let commit = first
+        .strip_prefix(&format!("stagelog {} (commit ", env!("CARGO_PKG_VERSION")))
+        .and_then(|r| r.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        commit == "unknown"
+            || (commit.len() == 12 && commit.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{text}"
+    );
+    // This test binary is built with the default features, AWS included.
+    assert!(
+        text.contains("AWS commands (audit, verify, cost, fix --live, rollback, logs from CloudWatch): compiled in"),
+        "{text}"
+    );
+}
