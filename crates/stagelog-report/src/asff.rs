@@ -110,11 +110,17 @@ pub fn asff_findings(report: &Report, opts: &AsffOptions) -> Vec<Value> {
                         .find_map(|l| l.trim().strip_prefix("- ").filter(|u| u.starts_with("https://")).map(str::to_string))
                 })
                 .unwrap_or_else(|| "https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html".into());
-            let requirements: Vec<String> = frameworks::for_rule(f.rule_id)
+            let mapped: Vec<_> = frameworks::for_rule(f.rule_id)
                 .filter(|m| !frameworks::PEER_TOOLS.contains(&m.framework))
-                .map(|m| format!("{} {}", m.framework, m.control))
                 .take(32)
                 .collect();
+            // Each requirement with the framework's version and the control's title.
+            let requirements: Vec<String> = mapped.iter().map(|m| truncate(&m.cited(), 256)).collect();
+            let mut sources: Vec<String> = mapped
+                .iter()
+                .filter_map(|m| frameworks::source(m.framework).map(|u| format!("{}: {u}", m.framework)))
+                .collect();
+            sources.dedup();
             let control = frameworks::for_rule(f.rule_id)
                 .find(|m| m.framework == frameworks::FSBP)
                 .map(|m| m.control.split(',').next().unwrap_or(m.control).trim().to_string());
@@ -126,6 +132,9 @@ pub fn asff_findings(report: &Report, opts: &AsffOptions) -> Vec<Value> {
                 "stagelog/RuleId": f.rule_id,
                 "stagelog/RuleName": rule.map(|r| r.name).unwrap_or(""),
             });
+            if !sources.is_empty() {
+                product_fields["stagelog/RequirementSources"] = json!(truncate(&sources.join(" | "), 2048));
+            }
             if let Some(file) = &f.location.file {
                 let at = match f.location.line {
                     Some(l) => format!("{file}:{l}"),

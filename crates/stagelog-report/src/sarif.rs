@@ -65,8 +65,18 @@ struct RuleProps {
     tags: Vec<String>,
     #[serde(rename = "security-severity")]
     security_severity: &'static str,
-    /// The framework controls and peer check ids the rule maps to (`stagelog explain`).
+    /// The framework controls and peer check ids the rule maps to (`stagelog explain`): each
+    /// framework with its version, each control with its title where stagelog quotes it.
     compliance: Vec<String>,
+    /// Where each of those frameworks and tools is defined.
+    #[serde(rename = "complianceSources")]
+    compliance_sources: Vec<Source>,
+}
+
+#[derive(Serialize)]
+struct Source {
+    framework: &'static str,
+    url: &'static str,
 }
 
 #[derive(Serialize)]
@@ -213,7 +223,15 @@ pub fn write<'a>(report: &'a Report, out: &mut dyn std::io::Write) -> std::io::R
                         .collect(),
                     security_severity: security_severity(r.severity),
                     compliance: stagelog_rules::frameworks::for_rule(r.id)
-                        .map(|m| format!("{} {}", m.framework, m.control))
+                        .map(|m| m.cited())
+                        .collect(),
+                    compliance_sources: stagelog_rules::frameworks::for_rule(r.id)
+                        .filter_map(|m| {
+                            stagelog_rules::frameworks::source(m.framework).map(|url| Source {
+                                framework: m.framework,
+                                url,
+                            })
+                        })
                         .collect(),
                 },
             }

@@ -28,7 +28,18 @@ fn explain(rule: &stagelog_rules::Rule) -> String {
     out.push_str(&fix_example(rule));
     out.push_str("\n## Compliance and peer mapping\n");
     for m in frameworks::for_rule(rule.id) {
-        out.push_str(&format!("- {}: {}\n", m.framework, m.control));
+        let controls: Vec<String> = m
+            .controls()
+            .map(|(c, t)| match t {
+                Some(t) => format!("{c} \"{t}\""),
+                None => c.to_string(),
+            })
+            .collect();
+        out.push_str(&format!("- {}: {}", m.framework, controls.join(", ")));
+        if let Some(url) = frameworks::source(m.framework) {
+            out.push_str(&format!(" ({url})"));
+        }
+        out.push('\n');
     }
     out
 }

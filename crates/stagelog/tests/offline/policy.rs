@@ -286,7 +286,10 @@ fn config_flag_compliance_and_errors() {
         &["scan", "infra", "-f", "json", "--compliance", "fsbp"],
     );
     let v: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["title"], "AWS Security Hub (FSBP)");
+    assert_eq!(
+        v["title"],
+        "AWS Foundational Security Best Practices v1.0.0 (Security Hub)"
+    );
     assert!(v["findings"]
         .as_array()
         .unwrap()
@@ -297,7 +300,9 @@ fn config_flag_compliance_and_errors() {
         &["scan", "infra", "-f", "markdown", "--compliance", "soc2"],
     );
     assert!(
-        md.starts_with("## SOC 2: API Gateway stage logging"),
+        md.starts_with(
+            "## SOC 2 (2017 Trust Services Criteria, rev. 2022): API Gateway stage logging"
+        ),
         "{md}"
     );
 
