@@ -5,6 +5,9 @@
 mod cli;
 mod cloudformation_parameters;
 mod common;
+#[path = "../shared/docs.rs"]
+mod docs;
+mod docs_examples;
 #[path = "../shared/examples.rs"]
 mod examples;
 mod fix_cloudformation;

@@ -1,0 +1,193 @@
+//! The README's and docs/' command examples, run as written (the file-only ones here; the AWS
+//! ones run in the live tests against the test server), and the user-facing text free of the
+//! project's own history and of placeholders in snippets meant to be copied.
+use crate::docs::examples;
+use crate::examples::root;
+use std::process::Command;
+
+/// A directory where the examples' paths exist: `examples/` and `infra/` (the bundled
+/// examples), `access.log`, `prod.tfvars`, `params/prod.json`.
+pub fn sandbox() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["examples", "infra"] {
+        let status = Command::new("cp")
+            .args(["-r", root().join("examples").to_str().unwrap()])
+            .arg(dir.path().join(name))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let mut log = String::new();
+    for i in 0..50 {
+        let status = ["200", "404", "403", "500"][i % 4];
+        let route = ["GET /pets", "POST /pets", "GET /pets/{id}"][i % 3];
+        log.push_str(&format!(
+            "{{ \"requestId\":\"r{i}\", \"ip\": \"198.51.100.{}\", \"requestTime\":\"24/Nov/2026:10:00:{:02} +0000\", \"httpMethod\":\"GET\",\"routeKey\":\"{route}\", \"status\":\"{status}\",\"protocol\":\"HTTP/1.1\", \"responseLength\":\"12\" }}\n",
+            i % 5,
+            i % 60
+        ));
+    }
+    std::fs::write(dir.path().join("access.log"), log).unwrap();
+    std::fs::write(dir.path().join("prod.tfvars"), "stage_name = \"prod\"\n").unwrap();
+    std::fs::create_dir(dir.path().join("params")).unwrap();
+    std::fs::write(
+        dir.path().join("params/prod.json"),
+        r#"[{"ParameterKey": "Environment", "ParameterValue": "prod"}]"#,
+    )
+    .unwrap();
+    dir
+}
+
+/// Runs one example line with bash in `dir`, the test build of stagelog first on PATH.
+pub fn run_example(
+    dir: &std::path::Path,
+    command: &str,
+    env: &[(String, String)],
+) -> std::process::Output {
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_stagelog"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    Command::new("bash")
+        .args(["-c", command])
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("NO_COLOR", "1")
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn every_file_only_example_runs_as_written() {
+    let all = examples(&root());
+    let offline: Vec<_> = all.iter().filter(|e| !e.is_live()).collect();
+    assert!(offline.len() >= 12, "found {} examples", offline.len());
+    assert!(
+        all.iter().any(|e| e.is_live()),
+        "the AWS examples run in the live tests"
+    );
+    let dir = sandbox();
+    for e in offline {
+        let out = run_example(dir.path(), &e.command, &[]);
+        // 0: nothing at --fail-on; 1: findings (or changes to make). 2 would be an error.
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{}: `{}` exited {:?}\n{}",
+            e.file,
+            e.command,
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // It answered: on standard output, or in the file `-o` names.
+        let words: Vec<&str> = e.command.split_whitespace().collect();
+        match words.iter().position(|w| *w == "-o" || *w == "--output") {
+            Some(i) => {
+                let file = dir.path().join(words[i + 1]);
+                assert!(
+                    std::fs::metadata(&file).is_ok_and(|m| m.len() > 0),
+                    "{}: `{}` wrote no {}",
+                    e.file,
+                    e.command,
+                    file.display()
+                );
+            }
+            None => assert!(
+                !out.stdout.is_empty(),
+                "{}: `{}` printed nothing",
+                e.file,
+                e.command
+            ),
+        }
+    }
+}
+
+#[test]
+fn user_facing_text_has_no_project_history_and_no_placeholders() {
+    let mut texts = vec![
+        "README.md".to_string(),
+        "action.yml".to_string(),
+        ".pre-commit-hooks.yaml".to_string(),
+        "CONTRIBUTING.md".to_string(),
+    ];
+    for e in std::fs::read_dir(root().join("docs")).unwrap() {
+        texts.push(format!("docs/{}", e.unwrap().file_name().to_string_lossy()));
+    }
+    let help = [
+        vec!["--help"],
+        vec!["logs", "--help"],
+        vec!["scan", "--help"],
+        vec!["cost", "--help"],
+        vec!["audit", "--help"],
+    ];
+    let mut corpus: Vec<(String, String)> = texts
+        .iter()
+        .map(|f| (f.clone(), std::fs::read_to_string(root().join(f)).unwrap()))
+        .collect();
+    for args in help {
+        let out = crate::examples::stagelog(&args);
+        corpus.push((
+            format!("stagelog {}", args.join(" ")),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        ));
+    }
+    for (name, text) in &corpus {
+        let lower = text.to_lowercase();
+        for word in [
+            "seed 0",
+            "seeds/",
+            "seed's",
+            "<owner>",
+            "<ref>",
+            "<this repository>",
+            "on this machine",
+            "this 2-core",
+        ] {
+            assert!(!lower.contains(word), "{name} says `{word}`");
+        }
+    }
+    let readme = &corpus[0].1;
+    assert!(
+        readme.lines().count() < 200,
+        "README.md is {} lines",
+        readme.lines().count()
+    );
+}
+
+#[test]
+fn docs_summary_lists_every_page_and_every_link_resolves() {
+    let docs = root().join("docs");
+    let summary = std::fs::read_to_string(docs.join("SUMMARY.md")).unwrap();
+    for e in std::fs::read_dir(&docs).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        if name.ends_with(".md") && name != "SUMMARY.md" {
+            assert!(
+                summary.contains(&format!("({name})")),
+                "SUMMARY.md does not list {name}"
+            );
+        }
+    }
+    // Relative links of the README and the pages point at files that exist.
+    let mut pages = vec![root().join("README.md")];
+    pages.extend(std::fs::read_dir(&docs).unwrap().map(|e| e.unwrap().path()));
+    for page in pages {
+        let text = std::fs::read_to_string(&page).unwrap();
+        for link in text.split("](").skip(1) {
+            let target = link.split(')').next().unwrap().split('#').next().unwrap();
+            if target.is_empty() || target.contains("://") || target.starts_with("mailto:") {
+                continue;
+            }
+            let at = page.parent().unwrap().join(target);
+            assert!(
+                at.exists(),
+                "{}: link to {target}, which does not exist",
+                page.display()
+            );
+        }
+    }
+}
