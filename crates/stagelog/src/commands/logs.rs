@@ -98,7 +98,7 @@ pub fn run(args: LogsArgs) -> Result<ExitStatus> {
         }
     } else if let Some(group) = &args.log_group {
         // Without --log-format: the format of the stage that writes to the group, if one does.
-        if format_text.is_none() && !args.explain {
+        if format_text.is_none() {
             if let Some((arn, format)) = crate::live::format_of_group(&args, group)? {
                 if !crate::ui::quiet() {
                     eprintln!("format: {arn}'s, which writes its access logs to {group}");

@@ -8,6 +8,9 @@ mod aws_server;
 mod cfn_lint;
 mod cost;
 mod deliveries;
+#[path = "../shared/docs.rs"]
+mod docs;
+mod docs_examples;
 #[path = "../shared/examples.rs"]
 mod examples;
 mod html_report;

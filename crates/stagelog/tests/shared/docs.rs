@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::path::Path;
+use std::process::Command;
 
 /// One example: where it is, and the command line (continuations joined).
 pub struct Example {
@@ -64,4 +65,65 @@ pub fn examples(root: &Path) -> Vec<Example> {
         }
     }
     out
+}
+
+/// A directory where the examples' paths exist: `examples/` and `infra/` (the bundled
+/// examples), `access.log`, `prod.tfvars`, `params/prod.json`.
+pub fn sandbox() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["examples", "infra"] {
+        let status = Command::new("cp")
+            .args([
+                "-r",
+                crate::examples::root().join("examples").to_str().unwrap(),
+            ])
+            .arg(dir.path().join(name))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let mut log = String::new();
+    for i in 0..50 {
+        let status = ["200", "404", "403", "500"][i % 4];
+        let route = ["GET /pets", "POST /pets", "GET /pets/{id}"][i % 3];
+        log.push_str(&format!(
+            "{{ \"requestId\":\"r{i}\", \"ip\": \"198.51.100.{}\", \"requestTime\":\"24/Nov/2026:10:00:{:02} +0000\", \"httpMethod\":\"GET\",\"routeKey\":\"{route}\", \"status\":\"{status}\",\"protocol\":\"HTTP/1.1\", \"responseLength\":\"12\" }}\n",
+            i % 5,
+            i % 60
+        ));
+    }
+    std::fs::write(dir.path().join("access.log"), log).unwrap();
+    std::fs::write(dir.path().join("prod.tfvars"), "stage_name = \"prod\"\n").unwrap();
+    std::fs::create_dir(dir.path().join("params")).unwrap();
+    std::fs::write(
+        dir.path().join("params/prod.json"),
+        r#"[{"ParameterKey": "Environment", "ParameterValue": "prod"}]"#,
+    )
+    .unwrap();
+    dir
+}
+
+/// Runs one example line with bash in `dir`, the test build of stagelog first on PATH.
+pub fn run_example(
+    dir: &std::path::Path,
+    command: &str,
+    env: &[(String, String)],
+) -> std::process::Output {
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_stagelog"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    Command::new("bash")
+        .args(["-c", command])
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("NO_COLOR", "1")
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .output()
+        .unwrap()
 }
