@@ -16,6 +16,7 @@ mod examples;
 mod html_report;
 mod live_fix;
 mod organizations;
+mod release_artefacts;
 mod securityhub;
 mod terraform_fmt;
 mod test_server;
