@@ -1,5 +1,6 @@
 //! Writes a synthetic API Gateway access log for benchmarks: `gen_access_log FORMAT MB`
-//! (FORMAT is a console preset such as `http-json` or `rest-clf`) to standard output. Values
+//! (FORMAT is a console preset such as `http-json` or `rest-clf`, or a format string) to
+//! standard output. Values
 //! are deterministic (a fixed linear congruential sequence): 1 in 8 requests is a 4XX.
 use stagelog_accesslog::{presets::preset, Format};
 use std::io::Write;
@@ -13,7 +14,7 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let format = Format::compile(preset(name).expect("a console preset")).unwrap();
+    let format = Format::compile(preset(name).unwrap_or(name)).expect("a preset or a format");
     let routes = [
         "GET /pets",
         "POST /pets",

@@ -92,7 +92,7 @@ fn sl001_accounts(json: &Value) -> BTreeSet<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_walks_every_active_account_of_the_organization() {
-    let o = organization("777700000001").await;
+    let o = organization("772100000001").await;
     let creds = role_credentials(&format!("arn:aws:iam::{}:role/admin", o.management)).await;
     let dir = tempfile::tempdir().unwrap();
     let only = dir.path().join("accounts.txt");
