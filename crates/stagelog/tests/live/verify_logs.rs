@@ -403,7 +403,7 @@ async fn account_env(account: &str) -> Vec<(String, String)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn infrequent_access_groups_are_read_with_insights_with_the_same_rows() {
     use aws_sdk_cloudwatchlogs::types::{InputLogEvent, LogGroupClass};
-    let account = "444444444403";
+    let account = "444444444409";
     let conf = account_config(account, "us-east-1").await;
     let logs = aws_sdk_cloudwatchlogs::Client::new(&conf);
     let now = now_ms();
