@@ -296,6 +296,7 @@ impl Engine {
         diag: &mut dyn Write,
     ) -> io::Result<Summary> {
         let window = rayon::current_num_threads().max(1) * 2;
+        let pool: std::sync::Mutex<Vec<Groups>> = std::sync::Mutex::new(Vec::new());
         let mut pieces = pieces.peekable();
         let mut total = Done::default();
         let mut line_base = 0u64;
@@ -312,11 +313,24 @@ impl Engine {
             let results: Vec<io::Result<Done>> = batch
                 .into_par_iter()
                 .map(|p| {
-                    BUFFER.with(|b| {
+                    // Groups accumulate in a few maps taken from the pool, one per task at a
+                    // time, not one per piece: counts do not depend on order, and a map per
+                    // piece cost a copy of every group's key and a merge on one thread.
+                    let mut groups = pool
+                        .lock()
+                        .map(|mut p| p.pop())
+                        .ok()
+                        .flatten()
+                        .unwrap_or_default();
+                    let done = BUFFER.with(|b| {
                         let mut buf = b.borrow_mut();
                         let first = p.load_into(&mut buf)?;
-                        Ok(self.process(&buf[first..]))
-                    })
+                        Ok(self.process(&buf[first..], &mut groups))
+                    });
+                    if let Ok(mut p) = pool.lock() {
+                        p.push(groups);
+                    }
+                    done
                 })
                 .collect();
             for (result, src) in results.into_iter().zip(sources) {
@@ -345,8 +359,10 @@ impl Engine {
                 total.summary.lines += done.summary.lines;
                 total.summary.unparsed += done.summary.unparsed;
                 total.summary.matched += done.summary.matched;
-                total.groups.merge(done.groups);
             }
+        }
+        for groups in pool.into_inner().unwrap_or_default() {
+            total.groups.merge(groups);
         }
         if self.query.aggregates() {
             self.write_groups(total.summary.clone(), total.groups, out)?;
@@ -355,7 +371,7 @@ impl Engine {
         Ok(total.summary)
     }
 
-    fn process(&self, bytes: &[u8]) -> Done {
+    fn process(&self, bytes: &[u8], groups: &mut Groups) -> Done {
         let mut done = Done::default();
         // One CSV writer per piece (a writer holds its own buffer; one per record would not).
         let mut csv_out = (self.output == Output::Csv && !self.query.aggregates())
@@ -420,7 +436,7 @@ impl Engine {
                         .filter(|n| *n >= 0.0)
                         .map(|n| n.round() as u64)
                 });
-                done.groups.add(&key, latency);
+                groups.add(&key, latency);
             } else {
                 match csv_out.as_mut() {
                     Some(w) => {
