@@ -11,12 +11,20 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-const PIECE: u64 = 8 << 20;
+/// A file is read in pieces this size: small enough that a piece read into a worker's buffer
+/// is still in its core's cache when parsed (8 MiB pieces spent a sixth of the time in the
+/// kernel's copy and parsed from memory).
+const PIECE: u64 = 512 << 10;
+
+/// A stream is cut into blocks this size: more than the longest line kept (a block without a
+/// newline is a line too long to be an event).
+const STREAM_BLOCK: usize = 2 << 20;
 
 /// CloudWatch Logs takes events of at most 1 MiB (256 KiB before 2025): a longer line is no
 /// access log event. It is counted as unparsed and skipped; no more than this much of it (and
 /// one piece) is ever held, however long it is.
 pub const MAX_LINE: usize = 1 << 20;
+const _: () = assert!(STREAM_BLOCK > MAX_LINE);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Output {
@@ -177,7 +185,7 @@ pub fn stream_pieces<R: Read>(
             }
         };
         let mut buf = std::mem::take(&mut carry);
-        let want = PIECE as usize;
+        let want = STREAM_BLOCK;
         loop {
             while buf.len() < want {
                 let before = buf.len();
@@ -295,7 +303,8 @@ impl Engine {
         out: &mut dyn Write,
         diag: &mut dyn Write,
     ) -> io::Result<Summary> {
-        let window = rayon::current_num_threads().max(1) * 2;
+        // Pieces are small: many in flight, so that no core waits long on a batch's slowest.
+        let window = rayon::current_num_threads().max(1) * 16;
         let pool: std::sync::Mutex<Vec<Groups>> = std::sync::Mutex::new(Vec::new());
         let mut pieces = pieces.peekable();
         let mut total = Done::default();
