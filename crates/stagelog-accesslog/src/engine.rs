@@ -550,7 +550,8 @@ impl Engine {
         groups: Groups,
         out: &mut dyn Write,
     ) -> io::Result<()> {
-        let mut rows: Vec<(Vec<u8>, crate::query::Group)> = groups.map.into_iter().collect();
+        let mut rows: Vec<(crate::query::GroupKey, crate::query::Group)> =
+            groups.map.into_iter().collect();
         rows.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(&b.0)));
         if let Some(n) = self.query.top {
             rows.truncate(n);
