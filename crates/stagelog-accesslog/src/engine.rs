@@ -569,11 +569,13 @@ impl Engine {
                     .collect();
                 row.push(g.count.into());
                 if self.query.latency.is_some() {
-                    for q in [0.5, 0.9, 0.99] {
-                        row.push(match &g.latency {
-                            Some(h) if !h.is_empty() => h.value_at_quantile(q).into(),
-                            _ => serde_json::Value::Null,
-                        });
+                    match g
+                        .latency
+                        .as_ref()
+                        .and_then(|l| l.quantiles(&[0.5, 0.9, 0.99]))
+                    {
+                        Some(values) => row.extend(values.into_iter().map(Into::into)),
+                        None => row.extend(std::iter::repeat_n(serde_json::Value::Null, 3)),
                     }
                 }
                 row
