@@ -73,7 +73,8 @@ fn piece_size_does_not_change_the_answer() {
     let garbage = lines.iter().filter(|l| l.starts_with("garbage")).count() as u64;
     assert_eq!(s.lines, 3000);
     assert_eq!(s.unparsed, garbage);
-    for piece in [5, 100, 1000, 4096] {
+    // Pieces smaller and larger than the page each one is read from before its start.
+    for piece in [5, 100, 1000, 4096, 4097, 10_000] {
         let (out, diag, s2) = run(four_xx, Output::Json, piece, file.path());
         assert_eq!(out, whole, "piece size {piece}");
         assert_eq!(s2, s);
