@@ -270,36 +270,89 @@ pub struct Group {
 /// are the ones recording every value into it gives.
 #[derive(Default)]
 pub struct Latencies {
-    /// The lowest value of each bucket (as the histogram clamps it) → how many fell in it.
-    buckets: FxHashMap<u64, u64>,
+    /// Values as they came, up to [`PENDING`]: appending is cheaper than a lookup per record.
+    pending: Vec<u64>,
+    /// The lowest value of each bucket (as the histogram clamps it) and how many fell in it,
+    /// sorted by bucket.
+    buckets: Vec<(u64, u64)>,
 }
+
+/// How many values a group holds before they are counted into its buckets.
+const PENDING: usize = 256;
 
 impl Latencies {
     fn record(&mut self, ms: u64) {
-        let (h, top) = template();
-        // As `saturating_record`: past the last bucket, a value counts as the highest one.
-        let bucket = if ms > *top {
-            h.high()
-        } else {
-            h.lowest_equivalent(ms)
-        };
-        *self.buckets.entry(bucket).or_default() += 1;
+        self.pending.push(ms);
+        if self.pending.len() >= PENDING {
+            self.compact();
+        }
     }
 
-    fn merge(&mut self, other: Latencies) {
-        for (bucket, n) in other.buckets {
-            *self.buckets.entry(bucket).or_default() += n;
+    /// Counts the pending values into the buckets.
+    fn compact(&mut self) {
+        if self.pending.is_empty() {
+            return;
         }
+        let (h, top) = template();
+        for ms in self.pending.iter_mut() {
+            // As `saturating_record`: past the last bucket, a value counts as the highest one.
+            *ms = if *ms > *top {
+                h.high()
+            } else {
+                h.lowest_equivalent(*ms)
+            };
+        }
+        self.pending.sort_unstable();
+        let mut runs: Vec<(u64, u64)> = Vec::new();
+        for &bucket in &self.pending {
+            match runs.last_mut() {
+                Some((b, n)) if *b == bucket => *n += 1,
+                _ => runs.push((bucket, 1)),
+            }
+        }
+        self.pending.clear();
+        self.add_runs(runs);
+    }
+
+    /// Merges sorted `(bucket, count)` runs into the buckets.
+    fn add_runs(&mut self, runs: Vec<(u64, u64)>) {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        let mine = std::mem::take(&mut self.buckets);
+        let mut merged = Vec::with_capacity(mine.len() + runs.len());
+        let (mut a, mut b) = (mine.into_iter().peekable(), runs.into_iter().peekable());
+        loop {
+            let order = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) => x.0.cmp(&y.0),
+                (Some(_), None) => Less,
+                (None, Some(_)) => Greater,
+                (None, None) => break,
+            };
+            merged.extend(match order {
+                Less => a.next(),
+                Greater => b.next(),
+                Equal => a.next().zip(b.next()).map(|(x, y)| (x.0, x.1 + y.1)),
+            });
+        }
+        self.buckets = merged;
+    }
+
+    fn merge(&mut self, mut other: Latencies) {
+        other.compact();
+        self.compact();
+        self.add_runs(other.buckets);
     }
 
     /// The value at each quantile, or `None` when nothing was recorded.
     pub fn quantiles(&self, qs: &[f64]) -> Option<Vec<u64>> {
-        if self.buckets.is_empty() {
+        if self.buckets.is_empty() && self.pending.is_empty() {
             return None;
         }
         let mut h = new_histogram();
-        for (&bucket, &n) in &self.buckets {
+        for &(bucket, n) in &self.buckets {
             h.saturating_record_n(bucket, n);
+        }
+        for &ms in &self.pending {
+            h.saturating_record(ms);
         }
         Some(qs.iter().map(|&q| h.value_at_quantile(q)).collect())
     }
@@ -409,9 +462,9 @@ mod tests {
         fn sparse_latencies_match_a_histogram(
             values in proptest::collection::vec(
                 proptest::prop_oneof![0u64..3000, 0u64..40_000, 3_000_000u64..5_000_000],
-                1..300,
+                1..1200,
             ),
-            split in 0usize..300,
+            split in 0usize..1200,
         ) {
             let mut whole = new_histogram();
             let (mut a, mut b) = (Latencies::default(), Latencies::default());
