@@ -184,13 +184,33 @@ const SKIP_DIRS: &[&str] = &[
     ".aws-sam",
 ];
 
-/// The files to read under `paths`, sorted, each with how to read it.
+/// A file the walk found, with how to read it and its text (read by the walk's own threads,
+/// as ripgrep reads while it walks: reading waits for no list of every file).
+type Found = (PathBuf, Kind, Result<String, SourceError>);
+
+/// Reads a file the walk found. `None` for a YAML or JSON file that cannot hold anything
+/// stagelog judges (most of them in a repository): dropped here, text and all, never an error.
+fn read_found(path: PathBuf, kind: Kind) -> Option<Found> {
+    let text = read_text(&path);
+    if kind == Kind::Template {
+        if let Ok(src) = &text {
+            let plan =
+                path.extension().is_some_and(|e| e == "json") && terraform::plan::is_plan(src);
+            if !plan && !cloudformation::could_hold_something(src) {
+                return None;
+            }
+        }
+    }
+    Some((path, kind, text))
+}
+
+/// The files to read under `paths`, sorted, each with how to read it and its text.
 fn collect(
     paths: &[PathBuf],
     exclude: &Exclude,
     errors: &mut Vec<SourceError>,
     notes: &mut Vec<String>,
-) -> Vec<(PathBuf, Kind)> {
+) -> Vec<Found> {
     let mut out = Vec::new();
     let cdk_apps = std::sync::Mutex::new(Vec::new());
     for root in paths {
@@ -202,7 +222,7 @@ fn collect(
             }),
             Ok(m) if m.is_file() => {
                 if let Some(k) = classify(root, true) {
-                    out.push((root.clone(), k));
+                    out.extend(read_found(root.clone(), k));
                 }
             }
             Ok(_) => {
@@ -242,8 +262,10 @@ fn collect(
                             }
                             Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
                                 if let Some(k) = classify(e.path(), false) {
-                                    if let Ok(mut f) = found.lock() {
-                                        f.push((e.into_path(), k));
+                                    if let Some(file) = read_found(e.into_path(), k) {
+                                        if let Ok(mut f) = found.lock() {
+                                            f.push(file);
+                                        }
                                     }
                                 }
                             }
@@ -274,13 +296,18 @@ fn collect(
     }
     let mut apps = cdk_apps.into_inner().unwrap_or_default();
     apps.sort();
+    let mut cdk = Vec::new();
     for (root, app) in apps {
-        out.extend(cdk_templates(&root, &app, exclude, notes));
+        cdk.extend(cdk_templates(&root, &app, exclude, notes));
     }
+    out.par_extend(
+        cdk.into_par_iter()
+            .filter_map(|(path, kind)| read_found(path, kind)),
+    );
     // Byte order (not path-component order, which costs more): only determinism matters
     // here, reports are sorted by their own keys.
     out.sort_unstable_by(|a, b| a.0.as_os_str().cmp(b.0.as_os_str()).then(a.1.cmp(&b.1)));
-    out.dedup();
+    out.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
     out
 }
 
@@ -362,10 +389,21 @@ fn read_text(path: &Path) -> Result<String, SourceError> {
             MAX_FILE_BYTES / (1024 * 1024)
         )));
     }
-    let mut bytes = Vec::with_capacity(len as usize + 1);
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| err(format!("cannot read: {e}")))?;
+    // Exactly the size the handle gave, without the extra read `read_to_end` makes to see
+    // the end (a system call per file, a tenth of a scan of small files); a file that grows
+    // meanwhile is read as it was.
+    let mut bytes = vec![0; len as usize];
+    let mut filled = 0;
+    let mut file = file;
+    while filled < bytes.len() {
+        match file.read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(err(format!("cannot read: {e}"))),
+        }
+    }
+    bytes.truncate(filled);
     if bytes[..bytes.len().min(8192)].contains(&0) {
         return Err(err("binary file (contains NUL bytes); not read".into()));
     }
@@ -389,24 +427,34 @@ struct UnitResult {
     notes: Vec<String>,
 }
 
-/// A file to read: on disk, or given in memory (name and text).
+/// A file to read: on disk (with its text when the walk read it already), or given in memory
+/// (name and text).
 enum Input<'a> {
-    Disk(&'a Path),
+    Disk(&'a Path, Option<Result<String, SourceError>>),
     Memory(&'a str, &'a str),
 }
 
 impl Input<'_> {
     fn name(&self) -> String {
         match self {
-            Input::Disk(p) => display(p),
+            Input::Disk(p, _) => display(p),
             Input::Memory(name, _) => name.to_string(),
         }
     }
 
-    fn text(&self) -> Result<String, SourceError> {
+    /// The text, read now unless the walk read it.
+    fn into_text(self) -> Result<String, SourceError> {
         match self {
-            Input::Disk(p) => read_text(p),
+            Input::Disk(p, read) => read.unwrap_or_else(|| read_text(p)),
             Input::Memory(_, text) => Ok(text.to_string()),
+        }
+    }
+
+    /// The directory a file on disk is in (where its samconfig.toml would be).
+    fn disk_dir(&self) -> Option<&Path> {
+        match self {
+            Input::Disk(p, _) => Some(p.parent().unwrap_or(Path::new("."))),
+            Input::Memory(..) => None,
         }
     }
 }
@@ -431,10 +479,10 @@ const TERRAFORM_TRIGGERS: &[&str] = &[
 /// The files of one directory, read (each once).
 type Texts = Vec<(String, Kind, Result<String, SourceError>)>;
 
-fn read_texts(files: &[(Input, Kind)]) -> Texts {
+fn read_texts(files: Vec<(Input, Kind)>) -> Texts {
     files
-        .par_iter()
-        .map(|(input, kind)| (input.name(), *kind, input.text()))
+        .into_par_iter()
+        .map(|(input, kind)| (input.name(), kind, input.into_text()))
         .collect()
 }
 
@@ -492,7 +540,7 @@ fn unreadable(texts: Texts) -> Vec<SourceError> {
 
 fn parse_module(
     dir: &Path,
-    files: &[(Input, Kind)],
+    files: Vec<(Input, Kind)>,
     keep: bool,
     inputs: &std::sync::Arc<terraform::Inputs>,
 ) -> Parsed {
@@ -601,7 +649,7 @@ fn terraform_roots<T: Send>(
     // one that names nothing stagelog judges is left before parsing, and is no error.
     let read: Vec<(PathBuf, Texts)> = dirs
         .into_par_iter()
-        .map(|(dir, files)| (terraform::normalize(&dir), read_texts(&files)))
+        .map(|(dir, files)| (terraform::normalize(&dir), read_texts(files)))
         .collect();
     let mut relevant: Vec<(PathBuf, Texts)> = Vec::new();
     for (dir, texts) in read {
@@ -654,9 +702,11 @@ fn terraform_roots<T: Send>(
             if files.is_empty() {
                 continue;
             }
-            let inputs_disk: Vec<(Input, Kind)> =
-                files.iter().map(|(p, k)| (Input::Disk(p), *k)).collect();
-            let p = parse_module(&dir, &inputs_disk, keep, &Default::default());
+            let inputs_disk: Vec<(Input, Kind)> = files
+                .iter()
+                .map(|(p, k)| (Input::Disk(p, None), *k))
+                .collect();
+            let p = parse_module(&dir, inputs_disk, keep, &Default::default());
             out.errors.extend(p.errors);
             out.sources.extend(p.sources);
             let Some(m) = p.module else { continue };
@@ -706,9 +756,9 @@ fn terraform_roots<T: Send>(
     inventories
 }
 
-fn read_serverless(input: &Input, keep: bool) -> UnitResult {
+fn read_serverless(input: Input, keep: bool) -> UnitResult {
     let name = input.name();
-    match input.text() {
+    match input.into_text() {
         Err(e) => UnitResult {
             files: 1,
             errors: vec![e],
@@ -732,9 +782,10 @@ fn read_serverless(input: &Input, keep: bool) -> UnitResult {
     }
 }
 
-fn read_template(input: &Input, keep: bool, cfn: &cloudformation::Parameters) -> UnitResult {
+fn read_template(input: Input, keep: bool, cfn: &cloudformation::Parameters) -> UnitResult {
     let name = input.name();
-    match input.text() {
+    let dir = input.disk_dir().map(Path::to_path_buf);
+    match input.into_text() {
         // Unreadable YAML/JSON that is probably not a template is not our business.
         Err(e) => UnitResult {
             files: is_template_name(&name) as usize,
@@ -769,9 +820,9 @@ fn read_template(input: &Input, keep: bool, cfn: &cloudformation::Parameters) ->
         // byte search, no parse, no samconfig.toml lookup, never an error.
         Ok(src) if !cloudformation::could_hold_something(&src) => UnitResult::default(),
         Ok(src) => {
-            let (cfn, samconfig_error) = match input {
-                Input::Disk(p) => cfn.for_template_in(p.parent().unwrap_or(Path::new("."))),
-                Input::Memory(..) => (std::borrow::Cow::Borrowed(cfn), None),
+            let (cfn, samconfig_error) = match &dir {
+                Some(dir) => cfn.for_template_in(dir),
+                None => (std::borrow::Cow::Borrowed(cfn), None),
             };
             let mut a = cloudformation::adapt(&name, &src, &cfn);
             if a.inventory.is_some() {
@@ -818,14 +869,20 @@ pub fn scan_each<T: Send>(
     let exclude = Exclude::new(&opts.exclude, &mut errors);
     let mut notes = Vec::new();
     let files = collect(paths, &exclude, &mut errors, &mut notes);
-    let inputs: Vec<(Input, Kind)> = files.iter().map(|(p, k)| (Input::Disk(p), *k)).collect();
+    let (files, texts): (Vec<(PathBuf, Kind)>, Vec<_>) =
+        files.into_iter().map(|(p, k, t)| ((p, k), Some(t))).unzip();
+    let inputs: Vec<(Input, Kind)> = files
+        .iter()
+        .zip(texts)
+        .map(|((p, k), t)| (Input::Disk(p, t), *k))
+        .collect();
     let mut out = scan_inputs(
         inputs,
         opts.keep_sources,
         &opts.terraform,
         &opts.parameters,
         |(input, _)| match input {
-            Input::Disk(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
+            Input::Disk(p, _) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
             Input::Memory(..) => PathBuf::new(),
         },
         each,
@@ -858,7 +915,7 @@ pub fn scan_sources(sources: &[(&str, &str)], keep_sources: bool) -> ScanOutput 
                 .parent()
                 .map(Path::to_path_buf)
                 .unwrap_or_default(),
-            Input::Disk(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
+            Input::Disk(p, _) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
         },
         &|inv| inv,
     );
@@ -917,7 +974,7 @@ fn scan_inputs<T: Send>(
         },
         || {
             templates
-                .par_iter()
+                .into_par_iter()
                 .map(|(t, kind)| {
                     let mut unit = match kind {
                         Kind::Serverless => read_serverless(t, keep),
