@@ -10,6 +10,7 @@ mod cost;
 mod deliveries;
 #[path = "../shared/docs.rs"]
 mod docs;
+mod docs_book;
 mod docs_examples;
 #[path = "../shared/examples.rs"]
 mod examples;
