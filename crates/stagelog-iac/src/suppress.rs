@@ -175,6 +175,20 @@ fn comment_of(line: &str) -> Option<&str> {
     line.find(" #").map(|i| &line[i + 2..])
 }
 
+/// Whether a text could hold a suppression mark of any tool: one byte search for the words
+/// every mark has, so files without any (most) skip the line-by-line comment reading.
+pub(crate) fn may_hold_marks(src: &str) -> bool {
+    static WORDS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
+        std::sync::LazyLock::new(|| {
+            // `stagelog:ignore`, `trivy:ignore:`, `tfsec:ignore:`; `checkov:skip=`; `kics-scan`.
+            [":ignore", "checkov:skip", "kics-scan"]
+                .iter()
+                .map(|w| memchr::memmem::Finder::new(w.as_bytes()))
+                .collect()
+        });
+    WORDS.iter().any(|w| w.find(src.as_bytes()).is_some())
+}
+
 /// The marks on one HCL block: on the comment lines right above it (`first` is the block's
 /// first line, 1-based) and inside it, up to its last line `last`.
 pub(crate) fn hcl_block_marks(file: &str, lines: &[&str], first: u32, last: u32) -> Vec<Mark> {

@@ -209,19 +209,6 @@ struct Summary {
     notes: usize,
 }
 
-#[derive(Serialize)]
-struct JsonReport<'a, F: Serialize, S: Serialize, E: Serialize> {
-    version: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    title: Option<&'a str>,
-    findings: F,
-    suppressed: S,
-    errors: E,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    notes: &'a [String],
-    summary: Summary,
-}
-
 /// Where a finding is, for one-line listings: `file:line`, or the live resource.
 pub(crate) fn place(f: &Finding) -> String {
     match (&f.location.file, f.location.line) {
@@ -297,52 +284,106 @@ where
     }
 }
 
-/// A JSON array of many items, each rendered as pretty JSON on every core a window at a time,
-/// then written in order: a report's tens of thousands of findings are most of its writing,
-/// which would otherwise run on one thread after the scan. `indent` is the indentation of the
-/// array's items where the array stands in the document (two spaces a level), so the text is
-/// exactly what serialising the items in place would give.
-pub(crate) struct Rendered<'a, T, F> {
-    items: &'a [T],
-    render: F,
-    indent: &'static str,
+/// Writes serde_json's pretty output deeper in a document: `indent` after every line break
+/// (a JSON string holds no raw line break, so each one is the layout's).
+struct Indented<'a> {
+    out: &'a mut dyn std::io::Write,
+    indent: &'static [u8],
 }
 
-impl<'a, T, F> Rendered<'a, T, F> {
-    pub(crate) fn new(items: &'a [T], indent: &'static str, render: F) -> Self {
-        Rendered {
-            items,
-            render,
-            indent,
+impl std::io::Write for Indented<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut rest = buf;
+        while let Some(i) = rest.iter().position(|&b| b == b'\n') {
+            self.out.write_all(&rest[..=i])?;
+            self.out.write_all(self.indent)?;
+            rest = &rest[i + 1..];
         }
+        self.out.write_all(rest)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
     }
 }
 
-impl<'a, T, F, J> Serialize for Rendered<'a, T, F>
-where
-    T: Sync,
-    F: Fn(&'a T) -> J + Sync,
-    J: Serialize,
-{
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+/// A top-level JSON object written member by member, laid out as serde_json's pretty printer
+/// lays it out (two spaces a level), each member's value serialised by serde_json.
+struct JsonObject<'a> {
+    out: &'a mut dyn std::io::Write,
+    members: usize,
+}
+
+impl<'a> JsonObject<'a> {
+    fn new(out: &'a mut dyn std::io::Write) -> std::io::Result<Self> {
+        out.write_all(b"{")?;
+        Ok(JsonObject { out, members: 0 })
+    }
+
+    fn key(&mut self, key: &str) -> std::io::Result<()> {
+        let sep: &[u8] = if self.members == 0 { b"\n  " } else { b",\n  " };
+        self.members += 1;
+        self.out.write_all(sep)?;
+        serde_json::to_writer(&mut *self.out, key)?;
+        self.out.write_all(b": ")
+    }
+
+    fn member(&mut self, key: &str, value: &impl Serialize) -> std::io::Result<()> {
+        self.key(key)?;
+        let indented = Indented {
+            out: &mut *self.out,
+            indent: b"  ",
+        };
+        Ok(serde_json::to_writer_pretty(indented, value)?)
+    }
+
+    /// A member whose value is an array of many items, each rendered as pretty JSON on every
+    /// core a window at a time, then written in order: a report's tens of thousands of
+    /// findings are most of its writing, which would otherwise run on one thread after the
+    /// scan. The text is what serialising the array in place would give.
+    fn rendered_array<'t, T: Sync, J: Serialize>(
+        &mut self,
+        key: &str,
+        items: &'t [T],
+        render: impl Fn(&'t T) -> J + Sync,
+    ) -> std::io::Result<()> {
         use rayon::prelude::*;
-        use serde::ser::SerializeSeq;
         const WINDOW: usize = 4096;
-        let newline = format!("\n{}", self.indent);
-        let mut seq = serializer.serialize_seq(Some(self.items.len()))?;
-        for window in self.items.chunks(WINDOW) {
-            let rendered: Result<Vec<Box<serde_json::value::RawValue>>, serde_json::Error> = window
+        self.key(key)?;
+        if items.is_empty() {
+            return self.out.write_all(b"[]");
+        }
+        self.out.write_all(b"[")?;
+        for (w, window) in items.chunks(WINDOW).enumerate() {
+            let rendered: Vec<std::io::Result<Vec<u8>>> = window
                 .par_iter()
                 .map(|item| {
-                    let text = serde_json::to_string_pretty(&(self.render)(item))?;
-                    serde_json::value::RawValue::from_string(text.replace('\n', &newline))
+                    let mut text = Vec::new();
+                    let indented = Indented {
+                        out: &mut text,
+                        indent: b"    ",
+                    };
+                    serde_json::to_writer_pretty(indented, &render(item))?;
+                    Ok(text)
                 })
                 .collect();
-            for item in rendered.map_err(serde::ser::Error::custom)? {
-                seq.serialize_element(&item)?;
+            for (i, text) in rendered.into_iter().enumerate() {
+                let sep: &[u8] = if w == 0 && i == 0 {
+                    b"\n    "
+                } else {
+                    b",\n    "
+                };
+                self.out.write_all(sep)?;
+                self.out.write_all(&text?)?;
             }
         }
-        seq.end()
+        self.out.write_all(b"\n  ]")
+    }
+
+    fn end(self) -> std::io::Result<()> {
+        let close: &[u8] = if self.members == 0 { b"}" } else { b"\n}" };
+        self.out.write_all(close)
     }
 }
 
@@ -356,25 +397,37 @@ pub fn json(report: &Report) -> String {
 /// [`json`], written to `out` as it is made.
 pub fn write_json(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let finding = json_finding;
-    let doc = JsonReport {
-        version: 1,
-        title: report.title.as_deref(),
-        findings: Rendered::new(&report.findings, "    ", finding),
-        suppressed: Items::new(report.suppressed.iter().map(|s| JsonSuppressed {
+    let mut doc = JsonObject::new(out)?;
+    doc.member("version", &1)?;
+    if let Some(title) = report.title.as_deref() {
+        doc.member("title", &title)?;
+    }
+    doc.rendered_array("findings", &report.findings, finding)?;
+    doc.member(
+        "suppressed",
+        &Items::new(report.suppressed.iter().map(|s| JsonSuppressed {
             finding: finding(&s.finding),
             by: &s.by,
             reason: s.reason.as_deref(),
             expires: s.expires.as_deref(),
         })),
-        errors: Items::new(report.errors.iter().map(|e| JsonError {
+    )?;
+    doc.member(
+        "errors",
+        &Items::new(report.errors.iter().map(|e| JsonError {
             file: e.file.as_deref(),
             line: e.line,
             account: e.account.as_deref(),
             region: e.region.as_deref(),
             message: &e.message,
         })),
-        notes: &report.notes,
-        summary: Summary {
+    )?;
+    if !report.notes.is_empty() {
+        doc.member("notes", &report.notes)?;
+    }
+    doc.member(
+        "summary",
+        &Summary {
             files: report.files,
             stages: report.stages,
             accounts: report.live.as_ref().map(LiveCoverage::accounts),
@@ -388,7 +441,7 @@ pub fn write_json(report: &Report, out: &mut dyn std::io::Write) -> std::io::Res
             suppressed: report.suppressed.len(),
             notes: report.notes.len(),
         },
-    };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    )?;
+    doc.end()?;
     out.write_all(b"\n")
 }

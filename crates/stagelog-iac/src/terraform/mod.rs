@@ -425,7 +425,10 @@ fn extract(path: &str, body: Body, lines: LineIndex, src: Option<&str>) -> TfFil
         calls: vec![],
         outputs: vec![],
     };
-    let text_lines: Vec<&str> = src.map(|s| s.lines().collect()).unwrap_or_default();
+    let text_lines: Vec<&str> = src
+        .filter(|s| crate::suppress::may_hold_marks(s))
+        .map(|s| s.lines().collect())
+        .unwrap_or_default();
     if let Some(src) = src {
         file.marks
             .extend(crate::suppress::kics_file_marks(path, src));
