@@ -5,8 +5,8 @@
 //! groups, by reference where the source refers and by name or ARN where it writes text.
 
 use crate::value::Val;
+use rustc_hash::FxHashMap as HashMap;
 use stagelog_model::{ExecutionDelivery, Inventory, Location, Text};
-use std::collections::HashMap;
 
 /// `aws_cloudwatch_log_delivery_source` / `AWS::Logs::DeliverySource`.
 pub(crate) struct Source {

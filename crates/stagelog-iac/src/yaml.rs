@@ -3,7 +3,9 @@
 //! not silently merged). Built on saphyr-parser's event stream.
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
-use std::collections::HashMap;
+// Fx hashing: keys are short names hashed per expression evaluated; SipHash was a
+// measurable share of a scan.
+use rustc_hash::FxHashMap as HashMap;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
@@ -244,7 +246,7 @@ fn indent_quoted_lines(text: &mut String, line: u32) -> bool {
 pub fn load(src: &str) -> Result<Loaded, LoadIssue> {
     let mut parser = Parser::new_from_str(src);
     let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
+    let mut anchors: HashMap<usize, (Node, usize)> = HashMap::default();
     let mut total_nodes = 0usize;
     let mut issues = Vec::new();
     let mut root: Option<Node> = None;
@@ -458,7 +460,7 @@ fn check_duplicates(node: &Node, issues: &mut Vec<LoadIssue>) {
     let Some(entries) = node.as_map() else {
         return;
     };
-    let mut seen: HashMap<&str, u32> = HashMap::new();
+    let mut seen: HashMap<&str, u32> = HashMap::default();
     for (k, _) in entries {
         if let Some(key) = k.as_str() {
             if let Some(first) = seen.insert(key, k.line) {

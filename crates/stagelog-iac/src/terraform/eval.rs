@@ -9,7 +9,9 @@ use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, U
 use hcl_edit::template::{Element, Template};
 use stagelog_model::Text;
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+// Fx hashing: keys are short names hashed per expression evaluated; SipHash was a
+// measurable share of a scan.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// Bindings inside one resource instance.
 #[derive(Debug, Clone, Default)]
@@ -38,12 +40,12 @@ impl<'m> Evaluator<'m> {
     /// A called module (`caller` = the values its `module` block passes), or a root (`None`).
     pub fn new_with(module: &'m Module, caller: Option<&[(String, Val)]>) -> Evaluator<'m> {
         let mut ev = Evaluator {
-            vars: HashMap::new(),
-            locals: HashMap::new(),
-            local_cache: RefCell::new(HashMap::new()),
-            in_progress: RefCell::new(HashSet::new()),
-            resources: HashMap::new(),
-            module_outputs: RefCell::new(HashMap::new()),
+            vars: HashMap::default(),
+            locals: HashMap::default(),
+            local_cache: RefCell::new(HashMap::default()),
+            in_progress: RefCell::new(HashSet::default()),
+            resources: HashMap::default(),
+            module_outputs: RefCell::new(HashMap::default()),
         };
         for file in &module.files {
             for (name, expr) in &file.locals {
@@ -54,9 +56,9 @@ impl<'m> Evaluator<'m> {
             }
         }
         let none = Scope::default();
-        let mut vars = HashMap::new();
-        let mut primitive = HashMap::new();
-        let mut declared = HashMap::new();
+        let mut vars = HashMap::default();
+        let mut primitive = HashMap::default();
+        let mut declared = HashMap::default();
         for file in &module.files {
             for v in &file.variables {
                 let value = match &v.default {
