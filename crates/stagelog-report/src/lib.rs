@@ -284,28 +284,16 @@ where
     }
 }
 
-/// Writes serde_json's pretty output deeper in a document: `indent` after every line break
-/// (a JSON string holds no raw line break, so each one is the layout's).
-struct Indented<'a> {
-    out: &'a mut dyn std::io::Write,
-    indent: &'static [u8],
-}
-
-impl std::io::Write for Indented<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let mut rest = buf;
-        while let Some(i) = rest.iter().position(|&b| b == b'\n') {
-            self.out.write_all(&rest[..=i])?;
-            self.out.write_all(self.indent)?;
-            rest = &rest[i + 1..];
-        }
-        self.out.write_all(rest)?;
-        Ok(buf.len())
+/// serde_json's pretty output placed deeper in a document: `indent` after every line break (a
+/// JSON string holds no raw line break, so each one is the layout's).
+fn indent_into(text: &[u8], indent: &[u8], out: &mut Vec<u8>) {
+    let mut rest = text;
+    while let Some(i) = rest.iter().position(|&b| b == b'\n') {
+        out.extend_from_slice(&rest[..=i]);
+        out.extend_from_slice(indent);
+        rest = &rest[i + 1..];
     }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.out.flush()
-    }
+    out.extend_from_slice(rest);
 }
 
 /// A top-level JSON object written member by member, laid out as serde_json's pretty printer
@@ -331,11 +319,10 @@ impl<'a> JsonObject<'a> {
 
     fn member(&mut self, key: &str, value: &impl Serialize) -> std::io::Result<()> {
         self.key(key)?;
-        let indented = Indented {
-            out: &mut *self.out,
-            indent: b"  ",
-        };
-        Ok(serde_json::to_writer_pretty(indented, value)?)
+        let text = serde_json::to_vec_pretty(value)?;
+        let mut indented = Vec::with_capacity(text.len() + text.len() / 4);
+        indent_into(&text, b"  ", &mut indented);
+        self.out.write_all(&indented)
     }
 
     /// A member whose value is an array of many items, each rendered as pretty JSON on every
@@ -359,13 +346,12 @@ impl<'a> JsonObject<'a> {
             let rendered: Vec<std::io::Result<Vec<u8>>> = window
                 .par_iter()
                 .map(|item| {
-                    let mut text = Vec::new();
-                    let indented = Indented {
-                        out: &mut text,
-                        indent: b"    ",
-                    };
-                    serde_json::to_writer_pretty(indented, &render(item))?;
-                    Ok(text)
+                    // Rendered flat, then indented in one pass: serde_json writes a token at
+                    // a time, too small for a writer that looks at each.
+                    let text = serde_json::to_vec_pretty(&render(item))?;
+                    let mut out = Vec::with_capacity(text.len() + text.len() / 4);
+                    indent_into(&text, b"    ", &mut out);
+                    Ok(out)
                 })
                 .collect();
             for (i, text) in rendered.into_iter().enumerate() {
