@@ -287,13 +287,13 @@ where
 /// serde_json's pretty output placed deeper in a document: `indent` after every line break (a
 /// JSON string holds no raw line break, so each one is the layout's).
 fn indent_into(text: &[u8], indent: &[u8], out: &mut Vec<u8>) {
-    let mut rest = text;
-    while let Some(i) = rest.iter().position(|&b| b == b'\n') {
-        out.extend_from_slice(&rest[..=i]);
+    let mut from = 0;
+    for i in memchr::memchr_iter(b'\n', text) {
+        out.extend_from_slice(&text[from..=i]);
         out.extend_from_slice(indent);
-        rest = &rest[i + 1..];
+        from = i + 1;
     }
-    out.extend_from_slice(rest);
+    out.extend_from_slice(&text[from..]);
 }
 
 /// A top-level JSON object written member by member, laid out as serde_json's pretty printer
