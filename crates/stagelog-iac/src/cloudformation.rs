@@ -368,15 +368,9 @@ fn looks_like_template(src: &str) -> bool {
 
 /// Whether a template could declare a stage, a log group or the account's settings.
 pub(crate) fn could_hold_something(src: &str) -> bool {
-    // Built once: a searcher per word, reused for every file.
-    static FINDERS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
-        std::sync::LazyLock::new(|| {
-            ["AWS::ApiGateway", "AWS::Serverless", "AWS::Logs::"]
-                .iter()
-                .map(|w| memchr::memmem::Finder::new(w.as_bytes()))
-                .collect()
-        });
-    FINDERS.iter().any(|f| f.find(src.as_bytes()).is_some())
+    static TYPES: crate::AnyWord =
+        crate::AnyWord::new(&["AWS::ApiGateway", "AWS::Serverless", "AWS::Logs::"]);
+    TYPES.in_text(src)
 }
 
 struct Res<'a> {

@@ -377,7 +377,7 @@ fn read_text(path: &Path) -> Result<String, SourceError> {
     };
     // One open per file: its size from the handle, then one read of exactly that much.
     use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    let mut file = std::fs::File::open(path).map_err(|e| err(format!("cannot read: {e}")))?;
     let len = file
         .metadata()
         .map_err(|e| err(format!("cannot read: {e}")))?
@@ -390,11 +390,9 @@ fn read_text(path: &Path) -> Result<String, SourceError> {
         )));
     }
     // Exactly the size the handle gave, without the extra read `read_to_end` makes to see
-    // the end (a system call per file, a tenth of a scan of small files); a file that grows
-    // meanwhile is read as it was.
+    // the end (a system call per file); a file that grows meanwhile is read as it was.
     let mut bytes = vec![0; len as usize];
     let mut filled = 0;
-    let mut file = file;
     while filled < bytes.len() {
         match file.read(&mut bytes[filled..]) {
             Ok(0) => break,
@@ -467,14 +465,42 @@ struct Parsed {
     sources: Vec<(String, String)>,
 }
 
+/// A prefilter: whether a text holds any of a few words, by byte search (searchers built once
+/// per list, on first use), before anything is parsed.
+pub(crate) struct AnyWord {
+    words: &'static [&'static str],
+    finders: std::sync::OnceLock<Vec<memchr::memmem::Finder<'static>>>,
+}
+
+impl AnyWord {
+    pub(crate) const fn new(words: &'static [&'static str]) -> AnyWord {
+        AnyWord {
+            words,
+            finders: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn in_text(&self, text: &str) -> bool {
+        self.finders
+            .get_or_init(|| {
+                self.words
+                    .iter()
+                    .map(|w| memchr::memmem::Finder::new(w.as_bytes()))
+                    .collect()
+            })
+            .iter()
+            .any(|f| f.find(text.as_bytes()).is_some())
+    }
+}
+
 /// Words a directory of Terraform needs for stagelog to have anything to judge in it: the
 /// resources it reads, or a module call (which may hold them).
-const TERRAFORM_TRIGGERS: &[&str] = &[
+static TERRAFORM_TRIGGERS: AnyWord = AnyWord::new(&[
     "aws_api_gateway",
     "aws_apigatewayv2",
     "aws_cloudwatch_log_group",
     "module",
-];
+]);
 
 /// The files of one directory, read (each once).
 type Texts = Vec<(String, Kind, Result<String, SourceError>)>;
@@ -488,17 +514,9 @@ fn read_texts(files: Vec<(Input, Kind)>) -> Texts {
 
 /// Whether a directory names anything stagelog judges (or a module call that may).
 fn is_relevant(texts: &Texts) -> bool {
-    static FINDERS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
-        std::sync::LazyLock::new(|| {
-            TERRAFORM_TRIGGERS
-                .iter()
-                .map(|w| memchr::memmem::Finder::new(w.as_bytes()))
-                .collect()
-        });
-    texts.iter().any(|(_, _, t)| {
-        t.as_ref()
-            .is_ok_and(|t| FINDERS.iter().any(|f| f.find(t.as_bytes()).is_some()))
-    })
+    texts
+        .iter()
+        .any(|(_, _, t)| t.as_ref().is_ok_and(|t| TERRAFORM_TRIGGERS.in_text(t)))
 }
 
 /// The local directories a module's text calls (`source = "./…"` / `"../…"`), found without

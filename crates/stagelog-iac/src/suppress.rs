@@ -178,15 +178,9 @@ fn comment_of(line: &str) -> Option<&str> {
 /// Whether a text could hold a suppression mark of any tool: one byte search for the words
 /// every mark has, so files without any (most) skip the line-by-line comment reading.
 pub(crate) fn may_hold_marks(src: &str) -> bool {
-    static WORDS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
-        std::sync::LazyLock::new(|| {
-            // `stagelog:ignore`, `trivy:ignore:`, `tfsec:ignore:`; `checkov:skip=`; `kics-scan`.
-            [":ignore", "checkov:skip", "kics-scan"]
-                .iter()
-                .map(|w| memchr::memmem::Finder::new(w.as_bytes()))
-                .collect()
-        });
-    WORDS.iter().any(|w| w.find(src.as_bytes()).is_some())
+    // `stagelog:ignore`, `trivy:ignore:`, `tfsec:ignore:`; `checkov:skip=`; `kics-scan`.
+    static WORDS: crate::AnyWord = crate::AnyWord::new(&[":ignore", "checkov:skip", "kics-scan"]);
+    WORDS.in_text(src)
 }
 
 /// The marks on one HCL block: on the comment lines right above it (`first` is the block's
