@@ -910,6 +910,10 @@ pub fn scan_each<T: Send>(
     errors.dedup();
     out.errors = errors;
     out.notes.extend(notes);
+    // A module several roots call says what it says once (a registry module not downloaded,
+    // called from a shared module, is one note, not one per root).
+    let mut said = std::collections::HashSet::new();
+    out.notes.retain(|n| said.insert(n.clone()));
     out
 }
 

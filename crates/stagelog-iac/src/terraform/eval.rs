@@ -32,6 +32,19 @@ pub struct Evaluator<'m> {
     /// What each module call gives back: call name → its outputs (an object; a list or an
     /// object of them for `count` / `for_each` calls). Filled as the calls are evaluated.
     pub module_outputs: RefCell<HashMap<String, Val>>,
+    /// `path.module`, `path.root` and `path.cwd`, when the module's place is known.
+    pub paths: Option<Paths>,
+}
+
+/// The `path` object as Terraform fills it when run in the root module's directory (what
+/// `terraform plan` there does, without `-chdir`).
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// The module's directory relative to the root's: `.` for the root itself,
+    /// `modules/api`, `.terraform/modules/api`.
+    pub module: String,
+    /// The root module's directory, absolute (`path.cwd`; `path.root` is `.`).
+    pub cwd: String,
 }
 
 const MAX_DEPTH: u32 = 48;
@@ -46,6 +59,7 @@ impl<'m> Evaluator<'m> {
             in_progress: RefCell::new(HashSet::default()),
             resources: HashMap::default(),
             module_outputs: RefCell::new(HashMap::default()),
+            paths: None,
         };
         for file in &module.files {
             for (name, expr) in &file.locals {
@@ -435,7 +449,19 @@ impl<'m> Evaluator<'m> {
                     None => Self::unknown(whole),
                 }
             }
-            "data" | "path" | "terraform" | "self" | "ephemeral" => Self::unknown(whole),
+            "path" => {
+                let value = self.paths.as_ref().and_then(|p| match attr(0) {
+                    Some("module") => Some(p.module.clone()),
+                    Some("root") => Some(".".to_string()),
+                    Some("cwd") => Some(p.cwd.clone()),
+                    _ => None,
+                });
+                match value {
+                    Some(v) => Val::str(&v),
+                    None => Self::unknown(whole),
+                }
+            }
+            "data" | "terraform" | "self" | "ephemeral" => Self::unknown(whole),
             rtype => {
                 let Some(name) = attr(0) else {
                     return Self::unknown(whole);
@@ -615,6 +641,45 @@ fn arith(op: &BinaryOperator, a: f64, b: f64) -> Option<Val> {
 }
 
 /// Terraform functions that matter for logging settings. `None`: not evaluated here.
+/// Terraform's `basename` (Go's `filepath.Base` on Unix): the last element, trailing slashes
+/// removed; `.` for an empty path, `/` for slashes only.
+fn base_name(path: &str) -> String {
+    if path.is_empty() {
+        return ".".into();
+    }
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return "/".into();
+    }
+    trimmed.rsplit('/').next().unwrap_or(trimmed).to_string()
+}
+
+/// Terraform's `dirname` (Go's `filepath.Dir` on Unix): all but the last element, cleaned;
+/// `.` when there is no directory part.
+fn dir_name(path: &str) -> String {
+    let dir = match path.rfind('/') {
+        Some(i) => &path[..=i],
+        None => return ".".into(),
+    };
+    let absolute = dir.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in dir.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            ".." if absolute => {}
+            p => parts.push(p),
+        }
+    }
+    match (absolute, parts.is_empty()) {
+        (true, _) => format!("/{}", parts.join("/")),
+        (false, true) => ".".into(),
+        (false, false) => parts.join("/"),
+    }
+}
+
 fn call(name: &str, mut args: Vec<Val>) -> Option<Val> {
     let known_str = |v: &Val| v.to_text().as_known();
     Some(match (name, args.len()) {
@@ -685,6 +750,15 @@ fn call(name: &str, mut args: Vec<Val>) -> Option<Val> {
                     Val::Null => continue,
                     Val::Str(t) if t.is_empty() => continue,
                     v if v.is_known() => return Some(v.clone()),
+                    // Partly unknown, but with text of its own: certainly neither null nor
+                    // empty, so it is the one (`coalesce(var.name, "/aws/${var.app}")`).
+                    Val::Str(t)
+                        if t.segments()
+                            .iter()
+                            .any(|s| matches!(s, stagelog_model::Segment::Lit(_))) =>
+                    {
+                        return Some(a.clone())
+                    }
                     _ => return None,
                 }
             }
@@ -798,6 +872,8 @@ fn call(name: &str, mut args: Vec<Val>) -> Option<Val> {
             let (sep, s) = (known_str(&args[0])?, known_str(&args[1])?);
             Val::List(s.split(sep.as_str()).map(Val::str).collect())
         }
+        ("basename", 1) => Val::str(&base_name(&known_str(&args[0])?)),
+        ("dirname", 1) => Val::str(&dir_name(&known_str(&args[0])?)),
         ("trimprefix", 2) => {
             let (s, p) = (known_str(&args[0])?, known_str(&args[1])?);
             Val::str(s.strip_prefix(p.as_str()).unwrap_or(&s))
@@ -850,6 +926,46 @@ mod tests {
         assert_eq!(
             eval("[for s in var.names : s]"),
             "${[for s in var.names : s]}"
+        );
+    }
+
+    #[test]
+    fn path_functions_and_values_as_terraform_gives_them() {
+        for (path, base, dir) in [
+            ("/work/envs/prod", "prod", "/work/envs"),
+            ("envs/prod/", "prod", "envs/prod"),
+            ("main.tf", "main.tf", "."),
+            ("/", "/", "/"),
+            ("", ".", "."),
+            ("a/../b/c", "c", "b"),
+        ] {
+            assert_eq!(base_name(path), base, "basename({path:?})");
+            assert_eq!(dir_name(path), dir, "dirname({path:?})");
+        }
+        let module = Module::default();
+        let mut ev = Evaluator::new_with(&module, None);
+        let expr = |src: &str| hcl_edit::parser::parse_expr(src).unwrap();
+        // Unknown where the module's place is not known.
+        assert!(!ev.eval(&expr("path.module"), &Scope::default()).is_known());
+        ev.paths = Some(Paths {
+            module: "modules/api".into(),
+            cwd: "/repo/envs/prod".into(),
+        });
+        let text = |src: &str| ev.eval(&expr(src), &Scope::default()).to_text().as_known();
+        assert_eq!(text("path.module").as_deref(), Some("modules/api"));
+        assert_eq!(text("path.root").as_deref(), Some("."));
+        assert_eq!(
+            text(r#""ex-${basename(path.cwd)}""#).as_deref(),
+            Some("ex-prod")
+        );
+        // coalesce: a partly known string with text of its own is the first non-empty one.
+        assert_eq!(
+            eval(r#"coalesce(null, "", "/aws/${var.app}/x", "y")"#),
+            "\"/aws/${var.app}/x\""
+        );
+        assert_eq!(
+            eval(r#"coalesce(var.name, "y")"#),
+            "${coalesce(var.name, \"y\")}"
         );
     }
 

@@ -97,6 +97,31 @@ pub struct ModuleSet<'a> {
     >,
 }
 
+/// `dir` relative to `root` as Terraform writes `path.module`: `.` for the root itself,
+/// `modules/api` below it, `../shared/api` beside it. Both are normalised already.
+fn relative_dir(dir: &std::path::Path, root: &std::path::Path) -> String {
+    use std::path::Component;
+    let (d, r): (Vec<Component>, Vec<Component>) =
+        (dir.components().collect(), root.components().collect());
+    let common = d.iter().zip(&r).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = r[common..]
+        .iter()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .map(|_| "..".to_string())
+        .collect();
+    parts.extend(
+        d[common..]
+            .iter()
+            .filter(|c| !matches!(c, Component::CurDir))
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    }
+}
+
 struct CallCtx<'s, 'a> {
     set: &'s ModuleSet<'a>,
     root: std::path::PathBuf,
@@ -792,7 +817,14 @@ impl Module {
         inv: &mut Inventory,
         notes: &mut Vec<String>,
     ) -> (Val, HashMap<String, usize>) {
-        let ev = Evaluator::new_with(self, caller);
+        let mut ev = Evaluator::new_with(self, caller);
+        ev.paths = Some(eval::Paths {
+            module: relative_dir(&self.dir, &ctx.root),
+            cwd: std::path::absolute(&ctx.root)
+                .unwrap_or_else(|_| ctx.root.clone())
+                .to_string_lossy()
+                .into_owned(),
+        });
         let mut groups: HashMap<String, usize> = HashMap::default();
         for call in self.files.iter().flat_map(|f| &f.calls) {
             let key = if ctx.key.is_empty() {
@@ -1401,4 +1433,31 @@ fn instances<'m>(ev: &Evaluator<'m>, r: &'m Resource) -> Vec<Instance<'m>> {
             scope,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_dir;
+    use std::path::Path;
+
+    #[test]
+    fn path_module_is_the_directory_relative_to_the_root() {
+        let root = Path::new("/repo/envs/prod");
+        assert_eq!(relative_dir(root, root), ".");
+        assert_eq!(
+            relative_dir(Path::new("/repo/envs/prod/modules/api"), root),
+            "modules/api"
+        );
+        assert_eq!(
+            relative_dir(Path::new("/repo/modules/api"), root),
+            "../../modules/api"
+        );
+        assert_eq!(
+            relative_dir(
+                Path::new("envs/prod/.terraform/modules/chat"),
+                Path::new("envs/prod")
+            ),
+            ".terraform/modules/chat"
+        );
+    }
 }

@@ -339,3 +339,110 @@ resource "aws_api_gateway_stage" "s" {
         1
     );
 }
+
+/// A shared module as the registry's examples write their callers: names from
+/// `basename(path.cwd)`, a log group name from `coalesce()` over an optional input, a file
+/// next to the module by `path.module`, and a registry module of its own not downloaded.
+const SHARED_MODULE: &str = r#"
+variable "name" {
+  type = string
+}
+
+variable "stage_name" {
+  type    = string
+  default = "$default"
+}
+
+variable "access_logs" {
+  type = object({
+    log_group_name    = optional(string)
+    retention_in_days = optional(number, 30)
+  })
+  default = null
+}
+
+module "certificate" {
+  source  = "terraform-aws-modules/acm/aws"
+  version = "~> 5.0"
+}
+
+resource "aws_apigatewayv2_api" "this" {
+  name          = var.name
+  protocol_type = "HTTP"
+  body          = templatefile("${path.module}/openapi.yaml", {})
+  description   = "from ${path.module} in ${basename(dirname("${path.cwd}/x"))}"
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  for_each          = { for k, v in { "this" = var.access_logs } : k => v if v != null }
+  name              = coalesce(each.value.log_group_name, "/aws/apigateway/${var.name}/${replace(var.stage_name, "$", "")}")
+  retention_in_days = each.value.retention_in_days
+}
+
+resource "aws_apigatewayv2_stage" "this" {
+  api_id      = aws_apigatewayv2_api.this.id
+  name        = var.stage_name
+  auto_deploy = true
+
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.this["this"].arn
+    format          = jsonencode({ requestId = "$context.requestId" })
+  }
+}
+"#;
+
+const EXAMPLE_CALLER: &str = r#"
+locals {
+  name = "ex-${basename(path.cwd)}"
+}
+
+module "api_gateway" {
+  source      = "../../modules/http"
+  name        = local.name
+  access_logs = { retention_in_days = 7 }
+}
+"#;
+
+#[test]
+fn path_values_basename_and_a_partly_known_coalesce_name_the_real_log_group() {
+    let s = scan_files(&[
+        ("modules/http/main.tf", SHARED_MODULE),
+        ("examples/complete/main.tf", EXAMPLE_CALLER),
+        ("examples/websocket/main.tf", EXAMPLE_CALLER),
+    ]);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    // Each example root names its API and log group after its own directory, as Terraform
+    // run there does; the optional group name is null, so coalesce takes the default.
+    let mut groups: Vec<String> = s.of("SL020").iter().map(|f| f.message.clone()).collect();
+    groups.sort();
+    assert_eq!(groups.len(), 2, "{groups:?}");
+    assert!(
+        groups[0].starts_with("log group `/aws/apigateway/ex-complete/default` (access logs of HTTP API `ex-complete` stage `$default`) keeps events 7 days"),
+        "{groups:?}"
+    );
+    assert!(
+        groups[1].starts_with("log group `/aws/apigateway/ex-websocket/default`"),
+        "{groups:?}"
+    );
+}
+
+#[test]
+fn a_module_every_root_calls_says_its_missing_download_once() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::common::write(
+        dir.path(),
+        &[
+            ("modules/http/main.tf", SHARED_MODULE),
+            ("examples/complete/main.tf", EXAMPLE_CALLER),
+            ("examples/websocket/main.tf", EXAMPLE_CALLER),
+        ],
+    );
+    let out = stagelog_iac::scan(&[dir.path().to_path_buf()]);
+    let about_acm: Vec<&String> = out
+        .notes
+        .iter()
+        .filter(|n| n.contains("module.certificate"))
+        .collect();
+    assert_eq!(about_acm.len(), 1, "{:?}", out.notes);
+    assert!(about_acm[0].contains("terraform-aws-modules/acm/aws"));
+}
