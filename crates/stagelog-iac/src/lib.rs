@@ -365,8 +365,13 @@ fn display(p: &Path) -> String {
         .as_deref()
         .and_then(|cwd| p.strip_prefix(cwd).ok())
         .unwrap_or(p);
-    let s = p.to_string_lossy().replace('\\', "/");
-    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+    let s = p.to_string_lossy();
+    // One copy: Windows separators are the rare case.
+    if s.contains('\\') {
+        let s = s.replace('\\', "/");
+        return s.strip_prefix("./").map(str::to_string).unwrap_or(s);
+    }
+    s.strip_prefix("./").unwrap_or(&s).to_string()
 }
 
 fn read_text(path: &Path) -> Result<String, SourceError> {
@@ -437,6 +442,14 @@ impl Input<'_> {
         match self {
             Input::Disk(p, _) => display(p),
             Input::Memory(name, _) => name.to_string(),
+        }
+    }
+
+    /// The file's own name (not its path), to tell what kind of file it is.
+    fn kind_name(&self) -> Option<&str> {
+        match self {
+            Input::Disk(p, _) => p.file_name()?.to_str(),
+            Input::Memory(name, _) => Some(name.rsplit('/').next().unwrap_or(name)),
         }
     }
 
@@ -960,7 +973,7 @@ fn scan_inputs<T: Send>(
     for input in inputs {
         match input.1 {
             Kind::Template | Kind::Serverless => {
-                if input.0.name().ends_with(".json") {
+                if input.0.kind_name().is_some_and(|n| n.ends_with(".json")) {
                     plan_dirs.insert(terraform::normalize(&dir_of(&input)));
                 }
                 templates.push(input)
@@ -973,6 +986,13 @@ fn scan_inputs<T: Send>(
     }
     // OpenTofu: `x.tofu` hides `x.tf` in the same directory (and `x.tofu.json` hides `x.tf.json`).
     for files in modules.values_mut() {
+        // Most directories have no OpenTofu file: nothing to hide, no name to make.
+        if !files
+            .iter()
+            .any(|(i, _)| matches!(i.kind_name(), Some(n) if n.ends_with(".tofu") || n.ends_with(".tofu.json")))
+        {
+            continue;
+        }
         let names: Vec<String> = files.iter().map(|(i, _)| i.name()).collect();
         files.retain(|(input, _)| {
             let name = input.name();
