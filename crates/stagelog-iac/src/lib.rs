@@ -356,11 +356,21 @@ fn cdk_templates(
         .collect()
 }
 
+/// The working directory, asked once per process, not once per file name (a system call
+/// each).
+static CWD: std::sync::LazyLock<Option<PathBuf>> =
+    std::sync::LazyLock::new(|| std::env::current_dir().ok());
+
+/// `p` as an absolute path (from the working directory when relative).
+pub(crate) fn absolute(p: &Path) -> PathBuf {
+    match CWD.as_deref() {
+        Some(cwd) if p.is_relative() => terraform::normalize(&cwd.join(p)),
+        _ => p.to_path_buf(),
+    }
+}
+
 /// Paths as users wrote them, or relative to the working directory when absolute.
 fn display(p: &Path) -> String {
-    // Asked once per process, not once per file name (a system call each).
-    static CWD: std::sync::LazyLock<Option<PathBuf>> =
-        std::sync::LazyLock::new(|| std::env::current_dir().ok());
     let p = CWD
         .as_deref()
         .and_then(|cwd| p.strip_prefix(cwd).ok())

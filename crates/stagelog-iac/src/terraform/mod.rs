@@ -820,10 +820,7 @@ impl Module {
         let mut ev = Evaluator::new_with(self, caller);
         ev.paths = Some(eval::Paths {
             module: relative_dir(&self.dir, &ctx.root),
-            cwd: std::path::absolute(&ctx.root)
-                .unwrap_or_else(|_| ctx.root.clone())
-                .to_string_lossy()
-                .into_owned(),
+            cwd: crate::absolute(&ctx.root).to_string_lossy().into_owned(),
         });
         let mut groups: HashMap<String, usize> = HashMap::default();
         for call in self.files.iter().flat_map(|f| &f.calls) {
