@@ -284,16 +284,21 @@ where
     }
 }
 
-/// serde_json's pretty output placed deeper in a document: `indent` after every line break (a
-/// JSON string holds no raw line break, so each one is the layout's).
-fn indent_into(text: &[u8], indent: &[u8], out: &mut Vec<u8>) {
+/// A value as serde_json's pretty printer writes it deeper in a document: rendered flat, then
+/// `indent` put after every line break (a JSON string holds no raw line break, so each one is
+/// the layout's) in one pass, since serde_json writes a token at a time, too small for a
+/// writer that looks at each.
+fn pretty_at(value: &impl Serialize, indent: &[u8]) -> serde_json::Result<Vec<u8>> {
+    let text = serde_json::to_vec_pretty(value)?;
+    let mut out = Vec::with_capacity(text.len() + text.len() / 4);
     let mut from = 0;
-    for i in memchr::memchr_iter(b'\n', text) {
+    for i in memchr::memchr_iter(b'\n', &text) {
         out.extend_from_slice(&text[from..=i]);
         out.extend_from_slice(indent);
         from = i + 1;
     }
     out.extend_from_slice(&text[from..]);
+    Ok(out)
 }
 
 /// A top-level JSON object written member by member, laid out as serde_json's pretty printer
@@ -319,10 +324,7 @@ impl<'a> JsonObject<'a> {
 
     fn member(&mut self, key: &str, value: &impl Serialize) -> std::io::Result<()> {
         self.key(key)?;
-        let text = serde_json::to_vec_pretty(value)?;
-        let mut indented = Vec::with_capacity(text.len() + text.len() / 4);
-        indent_into(&text, b"  ", &mut indented);
-        self.out.write_all(&indented)
+        self.out.write_all(&pretty_at(value, b"  ")?)
     }
 
     /// A member whose value is an array of many items, each rendered as pretty JSON on every
@@ -343,16 +345,9 @@ impl<'a> JsonObject<'a> {
         }
         self.out.write_all(b"[")?;
         for (w, window) in items.chunks(WINDOW).enumerate() {
-            let rendered: Vec<std::io::Result<Vec<u8>>> = window
+            let rendered: Vec<serde_json::Result<Vec<u8>>> = window
                 .par_iter()
-                .map(|item| {
-                    // Rendered flat, then indented in one pass: serde_json writes a token at
-                    // a time, too small for a writer that looks at each.
-                    let text = serde_json::to_vec_pretty(&render(item))?;
-                    let mut out = Vec::with_capacity(text.len() + text.len() / 4);
-                    indent_into(&text, b"    ", &mut out);
-                    Ok(out)
-                })
+                .map(|item| pretty_at(&render(item), b"    "))
                 .collect();
             for (i, text) in rendered.into_iter().enumerate() {
                 let sep: &[u8] = if w == 0 && i == 0 {
