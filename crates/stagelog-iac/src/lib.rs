@@ -146,6 +146,8 @@ enum Kind {
     TfJson,
     TfVars,
     Template,
+    /// A Terraform plan (`terraform show -json`): a `.json` file found to be one by [`triage`].
+    Plan,
     Serverless,
 }
 
@@ -188,19 +190,28 @@ const SKIP_DIRS: &[&str] = &[
 /// as ripgrep reads while it walks: reading waits for no list of every file).
 type Found = (PathBuf, Kind, Result<String, SourceError>);
 
-/// Reads a file the walk found. `None` for a YAML or JSON file that cannot hold anything
-/// stagelog judges (most of them in a repository): dropped here, text and all, never an error.
+/// What a YAML or JSON file named `name` is, from its text: a Terraform plan, a template
+/// that could hold something stagelog judges, or (`None`, most of them in a repository) nothing
+/// to read further: one byte search, no parse, no samconfig.toml lookup, never an error.
+/// Decided once per file, where its text is first had.
+fn triage(name: &str, src: &str) -> Option<Kind> {
+    if name.ends_with(".json") && terraform::plan::is_plan(src) {
+        Some(Kind::Plan)
+    } else if cloudformation::could_hold_something(src) {
+        Some(Kind::Template)
+    } else {
+        None
+    }
+}
+
+/// Reads a file the walk found; a YAML or JSON file that holds nothing is dropped here, text
+/// and all.
 fn read_found(path: PathBuf, kind: Kind) -> Option<Found> {
     let text = read_text(&path);
-    if kind == Kind::Template {
-        if let Ok(src) = &text {
-            let plan =
-                path.extension().is_some_and(|e| e == "json") && terraform::plan::is_plan(src);
-            if !plan && !cloudformation::could_hold_something(src) {
-                return None;
-            }
-        }
-    }
+    let kind = match (&text, kind) {
+        (Ok(src), Kind::Template) => triage(path.file_name()?.to_str()?, src)?,
+        _ => kind,
+    };
     Some((path, kind, text))
 }
 
@@ -823,6 +834,39 @@ fn read_serverless(input: Input, keep: bool) -> UnitResult {
     }
 }
 
+fn read_plan(input: Input, keep: bool) -> UnitResult {
+    let name = input.name();
+    let src = match input.into_text() {
+        Ok(src) => src,
+        Err(e) => {
+            return UnitResult {
+                files: 1,
+                errors: vec![e],
+                ..UnitResult::default()
+            }
+        }
+    };
+    match terraform::plan::adapt(&name, &src) {
+        Ok(inv) => UnitResult {
+            files: 1,
+            plan: true,
+            sources: if keep {
+                vec![(name.clone(), src)]
+            } else {
+                vec![]
+            },
+            inventory: Some((name, inv)),
+            ..UnitResult::default()
+        },
+        Err(e) => UnitResult {
+            files: 1,
+            errors: vec![e],
+            ..UnitResult::default()
+        },
+    }
+}
+
+/// A CloudFormation, SAM or CDK template (or, unreadable, what may have been one).
 fn read_template(input: Input, keep: bool, cfn: &cloudformation::Parameters) -> UnitResult {
     let name = input.name();
     let dir = input.disk_dir().map(Path::to_path_buf);
@@ -837,29 +881,7 @@ fn read_template(input: Input, keep: bool, cfn: &cloudformation::Parameters) -> 
             },
             ..UnitResult::default()
         },
-        Ok(src) if name.ends_with(".json") && terraform::plan::is_plan(&src) => {
-            match terraform::plan::adapt(&name, &src) {
-                Ok(inv) => UnitResult {
-                    files: 1,
-                    plan: true,
-                    sources: if keep {
-                        vec![(name.clone(), src)]
-                    } else {
-                        vec![]
-                    },
-                    inventory: Some((name, inv)),
-                    ..UnitResult::default()
-                },
-                Err(e) => UnitResult {
-                    files: 1,
-                    errors: vec![e],
-                    ..UnitResult::default()
-                },
-            }
-        }
-        // Most YAML and JSON in a repository is not a template that could hold anything: one
-        // byte search, no parse, no samconfig.toml lookup, never an error.
-        Ok(src) if !cloudformation::could_hold_something(&src) => UnitResult::default(),
+        // Its text passed [`triage`] where it was read.
         Ok(src) => {
             let (cfn, samconfig_error) = match &dir {
                 Some(dir) => cfn.for_template_in(dir),
@@ -947,7 +969,11 @@ pub fn scan_sources(sources: &[(&str, &str)], keep_sources: bool) -> ScanOutput 
     let inputs: Vec<(Input, Kind)> = sources
         .iter()
         .filter_map(|(name, text)| {
-            classify(Path::new(name), true).map(|k| (Input::Memory(name, text), k))
+            let kind = match classify(Path::new(name), true)? {
+                Kind::Template => triage(name, text)?,
+                other => other,
+            };
+            Some((Input::Memory(name, text), kind))
         })
         .collect();
     let mut out = scan_inputs(
@@ -978,12 +1004,12 @@ fn scan_inputs<T: Send>(
 ) -> ScanOutput<T> {
     let mut modules: BTreeMap<PathBuf, Vec<(Input, Kind)>> = BTreeMap::new();
     let mut templates: Vec<(Input, Kind)> = Vec::new();
-    // Directories where a JSON file may be a Terraform plan: their root module waits for it.
+    // Directories with a Terraform plan: their root module waits for it.
     let mut plan_dirs = std::collections::HashSet::new();
     for input in inputs {
         match input.1 {
-            Kind::Template | Kind::Serverless => {
-                if input.0.kind_name().is_some_and(|n| n.ends_with(".json")) {
+            Kind::Template | Kind::Serverless | Kind::Plan => {
+                if input.1 == Kind::Plan {
                     plan_dirs.insert(terraform::normalize(&dir_of(&input)));
                 }
                 templates.push(input)
@@ -1030,6 +1056,7 @@ fn scan_inputs<T: Send>(
                 .map(|(t, kind)| {
                     let mut unit = match kind {
                         Kind::Serverless => read_serverless(t, keep),
+                        Kind::Plan => read_plan(t, keep),
                         _ => read_template(t, keep, parameters),
                     };
                     let inventory = unit.inventory.take();
