@@ -3,18 +3,19 @@
 
 mod eval;
 pub mod plan;
+mod quick;
+pub mod syntax;
 
 use crate::value::{bool_of, int_of, level_of, text_of, Val};
 use crate::yaml::{self, Node, NodeValue};
 use crate::SourceError;
 use eval::{Evaluator, Scope};
 use hcl_edit::expr::Expression;
-use hcl_edit::structure::{BlockLabel, Body};
-use hcl_edit::Span;
 use stagelog_model::{
     AccessLog, AccountSettings, ApiKind, Destination, Inventory, Location, LogGroup,
     MethodSettings, SourceKind, Stage, Text, Value,
 };
+use syntax::Body;
 // Fx hashing: keys are short names hashed per expression evaluated; SipHash was a
 // measurable share of a scan.
 use rustc_hash::FxHashMap as HashMap;
@@ -373,13 +374,6 @@ fn memchr_newlines(src: &str) -> impl Iterator<Item = usize> + '_ {
         .map(|(i, _)| i + 1)
 }
 
-fn label(l: &BlockLabel) -> &str {
-    match l {
-        BlockLabel::Ident(i) => i.as_str(),
-        BlockLabel::String(s) => s.value().as_str(),
-    }
-}
-
 fn hcl_error(path: &str, e: &hcl_edit::parser::Error, lines: Option<&LineIndex>) -> SourceError {
     let loc = e.location();
     // A `.tf.json` file is parsed as converted HCL: only its line maps back, not the column.
@@ -395,7 +389,7 @@ fn hcl_error(path: &str, e: &hcl_edit::parser::Error, lines: Option<&LineIndex>)
 }
 
 pub fn parse_tf(path: &str, src: &str) -> Result<TfFile, SourceError> {
-    let body = hcl_edit::parser::parse_body(src).map_err(|e| hcl_error(path, &e, None))?;
+    let body = syntax::parse_body(src).map_err(|e| hcl_error(path, &e, None))?;
     Ok(extract(path, body, LineIndex::new(src, None), Some(src)))
 }
 
@@ -435,11 +429,8 @@ pub fn parse_tfvars_json(path: &str, src: &str) -> Result<Vec<(String, Expressio
 
 /// `.tfvars`: `name = value` lines.
 pub fn parse_tfvars(path: &str, src: &str) -> Result<Vec<(String, Expression)>, SourceError> {
-    let body = hcl_edit::parser::parse_body(src).map_err(|e| hcl_error(path, &e, None))?;
-    Ok(body
-        .into_attributes()
-        .map(|a| (a.key.as_str().to_string(), a.value))
-        .collect())
+    let body = syntax::parse_body(src).map_err(|e| hcl_error(path, &e, None))?;
+    Ok(body.into_attributes().map(|a| (a.key, a.value)).collect())
 }
 
 /// The file's resources, variables and locals; with the HCL text (not for `.tf.json`, which
@@ -464,14 +455,11 @@ fn extract(path: &str, body: Body, lines: LineIndex, src: Option<&str>) -> TfFil
             .extend(crate::suppress::kics_file_marks(path, src));
     }
     for block in body.into_blocks() {
-        let line = block.span().map(|s| file.lines.line(s.start)).unwrap_or(1);
-        let end_line = block
-            .span()
-            .map(|s| file.lines.line(s.end.saturating_sub(1)))
-            .unwrap_or(line);
+        let line = file.lines.line(block.span.start);
+        let end_line = file.lines.line(block.span.end.saturating_sub(1));
         match (block.ident.as_str(), block.labels.as_slice()) {
             ("resource", [t, n]) => {
-                let (rtype, name) = (label(t).to_string(), label(n).to_string());
+                let (rtype, name) = (t.clone(), n.clone());
                 if !text_lines.is_empty() {
                     file.marks.extend(crate::suppress::hcl_block_marks(
                         path,
@@ -490,7 +478,7 @@ fn extract(path: &str, body: Body, lines: LineIndex, src: Option<&str>) -> TfFil
                 });
             }
             ("variable", [n]) => {
-                let name = label(n).to_string();
+                let name = n.clone();
                 let default = block.body.get_attribute("default").map(|a| a.value.clone());
                 let type_expr = block.body.get_attribute("type").map(|a| a.value.clone());
                 let primitive = type_expr.as_ref().is_none_or(|t| {
@@ -510,7 +498,7 @@ fn extract(path: &str, body: Body, lines: LineIndex, src: Option<&str>) -> TfFil
             }
             ("locals", []) => {
                 for a in block.body.into_attributes() {
-                    file.locals.push((a.key.as_str().to_string(), a.value));
+                    file.locals.push((a.key, a.value));
                 }
             }
             ("module", [n]) => {
@@ -522,7 +510,7 @@ fn extract(path: &str, body: Body, lines: LineIndex, src: Option<&str>) -> TfFil
                         _ => None,
                     });
                 file.calls.push(ModuleCall {
-                    name: label(n).to_string(),
+                    name: n.clone(),
                     source,
                     file: path.to_string(),
                     line,
@@ -531,7 +519,7 @@ fn extract(path: &str, body: Body, lines: LineIndex, src: Option<&str>) -> TfFil
             }
             ("output", [n]) => {
                 if let Some(v) = block.body.get_attribute("value") {
-                    file.outputs.push((label(n).to_string(), v.value.clone()));
+                    file.outputs.push((n.clone(), v.value.clone()));
                 }
             }
             _ => {}
@@ -556,7 +544,7 @@ pub fn parse_tf_json(path: &str, src: &str) -> Result<(TfFile, Vec<SourceError>)
     let loaded = load_json(path, src)?;
     let Some(root) = loaded.root else {
         return Ok((
-            extract(path, Body::new(), LineIndex::new("", None), None),
+            extract(path, Body::default(), LineIndex::new("", None), None),
             vec![],
         ));
     };
@@ -615,8 +603,7 @@ pub fn parse_tf_json(path: &str, src: &str) -> Result<(TfFile, Vec<SourceError>)
         }
     }
     let lines = LineIndex::new(&w.text, Some(w.json_lines.clone()));
-    let body =
-        hcl_edit::parser::parse_body(&w.text).map_err(|e| hcl_error(path, &e, Some(&lines)))?;
+    let body = syntax::parse_body(&w.text).map_err(|e| hcl_error(path, &e, Some(&lines)))?;
     let file = extract(path, body, lines, None);
     // Duplicate keys: the last one is used, and said so rather than merged silently.
     let issues = loaded
@@ -1321,7 +1308,7 @@ pub fn validate(files: &[TfFile]) -> Vec<SourceError> {
             }
             for (_, block) in BLOCKS_OF.iter().filter(|(t, _)| *t == r.rtype) {
                 if let Some(a) = r.body.get_attribute(block) {
-                    let line = a.span().map(|s| file.lines.line(s.start)).unwrap_or(r.line);
+                    let line = file.lines.line(a.span.start);
                     out.push(at(
                         line,
                         format!(
@@ -1351,14 +1338,14 @@ fn nested<'a>(ev: &Evaluator, inst: &Instance, body: &'a Body, name: &str) -> Bl
         .filter(|b| b.ident.as_str() == name)
         .map(|b| Nested {
             body: &b.body,
-            start: b.span().map(|s| s.start),
+            start: Some(b.span.start),
             scope: inst.scope.clone(),
         })
         .collect();
     for d in body
         .blocks()
         .filter(|b| b.ident.as_str() == "dynamic")
-        .filter(|b| b.labels.first().is_some_and(|l| label(l) == name))
+        .filter(|b| b.labels.first().is_some_and(|l| l == name))
     {
         let Some(content) = d.body.blocks().find(|b| b.ident.as_str() == "content") else {
             continue;
@@ -1393,7 +1380,7 @@ fn nested<'a>(ev: &Evaluator, inst: &Instance, body: &'a Body, name: &str) -> Bl
             ));
             out.push(Nested {
                 body: &content.body,
-                start: d.span().map(|s| s.start),
+                start: Some(d.span.start),
                 scope,
             });
         }

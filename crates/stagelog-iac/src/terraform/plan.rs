@@ -177,7 +177,7 @@ pub fn adapt(path: &str, src: &str) -> Result<Inventory, SourceError> {
         w.line("}", r.line);
     }
     let lines = LineIndex::new(&w.text, Some(w.lines));
-    let body = hcl_edit::parser::parse_body(&w.text)
+    let body = super::syntax::parse_body(&w.text)
         .map_err(|e| err(1, format!("cannot read the plan's values: {}", e.message())))?;
     let file: TfFile = super::extract(path, body, lines, None);
     let module = Module {
