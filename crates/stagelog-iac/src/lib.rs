@@ -1006,6 +1006,9 @@ fn scan_inputs<T: Send>(
     let mut templates: Vec<(Input, Kind)> = Vec::new();
     // Directories with a Terraform plan: their root module waits for it.
     let mut plan_dirs = std::collections::HashSet::new();
+    // Sorted inputs come in runs of one directory: the map is looked up once a run (its
+    // path comparisons were a share of the scan's serial part).
+    let mut run: Option<(PathBuf, Vec<(Input, Kind)>)> = None;
     for input in inputs {
         match input.1 {
             Kind::Template | Kind::Serverless | Kind::Plan => {
@@ -1016,9 +1019,19 @@ fn scan_inputs<T: Send>(
             }
             _ => {
                 let dir = dir_of(&input);
-                modules.entry(dir).or_default().push(input);
+                match &mut run {
+                    Some((d, files)) if *d == dir => files.push(input),
+                    _ => {
+                        if let Some((d, files)) = run.replace((dir, vec![input])) {
+                            modules.entry(d).or_default().extend(files);
+                        }
+                    }
+                }
             }
         }
+    }
+    if let Some((d, files)) = run {
+        modules.entry(d).or_default().extend(files);
     }
     // OpenTofu: `x.tofu` hides `x.tf` in the same directory (and `x.tofu.json` hides `x.tf.json`).
     for files in modules.values_mut() {
