@@ -2,6 +2,8 @@
 //! every node, local tags (`!Ref`, `!Sub`, `!GetAtt`…), and duplicate mapping keys (reported,
 //! not silently merged). Built on saphyr-parser's event stream.
 
+mod quick;
+
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 // Fx hashing: keys are short names hashed per expression evaluated; SipHash was a
 // measurable share of a scan.
@@ -243,7 +245,16 @@ fn indent_quoted_lines(text: &mut String, line: u32) -> bool {
     changed
 }
 
+/// Loads the first document: the quick reader for the block YAML templates are written in,
+/// saphyr for the rest (and for every error).
 pub fn load(src: &str) -> Result<Loaded, LoadIssue> {
+    match quick::load(src) {
+        Some(loaded) => Ok(loaded),
+        None => load_events(src),
+    }
+}
+
+fn load_events(src: &str) -> Result<Loaded, LoadIssue> {
     let mut parser = Parser::new_from_str(src);
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, (Node, usize)> = HashMap::default();
