@@ -4,6 +4,8 @@
 pub mod cloudformation;
 mod delivery;
 pub mod fix;
+#[cfg(test)]
+mod quick_tests;
 pub mod serverless;
 pub mod suppress;
 pub mod terraform;

@@ -1015,6 +1015,7 @@ fn climb(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::quick_tests::{damaged, files_agree, project_files, read_of_500};
     use hcl_edit::visit_mut::{self, VisitMut};
     use proptest::prelude::*;
 
@@ -1143,32 +1144,7 @@ mod tests {
     /// same both ways, and the quick reader takes all but the rare one.
     #[test]
     fn project_files_agree() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut files = Vec::new();
-        let mut dirs = vec![root.join("crates"), root.join("examples")];
-        while let Some(dir) = dirs.pop() {
-            for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    dirs.push(p);
-                } else if p
-                    .extension()
-                    .is_some_and(|x| x == "tf" || x == "tofu" || x == "tfvars")
-                {
-                    files.push(p);
-                }
-            }
-        }
-        assert!(files.len() >= 20, "found {} files", files.len());
-        let read = files
-            .iter()
-            .filter(|p| agrees(&std::fs::read_to_string(p).unwrap()))
-            .count();
-        assert!(
-            read * 10 >= files.len() * 9,
-            "{read} of {} read",
-            files.len()
-        );
+        files_agree(&project_files(&["tf", "tofu", "tfvars"]), agrees);
     }
 
     fn ident() -> impl Strategy<Value = String> {
@@ -1363,12 +1339,7 @@ mod tests {
     /// The generator makes text both read often enough for the property to mean something.
     #[test]
     fn generated_bodies_are_often_read() {
-        use proptest::strategy::ValueTree;
-        let mut runner = proptest::test_runner::TestRunner::deterministic();
-        let strategy = body();
-        let read = (0..500)
-            .filter(|_| agrees(&strategy.new_tree(&mut runner).unwrap().current()))
-            .count();
+        let read = read_of_500(body(), agrees);
         assert!(read >= 100, "{read} of 500 generated bodies read");
     }
 
@@ -1383,16 +1354,7 @@ mod tests {
         /// Broken text: a generated body with a byte range cut out or a byte put in.
         #[test]
         fn damaged_bodies_agree(src in body(), at in any::<prop::sample::Index>(), len in 0usize..4, byte in prop::sample::select(vec![b'"', b'{', b'}', b'[', b'(', b'=', b'\n', b'$', b'~', b'.', b'#'])) {
-            let bytes = src.as_bytes();
-            let i = at.index(bytes.len() + 1);
-            let mut damaged = bytes[..i].to_vec();
-            if len == 0 {
-                damaged.push(byte);
-                damaged.extend_from_slice(&bytes[i..]);
-            } else {
-                damaged.extend_from_slice(&bytes[(i + len).min(bytes.len())..]);
-            }
-            if let Ok(text) = String::from_utf8(damaged) {
+            if let Some(text) = damaged(&src, at, len, byte) {
                 agrees(&text);
             }
         }

@@ -786,6 +786,7 @@ fn after_value(items: &[Node], entries: &[(Node, Node)]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::super::{load_events, Loaded};
+    use crate::quick_tests::{damaged, files_agree, project_files, read_of_500};
     use proptest::prelude::*;
 
     /// The property: whatever the quick reader reads, saphyr reads the same (nodes, tags,
@@ -855,35 +856,10 @@ mod tests {
     /// and the quick reader takes nearly all the YAML ones.
     #[test]
     fn project_files_agree() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut files = Vec::new();
-        let mut dirs = vec![root.join("crates"), root.join("examples")];
-        while let Some(dir) = dirs.pop() {
-            for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    dirs.push(p);
-                } else if p
-                    .extension()
-                    .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
-                {
-                    files.push(p);
-                }
-            }
-        }
-        let yaml: Vec<_> = files
-            .iter()
-            .filter(|p| p.extension().is_some_and(|x| x != "json"))
-            .collect();
-        assert!(yaml.len() >= 20, "found {} files", yaml.len());
-        for p in &files {
+        for p in project_files(&["json"]) {
             agrees(&std::fs::read_to_string(p).unwrap());
         }
-        let read = yaml
-            .iter()
-            .filter(|p| agrees(&std::fs::read_to_string(p).unwrap()))
-            .count();
-        assert!(read * 10 >= yaml.len() * 9, "{read} of {} read", yaml.len());
+        files_agree(&project_files(&["yaml", "yml"]), agrees);
     }
 
     /// Values as templates write them, and now and then one the quick reader leaves to saphyr.
@@ -1033,12 +1009,7 @@ mod tests {
     /// The generator makes text both read often enough for the property to mean something.
     #[test]
     fn generated_documents_are_often_read() {
-        use proptest::strategy::ValueTree;
-        let mut runner = proptest::test_runner::TestRunner::deterministic();
-        let strategy = block(0, 3);
-        let read = (0..500)
-            .filter(|_| agrees(&strategy.new_tree(&mut runner).unwrap().current()))
-            .count();
+        let read = read_of_500(block(0, 3), agrees);
         assert!(read >= 150, "{read} of 500 generated documents read");
     }
 
@@ -1053,16 +1024,7 @@ mod tests {
         /// Broken text: a generated document with a byte range cut out or a byte put in.
         #[test]
         fn damaged_documents_agree(src in block(0, 3), at in any::<prop::sample::Index>(), len in 0usize..4, byte in prop::sample::select(vec![b' ', b'\n', b'-', b':', b'#', b'\'', b'"', b'[', b']', b'{', b'}', b'!', b'|', b','])) {
-            let bytes = src.as_bytes();
-            let i = at.index(bytes.len() + 1);
-            let mut damaged = bytes[..i].to_vec();
-            if len == 0 {
-                damaged.push(byte);
-                damaged.extend_from_slice(&bytes[i..]);
-            } else {
-                damaged.extend_from_slice(&bytes[(i + len).min(bytes.len())..]);
-            }
-            if let Ok(text) = String::from_utf8(damaged) {
+            if let Some(text) = damaged(&src, at, len, byte) {
                 agrees(&text);
             }
         }
