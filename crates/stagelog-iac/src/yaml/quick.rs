@@ -387,8 +387,21 @@ impl<'a> Reader<'a> {
                 p += 1;
             }
             if p == end || self.s[p] == b'#' {
-                // `-` alone: the item is the block below it.
-                return None;
+                // `-` alone: the item is the collection below it, indented past the dash (a
+                // null item, or the first of an indentless sequence, is saphyr's).
+                let m = self.next_content(n + 1)?;
+                if (indentless && items.is_empty()) || self.lines[m].indent <= col {
+                    return None;
+                }
+                let (item, next) = self.block(m, None)?;
+                items.push(item);
+                match self.seq_goes_on(next, col, indentless)? {
+                    Some((m, first)) => {
+                        (n, pos) = (m, first);
+                        continue;
+                    }
+                    None => break next,
+                }
             }
             first_item.get_or_insert(p);
             let (item, next) = if self.is_dash(p) {
@@ -399,19 +412,10 @@ impl<'a> Reader<'a> {
                 self.inline(n, p, col)?
             };
             items.push(item);
-            let Some(m) = next else { break None };
-            let line = &self.lines[m];
-            if line.indent < col {
-                break Some(m);
+            match self.seq_goes_on(next, col, indentless)? {
+                Some((m, first)) => (n, pos) = (m, first),
+                None => break next,
             }
-            let first = line.start + line.indent;
-            if line.indent > col || !self.is_dash(first) {
-                if indentless && line.indent == col {
-                    break Some(m);
-                }
-                return None;
-            }
-            (n, pos) = (m, first);
         };
         self.depth -= 1;
         // An indentless sequence (at its key's column) starts, for saphyr, at its first item.
@@ -427,6 +431,27 @@ impl<'a> Reader<'a> {
         let end = items.last()?.span.end;
         let node = self.node(NodeValue::Seq(items), tag.map(|(t, _)| t), start, end)?;
         Some((node, next))
+    }
+
+    /// After an item, the line and `-` of the sequence's next item at column `col`; `None`
+    /// when the sequence ends there (a line less indented, or for an indentless sequence its
+    /// key's next sibling); declined when the line fits neither.
+    fn seq_goes_on(
+        &self,
+        next: Option<usize>,
+        col: usize,
+        indentless: bool,
+    ) -> R<Option<(usize, usize)>> {
+        let Some(m) = next else { return Some(None) };
+        let line = &self.lines[m];
+        if line.indent < col {
+            return Some(None);
+        }
+        let first = line.start + line.indent;
+        if line.indent > col || !self.is_dash(first) {
+            return (indentless && line.indent == col).then_some(None);
+        }
+        Some(Some((m, first)))
     }
 
     /// A value written on the key's (or dash's) line at `pos`: a scalar, a flow collection,
@@ -814,6 +839,7 @@ mod tests {
         "Resources:\n  Api:\n    Type: AWS::ApiGateway::Stage\n    Properties:\n      AccessLogSetting:\n        DestinationArn: !GetAtt Logs.Arn\n        Format: '{\"requestId\":\"$context.requestId\"}'\n      MethodSettings:\n        - ResourcePath: /*\n          HttpMethod: \"*\"\n          LoggingLevel: INFO\n",
         "A: 1\nA: 2\nB: { x: 1, x: 2 }\n",
         "A: http://example.com/a#b\nB: -1\nC: a:b\nD: 'x'\n",
+        "A:\n  -\n    k: v\n    k2: w\n  - x\n  -   # c\n    - y\nB:\n- a\n-\n  k: v\n",
     ];
 
     /// Left to saphyr: what it rejects, and what the quick reader does not take.
@@ -833,6 +859,8 @@ mod tests {
         "A: b: c\n",
         "- a\n- b\n",
         "A:\n  - a\n  B: 1\n",
+        "A:\n-\n  k: v\n",
+        "A:\n  -\n  - x\n",
         "A: [a] # c\n",
     ];
 
@@ -986,10 +1014,18 @@ mod tests {
                         format!("{pad3}  ")
                     };
                     let mut out = format!("{pad3}{k}:\n");
-                    for item in items {
+                    for (n, item) in items.into_iter().enumerate() {
                         let mut lines = item.lines();
                         let first = lines.next().unwrap_or("");
-                        out.push_str(&format!("{dash_pad}- {}\n", first.trim_start()));
+                        if n % 2 == 1 && item.contains(": ") {
+                            // `-` alone, the item below it.
+                            out.push_str(&format!(
+                                "{dash_pad}-\n{dash_pad}  {}\n",
+                                first.trim_start()
+                            ));
+                        } else {
+                            out.push_str(&format!("{dash_pad}- {}\n", first.trim_start()));
+                        }
                         for l in lines {
                             out.push_str(&format!("{dash_pad}  {l}\n"));
                         }
