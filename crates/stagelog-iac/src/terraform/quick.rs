@@ -104,6 +104,18 @@ impl<'a> Reader<'a> {
         Some(())
     }
 
+    fn at_line_comment(&self) -> bool {
+        self.peek() == Some(b'#') || self.starts_with(b"//")
+    }
+
+    /// A `#` or `//` comment up to the line's end, if one starts here.
+    fn opt_line_comment(&mut self) -> R<()> {
+        if self.at_line_comment() {
+            self.line_comment()?;
+        }
+        Some(())
+    }
+
     fn sp(&mut self) -> R<()> {
         loop {
             match self.peek() {
@@ -199,11 +211,7 @@ impl<'a> Reader<'a> {
             };
             structures.push(structure);
             self.sp()?;
-            if matches!(self.peek(), Some(b'#'))
-                || (self.peek() == Some(b'/') && self.peek_at(1) == Some(b'/'))
-            {
-                self.line_comment()?;
-            }
+            self.opt_line_comment()?;
             if self.peek().is_none() {
                 // Only the file may end right after a structure.
                 if !top {
@@ -231,11 +239,7 @@ impl<'a> Reader<'a> {
         self.enter()?;
         let save = self.i;
         self.sp()?;
-        if matches!(self.peek(), Some(b'#'))
-            || (self.peek() == Some(b'/') && self.peek_at(1) == Some(b'/'))
-        {
-            self.line_comment()?;
-        }
+        self.opt_line_comment()?;
         let body = if self.line_ending().is_some() {
             self.body(false)?
         } else {
@@ -780,12 +784,7 @@ impl<'a> Reader<'a> {
                     self.i += 1;
                     ObjectValueTerminator::Comma
                 }
-                b'#' => {
-                    self.line_comment()?;
-                    self.line_ending()?;
-                    ObjectValueTerminator::Newline
-                }
-                b'/' if self.peek_at(1) == Some(b'/') => {
+                b'#' | b'/' if self.at_line_comment() => {
                     self.line_comment()?;
                     self.line_ending()?;
                     ObjectValueTerminator::Newline

@@ -60,7 +60,7 @@ pub fn load(src: &str) -> Option<Loaded> {
     }
     let line = &q.lines[first];
     let pos = line.start + line.indent;
-    if !q.is_key_at(pos)? {
+    if !q.is_key_at(first, pos)? {
         return None;
     }
     let (root, next) = q.map(first, pos)?;
@@ -168,13 +168,13 @@ impl<'a> Reader<'a> {
 
     /// Whether a block mapping key starts at `pos`: a plain or quoted scalar on its line,
     /// followed by `:` and a space or the line's end. `None` when in doubt.
-    fn is_key_at(&self, pos: usize) -> R<bool> {
-        Some(self.key_end(pos)?.is_some())
+    fn is_key_at(&self, n: usize, pos: usize) -> R<bool> {
+        Some(self.key_end(n, pos)?.is_some())
     }
 
     /// Where the key at `pos` ends (at its colon), if it is one.
-    fn key_end(&self, pos: usize) -> R<Option<(usize, usize)>> {
-        let end = self.lines[self.line_of(pos)].end;
+    fn key_end(&self, n: usize, pos: usize) -> R<Option<(usize, usize)>> {
+        let end = self.lines[n].end;
         let b = *self.s.get(pos)?;
         let text_end = if is_quote(b) {
             self.quoted_end(pos, end)?
@@ -266,7 +266,7 @@ impl<'a> Reader<'a> {
         let mut entries = Vec::new();
         let (mut n, mut pos) = (n, pos);
         let next = loop {
-            let (text_end, colon) = self.key_end(pos)??;
+            let (text_end, colon) = self.key_end(n, pos)??;
             let key = self.scalar_key(pos, text_end)?;
             let (value, next) = self.value(n, colon, col)?;
             entries.push((key, value));
@@ -341,28 +341,32 @@ impl<'a> Reader<'a> {
         if self.is_dash(pos) {
             return self.seq(n, pos, false, tag);
         }
-        if !self.is_key_at(pos)? {
+        if !self.is_key_at(n, pos)? {
             return None;
         }
         let (mut node, next) = self.map(n, pos)?;
         if let Some((tag, at)) = tag {
-            node = self.retag(node, tag, at)?;
+            node = self.retag(node, tag, at);
         }
         Some((node, next))
     }
 
-    /// A node given the tag written before it at `at`, where its span then starts. A tagged
-    /// collection, flow or block, then ends at its last value (as the loader closes any
-    /// collection that does not start with a bracket).
-    fn retag(&mut self, node: Node, tag: String, at: usize) -> R<Node> {
-        let end = match &node.value {
+    /// A node given the tag written before it at `at`, where its span (and line and column)
+    /// then starts. A tagged collection, flow or block, then ends at its last value (as the
+    /// loader closes any collection that does not start with a bracket).
+    fn retag(&self, mut node: Node, tag: String, at: usize) -> Node {
+        node.span.end = match &node.value {
             NodeValue::Scalar { .. } => node.span.end,
             NodeValue::Seq(items) => items.last().map_or(at, |n| n.span.end),
             NodeValue::Map(entries) => entries.last().map_or(at, |(_, v)| v.span.end),
         };
-        let tagged = self.node(node.value, Some(tag), at, end)?;
-        self.nodes -= 1;
-        Some(tagged)
+        let n = self.line_of(at);
+        node.tag = Some(tag);
+        node.line = n as u32 + 1;
+        node.span.start = at;
+        node.span.col = (at - self.lines[n].start) as u32;
+        node.span.flow = false;
+        node
     }
 
     /// A block sequence whose first `-` is at `pos` on line `n`; `indentless` when it stands
@@ -406,7 +410,7 @@ impl<'a> Reader<'a> {
             first_item.get_or_insert(p);
             let (item, next) = if self.is_dash(p) {
                 self.seq(n, p, false, None)?
-            } else if self.is_key_at(p)? {
+            } else if self.is_key_at(n, p)? {
                 self.map(n, p)?
             } else {
                 self.inline(n, p, col)?
@@ -518,7 +522,7 @@ impl<'a> Reader<'a> {
         };
         if let Some((tag, at)) = tag {
             let quoted = is_quote(self.s[pos]);
-            node = self.retag(node, tag, at)?;
+            node = self.retag(node, tag, at);
             if quoted {
                 // saphyr's event for a tagged quoted scalar runs on over the blanks and the
                 // comment after it (the loader trims only an untagged one, at its quote).
@@ -734,7 +738,7 @@ impl<'a> Reader<'a> {
             }
             let (node, after) = self.flow_value(j, end, false)?;
             let quoted = is_quote(self.s[node.span.start]);
-            let mut node = self.retag(node, tag, pos)?;
+            let mut node = self.retag(node, tag, pos);
             if quoted {
                 // As in block context, the event runs on over the blanks after the quote.
                 let mut k = after;
