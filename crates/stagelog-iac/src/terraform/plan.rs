@@ -13,9 +13,10 @@ use std::collections::HashMap;
 
 /// Whether a JSON text is a plan (`format_version` with `planned_values` or `resource_changes`).
 pub fn is_plan(src: &str) -> bool {
-    let head = &src[..src.len().min(4096)];
+    // The head in bytes: 4096 may fall inside a character of non-ASCII text.
+    let head = &src.as_bytes()[..src.len().min(4096)];
     src.trim_start().starts_with('{')
-        && head.contains("\"format_version\"")
+        && memchr::memmem::find(head, b"\"format_version\"").is_some()
         && (src.contains("\"planned_values\"") || src.contains("\"resource_changes\""))
 }
 

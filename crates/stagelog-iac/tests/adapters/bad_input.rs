@@ -353,3 +353,18 @@ Resources:
     assert_error(&s, "template.yaml", Some(5), "Fn::ForEach::PerZone");
     assert_eq!(s.stages, 2);
 }
+
+#[test]
+fn json_with_a_character_across_the_plan_check_boundary_is_read() {
+    // A service model of an AWS SDK (as serverless-patterns vendors them): JSON whose byte
+    // 4096 falls inside a three-byte character. Deciding whether it is a Terraform plan looks
+    // at the first 4 KiB; that must not cut the character (it panicked the walk).
+    let mut json = String::from("{\n  \"version\": \"2.0\",\n  \"documentation\": \"");
+    json.push_str(&"x".repeat(4094 - json.len()));
+    json.push('’');
+    json.push_str("\"\n}\n");
+    assert!(!json.is_char_boundary(4096));
+    let s = scan_files(&[GOOD_NEIGHBOUR, ("service-2.json", &json)]);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert!(s.has("SL002", "aws_apigatewayv2_stage.s"));
+}
