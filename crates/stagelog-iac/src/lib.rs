@@ -4,6 +4,7 @@
 pub mod cloudformation;
 mod delivery;
 pub mod fix;
+pub mod quick_readers;
 #[cfg(test)]
 mod quick_tests;
 pub mod serverless;

@@ -76,7 +76,10 @@ impl Body {
 
 /// Parses an HCL body: the quick reader, or hcl-edit where it declines.
 pub fn parse_body(src: &str) -> Result<Body, hcl_edit::parser::Error> {
-    match super::quick::parse_body(src) {
+    match crate::quick_readers::hcl()
+        .then(|| super::quick::parse_body(src))
+        .flatten()
+    {
         Some(body) => Ok(body),
         None => hcl_edit::parser::parse_body(src).map(Body::from),
     }

@@ -248,7 +248,10 @@ fn indent_quoted_lines(text: &mut String, line: u32) -> bool {
 /// Loads the first document: the quick reader for the block YAML templates are written in,
 /// saphyr for the rest (and for every error).
 pub fn load(src: &str) -> Result<Loaded, LoadIssue> {
-    match quick::load(src) {
+    match crate::quick_readers::yaml()
+        .then(|| quick::load(src))
+        .flatten()
+    {
         Some(loaded) => Ok(loaded),
         None => load_events(src),
     }
