@@ -6,12 +6,12 @@
 //! is false is not created, so it is not judged.
 
 use crate::value::{bool_of, int_of, level_of, resource_arn, text_of, ArnOf, Val};
-use crate::yaml::{self, Node, NodeValue};
 use crate::SourceError;
 use stagelog_model::{
     AccessLog, AccountSettings, ApiKind, Destination, Inventory, Location, LogGroup,
     MethodSettings, SourceKind, Stage, Text, Value,
 };
+use stagelog_syntax::yaml::{self, Node, NodeValue};
 // Fx hashing: keys are short names hashed per expression evaluated; SipHash was a
 // measurable share of a scan.
 use rustc_hash::FxHashMap as HashMap;
@@ -40,7 +40,7 @@ pub fn adapt(file: &str, src: &str, given: &Parameters) -> Adapted {
     }
     // JSON is read by the YAML loader (for lines and duplicate keys), which would also take
     // what JSON forbids (trailing commas, comments): check it is JSON first.
-    if let Some(e) = crate::json_syntax_error(src) {
+    if let Some(e) = stagelog_syntax::json::syntax_error(src) {
         if looks_like_template(src) {
             errors.push(err(Some(e.0), format!("cannot parse template: {}", e.1)));
         }

@@ -4,14 +4,13 @@
 pub mod cloudformation;
 mod delivery;
 pub mod fix;
-pub mod quick_readers;
-#[cfg(test)]
-mod quick_tests;
+mod paths;
 pub mod serverless;
 pub mod suppress;
 pub mod terraform;
 mod value;
-pub mod yaml;
+
+use paths::{absolute, display};
 
 use rayon::prelude::*;
 use stagelog_model::Inventory;
@@ -370,34 +369,6 @@ fn cdk_templates(
         .collect()
 }
 
-/// The working directory, asked once per process, not once per file name (a system call
-/// each).
-static CWD: std::sync::LazyLock<Option<PathBuf>> =
-    std::sync::LazyLock::new(|| std::env::current_dir().ok());
-
-/// `p` as an absolute path (from the working directory when relative).
-pub(crate) fn absolute(p: &Path) -> PathBuf {
-    match CWD.as_deref() {
-        Some(cwd) if p.is_relative() => terraform::normalize(&cwd.join(p)),
-        _ => p.to_path_buf(),
-    }
-}
-
-/// Paths as users wrote them, or relative to the working directory when absolute.
-fn display(p: &Path) -> String {
-    let p = CWD
-        .as_deref()
-        .and_then(|cwd| p.strip_prefix(cwd).ok())
-        .unwrap_or(p);
-    let s = p.to_string_lossy();
-    // One copy: Windows separators are the rare case.
-    if s.contains('\\') {
-        let s = s.replace('\\', "/");
-        return s.strip_prefix("./").map(str::to_string).unwrap_or(s);
-    }
-    s.strip_prefix("./").unwrap_or(&s).to_string()
-}
-
 fn read_text(path: &Path) -> Result<String, SourceError> {
     let err = |message: String| SourceError {
         file: display(path),
@@ -581,7 +552,7 @@ fn local_targets(dir: &Path, texts: &Texts) -> Vec<PathBuf> {
                 continue;
             };
             if value.starts_with("./") || value.starts_with("../") {
-                out.push(terraform::normalize(&dir.join(value)));
+                out.push(paths::normalize(&dir.join(value)));
             }
         }
     }
@@ -683,7 +654,7 @@ fn downloaded_modules(root: &Path) -> Option<std::collections::HashMap<String, P
             .filter_map(|m| {
                 let key = m.get("Key")?.as_str()?;
                 let dir = m.get("Dir")?.as_str()?;
-                (!key.is_empty()).then(|| (key.to_string(), terraform::normalize(&root.join(dir))))
+                (!key.is_empty()).then(|| (key.to_string(), paths::normalize(&root.join(dir))))
             })
             .collect(),
     )
@@ -704,7 +675,7 @@ fn terraform_roots<T: Send>(
     // one that names nothing stagelog judges is left before parsing, and is no error.
     let read: Vec<(PathBuf, Texts)> = dirs
         .into_par_iter()
-        .map(|(dir, files)| (terraform::normalize(&dir), read_texts(files)))
+        .map(|(dir, files)| (paths::normalize(&dir), read_texts(files)))
         .collect();
     let mut relevant: Vec<(PathBuf, Texts)> = Vec::new();
     for (dir, texts) in read {
@@ -772,7 +743,7 @@ fn terraform_roots<T: Send>(
                 continue;
             };
             if source.starts_with("./") || source.starts_with("../") {
-                let target = terraform::normalize(&dir.join(source));
+                let target = paths::normalize(&dir.join(source));
                 called.insert(target.clone());
                 queue.push(target);
             }
@@ -1016,7 +987,7 @@ fn scan_inputs<T: Send>(
         match input.1 {
             Kind::Template | Kind::Serverless | Kind::Plan => {
                 if input.1 == Kind::Plan {
-                    plan_dirs.insert(terraform::normalize(&dir_of(&input)));
+                    plan_dirs.insert(paths::normalize(&dir_of(&input)));
                 }
                 templates.push(input)
             }
@@ -1161,23 +1132,4 @@ fn merge_plan_with_sources(plan: &str, inventories: &mut Vec<(String, Inventory)
 
 fn is_template_name(p: &str) -> bool {
     p.ends_with(".template") || p.ends_with(".template.json") || p.ends_with(".cfn")
-}
-
-/// For text that starts like JSON: the line and message of its first syntax error.
-pub(crate) fn json_syntax_error(src: &str) -> Option<(u32, String)> {
-    let trimmed = src.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
-    if !trimmed.starts_with(['{', '[']) {
-        return None;
-    }
-    match serde_json::from_str::<serde::de::IgnoredAny>(src.trim_start_matches('\u{feff}')) {
-        Ok(_) => None,
-        Err(e) => {
-            let msg = e.to_string();
-            let msg = msg.split(" at line ").next().unwrap_or(&msg);
-            Some((
-                e.line().max(1) as u32,
-                format!("{msg} (column {})", e.column()),
-            ))
-        }
-    }
 }

@@ -5,12 +5,12 @@
 //! logging at INFO and full execution data on for REST and WebSocket). The framework applies
 //! REST logging after deploy through the SDK, so only this file shows it.
 
-use crate::yaml::{self, Node, NodeValue};
 use crate::SourceError;
 use stagelog_model::{
     AccessLog, ApiKind, Destination, Inventory, Location, LogLevel, MethodSettings, SourceKind,
     Stage, Text, Value,
 };
+use stagelog_syntax::yaml::{self, Node, NodeValue};
 
 /// The access log format the framework writes for REST APIs when `format` is not given.
 const DEFAULT_REST_FORMAT: &str = "requestId: $context.requestId, ip: $context.identity.sourceIp, caller: $context.identity.caller, user: $context.identity.user, requestTime: $context.requestTime, httpMethod: $context.httpMethod, resourcePath: $context.resourcePath, status: $context.status, protocol: $context.protocol, responseLength: $context.responseLength";

@@ -8,9 +8,9 @@
 //! `guard.SuppressedRules`). Peer ids are mapped to rules through the one framework table, so
 //! a team can switch without editing.
 
-use crate::yaml::Node;
 use stagelog_model::{Finding, Mark};
 use stagelog_rules::frameworks;
+use stagelog_syntax::yaml::Node;
 
 /// A mark that suppresses a finding.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -412,8 +412,8 @@ pub(crate) fn fix_file(
     let yaml_root = if is_json {
         None
     } else {
-        let loaded =
-            crate::yaml::load(src).map_err(|e| format!("cannot parse YAML: {}", e.message))?;
+        let loaded = stagelog_syntax::yaml::load(src)
+            .map_err(|e| format!("cannot parse YAML: {}", e.message))?;
         Some(loaded.root.ok_or("the template is empty")?)
     };
     let base: Json = match &yaml_root {
@@ -443,7 +443,7 @@ pub(crate) fn fix_file(
     }
     let Some(root) = yaml_root else {
         // JSON: edited in place like YAML when it can be (layout kept), else re-serialised.
-        let in_place = crate::yaml::load(src)
+        let in_place = stagelog_syntax::yaml::load(src)
             .ok()
             .and_then(|l| l.root)
             .ok_or_else(|| "cannot read the JSON layout".to_string())
@@ -482,7 +482,7 @@ pub(crate) fn fix_file(
 
 /// The edited YAML must read back as exactly the fixed template.
 pub(crate) fn same_meaning(out: &str, want: &Json) -> Result<(), String> {
-    let root = crate::yaml::load(out)
+    let root = stagelog_syntax::yaml::load(out)
         .ok()
         .and_then(|l| l.root)
         .ok_or("the edit would not parse")?;
@@ -506,14 +506,15 @@ fn serialise_json(src: &str, template: &Json) -> Result<String, String> {
 
 /// A YAML template in CloudFormation's JSON form (what `aws cloudformation` and cfn-flip do).
 pub fn yaml_template_as_json(src: &str) -> Result<String, String> {
-    let loaded = crate::yaml::load(src).map_err(|e| format!("line {}: {}", e.line, e.message))?;
+    let loaded =
+        stagelog_syntax::yaml::load(src).map_err(|e| format!("line {}: {}", e.line, e.message))?;
     let json = loaded.root.as_ref().map(to_json).unwrap_or(Json::Null);
     serde_json::to_string_pretty(&json).map_err(|e| e.to_string())
 }
 
 /// A YAML node as CloudFormation's JSON form: short tags become `Ref` / `Fn::X`.
-pub(crate) fn to_json(n: &crate::yaml::Node) -> Json {
-    use crate::yaml::NodeValue;
+pub(crate) fn to_json(n: &stagelog_syntax::yaml::Node) -> Json {
+    use stagelog_syntax::yaml::NodeValue;
     let plain = match &n.value {
         NodeValue::Scalar { text, plain } => {
             if *plain {

@@ -12,7 +12,7 @@ pub(crate) fn fix_file(
     targets: &[Target],
     manual: &mut Vec<Manual>,
 ) -> Result<Option<String>, String> {
-    let root = crate::yaml::load(src)
+    let root = stagelog_syntax::yaml::load(src)
         .map_err(|e| format!("cannot parse YAML: {}", e.message))?
         .root
         .ok_or("serverless.yml is empty")?;

@@ -6,8 +6,8 @@
 //! an intrinsic function) is refused with the reason, and the caller falls back.
 
 use super::Edit;
-use crate::yaml::{Node, NodeValue};
 use serde_json::{json, Map, Value as Json};
+use stagelog_syntax::yaml::{Node, NodeValue};
 
 /// Splices that turn `root` (parsed from `src`, whose JSON form is `old`) into `new`; `json`
 /// when `src` is a JSON document (new text is then written as JSON). Refusals name paths from
@@ -444,12 +444,12 @@ mod tests {
     use crate::fix::cloudformation::to_json;
 
     fn edit(src: &str, change: impl Fn(&mut Json)) -> Result<String, String> {
-        let root = crate::yaml::load(src).unwrap().root.unwrap();
+        let root = stagelog_syntax::yaml::load(src).unwrap().root.unwrap();
         let old = to_json(&root);
         let mut new = old.clone();
         change(&mut new);
         let out = Edit::apply_all(src, edits(src, &root, &old, &new, false, "the template")?)?;
-        let again = crate::yaml::load(&out)
+        let again = stagelog_syntax::yaml::load(&out)
             .unwrap_or_else(|e| panic!("{e:?}:\n{out}"))
             .root
             .unwrap();
@@ -490,7 +490,7 @@ mod tests {
     }
 
     fn edit_json(src: &str, change: impl Fn(&mut Json)) -> String {
-        let root = crate::yaml::load(src).unwrap().root.unwrap();
+        let root = stagelog_syntax::yaml::load(src).unwrap().root.unwrap();
         let old: Json = serde_json::from_str(src).unwrap();
         let mut new = old.clone();
         change(&mut new);

@@ -2,14 +2,20 @@
 //! every resource of the root and child modules that will exist after apply. A value known
 //! only after apply (`after_unknown`) is unknown, never missing; where the configuration says
 //! what it refers to (`aws_cloudwatch_log_group.x.arn`), the reference is kept so the stage
-//! still links to its log group. The plan is written as HCL and read by the same adapter as
-//! `.tf` files, so its resources are judged exactly as configuration is.
+//! still links to its log group. The plan's resources are built into the tree `.tf` files are
+//! read into, as a synthetic configuration, and read by the same adapter, so they are judged
+//! exactly as configuration is.
 
-use super::{json_expr, quote, LineIndex, Module, TfFile};
-use crate::yaml::{self, Node, NodeValue};
+use super::{Module, TfFile};
 use crate::SourceError;
+use hcl_edit::expr::Expression;
 use stagelog_model::Inventory;
+use stagelog_syntax::hcl::json::{expression, Strings};
+use stagelog_syntax::hcl::{self, Attribute, Block, Body, Structure};
+use stagelog_syntax::lines::LineIndex;
+use stagelog_syntax::yaml::{self, Node, NodeValue};
 use std::collections::HashMap;
+use std::ops::Range;
 
 /// Whether a JSON text is a plan (`format_version` with `planned_values` or `resource_changes`).
 pub fn is_plan(src: &str) -> bool {
@@ -28,17 +34,29 @@ const BLOCKS: &[&str] = &[
     "settings",
 ];
 
-struct Writer {
-    text: String,
-    lines: Vec<u32>,
+/// An expression written by this adapter (a reference, a variable standing for a value
+/// known after apply): always valid HCL.
+fn written(text: &str) -> Expression {
+    hcl::parse_expr(text)
+        .unwrap_or_else(|_| Expression::Null(hcl_edit::Decorated::new(hcl_edit::expr::Null)))
 }
 
-impl Writer {
-    fn line(&mut self, s: &str, at: u32) {
-        self.text.push_str(s);
-        self.text.push('\n');
-        self.lines.push(at);
-    }
+fn attribute(key: &str, value: Expression, span: Range<usize>) -> Structure {
+    Structure::Attribute(Attribute {
+        key: key.to_string(),
+        value,
+        span: span.clone(),
+        value_span: span,
+    })
+}
+
+fn block(ident: &str, labels: Vec<String>, body: Body, span: Range<usize>) -> Structure {
+    Structure::Block(Block {
+        ident: ident.to_string(),
+        labels,
+        body,
+        span,
+    })
 }
 
 /// The plan's resources as an inventory: addresses and lines as the plan gives them.
@@ -143,18 +161,11 @@ pub fn adapt(path: &str, src: &str) -> Result<Inventory, SourceError> {
         .iter()
         .map(|(_, addr, rtype, name)| (*addr, (*rtype, name.as_str())))
         .collect();
-    let mut w = Writer {
-        text: String::new(),
-        lines: vec![],
-    };
+    let mut file = Body::default();
     // Synthetic block name → the plan's address.
     let mut addresses: HashMap<String, (String, u32)> = HashMap::new();
     for (r, addr, rtype, name) in &planned {
         addresses.insert(format!("{rtype}.{name}"), (addr.to_string(), r.line));
-        w.line(
-            &format!("resource {} {} {{", quote(rtype), quote(name)),
-            r.line,
-        );
         // The configuration's references, made to point at the same module instance's
         // resources under their synthetic names.
         let (instance, within) = split_address(addr, rtype);
@@ -167,20 +178,21 @@ pub fn adapt(path: &str, src: &str) -> Result<Inventory, SourceError> {
                     })
                     .collect()
             });
-        write_body(
-            &mut w,
+        let body = build_body(
             r.get("values"),
             unknown.get(*addr).copied(),
             refs.as_ref(),
             "",
-            r.line,
+            r.span.start..r.span.start + 1,
         );
-        w.line("}", r.line);
+        file.structures.push(block(
+            "resource",
+            vec![rtype.to_string(), name.clone()],
+            body,
+            r.span.start..r.span.end,
+        ));
     }
-    let lines = LineIndex::new(&w.text, Some(w.lines));
-    let body = super::syntax::parse_body(&w.text)
-        .map_err(|e| err(1, format!("cannot read the plan's values: {}", e.message())))?;
-    let file: TfFile = super::extract(path, body, lines, None);
+    let file: TfFile = super::parse::extract(path, file, LineIndex::new(src), None);
     let module = Module {
         files: vec![file],
         ..Module::default()
@@ -295,15 +307,15 @@ fn collect_refs(n: Option<&Node>, path: &str, out: &mut HashMap<String, String>)
     }
 }
 
-/// Attributes of one object of values; `unknown` is the matching part of `after_unknown`.
-fn write_body(
-    w: &mut Writer,
+/// Attributes of one object of values; `unknown` is the matching part of `after_unknown`;
+/// `at` is where to place what the plan gives no place of its own (the resource).
+fn build_body(
     values: Option<&Node>,
     unknown: Option<&Node>,
     refs: Option<&HashMap<String, String>>,
     path: &str,
-    line: u32,
-) {
+    at: Range<usize>,
+) -> Body {
     let is_unknown = |key: &str| {
         unknown
             .and_then(|u| u.get(key))
@@ -333,49 +345,57 @@ fn write_body(
             }
         }
     }
+    let mut body = Body::default();
     for key in keys {
-        if !super::is_ident(&key) {
+        if !hcl::json::is_ident(&key) {
             continue;
         }
         let value = values.and_then(|v| v.get(&key));
+        let span = value.map_or(at.clone(), |v| v.span.start..v.span.end);
         if is_unknown(&key) && BLOCKS.contains(&key.as_str()) {
             // A whole block known only after apply: as many blocks as apply makes.
-            w.line(&format!("dynamic {} {{", quote(&key)), line);
-            w.line("for_each = var.known_after_apply", line);
-            w.line("content {", line);
-            w.line("}", line);
-            w.line("}", line);
+            let content = block("content", vec![], Body::default(), span.clone());
+            let dynamic = Body {
+                structures: vec![
+                    attribute("for_each", written("var.known_after_apply"), span.clone()),
+                    content,
+                ],
+            };
+            body.structures
+                .push(block("dynamic", vec![key.clone()], dynamic, span));
             continue;
         }
         if is_unknown(&key) {
             let expr = reference(&key)
                 .unwrap_or_else(|| format!("var.known_after_apply_{}", key.replace('-', "_")));
-            w.line(&format!("{key} = {expr}"), value.map_or(line, |v| v.line));
+            body.structures.push(attribute(&key, written(&expr), span));
             continue;
         }
         let Some(value) = value else { continue };
         if BLOCKS.contains(&key.as_str()) {
             let nested_unknown = unknown.and_then(|u| u.get(&key)).and_then(Node::as_seq);
             for (i, item) in value.as_seq().unwrap_or_default().iter().enumerate() {
-                w.line(&format!("{key} {{"), item.line);
                 let u = nested_unknown.and_then(|s| s.get(i));
                 let p = if path.is_empty() {
                     key.clone()
                 } else {
                     format!("{path}.{key}")
                 };
-                write_body(w, Some(item), u, refs, &p, item.line);
-                w.line("}", item.line);
+                let item_span = item.span.start..item.span.end;
+                let nested = build_body(Some(item), u, refs, &p, item_span.clone());
+                body.structures.push(block(&key, vec![], nested, item_span));
             }
             continue;
         }
         if matches!(&value.value, NodeValue::Scalar { text, plain: true } if text == "null") {
             continue;
         }
-        let mut expr = String::new();
-        json_expr(value, &mut expr);
-        // Plan values are literal: `${` and `%{` in them are text, not template syntax.
-        let expr = expr.replace("${", "$${").replace("%{", "%%{");
-        w.line(&format!("{key} = {expr}"), value.line);
+        // Plan values are literal: `${` and `%{` in them are text, not template syntax. A
+        // number is read as HCL reads it, which cannot fail for what JSON holds.
+        let Ok(expr) = expression(value, Strings::Literal) else {
+            continue;
+        };
+        body.structures.push(attribute(&key, expr, span));
     }
+    body
 }

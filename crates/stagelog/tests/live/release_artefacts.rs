@@ -207,7 +207,7 @@ fn the_readme_install_steps_give_a_static_binary_that_scans_without_rust() {
 #[test]
 fn the_github_action_installs_the_released_binary_by_version() {
     let action = std::fs::read_to_string(root().join("action.yml")).unwrap();
-    let action = stagelog_iac::yaml::load(&action).unwrap().root.unwrap();
+    let action = stagelog_syntax::yaml::load(&action).unwrap().root.unwrap();
     let steps = action.get("runs").unwrap().get("steps").unwrap();
     let install = steps
         .as_seq()

@@ -257,7 +257,7 @@ fn quiet_verbose_and_no_color() {
 fn pre_commit_hook_and_github_action_run_real_commands() {
     // The hook's entry with the files pre-commit would pass.
     let hooks = std::fs::read_to_string(root().join(".pre-commit-hooks.yaml")).unwrap();
-    let hooks = stagelog_iac::yaml::load(&hooks).unwrap().root.unwrap();
+    let hooks = stagelog_syntax::yaml::load(&hooks).unwrap().root.unwrap();
     let hook = &hooks.as_seq().unwrap()[0];
     assert_eq!(hook.get("id").unwrap().as_str(), Some("stagelog-scan"));
     let entry: Vec<&str> = hook
@@ -277,7 +277,7 @@ fn pre_commit_hook_and_github_action_run_real_commands() {
     assert_eq!(o.status.code(), Some(1), "high findings fail the commit");
     // The action's scan steps, as its shell would run them.
     let action = std::fs::read_to_string(root().join("action.yml")).unwrap();
-    let action = stagelog_iac::yaml::load(&action).unwrap().root.unwrap();
+    let action = stagelog_syntax::yaml::load(&action).unwrap().root.unwrap();
     let steps = action
         .get("runs")
         .unwrap()

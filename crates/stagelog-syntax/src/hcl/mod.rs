@@ -1,10 +1,19 @@
 //! The HCL structure the Terraform adapter reads: bodies of attributes and blocks, each with
-//! its byte span; values stay hcl-edit expressions, which the evaluator walks.
+//! its byte span and the span of its value; values stay hcl-edit expressions, which the
+//! evaluator walks. Expressions themselves carry no spans (the quick reader sets none): place
+//! things by [`Attribute::span`], [`Attribute::value_span`] and [`Block::span`].
 //!
-//! A scan reads `quick::parse_body` first and hcl-edit's parser only when that declines (a
-//! construct it does not take, or an error, which hcl-edit then reports with its line and
-//! column). hcl-edit keeps every space and comment so that fixes can edit text in place; a scan
-//! needs none of that, and hcl-edit's parse was over a third of a scan's instructions.
+//! [`parse_body`] reads with the quick reader first and with hcl-edit's parser only when that
+//! declines (a construct it does not take, or an error, which hcl-edit then reports with its
+//! line and column). hcl-edit keeps every space and comment so that fixes can edit text in
+//! place; a scan needs none of that, and hcl-edit's parse was over a third of a scan's
+//! instructions. [`json`] builds the same tree from Terraform's JSON syntax.
+
+pub mod json;
+#[cfg(feature = "quick-readers")]
+mod quick;
+#[cfg(all(test, feature = "quick-readers"))]
+mod quick_tests;
 
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::BlockLabel;
@@ -25,9 +34,12 @@ pub enum Structure {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attribute {
     pub key: String,
+    /// The value, without spans of its own (see the module's documentation).
     pub value: Expression,
     /// Bytes from the key to the end of the value.
     pub span: Range<usize>,
+    /// Bytes of the value.
+    pub value_span: Range<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -76,13 +88,40 @@ impl Body {
 
 /// Parses an HCL body: the quick reader, or hcl-edit where it declines.
 pub fn parse_body(src: &str) -> Result<Body, hcl_edit::parser::Error> {
-    match crate::quick_readers::hcl()
-        .then(|| super::quick::parse_body(src))
-        .flatten()
-    {
-        Some(body) => Ok(body),
-        None => hcl_edit::parser::parse_body(src).map(Body::from),
+    #[cfg(feature = "quick-readers")]
+    if crate::quick_readers::enabled() {
+        if let Some(body) = quick::parse_body(src) {
+            return Ok(body);
+        }
     }
+    hcl_edit::parser::parse_body(src).map(Body::from)
+}
+
+/// Parses one HCL expression written on one line (a template string or a reference that
+/// Terraform's JSON syntax holds as text), read as [`parse_body`] reads attribute values.
+pub fn parse_expr(src: &str) -> Result<Expression, hcl_edit::parser::Error> {
+    let body = parse_body(&format!("x = {src}\n"))?;
+    Ok(body.into_attributes().next().map_or(
+        Expression::Null(hcl_edit::Decorated::new(hcl_edit::expr::Null)),
+        |a| a.value,
+    ))
+}
+
+/// `s` as an HCL quoted string.
+pub fn quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 impl From<hcl_edit::structure::Body> for Body {
@@ -94,10 +133,12 @@ impl From<hcl_edit::structure::Body> for Body {
                 .map(|s| match s {
                     hcl_edit::structure::Structure::Attribute(a) => {
                         let span = span_of(a.span());
+                        let value_span = span_of(a.value.span());
                         Structure::Attribute(Attribute {
                             key: a.key.as_str().to_string(),
                             value: a.value,
                             span,
+                            value_span,
                         })
                     }
                     hcl_edit::structure::Structure::Block(b) => {

@@ -10,7 +10,7 @@
 //! Expressions carry no spans and no decor: the adapter places findings by the spans of
 //! attributes and blocks, which it sets.
 
-use super::syntax::{Attribute, Block, Body, Structure};
+use super::{Attribute, Block, Body, Structure};
 use hcl_edit::expr::{
     Array, BinaryOp, BinaryOperator, Conditional, Expression, ForCond, ForExpr, ForIntro, FuncArgs,
     FuncCall, FuncName, Object, ObjectKey, ObjectValue, ObjectValueAssignment,
@@ -198,11 +198,13 @@ impl<'a> Reader<'a> {
                     keys.push(ident);
                     self.i += 1;
                     self.sp()?;
+                    let value_start = self.i;
                     let value = self.root_expr()?;
                     Structure::Attribute(Attribute {
                         key: ident.to_string(),
                         value,
                         span: start..self.i,
+                        value_span: value_start..self.i,
                     })
                 }
                 b'{' | b'"' => self.block(ident, start)?,
@@ -253,11 +255,13 @@ impl<'a> Reader<'a> {
                 self.sp()?;
                 self.eat(b'=')?;
                 self.sp()?;
+                let value_start = self.i;
                 let value = self.root_expr()?;
                 structures.push(Structure::Attribute(Attribute {
                     key: key.to_string(),
                     value,
                     span: attr_start..self.i,
+                    value_span: value_start..self.i,
                 }));
                 self.sp()?;
             }
@@ -1014,7 +1018,7 @@ fn climb(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quick_tests::{damaged, files_agree, project_files, read_of_500};
+    use crate::hcl::quick_tests::{damaged, files_agree, project_files, read_of_500};
     use hcl_edit::visit_mut::{self, VisitMut};
     use proptest::prelude::*;
 
@@ -1136,7 +1140,7 @@ mod tests {
     fn declines_directives_leaves_them_to_hcl_edit() {
         let src = "x = \"%{ if a }b%{ endif }\"\n";
         assert!(parse_body(src).is_none());
-        assert!(super::super::syntax::parse_body(src).is_ok());
+        assert!(super::super::parse_body(src).is_ok());
     }
 
     /// Every Terraform file of the project's rules, examples and bench generator reads the

@@ -2,8 +2,6 @@
 //! every node, local tags (`!Ref`, `!Sub`, `!GetAtt`…), and duplicate mapping keys (reported,
 //! not silently merged). Built on saphyr-parser's event stream.
 
-mod quick;
-
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 // Fx hashing: keys are short names hashed per expression evaluated; SipHash was a
 // measurable share of a scan.
@@ -116,7 +114,8 @@ impl Node {
     }
 }
 
-/// A problem found while loading: the document could not be read (`fatal`) or is suspect.
+/// A problem found while loading: why the document could not be read (the error of [`load`]), or
+/// what is suspect in one that could (duplicate keys, in [`Loaded::issues`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadIssue {
     pub line: u32,
@@ -245,19 +244,8 @@ fn indent_quoted_lines(text: &mut String, line: u32) -> bool {
     changed
 }
 
-/// Loads the first document: the quick reader for the block YAML templates are written in,
-/// saphyr for the rest (and for every error).
+/// Loads the first document.
 pub fn load(src: &str) -> Result<Loaded, LoadIssue> {
-    match crate::quick_readers::yaml()
-        .then(|| quick::load(src))
-        .flatten()
-    {
-        Some(loaded) => Ok(loaded),
-        None => load_events(src),
-    }
-}
-
-fn load_events(src: &str) -> Result<Loaded, LoadIssue> {
     let mut parser = Parser::new_from_str(src);
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, (Node, usize)> = HashMap::default();
