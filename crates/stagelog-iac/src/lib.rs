@@ -3,7 +3,6 @@
 
 pub mod cloudformation;
 mod delivery;
-pub mod fix;
 mod paths;
 pub mod serverless;
 pub mod suppress;

@@ -256,7 +256,7 @@ pub fn source_errors(errors: Vec<stagelog_iac::SourceError>) -> Vec<ReportError>
 pub fn hint(f: &Finding) -> String {
     match f.location.source {
         SourceKind::Live => crate::live::hint(f),
-        _ => stagelog_iac::fix::hint(f).unwrap_or_default(),
+        _ => stagelog_fix::hint(f).unwrap_or_default(),
     }
 }
 

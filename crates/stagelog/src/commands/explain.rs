@@ -64,8 +64,7 @@ fn fix_example(rule: &stagelog_rules::Rule) -> String {
             .iter()
             .flat_map(|inv| stagelog_rules::check(inv, &Config::default(), &sel))
             .collect();
-        let plan =
-            stagelog_iac::fix::plan(&scanned, &findings, &stagelog_iac::fix::Options::default());
+        let plan = stagelog_fix::plan(&scanned, &findings, &stagelog_fix::Options::default());
         for f in &plan.files {
             let diff = similar::TextDiff::from_lines(&f.before, &f.after);
             out.push_str("```diff\n");

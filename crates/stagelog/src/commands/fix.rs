@@ -4,7 +4,7 @@
 use crate::cli::FixArgs;
 use crate::pipeline::{ExitStatus, Pipeline};
 use anyhow::{Context, Result};
-use stagelog_iac::fix::{plan, Options};
+use stagelog_fix::{plan, Options};
 use stagelog_model::Remedy;
 
 pub fn run(args: FixArgs) -> Result<ExitStatus> {

@@ -54,7 +54,7 @@ fn fixed_templates_pass_cfn_lint() {
             let y = dir.path().join(format!("{stem}.yaml"));
             std::fs::write(&y, &yaml).unwrap();
             let j = dir.path().join(format!("{stem}.json"));
-            std::fs::write(&j, stagelog_iac::fix::yaml_template_as_json(&yaml).unwrap()).unwrap();
+            std::fs::write(&j, stagelog_fix::yaml_template_as_json(&yaml).unwrap()).unwrap();
             files.extend([y, j]);
         }
     }

@@ -323,7 +323,7 @@ fn every_rules_bad_template_yaml_and_json_form_is_fixed_or_explained() {
                     "template.yaml"
                 });
                 let text = if as_json {
-                    stagelog_iac::fix::yaml_template_as_json(&yaml).unwrap()
+                    stagelog_fix::yaml_template_as_json(&yaml).unwrap()
                 } else {
                     yaml.clone()
                 };
@@ -351,10 +351,10 @@ fn every_rules_bad_template_yaml_and_json_form_is_fixed_or_explained() {
                     .into_iter()
                     .filter(|f| f.severity > stagelog_model::Severity::Info)
                     .collect();
-                let plan = stagelog_iac::fix::plan(
+                let plan = stagelog_fix::plan(
                     &Default::default(),
                     &before,
-                    &stagelog_iac::fix::Options::default(),
+                    &stagelog_fix::Options::default(),
                 );
                 assert!(
                     plan.errors.is_empty(),

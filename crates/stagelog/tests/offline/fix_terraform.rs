@@ -1,7 +1,7 @@
 //! `stagelog fix` on Terraform: every rule's bad example and the bundled examples are fixed,
 //! the result parses, keeps comments and layout, and a re-scan is clean for what was fixed.
 
-use stagelog_iac::fix::{plan, Options};
+use stagelog_fix::{plan, Options};
 use stagelog_rules::{check, registry, Config, Selection};
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -2,8 +2,8 @@
 //! indentation (key order kept); YAML templates are edited in place (see `yaml_edit`) or, when
 //! that would disturb the template, get the exact snippet and where it goes.
 
-use super::yaml_edit::{self, emit};
-use super::{Edit, Manual, Options, Target};
+use crate::yaml_edit::{self, emit};
+use crate::{Edit, Manual, Options, Target};
 use serde_json::{json, Map, Value as Json};
 use stagelog_model::context_vars::recommended_format_json;
 use stagelog_model::{

@@ -2,8 +2,8 @@
 //! `provider.logRetentionInDays` edited in place with the YAML editor, so comments and layout
 //! stay. What the framework's settings cannot say is left to a person, with the hint.
 
-use super::{yaml_edit, Edit, Manual, Target};
-use crate::fix::cloudformation::{same_meaning, to_json};
+use crate::cloudformation::{same_meaning, to_json};
+use crate::{yaml_edit, Edit, Manual, Target};
 use serde_json::{json, Map, Value as Json};
 use stagelog_model::{ApiKind, Finding, Remedy};
 
@@ -27,7 +27,7 @@ pub(crate) fn fix_file(
                 service = before;
                 manual.push(Manual::of(
                     t.finding,
-                    format!("{reason}: {}", crate::serverless::hint(t.finding)),
+                    format!("{reason}: {}", hint(t.finding)),
                 ));
             }
         }
@@ -133,4 +133,44 @@ fn change(service: &mut Json, f: &Finding) -> Result<(), String> {
         Json::Object(parts)
     };
     Ok(())
+}
+
+/// Where a setting goes in `serverless.yml`, for each API kind.
+fn logs_key(f: &stagelog_model::Finding) -> &'static str {
+    match f.api_kind {
+        Some(ApiKind::Http) => "provider.logs.httpApi",
+        Some(ApiKind::WebSocket) => "provider.logs.websocket",
+        _ => "provider.logs.restApi",
+    }
+}
+
+/// The fix hint for a finding in `serverless.yml`.
+pub(crate) fn hint(f: &stagelog_model::Finding) -> String {
+    use stagelog_model::Remedy;
+    let key = logs_key(f);
+    match &f.remedy {
+        Remedy::AccessLogs { .. } => format!(
+            "set {key}: true (or accessLogging: true under it); the framework creates the log group"
+        ),
+        Remedy::DedicatedLogGroup { .. } => format!(
+            "let the framework name the access log group ({key}: true) instead of a group of its own choosing"
+        ),
+        Remedy::RecommendedFormat => format!(
+            "set {key}.format to one line of JSON with $context.requestId (see `stagelog explain SL005`)"
+        ),
+        Remedy::ExecutionLogging { level, .. } => format!(
+            "set {key}.executionLogging: true and level: {}",
+            level.as_str()
+        ),
+        Remedy::DataTraceOff { .. } => format!(
+            "set {key}.fullExecutionData: false (the framework turns full request/response logging on by default)"
+        ),
+        Remedy::Retention { days } => format!("set provider.logRetentionInDays: {days}"),
+        Remedy::KmsKey => "set provider.kmsKeyArn / a KmsKeyId on the log group in resources:".into(),
+        Remedy::CloudWatchRole => format!(
+            "remove {key}.roleManagedExternally, or set {key}.role to a role trusted by apigateway.amazonaws.com"
+        ),
+        Remedy::CloudWatchRolePolicy => "trust apigateway.amazonaws.com and attach AmazonAPIGatewayPushToCloudWatchLogs to the role".into(),
+        Remedy::Manual { reason } => reason.clone(),
+    }
 }

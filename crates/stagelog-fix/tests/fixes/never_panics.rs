@@ -1,5 +1,5 @@
 //! Property tests in the role of fuzz targets: whatever bytes a file holds, reading it gives
-//! an inventory or errors, never a panic. Inputs are random text and random mutations of real
+//! an inventory or errors, and fixing what was read gives text or a reason, never a panic. Inputs are random text and random mutations of real
 //! templates (the rule examples and the bundled examples), which reach deep into the adapters.
 
 use proptest::prelude::*;
@@ -108,7 +108,7 @@ fn read_terraform(src: &str) {
 }
 
 /// One source scanned in memory (no temporary files) and its fixes planned.
-fn scan_and_plan(name: &str, src: &str) -> (stagelog_iac::ScanOutput, stagelog_iac::fix::FixPlan) {
+fn scan_and_plan(name: &str, src: &str) -> (stagelog_iac::ScanOutput, stagelog_fix::FixPlan) {
     let scanned = stagelog_iac::scan_sources(&[(name, src)], true);
     let findings: Vec<_> = scanned
         .inventories
@@ -121,7 +121,7 @@ fn scan_and_plan(name: &str, src: &str) -> (stagelog_iac::ScanOutput, stagelog_i
             )
         })
         .collect();
-    let plan = stagelog_iac::fix::plan(&scanned, &findings, &stagelog_iac::fix::Options::default());
+    let plan = stagelog_fix::plan(&scanned, &findings, &stagelog_fix::Options::default());
     (scanned, plan)
 }
 

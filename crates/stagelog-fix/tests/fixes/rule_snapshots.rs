@@ -2,7 +2,7 @@
 //! bad example (line, message, the hint rendered from the remedy) and what `fix` writes (the
 //! fixed text, or why a person must do it). The snapshots live in the rule's own folder
 //! (`crates/stagelog-rules/src/rules/slNNN/snapshots/`).
-use stagelog_iac::fix::{plan, Options};
+use stagelog_fix::{plan, Options};
 use stagelog_rules::{check, registry, Config, Selection};
 use std::path::Path;
 
@@ -39,7 +39,7 @@ fn report(rule: &str, name: &str, src: &str) -> String {
             f.rule_id,
             f.severity,
             f.location.resource,
-            stagelog_iac::fix::hint(f).unwrap_or_default()
+            stagelog_fix::hint(f).unwrap_or_default()
         ));
         out.push_str(&format!("    {}\n", f.message));
     }

@@ -5,7 +5,7 @@
 //! single-line scalar replacements; anything else (flow style in YAML, anchors, a change under
 //! an intrinsic function) is refused with the reason, and the caller falls back.
 
-use super::Edit;
+use crate::Edit;
 use serde_json::{json, Map, Value as Json};
 use stagelog_syntax::yaml::{Node, NodeValue};
 
@@ -441,7 +441,7 @@ fn short_tag(v: &Json) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fix::cloudformation::to_json;
+    use crate::cloudformation::to_json;
 
     fn edit(src: &str, change: impl Fn(&mut Json)) -> Result<String, String> {
         let root = stagelog_syntax::yaml::load(src).unwrap().root.unwrap();

@@ -3,7 +3,7 @@
 //! rewrite heredocs and escapes). The `=` of the attribute lines a fix touches are aligned as
 //! `terraform fmt` aligns them. The result is parsed again before it is offered.
 
-use super::{Edit, Manual, Options, Target};
+use crate::{Edit, Manual, Options, Target};
 use hcl_edit::structure::{Block, BlockLabel, Body};
 use hcl_edit::Span;
 use stagelog_model::context_vars::recommended_format;

@@ -1,5 +1,8 @@
-//! Fixes for infrastructure-as-code: from findings to edited files. Terraform and
-//! CloudFormation/SAM (JSON and YAML) are rewritten; what cannot be gets the manual steps.
+//! Fixes for infrastructure-as-code: from a scan's findings to edited files, in each source's
+//! own terms. Terraform (HCL spliced at hcl-edit's spans), CloudFormation/SAM and serverless.yml
+//! (YAML and JSON edited in place, `yaml_edit`) are rewritten; what cannot be gets the manual
+//! steps. Files are never read again: the scan keeps their text ([`ScanOutput::sources`]).
+//! Each source also renders the fix hint of its findings ([`hint`]) from the same remedy.
 
 mod cloudformation;
 mod serverless;
@@ -7,7 +10,7 @@ pub use cloudformation::yaml_template_as_json;
 mod terraform;
 mod yaml_edit;
 
-use crate::ScanOutput;
+use stagelog_iac::{ScanOutput, SourceError};
 use stagelog_model::{Finding, Inventory, LogGroupTemplate, SourceKind, Stage};
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -40,7 +43,7 @@ pub fn hint(f: &Finding) -> Option<String> {
     match f.location.source {
         SourceKind::Terraform => Some(terraform::hint(f)),
         SourceKind::CloudFormation | SourceKind::Sam => Some(cloudformation::hint(f)),
-        SourceKind::Serverless => Some(crate::serverless::hint(f)),
+        SourceKind::Serverless => Some(serverless::hint(f)),
         SourceKind::Live => None,
     }
 }
@@ -79,7 +82,7 @@ pub struct FileFix {
 pub struct FixPlan {
     pub files: Vec<FileFix>,
     pub manual: Vec<Manual>,
-    pub errors: Vec<crate::SourceError>,
+    pub errors: Vec<SourceError>,
 }
 
 /// A splice into the original text.
@@ -131,7 +134,7 @@ fn is_service(file: &str) -> bool {
     std::path::Path::new(file)
         .file_name()
         .and_then(|n| n.to_str())
-        .is_some_and(crate::serverless::is_service_file)
+        .is_some_and(stagelog_iac::serverless::is_service_file)
 }
 
 /// The stage a finding is about, found in the scan's inventories.
@@ -187,7 +190,7 @@ pub fn plan(scan: &ScanOutput, findings: &[Finding], opts: &Options) -> FixPlan 
             None => match std::fs::read_to_string(file) {
                 Ok(s) => s,
                 Err(e) => {
-                    out.errors.push(crate::SourceError {
+                    out.errors.push(SourceError {
                         file: file.to_string(),
                         line: None,
                         message: format!("cannot read: {e}"),
@@ -210,7 +213,7 @@ pub fn plan(scan: &ScanOutput, findings: &[Finding], opts: &Options) -> FixPlan 
                 after,
             }),
             Ok(None) => {}
-            Err(message) => out.errors.push(crate::SourceError {
+            Err(message) => out.errors.push(SourceError {
                 file: file.to_string(),
                 line: None,
                 message,
