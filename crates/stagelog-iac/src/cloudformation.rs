@@ -5,8 +5,8 @@
 //! `Fn::Join`, `Fn::ToJsonString`); everything else stays unknown. A resource whose `Condition`
 //! is false is not created, so it is not judged.
 
+use crate::error::SourceError;
 use crate::value::{bool_of, int_of, level_of, resource_arn, text_of, ArnOf, Val};
-use crate::SourceError;
 use stagelog_model::{
     AccessLog, AccountSettings, ApiKind, Destination, Inventory, Location, LogGroup,
     MethodSettings, SourceKind, Stage, Text, Value,
@@ -195,8 +195,8 @@ pub(crate) fn adapt_root(
     inventory.marks = resources
         .iter()
         .filter_map(|(k, body)| Some((k.as_str()?, *body)))
-        .flat_map(|(id, body)| crate::suppress::cfn_marks(file, id, body))
-        .chain(crate::suppress::kics_file_marks(file, src))
+        .flat_map(|(id, body)| crate::marks::cfn_marks(file, id, body))
+        .chain(crate::marks::kics_file_marks(file, src))
         .collect();
     Some(inventory)
 }
@@ -368,8 +368,8 @@ fn looks_like_template(src: &str) -> bool {
 
 /// Whether a template could declare a stage, a log group or the account's settings.
 pub(crate) fn could_hold_something(src: &str) -> bool {
-    static TYPES: crate::AnyWord =
-        crate::AnyWord::new(&["AWS::ApiGateway", "AWS::Serverless", "AWS::Logs::"]);
+    static TYPES: crate::prefilter::AnyWord =
+        crate::prefilter::AnyWord::new(&["AWS::ApiGateway", "AWS::Serverless", "AWS::Logs::"]);
     TYPES.in_text(src)
 }
 
@@ -445,7 +445,7 @@ impl Parameters {
         let read = match std::fs::read_to_string(&path) {
             Err(_) => Ok(vec![]),
             Ok(text) => samconfig_overrides(&text, env).map_err(|(line, message)| SourceError {
-                file: crate::display(&path),
+                file: crate::paths::display(&path),
                 line,
                 message: format!("cannot read samconfig.toml: {message}"),
             }),

@@ -5,7 +5,7 @@
 //! logging at INFO and full execution data on for REST and WebSocket). The framework applies
 //! REST logging after deploy through the SDK, so only this file shows it.
 
-use crate::SourceError;
+use crate::error::SourceError;
 use stagelog_model::{
     AccessLog, ApiKind, Destination, Inventory, Location, LogLevel, MethodSettings, SourceKind,
     Stage, Text, Value,

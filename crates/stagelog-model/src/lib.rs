@@ -391,14 +391,60 @@ pub struct Mark {
     /// resource's instances share the block), or with this logical id (CloudFormation).
     pub lines: Option<(u32, u32)>,
     pub resource: Option<String>,
-    /// Whose mark: `inline` (stagelog's own), `checkov`, `trivy` (also tfsec), `cfn_nag`,
-    /// `kics`, `cdk_nag` or `guard`.
-    pub by: &'static str,
+    /// Whose syntax the mark is written in.
+    pub by: MarkTool,
     /// The rule id as the mark names it (a stagelog id or prefix, or a peer's id).
     pub id: String,
     pub reason: Option<String>,
     /// The line of the mark itself.
     pub line: u32,
+}
+
+/// The tool whose syntax a suppression mark is written in: stagelog's own, or a peer's, whose
+/// ids map to stagelog's rules (so a team can switch without editing its marks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MarkTool {
+    /// `# stagelog:ignore SL001 -- why`, `Metadata: stagelog: ignore:`.
+    Stagelog,
+    /// `#checkov:skip=CKV_AWS_76:why`, `Metadata: checkov: skip:`.
+    Checkov,
+    /// `#trivy:ignore:AVD-AWS-0001`, and tfsec's `#tfsec:ignore:…`, which Trivy reads too.
+    Trivy,
+    /// `# kics-scan ignore-line`, `ignore-block`, `disable=…`.
+    Kics,
+    /// `Metadata: cfn_nag: rules_to_suppress:`.
+    CfnNag,
+    /// `Metadata: cdk_nag: rules_to_suppress:`.
+    CdkNag,
+    /// `Metadata: guard: SuppressedRules:`.
+    Guard,
+}
+
+impl Mark {
+    /// The id of a mark that names no rule: KICS's `ignore-line`, `ignore-block` and `ignore`
+    /// silence every KICS query where they stand.
+    pub const ANY: &'static str = "*";
+}
+
+impl MarkTool {
+    /// As reports name it (`inline` is stagelog's own).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MarkTool::Stagelog => "inline",
+            MarkTool::Checkov => "checkov",
+            MarkTool::Trivy => "trivy",
+            MarkTool::Kics => "kics",
+            MarkTool::CfnNag => "cfn_nag",
+            MarkTool::CdkNag => "cdk_nag",
+            MarkTool::Guard => "guard",
+        }
+    }
+}
+
+impl std::fmt::Display for MarkTool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl Inventory {

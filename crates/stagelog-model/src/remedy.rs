@@ -79,6 +79,21 @@ impl ExecutionLevel {
     }
 }
 
+impl std::str::FromStr for ExecutionLevel {
+    type Err = String;
+
+    /// `ERROR` or `INFO`, in any case.
+    fn from_str(s: &str) -> Result<ExecutionLevel, String> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "ERROR" => Ok(ExecutionLevel::Error),
+            "INFO" => Ok(ExecutionLevel::Info),
+            _ => Err(format!(
+                "`{s}` is not an execution log level to set (ERROR or INFO)"
+            )),
+        }
+    }
+}
+
 /// Which execution log settings of a stage a remedy changes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SettingsTarget {

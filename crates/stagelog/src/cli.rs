@@ -1,4 +1,11 @@
+//! The command line's definitions (clap), and nothing else: what they mean is in the commands
+//! (`crate::commands`), reading what they name (variable and parameter files) in
+//! `crate::inputs`, and the pipeline's own option types in `stagelog-pipeline`.
+
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use stagelog_model::{ExecutionLevel, Severity};
+use stagelog_pipeline::{FailOn, Format};
 use std::path::PathBuf;
 
 /// `stagelog --version`: the version, the commit, and whether the AWS commands are in.
@@ -175,6 +182,9 @@ pub struct ScanArgs {
     pub cloudformation: CloudFormationArgs,
 
     #[command(flatten)]
+    pub policy: PolicyArgs,
+
+    #[command(flatten)]
     pub report: ReportArgs,
 
     /// Fewest days of retention an access log group must have (SL020; default 365, or
@@ -193,13 +203,8 @@ pub struct FixArgs {
     #[arg(long)]
     pub write: bool,
 
-    /// Only fix these rules (ids or prefixes).
-    #[arg(long, value_delimiter = ',', value_name = "IDS")]
-    pub select: Vec<String>,
-
-    /// Do not fix these rules.
-    #[arg(long, value_delimiter = ',', value_name = "IDS")]
-    pub ignore: Vec<String>,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 
     /// Retention of new log groups and of the log groups SL020 fixes: one of CloudWatch
     /// Logs' values (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, …).
@@ -207,8 +212,9 @@ pub struct FixArgs {
     #[arg(long, value_name = "DAYS")]
     pub retention_days: Option<i64>,
 
-    /// Execution log level to set (SL010). Default: stagelog.toml's execution_level, else ERROR.
-    #[arg(long, value_enum)]
+    /// Execution log level to set (SL010): ERROR or INFO. Default: stagelog.toml's
+    /// execution_level, else ERROR.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_execution_level)]
     pub execution_level: Option<ExecutionLevel>,
 
     /// KMS key ARN for SL021 and for new log groups (its policy must let CloudWatch Logs use it).
@@ -220,10 +226,6 @@ pub struct FixArgs {
     /// CloudFormation the stack names new groups unless this is given).
     #[arg(long, value_name = "TEMPLATE")]
     pub log_group_name: Option<String>,
-
-    /// Policy file (default: the first stagelog.toml in the fixed directory or above it).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
 
     /// Leave out paths matching this glob (repeatable), as `scan --exclude`.
     #[arg(long, value_name = "GLOB")]
@@ -277,54 +279,6 @@ pub struct TerraformArgs {
     pub order: Vec<bool>,
 }
 
-impl FixArgs {
-    /// The policy options `fix` shares with `scan`, for files and for live accounts alike.
-    pub fn policy(&self) -> crate::pipeline::PolicyArgs<'_> {
-        crate::pipeline::PolicyArgs {
-            config: self.config.as_deref(),
-            select: &self.select,
-            ignore: &self.ignore,
-            retention_days: self.retention_days,
-            execution_level: self.execution_level.map(Into::into),
-            ..Default::default()
-        }
-    }
-}
-
-impl TerraformArgs {
-    /// `--var-file`s and `--var`s in the order they were written, which decides which wins
-    /// (as in Terraform).
-    fn in_command_line_order(&self) -> Vec<stagelog_iac::terraform::CommandLine> {
-        use stagelog_iac::terraform::CommandLine;
-        let flags = &self.order;
-        let (mut files, mut vars) = (self.var_files.iter(), self.vars.iter());
-        let mut out = Vec::new();
-        if flags.len() == self.var_files.len() + self.vars.len() {
-            for &is_file in flags {
-                if is_file {
-                    out.extend(files.next().cloned().map(CommandLine::VarFile));
-                } else {
-                    out.extend(vars.next().cloned().map(CommandLine::Var));
-                }
-            }
-        }
-        // Order not known (a Cli built without `from_command_line`): files, then vars.
-        out.extend(files.cloned().map(CommandLine::VarFile));
-        out.extend(vars.cloned().map(CommandLine::Var));
-        out
-    }
-
-    /// The values, with `TF_VAR_name` from the environment.
-    pub fn inputs(&self) -> anyhow::Result<std::sync::Arc<stagelog_iac::terraform::Inputs>> {
-        let env = std::env::vars()
-            .filter_map(|(k, v)| Some((k.strip_prefix("TF_VAR_")?.to_string(), v)))
-            .collect();
-        stagelog_iac::terraform::Inputs::new(env, &self.in_command_line_order())
-            .map(std::sync::Arc::new)
-            .map_err(|e| anyhow::anyhow!("{}: {}", e.file, e.message))
-    }
-}
-
 /// CloudFormation parameter values, as a deploy gives them; each wins over the parameter's
 /// `Default`, and a parameter with neither keeps what depends on it unknown.
 #[derive(Args, Debug, Default)]
@@ -346,14 +300,6 @@ pub struct CloudFormationArgs {
     pub config_env: String,
 }
 
-impl CloudFormationArgs {
-    pub fn parameters(&self) -> anyhow::Result<stagelog_iac::cloudformation::Parameters> {
-        stagelog_iac::cloudformation::Parameters::new(&self.parameters_files, &self.parameters)
-            .map(|p| p.with_sam_env(&self.config_env))
-            .map_err(|e| anyhow::anyhow!("{}: {}", e.file, e.message))
-    }
-}
-
 #[derive(Args, Debug)]
 pub struct RollbackArgs {
     /// A journal written by `stagelog fix --live --apply`.
@@ -365,32 +311,6 @@ pub struct RollbackArgs {
 
     #[command(flatten)]
     pub scope: ScopeArgs,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExecutionLevel {
-    Error,
-    Info,
-}
-
-impl From<ExecutionLevel> for stagelog_model::ExecutionLevel {
-    fn from(l: ExecutionLevel) -> Self {
-        match l {
-            ExecutionLevel::Error => stagelog_model::ExecutionLevel::Error,
-            ExecutionLevel::Info => stagelog_model::ExecutionLevel::Info,
-        }
-    }
-}
-
-/// `--log-group-name`, checked: an unknown placeholder is a usage error before anything runs.
-pub fn log_group_template(
-    args: &FixArgs,
-) -> anyhow::Result<Option<stagelog_model::LogGroupTemplate>> {
-    args.log_group_name
-        .as_deref()
-        .map(stagelog_model::LogGroupTemplate::parse)
-        .transpose()
-        .map_err(|e| anyhow::anyhow!("--log-group-name: {e}"))
 }
 
 /// Which live accounts and regions, and how to reach them.
@@ -441,6 +361,9 @@ pub struct ScopeArgs {
 pub struct AuditArgs {
     #[command(flatten)]
     pub scope: ScopeArgs,
+
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 
     #[command(flatten)]
     pub report: ReportArgs,
@@ -504,6 +427,9 @@ pub enum CostFormat {
 pub struct VerifyArgs {
     #[command(flatten)]
     pub scope: ScopeArgs,
+
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 
     #[command(flatten)]
     pub report: ReportArgs,
@@ -638,13 +564,29 @@ pub enum LogsOutput {
     Csv,
 }
 
+/// Which rules run, under which policy: the same for `scan`, `fix`, `audit` and `verify`.
+#[derive(Args, Debug, Default)]
+pub struct PolicyArgs {
+    /// Only run these rules (ids or prefixes, comma-separated or repeated: SL001,SL01).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub select: Vec<String>,
+
+    /// Do not run these rules (ids or prefixes).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub ignore: Vec<String>,
+
+    /// Policy file (default: the first stagelog.toml in the scanned directory or above it).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
 #[derive(Args, Debug)]
 pub struct ReportArgs {
     /// Output format; several, comma-separated, with --output-dir (json,sarif,html).
     #[arg(
         long,
         short = 'f',
-        value_enum,
+        value_parser = format_parser(),
         value_delimiter = ',',
         default_value = "text",
         value_name = "FORMAT"
@@ -660,30 +602,18 @@ pub struct ReportArgs {
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
 
-    /// Only run these rules (ids or prefixes, comma-separated or repeated: SL001,SL01).
-    #[arg(long, value_delimiter = ',', value_name = "IDS")]
-    pub select: Vec<String>,
-
-    /// Do not run these rules (ids or prefixes).
-    #[arg(long, value_delimiter = ',', value_name = "IDS")]
-    pub ignore: Vec<String>,
-
     /// Exit 1 when a finding is at or above this severity (`none`: never fail on findings).
-    #[arg(long, value_enum, default_value_t = FailOn::Low)]
+    #[arg(long, value_parser = fail_on_parser(), default_value = "low", value_name = "SEVERITY")]
     pub fail_on: FailOn,
 
     /// Show only findings of these severities (comma-separated: high,medium); --fail-on still
     /// decides the exit code on every finding.
     #[arg(long, value_delimiter = ',', value_name = "SEVERITIES", value_parser = parse_severity)]
-    pub severity: Vec<stagelog_model::Severity>,
+    pub severity: Vec<Severity>,
 
     /// Never colour the text report (also: NO_COLOR=1).
     #[arg(long)]
     pub no_color: bool,
-
-    /// Policy file (default: the first stagelog.toml in the scanned directory or above it).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
 
     /// Run the rules of one framework and title the report after it: cis, soc2, pci, nist,
     /// iso27001, fsbp.
@@ -691,59 +621,28 @@ pub struct ReportArgs {
     pub compliance: Option<String>,
 }
 
-fn parse_severity(s: &str) -> Result<stagelog_model::Severity, String> {
+fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse()
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// Findings grouped by file or by account and region.
-    Text,
-    /// The stable JSON contract (version 1).
-    Json,
-    /// SARIF 2.1.0 (GitHub code scanning).
-    Sarif,
-    /// JUnit XML: a test case per stage × rule.
-    Junit,
-    /// One row per finding.
-    Csv,
-    /// A summary fit for a pull-request comment.
-    Markdown,
-    /// GitHub Actions annotations (::error file=…,line=…::…).
-    Github,
-    /// AWS Security Finding Format (Security Hub).
-    Asff,
-    /// One self-contained page, filterable.
-    Html,
+fn parse_execution_level(s: &str) -> Result<ExecutionLevel, String> {
+    s.parse()
 }
 
-impl Format {
-    pub fn file_name(self) -> &'static str {
-        match self {
-            Format::Text => "stagelog.txt",
-            Format::Json => "stagelog.json",
-            Format::Sarif => "stagelog.sarif",
-            Format::Junit => "stagelog.junit.xml",
-            Format::Csv => "stagelog.csv",
-            Format::Markdown => "stagelog.md",
-            Format::Github => "stagelog.github.txt",
-            Format::Asff => "stagelog.asff.json",
-            Format::Html => "stagelog.html",
-        }
-    }
+/// `--format`: the pipeline's formats, each with its line of help.
+fn format_parser() -> impl TypedValueParser<Value = Format> {
+    PossibleValuesParser::new(Format::ALL.map(|f| PossibleValue::new(f.name()).help(f.about())))
+        .map(|s| s.parse::<Format>().expect("one of the possible values"))
+}
+
+/// `--fail-on`: a severity or `none`.
+fn fail_on_parser() -> impl TypedValueParser<Value = FailOn> {
+    PossibleValuesParser::new(["info", "low", "medium", "high", "none"])
+        .map(|s| s.parse::<FailOn>().expect("one of the possible values"))
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ListFormat {
     Text,
     Json,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FailOn {
-    Info,
-    Low,
-    Medium,
-    High,
-    None,
 }

@@ -1,48 +1,47 @@
-//! stagelog as a library: the command line (`cli`), the one pipeline every command runs
-//! (`pipeline`), the team policy (`policy`), one file per subcommand (`commands`), and the
-//! switch between the live AWS commands and their absence (`live`). The binary is a thin
+//! stagelog as a library: the command line (`cli`), what it names read and checked
+//! (`inputs`), each finding's fix hint rendered by its source (`hints`), and one file per
+//! subcommand (`commands`), which run the pipeline (`stagelog-pipeline`). The binary is a thin
 //! `main` around [`run`].
 
 pub mod cli;
 mod commands;
 mod duration;
-mod live;
-pub mod pipeline;
-pub mod policy;
+mod hints;
+mod inputs;
 
-pub use pipeline::ExitStatus;
+pub use stagelog_pipeline::ExitStatus;
 
-/// How much to say on stderr (`--quiet`, `--verbose`), set once from the command line.
-pub mod ui {
-    use std::sync::atomic::{AtomicU8, Ordering};
-    static LEVEL: AtomicU8 = AtomicU8::new(1);
+/// How much to say on stderr (`--quiet`, `--verbose`), decided once from the command line and
+/// handed to each command.
+#[derive(Debug, Clone, Copy)]
+pub struct Ui {
+    quiet: bool,
+    verbose: bool,
+}
 
-    pub fn set(quiet: bool, verbose: bool) {
-        LEVEL.store(
-            if quiet {
-                0
-            } else if verbose {
-                2
-            } else {
-                1
-            },
-            Ordering::Relaxed,
-        );
+impl Ui {
+    pub fn new(quiet: bool, verbose: bool) -> Ui {
+        Ui {
+            quiet,
+            verbose: verbose && !quiet,
+        }
     }
 
-    pub fn quiet() -> bool {
-        LEVEL.load(Ordering::Relaxed) == 0
+    /// Only the report and errors: no progress, summaries or notes.
+    pub fn quiet(self) -> bool {
+        self.quiet
     }
 
-    pub fn verbose() -> bool {
-        LEVEL.load(Ordering::Relaxed) == 2
+    /// Also what was read and how long it took.
+    pub fn verbose(self) -> bool {
+        self.verbose
     }
 }
 
 /// Runs one command line to its exit status; errors are printed here.
 pub fn run(cli: cli::Cli) -> ExitStatus {
-    ui::set(cli.quiet, cli.verbose);
-    match commands::run(cli) {
+    let ui = Ui::new(cli.quiet, cli.verbose);
+    match commands::run(cli, ui) {
         Ok(status) => status,
         Err(e) => {
             eprintln!("stagelog: error: {e:#}");

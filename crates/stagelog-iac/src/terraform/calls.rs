@@ -177,7 +177,9 @@ impl Module {
         let mut ev = Evaluator::new_with(self, caller);
         ev.paths = Some(eval::Paths {
             module: relative_dir(&self.dir, &ctx.root),
-            cwd: crate::absolute(&ctx.root).to_string_lossy().into_owned(),
+            cwd: crate::paths::absolute(&ctx.root)
+                .to_string_lossy()
+                .into_owned(),
         });
         let mut groups: HashMap<String, usize> = HashMap::default();
         for call in self.files.iter().flat_map(|f| &f.calls) {

@@ -1,7 +1,7 @@
 //! Variable values from outside the configuration: `TF_VAR_name`, `--var-file`, `--var`.
 
 use super::parse::{parse_tfvars, parse_tfvars_json};
-use crate::SourceError;
+use crate::error::SourceError;
 use hcl_edit::expr::Expression;
 
 /// Variable values from outside the configuration, as Terraform takes them, lowest precedence

@@ -3,7 +3,7 @@
 //! variable files (`.tfvars`, `.tfvars.json`).
 
 use super::{ModuleCall, Resource, TfFile, Variable};
-use crate::SourceError;
+use crate::error::SourceError;
 use hcl_edit::expr::Expression;
 use stagelog_syntax::hcl::json::{Builder, JsonSyntaxError};
 use stagelog_syntax::hcl::{self, Body, Structure};
@@ -96,12 +96,11 @@ pub(super) fn extract(path: &str, body: Body, lines: LineIndex, src: Option<&str
         outputs: vec![],
     };
     let text_lines: Vec<&str> = src
-        .filter(|s| crate::suppress::may_hold_marks(s))
+        .filter(|s| crate::marks::may_hold_marks(s))
         .map(|s| s.lines().collect())
         .unwrap_or_default();
     if let Some(src) = src {
-        file.marks
-            .extend(crate::suppress::kics_file_marks(path, src));
+        file.marks.extend(crate::marks::kics_file_marks(path, src));
     }
     for block in body.into_blocks() {
         let line = file.lines.line(block.span.start);
@@ -110,7 +109,7 @@ pub(super) fn extract(path: &str, body: Body, lines: LineIndex, src: Option<&str
             ("resource", [t, n]) => {
                 let (rtype, name) = (t.clone(), n.clone());
                 if !text_lines.is_empty() {
-                    file.marks.extend(crate::suppress::hcl_block_marks(
+                    file.marks.extend(crate::marks::hcl_block_marks(
                         path,
                         &text_lines,
                         line,

@@ -7,7 +7,7 @@
 //! exactly as configuration is.
 
 use super::{Module, TfFile};
-use crate::SourceError;
+use crate::error::SourceError;
 use hcl_edit::expr::Expression;
 use stagelog_model::Inventory;
 use stagelog_syntax::hcl::json::{expression, Strings};

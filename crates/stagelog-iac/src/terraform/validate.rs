@@ -2,7 +2,7 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use super::TfFile;
-use crate::SourceError;
+use crate::error::SourceError;
 
 /// Blocks of the resources stagelog reads that Terraform's AWS provider takes only as blocks.
 const BLOCKS_OF: &[(&str, &str)] = &[

@@ -9,5 +9,4 @@ mod modules;
 mod plan;
 mod rule_examples;
 mod serverless;
-mod suppress;
 mod terraform;

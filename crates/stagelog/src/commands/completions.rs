@@ -1,7 +1,7 @@
 //! `stagelog completions SHELL`.
 
 use crate::cli::Cli;
-use crate::pipeline::ExitStatus;
+use stagelog_pipeline::ExitStatus;
 
 pub fn run(shell: clap_complete::Shell) -> ExitStatus {
     let mut cmd = <Cli as clap::CommandFactory>::command();

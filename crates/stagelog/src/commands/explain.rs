@@ -1,7 +1,7 @@
 //! `stagelog explain ID`: a rule's documentation, what `fix` writes for it, and its mapping.
 
-use crate::pipeline::ExitStatus;
 use anyhow::{bail, Result};
+use stagelog_pipeline::ExitStatus;
 use stagelog_rules::{frameworks, registry, Config, Selection};
 
 pub fn run(rule: &str) -> Result<ExitStatus> {

@@ -1,20 +1,18 @@
 //! `stagelog fix`: the findings `scan` reports under the same policy, fixed in the files
-//! (diff, or `--write`); with `--live`, in live accounts.
+//! (diff, or `--write`). `fix --live` is `fix_live`.
 
 use crate::cli::FixArgs;
-use crate::pipeline::{ExitStatus, Pipeline};
+use crate::Ui;
 use anyhow::{Context, Result};
 use stagelog_fix::{plan, Options};
 use stagelog_model::Remedy;
+use stagelog_pipeline::{to_fix, ExitStatus, Pipeline};
 
-pub fn run(args: FixArgs) -> Result<ExitStatus> {
-    if args.live {
-        return crate::live::fix(&args);
-    }
+pub fn run(args: FixArgs, ui: Ui) -> Result<ExitStatus> {
     let start = args.paths.first().cloned().unwrap_or_else(|| ".".into());
-    let pipeline = Pipeline::load(&args.policy(), &start)?;
+    let pipeline = Pipeline::load(&super::fix_policy(&args), &start, crate::hints::hint)?;
     let opts = Options {
-        log_group_name: crate::cli::log_group_template(&args)?,
+        log_group_name: crate::inputs::log_group_template(args.log_group_name.as_deref())?,
         kms_key: args.kms_key.clone(),
     };
     let scanned = stagelog_iac::scan_with(
@@ -22,16 +20,20 @@ pub fn run(args: FixArgs) -> Result<ExitStatus> {
         &stagelog_iac::ScanOptions {
             exclude: pipeline.exclude(&args.exclude),
             keep_sources: true,
-            terraform: args.terraform.inputs()?,
-            parameters: args.cloudformation.parameters()?,
+            terraform: crate::inputs::terraform(&args.terraform)?,
+            parameters: crate::inputs::cloudformation(&args.cloudformation)?,
         },
     );
+    let judged = std::time::Instant::now();
     let report = pipeline.judge(
         &scanned.inventories,
-        crate::pipeline::source_errors(scanned.errors.clone()),
+        crate::inputs::source_errors(scanned.errors.clone()),
         scanned.files,
     );
-    let findings = crate::pipeline::to_fix(&report);
+    if ui.verbose() {
+        super::say_policy(&pipeline, &report, scanned.inventories.len(), judged);
+    }
+    let findings = to_fix(&report);
     let fixes = plan(&scanned, &findings, &opts);
     for f in &fixes.files {
         if args.write {
@@ -63,12 +65,12 @@ pub fn run(args: FixArgs) -> Result<ExitStatus> {
         .iter()
         .chain(report.suppressed.iter().map(|s| &s.finding))
         .any(|f| f.remedy == Remedy::CloudWatchRole);
-    if turns_on_execution_logs && no_role && !crate::ui::quiet() {
+    if turns_on_execution_logs && no_role && !ui.quiet() {
         eprintln!(
             "note: these fixes turn on execution logging, but this configuration sets no API Gateway account CloudWatch role (SL030); AWS refuses execution logging until the account has one in each region (see `stagelog explain SL030`)"
         );
     }
-    if !fixes.manual.is_empty() && !crate::ui::quiet() {
+    if !fixes.manual.is_empty() && !ui.quiet() {
         eprintln!("Needs a person ({}):", fixes.manual.len());
         for m in &fixes.manual {
             let place = match (&m.file, m.line) {

@@ -1,8 +1,8 @@
 //! `stagelog man`.
 
 use crate::cli::Cli;
-use crate::pipeline::ExitStatus;
 use anyhow::{Context, Result};
+use stagelog_pipeline::ExitStatus;
 use std::io::Write;
 
 /// The man page from the clap definitions; with a directory, one page per subcommand too.

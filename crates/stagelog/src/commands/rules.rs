@@ -1,7 +1,7 @@
 //! `stagelog rules`.
 
 use crate::cli::ListFormat;
-use crate::pipeline::ExitStatus;
+use stagelog_pipeline::ExitStatus;
 use stagelog_rules::registry;
 
 pub fn run(format: ListFormat) -> ExitStatus {

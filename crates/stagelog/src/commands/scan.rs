@@ -1,22 +1,16 @@
 //! `stagelog scan`: infrastructure-as-code through the pipeline.
 
 use crate::cli::ScanArgs;
-use crate::pipeline::{emit, exit_status, ExitStatus, Pipeline, PolicyArgs};
+use crate::Ui;
 use anyhow::Result;
+use stagelog_pipeline::{exit_status, write_reports, ExitStatus, Pipeline};
 
-pub fn run(args: ScanArgs) -> Result<ExitStatus> {
+pub fn run(args: ScanArgs, ui: Ui) -> Result<ExitStatus> {
     let start = args.paths.first().cloned().unwrap_or_else(|| ".".into());
-    let pipeline = Pipeline::load(
-        &PolicyArgs {
-            config: args.report.config.as_deref(),
-            select: &args.report.select,
-            ignore: &args.report.ignore,
-            compliance: args.report.compliance.as_deref(),
-            min_retention_days: args.min_retention_days,
-            ..PolicyArgs::default()
-        },
-        &start,
-    )?;
+    let mut policy = crate::inputs::policy(&args.policy);
+    policy.compliance = args.report.compliance.clone();
+    policy.min_retention_days = args.min_retention_days;
+    let pipeline = Pipeline::load(&policy, &start, crate::hints::hint)?;
     let started = std::time::Instant::now();
     // Each inventory is judged as soon as it is read and dropped: memory follows the findings.
     let scanned = stagelog_iac::scan_each(
@@ -24,30 +18,39 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus> {
         &stagelog_iac::ScanOptions {
             exclude: pipeline.exclude(&args.exclude),
             keep_sources: false,
-            terraform: args.terraform.inputs()?,
-            parameters: args.cloudformation.parameters()?,
+            terraform: crate::inputs::terraform(&args.terraform)?,
+            parameters: crate::inputs::cloudformation(&args.cloudformation)?,
         },
         &|inv| pipeline.judge_one(&inv),
     );
-    if !crate::ui::quiet() {
+    if !ui.quiet() {
         for note in &scanned.notes {
             eprintln!("note: {note}");
         }
     }
-    if crate::ui::verbose() {
+    if ui.verbose() {
         eprintln!(
             "read {} files in {:.1} ms",
             scanned.files,
             started.elapsed().as_secs_f64() * 1000.0
         );
     }
+    let sources = scanned.inventories.len();
+    let judged = std::time::Instant::now();
     let mut report = pipeline.report(
         scanned.inventories,
-        crate::pipeline::source_errors(scanned.errors),
+        crate::inputs::source_errors(scanned.errors),
         scanned.files,
     );
+    if ui.verbose() {
+        super::say_policy(&pipeline, &report, sources, judged);
+    }
     report.notes = scanned.notes;
-    emit(&report, &args.report)?;
+    for path in write_reports(&report, &crate::inputs::output(&args.report, ui.quiet()))? {
+        if !ui.quiet() {
+            eprintln!("wrote {}", path.display());
+        }
+    }
     let status = exit_status(&report, args.report.fail_on);
     // The process ends next: the kernel takes the report's pages back at once, where freeing
     // tens of thousands of findings one by one would run on one thread after the output.

@@ -5,62 +5,12 @@
 //! `ignore-block`, and `disable=<query id>` / `ignore` in the file's leading comments), in
 //! HCL and in YAML templates; and CloudFormation resource `Metadata` (`stagelog.ignore`,
 //! `checkov.skip`, `cfn_nag.rules_to_suppress`, `cdk_nag.rules_to_suppress`,
-//! `guard.SuppressedRules`). Peer ids are mapped to rules through the one framework table, so
-//! a team can switch without editing.
+//! `guard.SuppressedRules`). Marks are kept as written, with the peer's own ids: which rules
+//! a mark suppresses is the policy's business (`stagelog-pipeline`), through the one framework
+//! table, so a team can switch tools without editing its marks.
 
-use stagelog_model::{Finding, Mark};
-use stagelog_rules::frameworks;
+use stagelog_model::{Mark, MarkTool};
 use stagelog_syntax::yaml::Node;
-
-/// A mark that suppresses a finding.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Suppression {
-    /// `inline` (stagelog's own), `checkov`, `trivy` (also tfsec marks), `cfn_nag`, `kics`,
-    /// `cdk_nag` or `guard`.
-    pub by: &'static str,
-    /// The reason given, if any: a suppression without one is reported.
-    pub reason: Option<String>,
-    /// The mark as written, for messages.
-    pub mark: String,
-    pub line: Option<u32>,
-}
-
-/// Rule ids a mark names: stagelog ids (or prefixes) directly, peer ids through the table.
-fn rules_for(by: &str, id: &str) -> Vec<&'static str> {
-    let id = id.trim();
-    if by == "inline" {
-        return stagelog_rules::registry()
-            .iter()
-            .filter(|r| stagelog_rules::id_matches(id, r.id))
-            .map(|r| r.id)
-            .collect();
-    }
-    let framework = match by {
-        "checkov" => frameworks::CHECKOV,
-        "trivy" => frameworks::TRIVY,
-        "kics" => frameworks::KICS,
-        "cdk_nag" => frameworks::CDK_NAG,
-        "guard" => frameworks::GUARD,
-        _ => frameworks::CFN_NAG,
-    };
-    let mut rules: Vec<&'static str> = frameworks::MAPPINGS
-        .iter()
-        .filter(|m| {
-            (m.framework == framework || (by == "trivy" && m.framework == frameworks::TFSEC))
-                // KICS's ignore-line/ignore-block silence every KICS query there.
-                && (id == KICS_ALL
-                    || m.control
-                        .split(',')
-                        .any(|c| c.trim().eq_ignore_ascii_case(id)))
-        })
-        .map(|m| m.rule_id)
-        .collect();
-    rules.dedup();
-    rules
-}
-
-/// The id of a KICS mark that names no query (`ignore-line`, `ignore-block`, `ignore`).
-const KICS_ALL: &str = "*";
 
 fn reason(text: &str) -> Option<String> {
     let t = text
@@ -72,7 +22,7 @@ fn reason(text: &str) -> Option<String> {
 }
 
 /// The marks in one comment: `(by, id, reason)`.
-fn marks_in_comment(comment: &str) -> Vec<(&'static str, String, Option<String>)> {
+fn marks_in_comment(comment: &str) -> Vec<(MarkTool, String, Option<String>)> {
     let mut out = Vec::new();
     let c = comment.trim();
     if let Some(at) = c.find("stagelog:ignore") {
@@ -82,7 +32,7 @@ fn marks_in_comment(comment: &str) -> Vec<(&'static str, String, Option<String>)
             None => (rest, None),
         };
         for id in ids.split([',', ' ']).filter(|s| !s.trim().is_empty()) {
-            out.push(("inline", id.trim().to_string(), why.clone()));
+            out.push((MarkTool::Stagelog, id.trim().to_string(), why.clone()));
         }
     }
     if let Some(at) = c.find("checkov:skip=") {
@@ -91,7 +41,7 @@ fn marks_in_comment(comment: &str) -> Vec<(&'static str, String, Option<String>)
             Some((id, why)) => (id, reason(why)),
             None => (rest.split_whitespace().next().unwrap_or(""), None),
         };
-        out.push(("checkov", id.trim().to_string(), why));
+        out.push((MarkTool::Checkov, id.trim().to_string(), why));
     }
     for tool in ["trivy:ignore:", "tfsec:ignore:"] {
         if let Some(at) = c.find(tool) {
@@ -105,11 +55,11 @@ fn marks_in_comment(comment: &str) -> Vec<(&'static str, String, Option<String>)
             let after = after.strip_prefix(":exp:").map_or(after, |e| {
                 e.trim_start_matches(|ch: char| ch.is_ascii_digit() || ch == '-')
             });
-            out.push(("trivy", id, reason(after)));
+            out.push((MarkTool::Trivy, id, reason(after)));
         }
     }
     if kics_command(c) == Some("ignore-block") {
-        out.push(("kics", KICS_ALL.to_string(), None));
+        out.push((MarkTool::Kics, Mark::ANY.to_string(), None));
     }
     out
 }
@@ -143,7 +93,7 @@ pub(crate) fn kics_file_marks(file: &str, src: &str) -> Vec<Mark> {
             file: file.to_string(),
             lines: Some(lines),
             resource: None,
-            by: "kics",
+            by: MarkTool::Kics,
             id: id.to_string(),
             reason: None,
             line: n,
@@ -151,8 +101,8 @@ pub(crate) fn kics_file_marks(file: &str, src: &str) -> Vec<Mark> {
         match command {
             // In YAML a resource's findings sit on its key's line, so the line after an
             // `ignore-block` comment is the block (HCL blocks get their whole span elsewhere).
-            "ignore-line" | "ignore-block" => out.push(mark((n + 1, n + 1), KICS_ALL)),
-            "ignore" if leading => out.push(mark((1, u32::MAX), KICS_ALL)),
+            "ignore-line" | "ignore-block" => out.push(mark((n + 1, n + 1), Mark::ANY)),
+            "ignore" if leading => out.push(mark((1, u32::MAX), Mark::ANY)),
             c if leading => {
                 if let Some(ids) = c.strip_prefix("disable=") {
                     for id in ids.split(',').filter(|s| !s.trim().is_empty()) {
@@ -179,7 +129,8 @@ fn comment_of(line: &str) -> Option<&str> {
 /// every mark has, so files without any (most) skip the line-by-line comment reading.
 pub(crate) fn may_hold_marks(src: &str) -> bool {
     // `stagelog:ignore`, `trivy:ignore:`, `tfsec:ignore:`; `checkov:skip=`; `kics-scan`.
-    static WORDS: crate::AnyWord = crate::AnyWord::new(&[":ignore", "checkov:skip", "kics-scan"]);
+    static WORDS: crate::prefilter::AnyWord =
+        crate::prefilter::AnyWord::new(&[":ignore", "checkov:skip", "kics-scan"]);
     WORDS.in_text(src)
 }
 
@@ -219,7 +170,7 @@ pub(crate) fn cfn_marks(file: &str, resource: &str, body: &Node) -> Vec<Mark> {
         return vec![];
     };
     let mut out = Vec::new();
-    let mut take = |by: &'static str, list: Option<&Node>, why_key: &str| {
+    let mut take = |by: MarkTool, list: Option<&Node>, why_key: &str| {
         for item in list.and_then(Node::as_seq).unwrap_or_default() {
             let id = item.get("id").and_then(Node::as_str).unwrap_or_default();
             out.push(Mark {
@@ -234,22 +185,22 @@ pub(crate) fn cfn_marks(file: &str, resource: &str, body: &Node) -> Vec<Mark> {
         }
     };
     take(
-        "inline",
+        MarkTool::Stagelog,
         meta.get("stagelog").and_then(|s| s.get("ignore")),
         "reason",
     );
     take(
-        "checkov",
+        MarkTool::Checkov,
         meta.get("checkov").and_then(|s| s.get("skip")),
         "comment",
     );
     take(
-        "cfn_nag",
+        MarkTool::CfnNag,
         meta.get("cfn_nag").and_then(|s| s.get("rules_to_suppress")),
         "reason",
     );
     take(
-        "cdk_nag",
+        MarkTool::CdkNag,
         meta.get("cdk_nag").and_then(|s| s.get("rules_to_suppress")),
         "reason",
     );
@@ -261,7 +212,7 @@ pub(crate) fn cfn_marks(file: &str, resource: &str, body: &Node) -> Vec<Mark> {
                 file: file.to_string(),
                 lines: None,
                 resource: Some(resource.to_string()),
-                by: "guard",
+                by: MarkTool::Guard,
                 id: id.to_string(),
                 reason: None,
                 line: item.line,
@@ -269,51 +220,6 @@ pub(crate) fn cfn_marks(file: &str, resource: &str, body: &Node) -> Vec<Mark> {
         }
     }
     out
-}
-
-/// For each finding, the mark the scan collected that suppresses it, if any.
-pub fn inline_suppressions<'m>(
-    findings: &[Finding],
-    marks: impl Iterator<Item = &'m Mark> + Clone,
-) -> Vec<Option<Suppression>> {
-    // Indexed by file once: a scan has thousands of findings and of files with no mark.
-    let mut by_file: std::collections::HashMap<&str, Vec<&Mark>> = Default::default();
-    for m in marks {
-        by_file.entry(m.file.as_str()).or_default().push(m);
-    }
-    findings
-        .iter()
-        .map(|f| {
-            let file = f.location.file.as_deref()?;
-            by_file
-                .get(file)?
-                .iter()
-                .copied()
-                .filter(|m| match (m.lines, &m.resource) {
-                    (Some((first, last)), _) => {
-                        f.location.line.is_some_and(|l| l >= first && l <= last)
-                    }
-                    (None, Some(r)) => *r == f.location.resource,
-                    (None, None) => false,
-                })
-                .find(|m| rules_for(m.by, &m.id).contains(&f.rule_id))
-                .map(|m| Suppression {
-                    by: m.by,
-                    mark: match m.by {
-                        "inline" => format!("stagelog:ignore {}", m.id),
-                        "checkov" => format!("checkov:skip={}", m.id),
-                        "trivy" => format!("trivy:ignore:{}", m.id),
-                        "kics" if m.id == KICS_ALL => "kics-scan ignore".to_string(),
-                        "kics" => format!("kics-scan disable={}", m.id),
-                        "cdk_nag" => format!("cdk_nag rules_to_suppress {}", m.id),
-                        "guard" => format!("guard SuppressedRules {}", m.id),
-                        _ => format!("cfn_nag rules_to_suppress {}", m.id),
-                    },
-                    reason: m.reason.clone(),
-                    line: Some(m.line),
-                })
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -325,58 +231,41 @@ mod tests {
         assert_eq!(
             marks_in_comment(" stagelog:ignore SL001,SL010 -- internal only"),
             vec![
-                ("inline", "SL001".into(), Some("internal only".into())),
-                ("inline", "SL010".into(), Some("internal only".into()))
+                (
+                    MarkTool::Stagelog,
+                    "SL001".into(),
+                    Some("internal only".into())
+                ),
+                (
+                    MarkTool::Stagelog,
+                    "SL010".into(),
+                    Some("internal only".into())
+                )
             ]
         );
         assert_eq!(
             marks_in_comment("checkov:skip=CKV_AWS_76:logs go to the WAF"),
             vec![(
-                "checkov",
+                MarkTool::Checkov,
                 "CKV_AWS_76".into(),
                 Some("logs go to the WAF".into())
             )]
         );
         assert_eq!(
             marks_in_comment("trivy:ignore:AVD-AWS-0001"),
-            vec![("trivy", "AVD-AWS-0001".into(), None)]
+            vec![(MarkTool::Trivy, "AVD-AWS-0001".into(), None)]
         );
         assert_eq!(
             marks_in_comment("tfsec:ignore:aws-api-gateway-enable-access-logging legacy"),
             vec![(
-                "trivy",
+                MarkTool::Trivy,
                 "aws-api-gateway-enable-access-logging".into(),
                 Some("legacy".into())
             )]
         );
-        assert_eq!(rules_for("checkov", "CKV_AWS_76"), ["SL001"]);
-        assert_eq!(rules_for("trivy", "AVD-AWS-0001"), ["SL001", "SL002"]);
-        assert_eq!(
-            rules_for("trivy", "aws-api-gateway-enable-access-logging"),
-            ["SL001", "SL002"]
-        );
-        // cfn_nag's W45 and W46 are access-logging rules.
-        assert_eq!(rules_for("cfn_nag", "W45"), ["SL001"]);
-        assert_eq!(rules_for("cfn_nag", "W46"), ["SL002"]);
-        assert_eq!(rules_for("trivy", "AVD-AWS-0113"), ["SL001"]);
-        assert_eq!(rules_for("trivy", "AVD-AWS-0116"), ["SL002"]);
-        assert_eq!(
-            rules_for("cdk_nag", "AwsSolutions-APIG1"),
-            ["SL001", "SL002"]
-        );
-        assert_eq!(rules_for("cdk_nag", "AwsSolutions-APIG6"), ["SL010"]);
-        assert_eq!(
-            rules_for("guard", "API_GWV2_ACCESS_LOGS_ENABLED"),
-            ["SL002"]
-        );
-        assert_eq!(rules_for("kics", "*"), ["SL001", "SL002", "SL010"]);
         assert_eq!(
             kics_command(" kics-scan disable=1b6799eb-4a7a-4b04-9001-8cceb9999326"),
             Some("disable=1b6799eb-4a7a-4b04-9001-8cceb9999326")
-        );
-        assert_eq!(
-            rules_for("inline", "sl00"),
-            ["SL001", "SL002", "SL003", "SL004", "SL005", "SL006"]
         );
     }
 }

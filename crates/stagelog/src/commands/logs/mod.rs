@@ -1,13 +1,65 @@
 //! `stagelog logs`: access logs from files, standard input or CloudWatch, through the parser
 //! compiled from the stage's format; or the same query run by CloudWatch Logs Insights.
 
+#[cfg(feature = "aws")]
+mod cloudwatch;
+
+/// Without the `aws` feature: CloudWatch sources say so, files work.
+#[cfg(not(feature = "aws"))]
+mod cloudwatch {
+    use super::{Insights, Pieces};
+    use crate::cli::LogsArgs;
+    use crate::Ui;
+    use anyhow::{bail, Result};
+    use stagelog_pipeline::ExitStatus;
+
+    const NO_AWS: &str = "this stagelog was built without AWS support (cargo feature `aws`)";
+
+    pub fn stage_settings(_: &LogsArgs, _: &str) -> Result<(Option<String>, String, String)> {
+        bail!(NO_AWS)
+    }
+
+    pub fn format_of_group(_: &LogsArgs, _: &str) -> Result<Option<(String, String)>> {
+        bail!(NO_AWS)
+    }
+
+    pub fn cloudwatch_pieces(
+        _: &LogsArgs,
+        _: &str,
+        _: Option<String>,
+        _: (i64, i64),
+        _: Ui,
+    ) -> Result<Pieces> {
+        bail!("{NO_AWS}; read files instead")
+    }
+
+    pub fn run_insights(_: Insights, _: Ui) -> Result<ExitStatus> {
+        bail!("{NO_AWS}; --explain prints the query")
+    }
+}
+
 use crate::cli::{LogsArgs, LogsOutput};
-use crate::live::{cloudwatch_pieces, run_insights, stage_settings};
-use crate::pipeline::ExitStatus;
+use crate::Ui;
+use cloudwatch::{cloudwatch_pieces, format_of_group, run_insights, stage_settings};
+
+/// A query pushed to CloudWatch Logs Insights: where, with which format and query, for which
+/// window, and how to print the result. (Without the `aws` feature nothing runs it.)
+#[cfg_attr(not(feature = "aws"), allow(dead_code))]
+pub struct Insights<'a> {
+    pub args: &'a LogsArgs,
+    pub group: &'a str,
+    pub region: Option<&'a str>,
+    pub format: &'a Format,
+    pub query: &'a Query,
+    pub translated: &'a insights::InsightsQuery,
+    pub output: Output,
+    pub window: (i64, i64),
+}
 use anyhow::{anyhow, bail, Context, Result};
 use stagelog_accesslog::{
     insights, presets, query::parse_time, Engine, Filter, Format, Output, Parser, Piece, Query,
 };
+use stagelog_pipeline::ExitStatus;
 use std::io::{self, BufRead};
 
 /// `--since`/`--until`: an age, RFC 3339 or epoch seconds/milliseconds.
@@ -27,7 +79,7 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-pub(crate) type Pieces = Box<dyn Iterator<Item = io::Result<Piece>>>;
+pub type Pieces = Box<dyn Iterator<Item = io::Result<Piece>>>;
 
 /// Where the lines come from.
 enum Source {
@@ -64,7 +116,7 @@ fn format_arg(value: &str) -> Result<String> {
     )
 }
 
-pub fn run(args: LogsArgs) -> Result<ExitStatus> {
+pub fn run(args: LogsArgs, ui: Ui) -> Result<ExitStatus> {
     if args.log_format.as_deref() == Some("help") {
         print!(
             "Console presets for --log-format (or give the stage's format string itself):\n{}",
@@ -99,8 +151,8 @@ pub fn run(args: LogsArgs) -> Result<ExitStatus> {
     } else if let Some(group) = &args.log_group {
         // Without --log-format: the format of the stage that writes to the group, if one does.
         if format_text.is_none() {
-            if let Some((arn, format)) = crate::live::format_of_group(&args, group)? {
-                if !crate::ui::quiet() {
+            if let Some((arn, format)) = format_of_group(&args, group)? {
+                if !ui.quiet() {
                     eprintln!("format: {arn}'s, which writes its access logs to {group}");
                 }
                 format_text = Some(format);
@@ -133,7 +185,7 @@ pub fn run(args: LogsArgs) -> Result<ExitStatus> {
         _ if args.insights => Box::new(std::iter::empty()),
         Source::Files(files) => Box::new(stagelog_accesslog::pieces(files.clone())),
         Source::CloudWatch { group, region } => {
-            cloudwatch_pieces(&args, group, region.clone(), cw_since, cw_until)?
+            cloudwatch_pieces(&args, group, region.clone(), (cw_since, cw_until), ui)?
         }
     };
     let format = match format_text {
@@ -186,14 +238,17 @@ pub fn run(args: LogsArgs) -> Result<ExitStatus> {
             unreachable!("checked above")
         };
         return run_insights(
-            &args,
-            group,
-            region.as_deref(),
-            &format,
-            &query,
-            &q,
-            output,
-            (cw_since, cw_until),
+            Insights {
+                args: &args,
+                group,
+                region: region.as_deref(),
+                format: &format,
+                query: &query,
+                translated: &q,
+                output,
+                window: (cw_since, cw_until),
+            },
+            ui,
         );
     }
 
@@ -221,7 +276,7 @@ pub fn run(args: LogsArgs) -> Result<ExitStatus> {
         );
         return Ok(ExitStatus::Error);
     }
-    if !engine.query.aggregates() && !crate::ui::quiet() {
+    if !engine.query.aggregates() && !ui.quiet() {
         eprintln!(
             "{} lines, {} unparsed{}, {} matched",
             summary.lines,

@@ -48,8 +48,9 @@ pub struct Waiver {
     /// Glob on the resource (Terraform address, logical id, ARN) or the file.
     pub resource: String,
     pub reason: String,
-    /// `YYYY-MM-DD`: from that day on the waiver no longer suppresses.
-    pub expires: Option<String>,
+    /// From that day on the waiver no longer suppresses.
+    #[serde(default, deserialize_with = "date")]
+    pub expires: Option<jiff::civil::Date>,
 }
 
 impl Policy {
@@ -87,14 +88,6 @@ impl Policy {
         for w in &policy.waivers {
             globset::Glob::new(&w.resource)
                 .with_context(|| format!("{}: waiver resource `{}`", path.display(), w.resource))?;
-            if let Some(e) = &w.expires {
-                if !is_date(e) {
-                    bail!(
-                        "{}: waiver expires `{e}`: expected YYYY-MM-DD",
-                        path.display()
-                    );
-                }
-            }
         }
         for field in policy.required_fields.iter().flatten() {
             let known = stagelog_rules::context_vars::AUDIT_FIELDS;
@@ -154,14 +147,23 @@ fn severity(s: &str) -> Result<Severity> {
     })
 }
 
-/// A calendar date written `YYYY-MM-DD` (2027-02-30 is not one).
-fn is_date(s: &str) -> bool {
-    s.len() == 10 && humantime::parse_rfc3339(&format!("{s}T00:00:00Z")).is_ok()
+/// A waiver's `expires`: a calendar date written `YYYY-MM-DD` (2027-02-30 is not one).
+fn date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<jiff::civil::Date>, D::Error> {
+    let s = String::deserialize(d)?;
+    let parsed = (s.len() == 10)
+        .then(|| s.parse::<jiff::civil::Date>().ok())
+        .flatten();
+    parsed.map(Some).ok_or_else(|| {
+        serde::de::Error::custom(format!("waiver expires `{s}`: expected YYYY-MM-DD"))
+    })
 }
 
-/// Today as `YYYY-MM-DD` (UTC), or `SOURCE_DATE_EPOCH`'s day.
-pub fn today() -> String {
-    stagelog_report::rfc3339(stagelog_report::now_secs())[..10].to_string()
+/// Today (UTC), or `SOURCE_DATE_EPOCH`'s day.
+pub fn today() -> jiff::civil::Date {
+    jiff::Timestamp::from_second(stagelog_report::now_secs())
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
 }
 
 /// Applies severity overrides, inline suppressions and waivers to a judged report; marks
@@ -169,7 +171,7 @@ pub fn today() -> String {
 pub fn apply<'m>(
     report: &mut Report,
     policy: &Policy,
-    today: &str,
+    today: jiff::civil::Date,
     sel: &stagelog_rules::Selection,
     marks: impl Iterator<Item = &'m stagelog_model::Mark> + Clone,
 ) {
@@ -180,7 +182,7 @@ pub fn apply<'m>(
             }
         }
     }
-    let inline = stagelog_iac::suppress::inline_suppressions(&report.findings, marks);
+    let inline = crate::suppress::inline_suppressions(&report.findings, marks);
     let globs: Vec<Option<globset::GlobMatcher>> = policy
         .waivers
         .iter()
@@ -201,7 +203,7 @@ pub fn apply<'m>(
             }
             report.suppressed.push(Suppressed {
                 finding: f.clone(),
-                by: m.by.to_string(),
+                by: m.by.as_str().to_string(),
                 reason: m.reason,
                 expires: None,
             });
@@ -219,11 +221,11 @@ pub fn apply<'m>(
                 })
         });
         match waiver {
-            Some((w, _)) if w.expires.as_deref().is_some_and(|e| e <= today) => {
+            Some((w, _)) if w.expires.is_some_and(|e| e <= today) => {
                 f.message = format!(
                     "{} (a waiver expired on {}: {})",
                     f.message,
-                    w.expires.as_deref().unwrap_or_default(),
+                    w.expires.map(|e| e.to_string()).unwrap_or_default(),
                     w.reason
                 );
                 keep.push(true);
@@ -233,7 +235,7 @@ pub fn apply<'m>(
                     finding: f.clone(),
                     by: "waiver".into(),
                     reason: Some(w.reason.clone()).filter(|r| !r.trim().is_empty()),
-                    expires: w.expires.clone(),
+                    expires: w.expires.map(|e| e.to_string()),
                 });
                 keep.push(false);
             }
@@ -246,7 +248,7 @@ pub fn apply<'m>(
     report.normalise();
 }
 
-fn reasonless_finding(f: &Finding, m: &stagelog_iac::suppress::Suppression) -> Finding {
+fn reasonless_finding(f: &Finding, m: &crate::suppress::Suppression) -> Finding {
     Finding {
         rule_id: "SL090",
         severity: Severity::Info,

@@ -1,7 +1,7 @@
 //! Suppression marks are collected while adapting: found for sources that exist only in
 //! memory (nothing reads a file again), and anywhere inside a resource, whatever its layout.
-use stagelog_iac::suppress::{inline_suppressions, Suppression};
 use stagelog_model::Finding;
+use stagelog_pipeline::suppress::{inline_suppressions, Suppression};
 use stagelog_rules::{check, Config, Selection};
 
 /// Each finding of one source, with the mark that suppresses it, if any.

@@ -1,0 +1,266 @@
+//! The walk: which files under the scanned paths to read (gitignore respected, `--exclude`,
+//! directories no source lives in skipped, CDK apps' `cdk.out` added), each classified by its
+//! name and read by the walk's own threads as it is found; a YAML or JSON file is triaged by
+//! its text there, so files that hold nothing stagelog judges are dropped before any parse.
+
+use super::input::{read_text, Kind};
+use crate::error::SourceError;
+use crate::paths::display;
+use crate::{cloudformation, serverless, terraform};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// Compiled `exclude` globs.
+#[derive(Clone)]
+pub(super) struct Exclude(globset::GlobSet);
+
+impl Exclude {
+    pub(super) fn new(globs: &[String], errors: &mut Vec<SourceError>) -> Exclude {
+        let mut b = globset::GlobSetBuilder::new();
+        for g in globs {
+            let g = g.trim_end_matches('/');
+            match globset::GlobBuilder::new(g)
+                .literal_separator(false)
+                .build()
+            {
+                Ok(glob) => {
+                    b.add(glob);
+                }
+                Err(e) => errors.push(SourceError {
+                    file: g.to_string(),
+                    line: None,
+                    message: format!("--exclude: not a glob: {e}"),
+                }),
+            }
+        }
+        Exclude(b.build().unwrap_or_else(|_| globset::GlobSet::empty()))
+    }
+
+    /// A path (relative to the scanned root) is left out when it, or any directory above it,
+    /// matches.
+    fn skips(&self, relative: &Path) -> bool {
+        if self.0.is_empty() {
+            return false;
+        }
+        relative
+            .ancestors()
+            .filter(|a| !a.as_os_str().is_empty())
+            .any(|a| self.0.is_match(a))
+    }
+}
+
+pub(super) fn classify(path: &Path, explicit: bool) -> Option<Kind> {
+    let name = path.file_name()?.to_str()?;
+    if name.ends_with(".tf.json") || name.ends_with(".tofu.json") {
+        Some(Kind::TfJson)
+    } else if name.ends_with(".tf") || name.ends_with(".tofu") {
+        Some(Kind::Tf)
+    } else if ["terraform.tfvars", "terraform.tfvars.json"].contains(&name)
+        || name.ends_with(".auto.tfvars")
+        || name.ends_with(".auto.tfvars.json")
+    {
+        Some(Kind::TfVars)
+    } else if serverless::is_service_file(name) {
+        Some(Kind::Serverless)
+    } else if name.ends_with(".tfvars") || name.ends_with(".tfvars.json") {
+        None // only read when passed with -var-file; their values are not the defaults
+    } else if [".yaml", ".yml", ".json", ".template", ".cfn"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+        || explicit
+    {
+        Some(Kind::Template)
+    } else {
+        None
+    }
+}
+
+const SKIP_DIRS: &[&str] = &[
+    ".git",
+    ".terraform",
+    "node_modules",
+    ".venv",
+    "__pycache__",
+    ".aws-sam",
+];
+
+/// A file the walk found, with how to read it and its text (read by the walk's own threads,
+/// as ripgrep reads while it walks: reading waits for no list of every file).
+type Found = (PathBuf, Kind, Result<String, SourceError>);
+
+/// What a YAML or JSON file named `name` is, from its text: a Terraform plan, a template
+/// that could hold something stagelog judges, or (`None`, most of them in a repository) nothing
+/// to read further: one byte search, no parse, no samconfig.toml lookup, never an error.
+/// Decided once per file, where its text is first had.
+pub(super) fn triage(name: &str, src: &str) -> Option<Kind> {
+    if name.ends_with(".json") && terraform::plan::is_plan(src) {
+        Some(Kind::Plan)
+    } else if cloudformation::could_hold_something(src) {
+        Some(Kind::Template)
+    } else {
+        None
+    }
+}
+
+/// Reads a file the walk found; a YAML or JSON file that holds nothing is dropped here, text
+/// and all.
+fn read_found(path: PathBuf, kind: Kind) -> Option<Found> {
+    let text = read_text(&path);
+    let kind = match (&text, kind) {
+        (Ok(src), Kind::Template) => triage(path.file_name()?.to_str()?, src)?,
+        _ => kind,
+    };
+    Some((path, kind, text))
+}
+
+/// The files to read under `paths`, sorted, each with how to read it and its text.
+pub(super) fn collect(
+    paths: &[PathBuf],
+    exclude: &Exclude,
+    errors: &mut Vec<SourceError>,
+    notes: &mut Vec<String>,
+) -> Vec<Found> {
+    let mut out = Vec::new();
+    let cdk_apps = std::sync::Mutex::new(Vec::new());
+    for root in paths {
+        match std::fs::metadata(root) {
+            Err(e) => errors.push(SourceError {
+                file: display(root),
+                line: None,
+                message: format!("cannot read: {e}"),
+            }),
+            Ok(m) if m.is_file() => {
+                if let Some(k) = classify(root, true) {
+                    out.extend(read_found(root.clone(), k));
+                }
+            }
+            Ok(_) => {
+                let walker = ignore::WalkBuilder::new(root)
+                    .hidden(false)
+                    .git_ignore(true)
+                    .git_exclude(true)
+                    .parents(true)
+                    .require_git(false)
+                    .follow_links(false)
+                    .filter_entry({
+                        let exclude = exclude.clone();
+                        let root = root.clone();
+                        move |e| {
+                            let skipped_dir = e.file_type().is_some_and(|t| t.is_dir())
+                                && e.file_name()
+                                    .to_str()
+                                    .is_some_and(|n| SKIP_DIRS.contains(&n));
+                            !skipped_dir
+                                && !exclude.skips(e.path().strip_prefix(&root).unwrap_or(e.path()))
+                        }
+                    })
+                    .build_parallel();
+                // The walk in parallel, as ripgrep walks: directories are read by every core.
+                let found = std::sync::Mutex::new(Vec::new());
+                let failed = std::sync::Mutex::new(Vec::new());
+                walker.run(|| {
+                    let (found, failed, cdk_apps) = (&found, &failed, &cdk_apps);
+                    Box::new(move |entry| {
+                        match entry {
+                            Ok(e) if e.file_name() == "cdk.json" => {
+                                if let (Some(dir), Ok(mut apps)) =
+                                    (e.path().parent(), cdk_apps.lock())
+                                {
+                                    apps.push((root.clone(), dir.to_path_buf()));
+                                }
+                            }
+                            Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
+                                if let Some(k) = classify(e.path(), false) {
+                                    if let Some(file) = read_found(e.into_path(), k) {
+                                        if let Ok(mut f) = found.lock() {
+                                            f.push(file);
+                                        }
+                                    }
+                                }
+                            }
+                            Ok(_) => {}
+                            Err(e) => {
+                                if let Ok(mut f) = failed.lock() {
+                                    f.push(format!("cannot read: {e}"));
+                                }
+                            }
+                        }
+                        ignore::WalkState::Continue
+                    })
+                });
+                out.extend(found.into_inner().unwrap_or_default());
+                errors.extend(
+                    failed
+                        .into_inner()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|message| SourceError {
+                            file: display(root),
+                            line: None,
+                            message,
+                        }),
+                );
+            }
+        }
+    }
+    let mut apps = cdk_apps.into_inner().unwrap_or_default();
+    apps.sort();
+    let mut cdk = Vec::new();
+    for (root, app) in apps {
+        cdk.extend(cdk_templates(&root, &app, exclude, notes));
+    }
+    out.par_extend(
+        cdk.into_par_iter()
+            .filter_map(|(path, kind)| read_found(path, kind)),
+    );
+    // Byte order (not path-component order, which costs more): only determinism matters
+    // here, reports are sorted by their own keys.
+    out.sort_unstable_by(|a, b| a.0.as_os_str().cmp(b.0.as_os_str()).then(a.1.cmp(&b.1)));
+    out.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+    out
+}
+
+/// The templates `cdk synth` wrote for the CDK app in `app` (a directory with cdk.json):
+/// `cdk.out/*.template.json` and those of its stages (`cdk.out/assembly-*/`). Read even
+/// though the `.gitignore` that `cdk init` writes lists cdk.out, since they are the only
+/// form of a CDK app's stages stagelog can judge.
+fn cdk_templates(
+    root: &Path,
+    app: &Path,
+    exclude: &Exclude,
+    notes: &mut Vec<String>,
+) -> Vec<(PathBuf, Kind)> {
+    let out_dir = app.join("cdk.out");
+    if !out_dir.is_dir() {
+        notes.push(format!(
+            "{}: a CDK app without cdk.out; run `cdk synth` first to have its stacks judged",
+            display(&app.join("cdk.json"))
+        ));
+        return vec![];
+    }
+    let mut dirs = vec![out_dir.clone()];
+    if let Ok(entries) = std::fs::read_dir(&out_dir) {
+        dirs.extend(
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("assembly-"))
+                }),
+        );
+    }
+    dirs.iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flat_map(|entries| entries.filter_map(Result::ok).map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(".template.json"))
+        })
+        .filter(|p| !exclude.skips(p.strip_prefix(root).unwrap_or(p)))
+        .map(|p| (p, Kind::Template))
+        .collect()
+}

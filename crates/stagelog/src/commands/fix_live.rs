@@ -1,0 +1,156 @@
+use super::live::{options, tokio_runtime};
+use crate::cli::FixArgs;
+use crate::Ui;
+use anyhow::Result;
+use stagelog_pipeline::{ExitStatus, Pipeline};
+
+/// `stagelog fix --live`: the audit judged through the same pipeline as `audit` (so waived
+/// and suppressed findings are left alone), planned as AWS CLI commands, applied with a
+/// journal on `--apply`.
+pub fn run(args: &FixArgs, ui: Ui) -> Result<ExitStatus> {
+    use stagelog_aws::fix::{apply, plan, FixOptions};
+
+    let pipeline = Pipeline::load(
+        &super::fix_policy(args),
+        std::path::Path::new("."),
+        crate::hints::hint,
+    )?;
+    let fix_opts = FixOptions {
+        log_group_name: crate::inputs::log_group_template(args.log_group_name.as_deref())?
+            .unwrap_or_default(),
+        kms_key: args.kms_key.clone(),
+        create_cloudwatch_role: args.create_cloudwatch_role,
+    };
+    let opts = options(&args.scope, None)?;
+    // The stages' traffic too, for the estimate of what the changes will cost.
+    let out = stagelog_aws::audit_blocking(stagelog_aws::AuditOptions {
+        cost: Some(stagelog_aws::CostWindow::new(FIX_COST_WINDOW_MS)),
+        ..opts.clone()
+    });
+    for e in &out.errors {
+        eprintln!(
+            "error: {} {}: {}",
+            e.account.as_deref().unwrap_or("-"),
+            e.region.as_deref().unwrap_or("-"),
+            e.message
+        );
+    }
+    if !out.errors.is_empty() {
+        eprintln!("nothing changed: the audit was incomplete");
+        return Ok(ExitStatus::Error);
+    }
+    let report = pipeline.judge(&out.inventories, vec![], 0);
+    if !report.suppressed.is_empty() && !ui.quiet() {
+        eprintln!(
+            "left alone: {} suppressed or waived finding(s)",
+            report.suppressed.len()
+        );
+    }
+    let findings = stagelog_pipeline::to_fix(&report);
+    let (changes, skipped) = plan(&out.inventories, &findings, &fix_opts);
+    if changes.is_empty() {
+        println!("# nothing to change");
+    }
+    for c in &changes {
+        let why = if c.rules.is_empty() {
+            "new log group".to_string()
+        } else {
+            c.rules.join(" ")
+        };
+        println!("# {} {} ({why})", c.account, c.region);
+        println!("{}", c.cli());
+    }
+    for s in &skipped {
+        eprintln!("needs a person: {} {}: {}", s.rule_id, s.resource, s.reason);
+    }
+    if !changes.is_empty() {
+        println!("{}", estimate_line(&changes, &out));
+    }
+    if !args.apply {
+        return Ok(if changes.is_empty() {
+            ExitStatus::Clean
+        } else {
+            ExitStatus::Findings
+        });
+    }
+    let journal = args.journal.clone().unwrap_or_else(|| {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        std::path::PathBuf::from(format!("stagelog-journal-{secs}.jsonl"))
+    });
+    if changes.is_empty() {
+        return Ok(ExitStatus::Clean);
+    }
+    eprintln!("journal: {}", journal.display());
+    let rt = tokio_runtime()?;
+    match rt.block_on(apply(&changes, &opts, &journal)) {
+        Ok(n) => {
+            eprintln!(
+                "applied {n} change(s); undo with: stagelog rollback {}",
+                journal.display()
+            );
+            Ok(ExitStatus::Clean)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            if journal.exists() {
+                eprintln!(
+                    "every change made so far is in {0}; `stagelog rollback {0}` restores it",
+                    journal.display()
+                );
+            }
+            Ok(ExitStatus::Error)
+        }
+    }
+}
+
+/// The traffic `fix --live` prices its changes on: the last 30 days.
+const FIX_COST_WINDOW_MS: i64 = 30 * 86_400_000;
+
+/// What the changes will add to the bill: for each stage whose access logging they turn on,
+/// its requests in the last 30 days × one line of the recommended format, at the region's
+/// list price. Execution logs' volume depends on the integration and is not estimated.
+fn estimate_line(changes: &[stagelog_aws::fix::Change], out: &stagelog_aws::AuditOutput) -> String {
+    use stagelog_aws::fix::Action;
+    use stagelog_report::cost::{bytes_per_request, prices, PriceOverrides};
+    let mut monthly = 0.0;
+    let mut priced = 0;
+    let mut unknown = 0;
+    for c in changes {
+        if !c.rules.iter().any(|r| r == "SL001" || r == "SL002") {
+            continue;
+        }
+        let (api, stage) = match &c.action {
+            Action::UpdateRestStage { api_id, stage, .. }
+            | Action::UpdateV2Stage { api_id, stage, .. } => (api_id, stage),
+            _ => continue,
+        };
+        let found = out.inventories.iter().flat_map(|i| &i.stages).find(|s| {
+            s.location.account.as_deref() == Some(c.account.as_str())
+                && s.location.region.as_deref() == Some(c.region.as_str())
+                && s.api.as_ref().and_then(|a| a.as_known()).as_deref() == Some(api.as_str())
+                && s.name.as_known().as_deref() == Some(stage.as_str())
+        });
+        match found.and_then(|s| Some((s.requests?, bytes_per_request(s.api_kind)?))) {
+            Some((requests, per)) => {
+                let p = prices(&c.region, None, &PriceOverrides::default());
+                monthly += (requests * per) as f64 / 1_073_741_824.0 * p.ingest_gb;
+                priced += 1;
+            }
+            None => unknown += 1,
+        }
+    }
+    let mut line = format!(
+        "# estimated cost: ~${monthly:.2} per month for the access logs of {priced} stage(s), from their requests in the last 30 days at list prices"
+    );
+    if unknown > 0 {
+        line.push_str(&format!("; {unknown} stage(s) without traffic figures"));
+    }
+    if !out.cost_errors.is_empty() {
+        line.push_str(" (some metrics could not be read: cloudwatch:GetMetricData)");
+    }
+    line.push_str("; execution logs not estimated");
+    line
+}

@@ -1,0 +1,251 @@
+//! What the live commands share: the scope the command line names, a progress bar, the
+//! audit judged and reported through the pipeline (`audit`, `verify`), Security Hub export.
+
+use crate::cli::{Export, ReportArgs, ScopeArgs};
+use crate::Ui;
+use anyhow::{anyhow, Result};
+use stagelog_pipeline::{exit_status, ExitStatus, Pipeline, PolicyOptions};
+use std::sync::Arc;
+
+/// What `audit` and `verify` read and how they report it.
+pub(super) struct LiveReport<'a> {
+    pub scope: &'a ScopeArgs,
+    pub report: &'a ReportArgs,
+    pub verify: Option<stagelog_aws::VerifyOptions>,
+    pub export: Option<Export>,
+}
+
+/// A progress bar on a terminal, unless quiet.
+pub(super) fn progress(ui: Ui) -> Option<Arc<dyn stagelog_aws::Progress>> {
+    use std::io::IsTerminal;
+    (std::io::stderr().is_terminal() && !ui.quiet())
+        .then(|| Arc::new(Bar::new()) as Arc<dyn stagelog_aws::Progress>)
+}
+
+/// The report in every format asked for; says what it wrote into --output-dir.
+pub(super) fn write(report: &stagelog_report::Report, args: &ReportArgs, ui: Ui) -> Result<()> {
+    for path in stagelog_pipeline::write_reports(report, &crate::inputs::output(args, ui.quiet()))?
+    {
+        if !ui.quiet() {
+            eprintln!("wrote {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+/// The pipeline for the live scope: policy first (usage errors before any AWS call).
+fn live_pipeline(mut policy: PolicyOptions, report_args: &ReportArgs) -> Result<Pipeline> {
+    policy.compliance = report_args.compliance.clone();
+    Pipeline::load(&policy, std::path::Path::new("."), crate::hints::hint)
+}
+
+pub(super) fn scope_errors(
+    errors: Vec<stagelog_aws::ScopeError>,
+) -> Vec<stagelog_report::ReportError> {
+    errors
+        .into_iter()
+        .map(|e| stagelog_report::ReportError {
+            file: None,
+            line: None,
+            account: e.account,
+            region: e.region,
+            message: e.message,
+        })
+        .collect()
+}
+
+/// Reads the live scope, judges it and writes the report.
+pub(super) fn report_live(live: LiveReport, policy: PolicyOptions, ui: Ui) -> Result<ExitStatus> {
+    let LiveReport {
+        scope,
+        report: report_args,
+        verify,
+        export,
+    } = live;
+    let pipeline = live_pipeline(policy, report_args)?;
+    let progress = progress(ui);
+    let mut opts = options(scope, progress.clone())?;
+    opts.verify = verify;
+    let export_opts = stagelog_aws::AuditOptions {
+        progress: None,
+        ..opts.clone()
+    };
+    let out = stagelog_aws::audit_blocking(opts);
+    drop(progress);
+    say_coverage(&out, ui);
+    let mut report = pipeline.judge(&out.inventories, scope_errors(out.errors), 0);
+    report.live = Some(stagelog_report::LiveCoverage {
+        scopes: out.covered.clone(),
+    });
+    report.notes.extend(
+        out.inactive_accounts.iter().map(|(id, state)| {
+            format!("account {id} skipped: the Organization says it is {state}")
+        }),
+    );
+    if !ui.quiet() {
+        for note in &report.notes {
+            eprintln!("note: {note}");
+        }
+    }
+    if export.is_some() {
+        export_securityhub(&export_opts, &out.inventories, &mut report, ui);
+    }
+    write(&report, report_args, ui)?;
+    Ok(exit_status(&report, report_args.fail_on))
+}
+
+/// With --verbose: the accounts and regions read (an organisation walk names hundreds).
+pub(super) fn say_coverage(out: &stagelog_aws::AuditOutput, ui: Ui) {
+    if !ui.verbose() {
+        return;
+    }
+    let mut by_account: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (account, region) in &out.covered {
+        match by_account.last_mut() {
+            Some((a, regions)) if *a == account => regions.push(region),
+            _ => by_account.push((account, vec![region])),
+        }
+    }
+    eprintln!(
+        "covered {} account(s), {} account×region pair(s), {} API(s):",
+        by_account.len(),
+        out.covered.len(),
+        out.apis
+    );
+    for (account, regions) in by_account {
+        eprintln!("  {account}: {}", regions.join(", "));
+    }
+    for (account, state) in &out.inactive_accounts {
+        eprintln!("  {account}: skipped ({state})");
+    }
+    for note in &out.notes {
+        eprintln!("{note}");
+    }
+}
+
+/// Sends the report's findings to Security Hub in every audited account and region; what
+/// could not be sent becomes an error of the report (exit 2).
+fn export_securityhub(
+    opts: &stagelog_aws::AuditOptions,
+    inventories: &[stagelog_model::Inventory],
+    report: &mut stagelog_report::Report,
+    ui: Ui,
+) {
+    let asff = stagelog_report::AsffOptions::from_env();
+    let findings = stagelog_report::asff_findings(report, &asff);
+    let mut scopes: Vec<(String, String)> = inventories
+        .iter()
+        .flat_map(|inv| {
+            inv.accounts
+                .iter()
+                .map(|a| &a.location)
+                .chain(inv.stages.iter().map(|s| &s.location))
+        })
+        .filter_map(|l| Some((l.account.clone()?, l.region.clone()?)))
+        .collect();
+    scopes.sort();
+    scopes.dedup();
+    let outcomes =
+        stagelog_aws::securityhub::export_blocking(opts, &findings, &scopes, &asff.generated_at);
+    for o in outcomes {
+        if !ui.quiet() {
+            eprintln!(
+                "security hub {} {}: {} findings imported, {} resolved",
+                o.account, o.region, o.imported, o.resolved
+            );
+        }
+        for message in o.failed {
+            report.errors.push(stagelog_report::ReportError {
+                file: None,
+                line: None,
+                account: Some(o.account.clone()),
+                region: Some(o.region.clone()),
+                message: format!("Security Hub export: {message}"),
+            });
+        }
+    }
+    report.normalise();
+}
+
+/// The live scope the command line names; a bad account list is a usage error here, before
+/// any AWS call.
+pub(super) fn options(
+    scope: &ScopeArgs,
+    progress: Option<std::sync::Arc<dyn stagelog_aws::Progress>>,
+) -> Result<stagelog_aws::AuditOptions> {
+    let ids = |flag: &str, values: &[String]| {
+        stagelog_aws::parse_account_list(values).map_err(|e| anyhow!("{flag}: {e}"))
+    };
+    Ok(stagelog_aws::AuditOptions {
+        profile: scope.profile.clone(),
+        regions: scope.regions.clone(),
+        all_regions: scope.all_regions,
+        role_arns: scope.role_arns.clone(),
+        org_role: scope.org_role.clone(),
+        only_accounts: ids("--accounts", &scope.accounts)?,
+        exclude_accounts: ids("--exclude-accounts", &scope.exclude_accounts)?,
+        endpoint_url: scope.endpoint_url.clone(),
+        concurrency: scope.concurrency,
+        progress,
+        verify: None,
+        cost: None,
+    })
+}
+
+/// accounts × regions, and APIs found, on stderr.
+pub(super) struct Bar(
+    indicatif::ProgressBar,
+    std::sync::atomic::AtomicUsize,
+    std::sync::atomic::AtomicUsize,
+);
+
+impl Bar {
+    fn new() -> Bar {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{bar:30}] {pos}/{len} account×region {prefix} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        Bar(
+            bar,
+            std::sync::atomic::AtomicUsize::new(0),
+            std::sync::atomic::AtomicUsize::new(0),
+        )
+    }
+}
+
+impl stagelog_aws::Progress for Bar {
+    fn accounts_planned(&self, accounts: usize) {
+        self.2.store(accounts, std::sync::atomic::Ordering::Relaxed);
+        self.0.set_prefix(format!(
+            "({accounts} account{})",
+            if accounts == 1 { "" } else { "s" }
+        ));
+    }
+    fn scopes_planned(&self, total: usize) {
+        self.0.set_length(total as u64);
+    }
+    fn scope_done(&self, account: &str, region: &str, apis: usize) {
+        let total = self.1.fetch_add(apis, std::sync::atomic::Ordering::Relaxed) + apis;
+        self.0
+            .set_message(format!("{total} APIs (last: {account} {region})"));
+        self.0.inc(1);
+    }
+}
+
+impl Drop for Bar {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
+    }
+}
+
+pub(super) fn tokio_runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}

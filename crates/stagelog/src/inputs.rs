@@ -1,0 +1,96 @@
+//! What the command line names, read and checked before anything runs: Terraform variable
+//! values (`TF_VAR_*`, `--var-file`, `--var`), CloudFormation parameter files, the policy
+//! options the pipeline takes, `--log-group-name`. The argument structs (`crate::cli`) only
+//! hold what was typed.
+
+use crate::cli::{CloudFormationArgs, PolicyArgs, ReportArgs, TerraformArgs};
+use anyhow::{anyhow, Result};
+use stagelog_iac::cloudformation::Parameters;
+use stagelog_iac::terraform::{CommandLine, Inputs};
+use stagelog_model::LogGroupTemplate;
+use stagelog_pipeline::{OutputOptions, PolicyOptions};
+use std::io::IsTerminal;
+use std::sync::Arc;
+
+/// `--var-file`s and `--var`s in the order they were written, which decides which wins (as in
+/// Terraform).
+fn in_command_line_order(args: &TerraformArgs) -> Vec<CommandLine> {
+    let flags = &args.order;
+    let (mut files, mut vars) = (args.var_files.iter(), args.vars.iter());
+    let mut out = Vec::new();
+    if flags.len() == args.var_files.len() + args.vars.len() {
+        for &is_file in flags {
+            if is_file {
+                out.extend(files.next().cloned().map(CommandLine::VarFile));
+            } else {
+                out.extend(vars.next().cloned().map(CommandLine::Var));
+            }
+        }
+    }
+    // Order not known (a Cli built without `from_command_line`): files, then vars.
+    out.extend(files.cloned().map(CommandLine::VarFile));
+    out.extend(vars.cloned().map(CommandLine::Var));
+    out
+}
+
+/// Terraform's variable values from outside, with `TF_VAR_name` from the environment.
+pub fn terraform(args: &TerraformArgs) -> Result<Arc<Inputs>> {
+    let env = std::env::vars()
+        .filter_map(|(k, v)| Some((k.strip_prefix("TF_VAR_")?.to_string(), v)))
+        .collect();
+    Inputs::new(env, &in_command_line_order(args))
+        .map(Arc::new)
+        .map_err(|e| anyhow!("{}: {}", e.file, e.message))
+}
+
+/// CloudFormation parameter values: files, pairs and samconfig.toml's environment.
+pub fn cloudformation(args: &CloudFormationArgs) -> Result<Parameters> {
+    Parameters::new(&args.parameters_files, &args.parameters)
+        .map(|p| p.with_sam_env(&args.config_env))
+        .map_err(|e| anyhow!("{}: {}", e.file, e.message))
+}
+
+/// `--log-group-name`, checked: an unknown placeholder is a usage error before anything runs.
+pub fn log_group_template(value: Option<&str>) -> Result<Option<LogGroupTemplate>> {
+    value
+        .map(LogGroupTemplate::parse)
+        .transpose()
+        .map_err(|e| anyhow!("--log-group-name: {e}"))
+}
+
+/// The policy options every command shares; each adds its own thresholds.
+pub fn policy(args: &PolicyArgs) -> PolicyOptions {
+    PolicyOptions {
+        config: args.config.clone(),
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        ..PolicyOptions::default()
+    }
+}
+
+/// Where and how the report goes; colour only on a terminal that wants it.
+pub fn output(args: &ReportArgs, quiet: bool) -> OutputOptions {
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    OutputOptions {
+        formats: args.format.clone(),
+        file: args.output.clone(),
+        dir: args.output_dir.clone(),
+        severities: args.severity.clone(),
+        color: to_terminal && !args.no_color && std::env::var_os("NO_COLOR").is_none(),
+        summary: !quiet,
+    }
+}
+
+/// Files that could not be read or understood, as report errors.
+pub fn source_errors(errors: Vec<stagelog_iac::SourceError>) -> Vec<stagelog_report::ReportError> {
+    errors
+        .into_iter()
+        .map(|e| stagelog_report::ReportError {
+            file: Some(e.file),
+            line: e.line,
+            account: None,
+            region: None,
+            message: e.message,
+        })
+        .collect()
+}
