@@ -1,10 +1,9 @@
 //! The log groups stages write to: access log destinations and execution log groups, read
 //! with DescribeLogGroups by a few shared name prefixes rather than one call per stage.
 
-use crate::scope::location;
 use crate::sdk_error;
 use aws_config::SdkConfig;
-use stagelog_model::{LogClass, LogGroup, Stage, Text, Value};
+use stagelog_model::{Location, LogClass, LogGroup, Stage, Text, Value};
 use std::collections::BTreeSet;
 
 pub(crate) const EXECUTION_PREFIX: &str = "API-Gateway-Execution-Logs_";
@@ -128,7 +127,7 @@ pub(crate) async fn read(
                 Text::lit(name),
                 g.retention_in_days().map(|d| Value::Known(i64::from(d))),
                 g.kms_key_id().filter(|k| !k.is_empty()).map(Text::lit),
-                location(account, region, arn),
+                Location::live(account, region, arn),
             );
             group.class = g
                 .log_group_class()
@@ -230,7 +229,11 @@ pub(crate) async fn deliveries(
                 .push(stagelog_model::ExecutionDelivery {
                     destination: Text::lit(&destination),
                     log_group: None,
-                    location: location(account, region, d.arn().unwrap_or_default().to_string()),
+                    location: Location::live(
+                        account,
+                        region,
+                        d.arn().unwrap_or_default().to_string(),
+                    ),
                 });
         }
     }

@@ -7,7 +7,7 @@ use aws_config::{Region, SdkConfig};
 use futures::stream::{self, StreamExt};
 use stagelog_model::{
     AccessLog, AccountSettings, ApiKind, Destination, Inventory, Location, LogLevel,
-    MethodSettings, SourceKind, Stage, Text, Value,
+    MethodSettings, Stage, Text, Value,
 };
 
 /// API Gateway's control plane throttles hard: a few stage reads at once per scope.
@@ -22,20 +22,6 @@ pub(crate) struct ScopeResult {
 }
 
 use stagelog_model::arn::partition_of_region as partition;
-
-pub(crate) fn location(account: &str, region: &str, resource: String) -> Location {
-    Location {
-        source: SourceKind::Live,
-        file: None,
-        line: None,
-        end_line: None,
-        resource,
-        resource_type: None,
-        account: Some(account.to_string()),
-        via: vec![],
-        region: Some(region.to_string()),
-    }
-}
 
 fn destination(arn: Option<&str>) -> Option<Destination> {
     arn.filter(|a| !a.is_empty()).map(|a| Destination {
@@ -144,7 +130,7 @@ pub(crate) async fn read(
                 ..Stage::new(
                     ApiKind::Rest,
                     Text::lit(name),
-                    location(account, region, arn),
+                    Location::live(account, region, arn),
                 )
             };
             let mut settings: Vec<_> = s
@@ -276,7 +262,7 @@ pub(crate) async fn read(
                 flow: None,
                 delivery_flows: vec![],
                 requests: None,
-                location: location(account, region, arn),
+                location: Location::live(account, region, arn),
             });
         }
     }
@@ -302,7 +288,7 @@ pub(crate) async fn read(
             inv.accounts.push(AccountSettings {
                 cloudwatch_role_arn: role_arn.map(Text::lit),
                 role,
-                location: location(
+                location: Location::live(
                     account,
                     region,
                     format!("arn:{}:apigateway:{region}::/account", partition(region)),

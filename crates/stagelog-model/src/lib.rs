@@ -91,6 +91,23 @@ pub struct Location {
     pub via: Vec<CallSite>,
 }
 
+impl Location {
+    /// A live resource: its ARN (or id) in an account and region.
+    pub fn live(account: &str, region: &str, resource: String) -> Location {
+        Location {
+            source: SourceKind::Live,
+            file: None,
+            line: None,
+            end_line: None,
+            resource,
+            resource_type: None,
+            account: Some(account.to_string()),
+            via: vec![],
+            region: Some(region.to_string()),
+        }
+    }
+}
+
 /// A `module` block a resource was reached through: where it is, and the call's address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CallSite {
