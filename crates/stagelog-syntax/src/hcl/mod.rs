@@ -12,8 +12,10 @@
 pub mod json;
 #[cfg(feature = "quick-readers")]
 mod quick;
-#[cfg(all(test, feature = "quick-readers"))]
-mod quick_tests;
+
+/// The quick reader held to hcl-edit (see `quick::differential`), for the fuzz target.
+#[cfg(feature = "quick-readers")]
+pub use quick::agrees_with_hcl_edit;
 
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::BlockLabel;
