@@ -159,8 +159,9 @@ impl Pipeline {
                 .iter()
                 .filter(|r| self.selection.includes(r.id))
                 .filter(|r| !r.live_only || live)
-                // SL090 judges suppression marks, not stages: listed only when it finds something.
-                .filter(|r| !r.examples_dir.is_empty() || r.live_only)
+                // Meta rules judge suppression marks, not stages: listed only when they find
+                // something.
+                .filter(|r| r.kind() != stagelog_rules::RuleKind::Meta)
                 .map(|r| r.id)
                 .collect(),
             title: self.title.clone(),
@@ -181,6 +182,7 @@ impl Pipeline {
             crate::policy::today(),
             &self.selection,
             marks.iter(),
+            self.hints,
         );
         report
     }

@@ -4,9 +4,7 @@
 
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
-use stagelog_model::{
-    ExecutionLevel, Finding, Location, Remedy, RetentionDays, Severity, SourceKind,
-};
+use stagelog_model::{ExecutionLevel, RetentionDays, Severity};
 use stagelog_report::{Report, Suppressed};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -174,6 +172,7 @@ pub fn apply<'m>(
     today: jiff::civil::Date,
     sel: &stagelog_rules::Selection,
     marks: impl Iterator<Item = &'m stagelog_model::Mark> + Clone,
+    hints: crate::Hints,
 ) {
     for f in &mut report.findings {
         if let Some(s) = policy.severity.get(f.rule_id) {
@@ -194,13 +193,11 @@ pub fn apply<'m>(
         .collect();
     // Findings stay in their list (a report may hold tens of thousands): the few that are
     // suppressed are moved out, the rest kept in place.
-    let mut reasonless = Vec::new();
+    let mut marked = Vec::new();
     let mut keep = Vec::with_capacity(report.findings.len());
     for (f, mark) in report.findings.iter_mut().zip(inline) {
         if let Some(m) = mark {
-            if m.reason.is_none() && sel.includes("SL090") {
-                reasonless.push(reasonless_finding(f, &m));
-            }
+            marked.push((f.clone(), m.mark.clone(), m.reason.clone(), m.line));
             report.suppressed.push(Suppressed {
                 finding: f.clone(),
                 by: m.by.as_str().to_string(),
@@ -244,34 +241,22 @@ pub fn apply<'m>(
     }
     let mut keep = keep.into_iter();
     report.findings.retain(|_| keep.next().unwrap_or(true));
-    report.findings.extend(reasonless);
-    report.normalise();
-}
-
-fn reasonless_finding(f: &Finding, m: &crate::suppress::Suppression) -> Finding {
-    Finding {
-        rule_id: "SL090",
-        severity: Severity::Info,
-        message: format!(
-            "`{}` suppresses {} on {} without a reason",
-            m.mark, f.rule_id, f.location.resource
-        ),
-        remedy: Remedy::manual(match f.location.source {
-            SourceKind::Terraform => "add the reason after the mark: `# stagelog:ignore SL001 -- why`, `#checkov:skip=CKV_AWS_76:why`",
-            _ => "add `reason:` to the Metadata entry (`comment:` for checkov.skip)",
-        }),
-        fix: match f.location.source {
-            SourceKind::Terraform => "add the reason after the mark: `# stagelog:ignore SL001 -- why`, `#checkov:skip=CKV_AWS_76:why`".into(),
-            _ => "add `reason:` to the Metadata entry (`comment:` for checkov.skip)".into(),
-        },
-        location: Box::new(Location {
-            line: m.line.or(f.location.line),
-            ..(*f.location).clone()
-        }),
-        stage: f.stage.clone(),
-        api_kind: f.api_kind,
-        api: f.api.clone(),
+    // The meta rules' post-check of what the marks silenced (SL090: marks without a reason).
+    let silenced: Vec<stagelog_rules::Silenced> = marked
+        .iter()
+        .map(|(finding, mark, reason, line)| stagelog_rules::Silenced {
+            finding,
+            mark,
+            reason: reason.as_deref(),
+            line: *line,
+        })
+        .collect();
+    let mut meta = stagelog_rules::check_suppressed(&silenced, sel);
+    for f in &mut meta {
+        f.fix = hints(f);
     }
+    report.findings.extend(meta);
+    report.normalise();
 }
 
 /// The rules mapped to a compliance framework, and its display name, for `--compliance`.
@@ -293,8 +278,7 @@ pub fn compliance(name: &str) -> Result<(String, Vec<String>)> {
     let Some((_, framework)) = frameworks.iter().find(|(k, _)| *k == wanted) else {
         bail!("--compliance `{name}`: expected cis, soc2, pci, nist, iso27001 or fsbp");
     };
-    let mut rules: Vec<String> = fw::MAPPINGS
-        .iter()
+    let mut rules: Vec<String> = fw::mappings()
         .filter(|m| m.framework == *framework)
         .map(|m| m.rule_id.to_string())
         .collect();

@@ -41,8 +41,7 @@ pub fn rules_for(by: MarkTool, id: &str) -> Vec<&'static str> {
             .map(|r| r.id)
             .collect();
     };
-    let mut rules: Vec<&'static str> = frameworks::MAPPINGS
-        .iter()
+    let mut rules: Vec<&'static str> = frameworks::mappings()
         .filter(|m| {
             // Trivy reads tfsec's marks too.
             (m.framework == framework

@@ -1,18 +1,27 @@
-//! Compliance frameworks and peer tools, mapped to rules. The one place this mapping lives:
-//! `explain` prints it and machine-readable reports carry it.
+//! Compliance frameworks and peer tools: their names, where each is defined, the titles of the
+//! controls stagelog cites. Which controls a rule maps to is declared with the rule
+//! ([`crate::Rule::mappings`]); `explain` prints it, machine-readable reports carry it, and
+//! suppression marks written for a peer tool map through it.
 
+/// One rule's mapping to one framework or peer tool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Mapping {
     pub rule_id: &'static str,
+    pub framework: &'static str,
+    /// The control id(s), comma-separated: `AU-2, AU-12`.
+    pub control: &'static str,
+}
+
+/// A control of a framework, as a rule declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Control {
     pub framework: &'static str,
     pub control: &'static str,
 }
 
-const fn m(rule_id: &'static str, framework: &'static str, control: &'static str) -> Mapping {
-    Mapping {
-        rule_id,
-        framework,
-        control,
-    }
+/// `framework`'s `control`, for a rule's `mappings`.
+pub const fn control(framework: &'static str, control: &'static str) -> Control {
+    Control { framework, control }
 }
 
 // Each framework by its name and version, as auditors cite it.
@@ -40,104 +49,20 @@ pub const PEER_TOOLS: &[&str] = &[
     CHECKOV, TRIVY, TFSEC, PROWLER, CFN_NAG, KICS, CDK_NAG, GUARD,
 ];
 
-pub const MAPPINGS: &[Mapping] = &[
-    m("SL001", CIS_AWS, "4.10"),
-    m("SL001", SOC2, "CC7.2, CC7.3"),
-    m("SL001", NIST, "AU-2, AU-3, AU-12"),
-    m("SL001", PCI, "10.2.1"),
-    m("SL001", ISO, "A.8.15"),
-    m("SL001", CIS_V8, "8.2, 8.5"),
-    m("SL001", CHECKOV, "CKV_AWS_76"),
-    // AVD-AWS-0113 is SAM's `AWS::Serverless::Api` (REST) access logging.
-    m("SL001", TRIVY, "AVD-AWS-0001, AVD-AWS-0113"),
-    // Terraform's "API Gateway Access Logging Disabled" (v1 and v2 stages); CloudFormation's
-    // "API Gateway Deployment Without Access Log Setting".
-    m(
-        "SL001",
-        KICS,
-        "1b6799eb-4a7a-4b04-9001-8cceb9999326, 06ec63e3-9f72-4fe2-a218-2eb9200b8db5",
-    ),
-    m("SL001", CDK_NAG, "AwsSolutions-APIG1"),
-    m("SL001", GUARD, "API_GW_STAGE_ACCESS_LOGGING_RULE"),
-    m("SL001", TFSEC, "aws-api-gateway-enable-access-logging"),
-    // W45 is a Deployment's StageDescription without AccessLogSetting: access logging.
-    m("SL001", CFN_NAG, "W69, W45"),
-    m("SL002", CIS_AWS, "4.10"),
-    // W46: a v2 stage without AccessLogSettings.
-    m("SL002", CFN_NAG, "W46"),
-    m("SL002", CONTROL_TOWER, "CT.APIGATEWAY.PR.4"),
-    m("SL002", SOC2, "CC7.2, CC7.3"),
-    m("SL002", NIST, "AU-2, AU-3, AU-12"),
-    m("SL002", PCI, "10.2.1"),
-    m("SL002", ISO, "A.8.15"),
-    m("SL002", FSBP, "APIGateway.9"),
-    m("SL002", CIS_V8, "8.2, 8.5"),
-    m("SL002", CONFIG, "api-gwv2-access-logs-enabled"),
-    m("SL002", CHECKOV, "CKV_AWS_95"),
-    // AVD-AWS-0116 is SAM's `AWS::Serverless::HttpApi` access logging.
-    m("SL002", TRIVY, "AVD-AWS-0001, AVD-AWS-0116"),
-    // Terraform's "API Gateway Access Logging Disabled"; CloudFormation's "API Gateway V2
-    // Stage Access Logging Settings Not Defined".
-    m(
-        "SL002",
-        KICS,
-        "1b6799eb-4a7a-4b04-9001-8cceb9999326, 80d45af4-4920-4236-a56e-b7ef419d1941",
-    ),
-    m("SL002", CDK_NAG, "AwsSolutions-APIG1"),
-    m("SL002", GUARD, "API_GWV2_ACCESS_LOGS_ENABLED"),
-    m("SL002", TFSEC, "aws-api-gateway-enable-access-logging"),
-    m("SL002", PROWLER, "apigatewayv2_api_access_logging_enabled"),
-    m("SL003", SOC2, "CC7.2"),
-    m("SL003", NIST, "AU-9"),
-    m("SL003", ISO, "A.8.15"),
-    m("SL004", SOC2, "CC7.2"),
-    m("SL004", NIST, "AU-3"),
-    m("SL004", PCI, "10.2.2"),
-    m("SL005", NIST, "AU-3"),
-    m("SL005", PCI, "10.2.2"),
-    m("SL005", CIS_V8, "8.5"),
-    m("SL010", SOC2, "CC7.2, CC7.3, A1.2, PI1.2"),
-    m("SL010", NIST, "AU-2, AU-12"),
-    m("SL010", PCI, "10.2.1"),
-    m("SL010", ISO, "A.8.15"),
-    m("SL010", FSBP, "APIGateway.1"),
-    m("SL010", CONFIG, "api-gw-execution-logging-enabled"),
-    m("SL010", CONTROL_TOWER, "CT.APIGATEWAY.PR.1"),
-    m("SL010", CHECKOV, "CKV2_AWS_4"),
-    // "API Gateway With CloudWatch Logging Disabled" (no execution log group).
-    m("SL010", KICS, "982aa526-6970-4c59-8b9b-2ce7e019fe36"),
-    m("SL010", CDK_NAG, "AwsSolutions-APIG6"),
-    m("SL010", GUARD, "API_GW_EXECUTION_LOGGING_ENABLED"),
-    m("SL010", PROWLER, "apigateway_restapi_logging_enabled"),
-    m("SL011", NIST, "SI-11"),
-    m("SL011", PCI, "3.3.1"),
-    m("SL011", CHECKOV, "CKV_AWS_276"),
-    m("SL006", NIST, "AU-9"),
-    m("SL006", CIS_V8, "8.9"),
-    m("SL020", NIST, "AU-11"),
-    m("SL020", PCI, "10.5.1"),
-    m("SL020", CIS_V8, "8.10"),
-    m("SL021", NIST, "AU-9, SC-28"),
-    m("SL021", PCI, "10.3.2"),
-    m("SL030", CIS_AWS, "4.10"),
-    m("SL030", NIST, "AU-12"),
-    m("SL030", SOC2, "CC7.2"),
-    m("SL031", CIS_AWS, "4.10"),
-    m("SL031", NIST, "AU-12, AC-6"),
-    m("SL031", SOC2, "CC7.2"),
-    m("SL040", SOC2, "CC7.2"),
-    m("SL040", NIST, "AU-5, AU-12"),
-    m("SL040", PCI, "10.7.1"),
-    m("SL040", ISO, "A.8.15"),
-    m("SL041", NIST, "AU-3"),
-    m("SL041", PCI, "10.2.2"),
-    // Documented exceptions: deficiencies tracked with a reason (a plan of action).
-    m("SL090", NIST, "CA-5"),
-    m("SL090", SOC2, "CC4.2"),
-];
+/// Every rule's mappings, in the registry's order.
+pub fn mappings() -> impl Iterator<Item = Mapping> {
+    crate::registry().iter().flat_map(|r| {
+        r.mappings.iter().map(|c| Mapping {
+            rule_id: r.id,
+            framework: c.framework,
+            control: c.control,
+        })
+    })
+}
 
-pub fn for_rule(rule_id: &str) -> impl Iterator<Item = &'static Mapping> + '_ {
-    MAPPINGS.iter().filter(move |m| m.rule_id == rule_id)
+/// One rule's mappings, as it declares them.
+pub fn for_rule(rule_id: &str) -> impl Iterator<Item = Mapping> + '_ {
+    mappings().filter(move |m| m.rule_id == rule_id)
 }
 
 /// Where each framework or peer tool defines what it maps.
@@ -239,7 +164,7 @@ mod tests {
 
     #[test]
     fn every_framework_and_tool_says_where_it_is_defined_and_frameworks_their_version() {
-        for m in MAPPINGS {
+        for m in mappings() {
             assert!(source(m.framework).is_some(), "{}: no source", m.framework);
             // AWS Config rules and Control Tower controls are service catalogs without versions.
             let is_tool = PEER_TOOLS.contains(&m.framework)
@@ -256,14 +181,11 @@ mod tests {
         // Titles name controls the table maps.
         for (f, c, _) in TITLES {
             assert!(
-                MAPPINGS
-                    .iter()
-                    .any(|m| m.framework == *f && m.controls().any(|(x, _)| x == *c)),
+                mappings().any(|m| m.framework == *f && m.controls().any(|(x, _)| x == *c)),
                 "{f} {c} is titled but not mapped"
             );
         }
-        let cis = MAPPINGS
-            .iter()
+        let cis = mappings()
             .find(|m| m.rule_id == "SL001" && m.framework == CIS_AWS)
             .unwrap();
         assert_eq!(

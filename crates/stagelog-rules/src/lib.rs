@@ -1,6 +1,10 @@
-//! The rules: pure functions over the model. Each rule lives in its own module under
-//! `rules/` with its documentation (`doc.md`, printed by `stagelog explain`) and good/bad
-//! examples per source format (`examples/`), walked by one test in the `stagelog` crate.
+//! The rules: pure functions over the model. Each rule lives in its own folder under `rules/`
+//! — its declaration and check (`mod.rs`: id, severity, kind, compliance and peer mappings),
+//! its documentation (`doc.md`, printed by `stagelog explain`), good/bad examples per source
+//! format (`examples/`) and the snapshots of what it finds and what `fix` writes
+//! (`snapshots/`) — and is registered by one line in `rules/mod.rs`. Everything else (the rule
+//! list, `stagelog rules`, the docs' rule tables, the mapping of peer ids) comes from the
+//! registry.
 
 mod doc;
 pub mod frameworks;
@@ -13,7 +17,7 @@ use stagelog_model::{
     ApiKind, ExecutionLevel, Finding, Inventory, Location, Remedy, RetentionDays, Severity, Stage,
 };
 
-/// A rule's identity, documentation and check.
+/// A rule's identity, documentation, mappings and check.
 pub struct Rule {
     pub id: &'static str,
     pub name: &'static str,
@@ -23,18 +27,73 @@ pub struct Rule {
     pub applies_to: &'static str,
     /// Markdown with the sections listed in [`doc::REQUIRED_SECTIONS`].
     pub doc: &'static str,
-    /// Directory of this rule's examples, relative to this crate's root.
-    pub examples_dir: &'static str,
     /// Judged only on live accounts (no infrastructure-as-code examples).
     pub live_only: bool,
-    /// The rule's bad Terraform example, which `explain` fixes to show what `fix` writes.
-    pub bad_terraform: &'static str,
-    pub check: fn(&Inventory, &Config, &mut Vec<Finding>),
+    /// The rule's bad Terraform example, which `explain` fixes to show what `fix` writes
+    /// (rules judged in code).
+    pub bad_terraform: Option<&'static str>,
+    /// The compliance controls and peer tools' checks it answers to.
+    pub mappings: &'static [frameworks::Control],
+    pub check: Check,
+}
+
+/// What a rule judges, and how.
+#[derive(Clone, Copy)]
+pub enum Check {
+    /// Stages and what they write to (settings, destinations, formats, log groups).
+    Stage(fn(&Inventory, &Config, &mut Vec<Finding>)),
+    /// An account's API Gateway settings and its CloudWatch role.
+    Account(fn(&Inventory, &Config, &mut Vec<Finding>)),
+    /// The findings the policy silenced, after judging: a post-check of suppressions.
+    Suppressed(fn(&[Silenced], &mut Vec<Finding>)),
+}
+
+/// What a rule is about, for listings and for which examples it has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleKind {
+    Stage,
+    Account,
+    /// About findings and their suppressions, not about resources.
+    Meta,
+}
+
+/// A finding a suppression mark silenced, as the meta rules see it.
+pub struct Silenced<'a> {
+    pub finding: &'a Finding,
+    /// The mark as written (`checkov:skip=CKV_AWS_76`).
+    pub mark: &'a str,
+    pub reason: Option<&'a str>,
+    /// The line of the mark.
+    pub line: Option<u32>,
 }
 
 impl Rule {
     pub fn doc(&self) -> RuleDoc {
         RuleDoc::parse(self.doc)
+    }
+
+    pub fn kind(&self) -> RuleKind {
+        match self.check {
+            Check::Stage(_) => RuleKind::Stage,
+            Check::Account(_) => RuleKind::Account,
+            Check::Suppressed(_) => RuleKind::Meta,
+        }
+    }
+
+    /// Whether the rule judges infrastructure-as-code, and so has examples per source format.
+    pub fn judges_code(&self) -> bool {
+        !self.live_only && self.kind() != RuleKind::Meta
+    }
+
+    /// The folder of the rule's examples (`rules/slNNN/examples`, named after its id), for
+    /// the rules that judge code.
+    pub fn examples_dir(&self) -> Option<std::path::PathBuf> {
+        self.judges_code().then(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("src/rules")
+                .join(self.id.to_ascii_lowercase())
+                .join("examples")
+        })
     }
 }
 
@@ -109,9 +168,21 @@ impl Selection {
 /// Runs the selected rules over one inventory.
 pub fn check(inv: &Inventory, config: &Config, selection: &Selection) -> Vec<Finding> {
     let mut out = Vec::new();
-    for rule in registry() {
-        if selection.includes(rule.id) {
-            (rule.check)(inv, config, &mut out);
+    for rule in registry().iter().filter(|r| selection.includes(r.id)) {
+        match rule.check {
+            Check::Stage(check) | Check::Account(check) => check(inv, config, &mut out),
+            Check::Suppressed(_) => {}
+        }
+    }
+    out
+}
+
+/// Runs the selected meta rules over what the policy silenced.
+pub fn check_suppressed(silenced: &[Silenced], selection: &Selection) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for rule in registry().iter().filter(|r| selection.includes(r.id)) {
+        if let Check::Suppressed(check) = rule.check {
+            check(silenced, &mut out);
         }
     }
     out
@@ -175,6 +246,7 @@ mod tests {
         let mut ids = std::collections::BTreeSet::new();
         for rule in registry() {
             assert!(ids.insert(rule.id), "duplicate id {}", rule.id);
+            assert_eq!(ids.last(), Some(&rule.id), "the registry is in id order");
             let problems = rule.doc().problems();
             assert!(problems.is_empty(), "{}: {problems:?}", rule.id);
             assert!(
@@ -185,11 +257,18 @@ mod tests {
                 rule.id,
                 rule.name
             );
-            assert!(
-                frameworks::for_rule(rule.id).next().is_some(),
-                "{} unmapped",
-                rule.id
-            );
+            assert!(!rule.mappings.is_empty(), "{} unmapped", rule.id);
+            // The examples folder is named after the id, and holds what the rule judges.
+            if let Some(dir) = rule.examples_dir() {
+                assert!(
+                    dir.join("bad.tf").is_file(),
+                    "{}: no {dir:?}/bad.tf",
+                    rule.id
+                );
+                assert!(rule.bad_terraform.is_some(), "{}: bad_terraform", rule.id);
+            } else {
+                assert!(rule.bad_terraform.is_none(), "{}: bad_terraform", rule.id);
+            }
         }
     }
 

@@ -4,7 +4,6 @@
 //! (`crates/stagelog-rules/src/rules/slNNN/snapshots/`).
 use stagelog_fix::{plan, Options};
 use stagelog_rules::{check, registry, Config, Selection};
-use std::path::Path;
 
 const FORMATS: &[(&str, &str)] = &[
     ("tf", "main.tf"),
@@ -63,12 +62,8 @@ fn report(rule: &str, name: &str, src: &str) -> String {
 
 #[test]
 fn every_rules_bad_examples_findings_and_fixes() {
-    let rules_crate = Path::new(env!("CARGO_MANIFEST_DIR")).join("../stagelog-rules");
-    for rule in registry()
-        .iter()
-        .filter(|r| !r.live_only && !r.examples_dir.is_empty())
-    {
-        let dir = rules_crate.join(rule.examples_dir);
+    for rule in registry().iter().filter(|r| r.judges_code()) {
+        let dir = rule.examples_dir().expect("judges code");
         let mut settings = insta::Settings::clone_current();
         settings.set_snapshot_path(dir.parent().unwrap().join("snapshots"));
         settings.set_prepend_module_to_snapshot(false);

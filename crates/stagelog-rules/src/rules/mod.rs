@@ -1,42 +1,24 @@
-//! One module per rule. Each has `mod.rs` (the check), `doc.md` (what `explain` prints) and
-//! `examples/` (good and bad cases per source format).
+//! One folder per rule. Each has `mod.rs` (its declaration and check), `doc.md` (what
+//! `explain` prints), `examples/` (good and bad cases per source format) and `snapshots/`.
 
-mod sl001;
-mod sl002;
-mod sl003;
-mod sl004;
-mod sl005;
-mod sl006;
-mod sl010;
-mod sl011;
-mod sl020;
-mod sl021;
-mod sl030;
-mod sl031;
-mod sl040;
-mod sl041;
-mod sl090;
+/// The registry: one line per rule, its folder's name. The rule's own `mod.rs` declares the
+/// rest (`RULE`).
+macro_rules! rules {
+    ($($rule:ident),* $(,)?) => {
+        $(mod $rule;)*
+
+        /// Every rule, in id order.
+        pub(crate) static ALL: &[Rule] = &[$($rule::RULE),*];
+    };
+}
+
+rules![
+    sl001, sl002, sl003, sl004, sl005, sl006, sl010, sl011, sl020, sl021, sl030, sl031, sl040,
+    sl041, sl090,
+];
 
 use crate::Rule;
 use stagelog_model::{AccessLog, Inventory, LogGroup, Stage, Value};
-
-pub(crate) static ALL: &[Rule] = &[
-    sl001::RULE,
-    sl002::RULE,
-    sl003::RULE,
-    sl004::RULE,
-    sl005::RULE,
-    sl006::RULE,
-    sl010::RULE,
-    sl011::RULE,
-    sl020::RULE,
-    sl021::RULE,
-    sl030::RULE,
-    sl031::RULE,
-    sl040::RULE,
-    sl041::RULE,
-    sl090::RULE,
-];
 
 /// Why a stage has no access logging, or `None` when it has (or cannot be told).
 pub(crate) fn missing_access_log(stage: &Stage) -> Option<&'static str> {

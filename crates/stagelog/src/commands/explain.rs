@@ -47,14 +47,14 @@ fn explain(rule: &stagelog_rules::Rule) -> String {
 /// What `stagelog fix` writes for this rule, shown by fixing the rule's own bad Terraform
 /// example with the same code `fix` runs (so `explain` and `fix` cannot disagree).
 fn fix_example(rule: &stagelog_rules::Rule) -> String {
-    if rule.bad_terraform.is_empty() {
+    let Some(bad_terraform) = rule.bad_terraform else {
         return String::new();
-    }
+    };
     let mut out =
         String::from("\n## What `stagelog fix` writes (Terraform, on this rule's bad example)\n");
     {
         // In memory: the same scan and fixer `stagelog fix` runs, on the rule's own example.
-        let scanned = stagelog_iac::scan_sources(&[("main.tf", rule.bad_terraform)], true);
+        let scanned = stagelog_iac::scan_sources(&[("main.tf", bad_terraform)], true);
         let sel = Selection {
             select: vec![rule.id.to_string()],
             ignore: vec![],

@@ -1,7 +1,8 @@
 //! SL003 access-log-destination: the destination must be somewhere API Gateway can deliver to.
 use crate::arn::{judge_destination, region_of, DestinationVerdict};
 use crate::rules::access_log;
-use crate::{describe, stage_finding, Config, Rule};
+use crate::frameworks::{control, ISO, NIST, SOC2};
+use crate::{describe, stage_finding, Check, Config, Rule};
 use stagelog_model::{Finding, Inventory, Remedy, Severity};
 
 pub(crate) const RULE: Rule = Rule {
@@ -12,9 +13,13 @@ pub(crate) const RULE: Rule = Rule {
     applies_to: "every stage with access logging",
     doc: include_str!("doc.md"),
     live_only: false,
-    bad_terraform: include_str!("examples/bad.tf"),
-    examples_dir: "src/rules/sl003/examples",
-    check,
+    bad_terraform: Some(include_str!("examples/bad.tf")),
+    mappings: &[
+        control(SOC2, "CC7.2"),
+        control(NIST, "AU-9"),
+        control(ISO, "A.8.15"),
+    ],
+    check: Check::Stage(check),
 };
 
 fn check(inv: &Inventory, config: &Config, out: &mut Vec<Finding>) {

@@ -1,7 +1,8 @@
 //! SL004 access-log-format-valid: the format must be one API Gateway accepts and fills in.
 use crate::context_vars::{is_known, kinds_knowing, references, VarRef};
 use crate::rules::access_log;
-use crate::{describe, stage_finding, Config, Rule};
+use crate::frameworks::{control, NIST, PCI, SOC2};
+use crate::{describe, stage_finding, Check, Config, Rule};
 use stagelog_model::{ApiKind, Finding, Inventory, Remedy, Severity, Stage};
 
 pub(crate) const RULE: Rule = Rule {
@@ -12,9 +13,13 @@ pub(crate) const RULE: Rule = Rule {
     applies_to: "every stage with access logging",
     doc: include_str!("doc.md"),
     live_only: false,
-    bad_terraform: include_str!("examples/bad.tf"),
-    examples_dir: "src/rules/sl004/examples",
-    check,
+    bad_terraform: Some(include_str!("examples/bad.tf")),
+    mappings: &[
+        control(SOC2, "CC7.2"),
+        control(NIST, "AU-3"),
+        control(PCI, "10.2.2"),
+    ],
+    check: Check::Stage(check),
 };
 
 fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {

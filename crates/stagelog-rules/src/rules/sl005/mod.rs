@@ -1,7 +1,8 @@
 //! SL005 access-log-format-complete: the format must carry the fields an audit needs.
 use crate::context_vars::{references, AUDIT_FIELDS};
 use crate::rules::access_log;
-use crate::{describe, stage_finding, Config, Rule};
+use crate::frameworks::{control, CIS_V8, NIST, PCI};
+use crate::{describe, stage_finding, Check, Config, Rule};
 use stagelog_model::{Finding, Inventory, Remedy, Severity};
 
 pub(crate) const RULE: Rule = Rule {
@@ -12,9 +13,13 @@ pub(crate) const RULE: Rule = Rule {
     applies_to: "every stage with access logging",
     doc: include_str!("doc.md"),
     live_only: false,
-    bad_terraform: include_str!("examples/bad.tf"),
-    examples_dir: "src/rules/sl005/examples",
-    check,
+    bad_terraform: Some(include_str!("examples/bad.tf")),
+    mappings: &[
+        control(NIST, "AU-3"),
+        control(PCI, "10.2.2"),
+        control(CIS_V8, "8.5"),
+    ],
+    check: Check::Stage(check),
 };
 
 fn check(inv: &Inventory, config: &Config, out: &mut Vec<Finding>) {

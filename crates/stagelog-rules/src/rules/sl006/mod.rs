@@ -1,7 +1,8 @@
 //! SL006 access-log-group-shared: access logs must not go to the group API Gateway writes a
 //! stage's execution logs to (`API-Gateway-Execution-Logs_{api-id}/{stage}`).
 use crate::rules::access_log;
-use crate::{describe, stage_finding, Config, Rule};
+use crate::frameworks::{control, CIS_V8, NIST};
+use crate::{describe, stage_finding, Check, Config, Rule};
 use stagelog_model::{Finding, Inventory, Remedy, Severity, Text};
 
 pub(crate) const RULE: Rule = Rule {
@@ -12,9 +13,12 @@ pub(crate) const RULE: Rule = Rule {
     applies_to: "every stage with access logging",
     doc: include_str!("doc.md"),
     live_only: false,
-    bad_terraform: include_str!("examples/bad.tf"),
-    examples_dir: "src/rules/sl006/examples",
-    check,
+    bad_terraform: Some(include_str!("examples/bad.tf")),
+    mappings: &[
+        control(NIST, "AU-9"),
+        control(CIS_V8, "8.9"),
+    ],
+    check: Check::Stage(check),
 };
 
 /// The prefix of the log groups API Gateway creates for execution logs.

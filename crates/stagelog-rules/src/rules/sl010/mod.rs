@@ -1,6 +1,7 @@
 //! SL010 execution-logging: REST and WebSocket stages must write execution logs, and no
 //! method or route may turn them off.
-use crate::{describe, located_finding, Config, Rule};
+use crate::frameworks::{control, CDK_NAG, CHECKOV, CONFIG, CONTROL_TOWER, FSBP, GUARD, ISO, KICS, NIST, PCI, PROWLER, SOC2};
+use crate::{describe, located_finding, Check, Config, Rule};
 use stagelog_model::{
     ApiKind, ExecutionLevel, Finding, Inventory, LogLevel, MethodSettings, Remedy, SettingsTarget,
     Severity, Stage, Value,
@@ -15,9 +16,23 @@ pub(crate) const RULE: Rule = Rule {
     applies_to: "REST and WebSocket API stages (never HTTP APIs, which have no execution logs)",
     doc: include_str!("doc.md"),
     live_only: false,
-    bad_terraform: include_str!("examples/bad.tf"),
-    examples_dir: "src/rules/sl010/examples",
-    check,
+    bad_terraform: Some(include_str!("examples/bad.tf")),
+    mappings: &[
+        control(SOC2, "CC7.2, CC7.3, A1.2, PI1.2"),
+        control(NIST, "AU-2, AU-12"),
+        control(PCI, "10.2.1"),
+        control(ISO, "A.8.15"),
+        control(FSBP, "APIGateway.1"),
+        control(CONFIG, "api-gw-execution-logging-enabled"),
+        control(CONTROL_TOWER, "CT.APIGATEWAY.PR.1"),
+        control(CHECKOV, "CKV2_AWS_4"),
+        // "API Gateway With CloudWatch Logging Disabled" (no execution log group).
+        control(KICS, "982aa526-6970-4c59-8b9b-2ce7e019fe36"),
+        control(CDK_NAG, "AwsSolutions-APIG6"),
+        control(GUARD, "API_GW_EXECUTION_LOGGING_ENABLED"),
+        control(PROWLER, "apigateway_restapi_logging_enabled"),
+    ],
+    check: Check::Stage(check),
 };
 
 fn check(inv: &Inventory, config: &Config, out: &mut Vec<Finding>) {

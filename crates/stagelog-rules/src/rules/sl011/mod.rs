@@ -1,6 +1,7 @@
 //! SL011 data-trace: full request/response logging writes payloads (tokens, personal data)
 //! into the logs.
-use crate::{describe, located_finding, Config, Rule};
+use crate::frameworks::{control, CHECKOV, NIST, PCI};
+use crate::{describe, located_finding, Check, Config, Rule};
 use stagelog_model::{Finding, Inventory, MethodSettings, Remedy, SettingsTarget, Severity, Value};
 
 pub(crate) const RULE: Rule = Rule {
@@ -11,9 +12,13 @@ pub(crate) const RULE: Rule = Rule {
     applies_to: "REST and WebSocket API stages",
     doc: include_str!("doc.md"),
     live_only: false,
-    bad_terraform: include_str!("examples/bad.tf"),
-    examples_dir: "src/rules/sl011/examples",
-    check,
+    bad_terraform: Some(include_str!("examples/bad.tf")),
+    mappings: &[
+        control(NIST, "SI-11"),
+        control(PCI, "3.3.1"),
+        control(CHECKOV, "CKV_AWS_276"),
+    ],
+    check: Check::Stage(check),
 };
 
 fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {

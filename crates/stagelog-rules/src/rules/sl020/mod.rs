@@ -1,7 +1,8 @@
 //! SL020 log-group-retention: access log groups must keep events for the configured time,
 //! and must not keep them forever by default.
 use crate::rules::receiving_log_groups;
-use crate::{describe, located_finding, Config, Rule};
+use crate::frameworks::{control, CIS_V8, NIST, PCI};
+use crate::{describe, located_finding, Check, Config, Rule};
 use stagelog_model::{Finding, Inventory, Remedy, Severity, Value};
 
 pub(crate) const RULE: Rule = Rule {
@@ -12,9 +13,13 @@ pub(crate) const RULE: Rule = Rule {
     applies_to: "log groups that receive access logs, and (live) the execution log groups API Gateway creates",
     doc: include_str!("doc.md"),
     live_only: false,
-    bad_terraform: include_str!("examples/bad.tf"),
-    examples_dir: "src/rules/sl020/examples",
-    check,
+    bad_terraform: Some(include_str!("examples/bad.tf")),
+    mappings: &[
+        control(NIST, "AU-11"),
+        control(PCI, "10.5.1"),
+        control(CIS_V8, "8.10"),
+    ],
+    check: Check::Stage(check),
 };
 
 fn check(inv: &Inventory, config: &Config, out: &mut Vec<Finding>) {

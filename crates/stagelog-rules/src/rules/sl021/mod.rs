@@ -1,6 +1,7 @@
 //! SL021 log-group-encryption: access log groups should be encrypted with a KMS key you control.
 use crate::rules::receiving_log_groups;
-use crate::{describe, located_finding, Config, Rule};
+use crate::frameworks::{control, NIST, PCI};
+use crate::{describe, located_finding, Check, Config, Rule};
 use stagelog_model::{Finding, Inventory, Remedy, Severity};
 
 pub(crate) const RULE: Rule = Rule {
@@ -13,9 +14,12 @@ pub(crate) const RULE: Rule = Rule {
     applies_to: "log groups that receive access logs, and (live) the execution log groups API Gateway creates",
     doc: include_str!("doc.md"),
     live_only: false,
-    bad_terraform: include_str!("examples/bad.tf"),
-    examples_dir: "src/rules/sl021/examples",
-    check,
+    bad_terraform: Some(include_str!("examples/bad.tf")),
+    mappings: &[
+        control(NIST, "AU-9, SC-28"),
+        control(PCI, "10.3.2"),
+    ],
+    check: Check::Stage(check),
 };
 
 fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {

@@ -1,6 +1,7 @@
 //! SL030 account-cloudwatch-role: REST and WebSocket stages write logs only when the account's
 //! API Gateway settings name a CloudWatch role in that region.
-use crate::{Config, Rule};
+use crate::frameworks::{control, CIS_AWS, NIST, SOC2};
+use crate::{Check, Config, Rule};
 use stagelog_model::{Finding, Inventory, Remedy, Severity, Stage};
 
 pub(crate) const RULE: Rule = Rule {
@@ -13,9 +14,13 @@ pub(crate) const RULE: Rule = Rule {
         "each account and region with REST or WebSocket stages that log (HTTP APIs need no role)",
     doc: include_str!("doc.md"),
     live_only: false,
-    bad_terraform: include_str!("examples/bad.tf"),
-    examples_dir: "src/rules/sl030/examples",
-    check,
+    bad_terraform: Some(include_str!("examples/bad.tf")),
+    mappings: &[
+        control(CIS_AWS, "4.10"),
+        control(NIST, "AU-12"),
+        control(SOC2, "CC7.2"),
+    ],
+    check: Check::Account(check),
 };
 
 fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {

@@ -1,6 +1,7 @@
 //! SL031 cloudwatch-role-permissions: the account's CloudWatch role must be assumable by API
 //! Gateway and allowed to write logs.
-use crate::{Config, Rule};
+use crate::frameworks::{control, CIS_AWS, NIST, SOC2};
+use crate::{Check, Config, Rule};
 use stagelog_model::{Finding, Inventory, Remedy, Severity};
 
 pub(crate) const RULE: Rule = Rule {
@@ -11,9 +12,13 @@ pub(crate) const RULE: Rule = Rule {
     applies_to: "the CloudWatch role named in API Gateway account settings (live)",
     doc: include_str!("doc.md"),
     live_only: true,
-    bad_terraform: "",
-    examples_dir: "src/rules/sl031/examples",
-    check,
+    bad_terraform: None,
+    mappings: &[
+        control(CIS_AWS, "4.10"),
+        control(NIST, "AU-12, AC-6"),
+        control(SOC2, "CC7.2"),
+    ],
+    check: Check::Account(check),
 };
 
 /// What API Gateway needs the role to allow (AmazonAPIGatewayPushToCloudWatchLogs grants these).

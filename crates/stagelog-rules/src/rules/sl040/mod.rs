@@ -1,6 +1,7 @@
 //! SL040 logs-flowing: a stage with access logging must have access log events arriving in its
 //! destination (checked by `stagelog verify`).
-use crate::{describe, stage_finding, Config, Rule};
+use crate::frameworks::{control, ISO, NIST, PCI, SOC2};
+use crate::{describe, stage_finding, Check, Config, Rule};
 use stagelog_model::{Finding, Inventory, Remedy, Severity};
 
 pub(crate) const RULE: Rule = Rule {
@@ -11,9 +12,14 @@ pub(crate) const RULE: Rule = Rule {
     applies_to: "live stages with access logging to CloudWatch Logs (stagelog verify)",
     doc: include_str!("doc.md"),
     live_only: true,
-    bad_terraform: "",
-    examples_dir: "src/rules/sl040/examples",
-    check,
+    bad_terraform: None,
+    mappings: &[
+        control(SOC2, "CC7.2"),
+        control(NIST, "AU-5, AU-12"),
+        control(PCI, "10.7.1"),
+        control(ISO, "A.8.15"),
+    ],
+    check: Check::Stage(check),
 };
 
 const FIX: &str = "check the account's CloudWatch role (SL030/SL031), the destination ARN (SL003) and the log group's resource policy (HTTP APIs); then send a request and run stagelog verify again";

@@ -1,6 +1,7 @@
 //! SL041 logs-match-format: recent access log events must parse with the stage's configured
 //! format (checked by `stagelog verify`).
-use crate::{describe, stage_finding, Config, Rule};
+use crate::frameworks::{control, NIST, PCI};
+use crate::{describe, stage_finding, Check, Config, Rule};
 use stagelog_accesslog::{Format, Parser, Record};
 use stagelog_model::{Finding, Inventory, Remedy, Severity, Value};
 
@@ -12,9 +13,12 @@ pub(crate) const RULE: Rule = Rule {
     applies_to: "live stages with access logging to CloudWatch Logs (stagelog verify)",
     doc: include_str!("doc.md"),
     live_only: true,
-    bad_terraform: "",
-    examples_dir: "src/rules/sl041/examples",
-    check,
+    bad_terraform: None,
+    mappings: &[
+        control(NIST, "AU-3"),
+        control(PCI, "10.2.2"),
+    ],
+    check: Check::Stage(check),
 };
 
 const FIX: &str = "find what else writes to the log group (another stage, a changed format, a Lambda) and give each stage a log group of its own; `stagelog logs --log-group NAME --show-unparsed` lists every line that does not match";

@@ -93,12 +93,35 @@ fn project_files_agree() {
     files_agree(&project_files(&["tf", "tofu", "tfvars"]), agrees);
 }
 
+/// Names: the words HCL and Terraform give meaning to, and any others (ASCII or not).
 fn ident() -> impl Strategy<Value = String> {
-    prop::sample::select(vec![
-        "a", "b", "var", "local", "count", "each", "for", "format", "if", "in", "true", "null",
-        "x-y", "_z", "é",
-    ])
-    .prop_map(str::to_string)
+    prop_oneof![
+        3 => prop::sample::select(vec![
+            "a", "b", "var", "local", "count", "each", "for", "format", "if", "in", "true",
+            "null", "false", "x-y", "_z", "é", "module", "self", "path", "endif",
+        ])
+        .prop_map(str::to_string),
+        2 => "[a-zA-Z_][a-zA-Z0-9_-]{0,8}",
+        1 => "\\pL[\\pL\\pN_-]{0,4}",
+    ]
+}
+
+/// Numbers as people and generators write them, and as no one should.
+fn number() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::sample::select(vec![
+            "0", "1", "2.5", "1e3", "-1", "1.", "007", "1e", ".5", "1_0"
+        ])
+        .prop_map(str::to_string),
+        any::<u64>().prop_map(|n| n.to_string()),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(|f| format!("{f}")),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(|f| format!("{f:e}")),
+        (any::<u32>(), 0u32..40).prop_map(|(m, e)| format!("{m}E+{e}")),
+    ]
 }
 
 fn space() -> impl Strategy<Value = String> {
@@ -115,6 +138,15 @@ fn space() -> impl Strategy<Value = String> {
         "\n  ",
     ])
     .prop_map(str::to_string)
+    .boxed()
+    .prop_union(
+        // Comments holding anything but their own end.
+        prop_oneof![
+            "[^\\n\\r]{0,12}".prop_map(|c| format!(" # {c}\n")),
+            "[^*]{0,12}".prop_map(|c| format!(" /* {c} */ "))
+        ]
+        .boxed(),
+    )
 }
 
 fn string_part() -> impl Strategy<Value = String> {
@@ -138,13 +170,26 @@ fn string_part() -> impl Strategy<Value = String> {
         "}",
     ])
     .prop_map(str::to_string)
+    .boxed()
+    .prop_union(
+        prop_oneof![
+            // Any text, and any character escaped.
+            "\\PC{1,4}".boxed(),
+            any::<char>()
+                .prop_map(|c| format!("\\u{:04x}", u32::from(c) & 0xffff))
+                .boxed(),
+            any::<char>()
+                .prop_map(|c| format!("\\U{:08x}", u32::from(c)))
+                .boxed(),
+        ]
+        .boxed(),
+    )
 }
 
 fn expr() -> impl Strategy<Value = String> {
     let leaf = prop_oneof![
         ident(),
-        prop::sample::select(vec!["0", "1", "2.5", "1e3", "-1", "1.", "007", "1e"])
-            .prop_map(str::to_string),
+        number(),
         prop::collection::vec(string_part(), 0..4).prop_map(|p| format!("\"{}\"", p.concat())),
         prop::sample::select(vec![
             "<<EOT\na ${b}\nEOT\n",
@@ -153,6 +198,25 @@ fn expr() -> impl Strategy<Value = String> {
             "<<X\n$${y}\n X\n",
         ])
         .prop_map(str::to_string),
+        // Heredocs of any name, indentation and lines.
+        (
+            "[A-Z_]{1,5}",
+            prop::bool::ANY,
+            prop::collection::vec((" {0,4}", prop::collection::vec(string_part(), 0..3)), 0..4),
+            " {0,4}"
+        )
+            .prop_map(|(name, dash, lines, close)| {
+                let body: String = lines
+                    .into_iter()
+                    .map(|(indent, parts)| {
+                        format!("{indent}{}\n", parts.concat().replace('\n', " "))
+                    })
+                    .collect();
+                format!(
+                    "<<{}{name}\n{body}{close}{name}\n",
+                    if dash { "-" } else { "" }
+                )
+            }),
     ];
     leaf.prop_recursive(4, 40, 4, |inner| {
         let op = prop::sample::select(vec![
