@@ -9,6 +9,7 @@
 mod doc;
 pub mod frameworks;
 mod rules;
+pub mod tables;
 
 pub use doc::{DocSection, RuleDoc};
 pub use stagelog_model::{arn, context_vars};
@@ -27,6 +28,9 @@ pub struct Rule {
     pub applies_to: &'static str,
     /// Markdown with the sections listed in [`doc::REQUIRED_SECTIONS`].
     pub doc: &'static str,
+    /// What `stagelog fix` writes for it in Terraform (or why nothing), one line for
+    /// docs/fix.md's table.
+    pub fixes: &'static str,
     /// Judged only on live accounts (no infrastructure-as-code examples).
     pub live_only: bool,
     /// The rule's bad Terraform example, which `explain` fixes to show what `fix` writes

@@ -643,6 +643,10 @@ fn fail_on_parser() -> impl TypedValueParser<Value = FailOn> {
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ListFormat {
+    /// A table for the terminal.
     Text,
+    /// An array of rules.
     Json,
+    /// The Markdown table the README carries.
+    Markdown,
 }

@@ -11,6 +11,7 @@ pub fn run(format: ListFormat) -> ExitStatus {
 
 fn list_rules(format: ListFormat) -> String {
     match format {
+        ListFormat::Markdown => stagelog_rules::tables::rules_markdown(),
         ListFormat::Json => {
             let rules: Vec<_> = registry()
                 .iter()

@@ -8,6 +8,7 @@ mod common;
 #[path = "../shared/docs.rs"]
 mod docs;
 mod docs_examples;
+mod docs_tables;
 #[path = "../shared/examples.rs"]
 mod examples;
 mod fix_cloudformation;

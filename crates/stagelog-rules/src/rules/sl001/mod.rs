@@ -11,6 +11,7 @@ pub(crate) const RULE: Rule = Rule {
     summary: "REST API stage has no access log destination",
     applies_to: "REST API (v1) stages",
     doc: include_str!("doc.md"),
+    fixes: "an `access_log_settings` block with a JSON format carrying every SL005 field valid for the API kind, and a new `aws_cloudwatch_log_group` named by `--log-group-name` (default `/aws/vendedlogs/apigateway/{api-name}/{stage}`: `{api-name}` is the API's name, `{api}` its id, `{stage}` the stage's name or the expression it is written with; an unknown placeholder is an error) with the policy's retention (`min_retention_days`, default 365; `--retention-days` must be a value CloudWatch Logs accepts)",
     live_only: false,
     bad_terraform: Some(include_str!("examples/bad.tf")),
     mappings: &[

@@ -11,6 +11,7 @@ pub(crate) const RULE: Rule = Rule {
     summary: "HTTP or WebSocket API stage has no access log settings or destination",
     applies_to: "HTTP and WebSocket API (v2) stages, including quick-create `$default` stages",
     doc: include_str!("doc.md"),
+    fixes: "as SL001: `access_log_settings` on the v2 stage and a new log group",
     live_only: false,
     bad_terraform: Some(include_str!("examples/bad.tf")),
     mappings: &[

@@ -12,6 +12,7 @@ pub(crate) const RULE: Rule = Rule {
     summary: "access log destination is not a valid CloudWatch Logs log group or amazon-apigateway- Firehose stream ARN",
     applies_to: "every stage with access logging",
     doc: include_str!("doc.md"),
+    fixes: "`destination_arn` pointed at a new log group of the stage's own, named as for SL001",
     live_only: false,
     bad_terraform: Some(include_str!("examples/bad.tf")),
     mappings: &[

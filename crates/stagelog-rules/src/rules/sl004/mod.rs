@@ -12,6 +12,7 @@ pub(crate) const RULE: Rule = Rule {
     summary: "access log format is missing, multi-line, broken JSON, lacks a request id, or uses unknown $context variables",
     applies_to: "every stage with access logging",
     doc: include_str!("doc.md"),
+    fixes: "the recommended `jsonencode({...})` format for the API kind in place of the old one",
     live_only: false,
     bad_terraform: Some(include_str!("examples/bad.tf")),
     mappings: &[

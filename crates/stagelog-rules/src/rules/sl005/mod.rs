@@ -12,6 +12,7 @@ pub(crate) const RULE: Rule = Rule {
     summary: "access log format lacks audit fields (request id, source IP, caller, time, method, path, status, protocol, length)",
     applies_to: "every stage with access logging",
     doc: include_str!("doc.md"),
+    fixes: "the recommended `jsonencode({...})` format, which carries every SL005 field valid for the API kind",
     live_only: false,
     bad_terraform: Some(include_str!("examples/bad.tf")),
     mappings: &[

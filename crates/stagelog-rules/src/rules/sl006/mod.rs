@@ -12,6 +12,7 @@ pub(crate) const RULE: Rule = Rule {
     summary: "access logs go to an execution-log group (API-Gateway-Execution-Logs_…), where execution events mix with them",
     applies_to: "every stage with access logging",
     doc: include_str!("doc.md"),
+    fixes: "`destination_arn` pointed at a new log group of the stage's own, named as for SL001",
     live_only: false,
     bad_terraform: Some(include_str!("examples/bad.tf")),
     mappings: &[

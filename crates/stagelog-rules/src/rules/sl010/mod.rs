@@ -15,6 +15,7 @@ pub(crate) const RULE: Rule = Rule {
         "execution logging is unset or OFF for the stage, or a method/route override turns it OFF",
     applies_to: "REST and WebSocket API stages (never HTTP APIs, which have no execution logs)",
     doc: include_str!("doc.md"),
+    fixes: "`logging_level = \"ERROR\"` (`execution_level = \"INFO\"` in stagelog.toml, or `--execution-level INFO`) in the method settings, default route settings or the offending override; a new `aws_api_gateway_method_settings` for `*/*` when there is none",
     live_only: false,
     bad_terraform: Some(include_str!("examples/bad.tf")),
     mappings: &[

@@ -11,6 +11,7 @@ pub(crate) const RULE: Rule = Rule {
     summary: "full request/response data logging (data trace) is on",
     applies_to: "REST and WebSocket API stages",
     doc: include_str!("doc.md"),
+    fixes: "`data_trace_enabled = false` where it is on",
     live_only: false,
     bad_terraform: Some(include_str!("examples/bad.tf")),
     mappings: &[

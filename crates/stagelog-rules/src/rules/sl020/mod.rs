@@ -12,6 +12,7 @@ pub(crate) const RULE: Rule = Rule {
     summary: "log group receiving access logs has no retention (never expires) or fewer days than required",
     applies_to: "log groups that receive access logs, and (live) the execution log groups API Gateway creates",
     doc: include_str!("doc.md"),
+    fixes: "`retention_in_days` on the log group",
     live_only: false,
     bad_terraform: Some(include_str!("examples/bad.tf")),
     mappings: &[

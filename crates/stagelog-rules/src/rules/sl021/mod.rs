@@ -10,9 +10,10 @@ pub(crate) const RULE: Rule = Rule {
     // CloudWatch Logs encrypts every log group at rest; a customer-managed key is a policy
     // choice (`[severity] SL021 = "low"` in stagelog.toml makes it fail a build).
     severity: Severity::Info,
-    summary: "log group receiving access logs is not encrypted with a KMS key",
+    summary: "log group receiving access logs is not encrypted with a customer-managed KMS key (info by default: CloudWatch Logs encrypts at rest anyway)",
     applies_to: "log groups that receive access logs, and (live) the execution log groups API Gateway creates",
     doc: include_str!("doc.md"),
+    fixes: "`kms_key_id` with `--kms-key ARN` (SL021 is `info` by default, so `fix` leaves it alone unless `[severity] SL021 = \"low\"` raises it)",
     live_only: false,
     bad_terraform: Some(include_str!("examples/bad.tf")),
     mappings: &[

@@ -8,11 +8,11 @@ pub(crate) const RULE: Rule = Rule {
     id: "SL030",
     name: "account-cloudwatch-role",
     severity: Severity::High,
-    summary:
-        "no CloudWatch role ARN in API Gateway account settings where REST or WebSocket stages log",
+    summary: "no CloudWatch role ARN in API Gateway account settings where REST or WebSocket stages log (info in code that declares no account resource)",
     applies_to:
         "each account and region with REST or WebSocket stages that log (HTTP APIs need no role)",
     doc: include_str!("doc.md"),
+    fixes: "nothing in files: the account's CloudWatch role is listed for a person (`fix --live --create-cloudwatch-role` sets one live)",
     live_only: false,
     bad_terraform: Some(include_str!("examples/bad.tf")),
     mappings: &[

@@ -11,6 +11,7 @@ pub(crate) const RULE: Rule = Rule {
     summary: "the account's CloudWatch role does not exist, is not trusted by apigateway.amazonaws.com, or lacks logs permissions",
     applies_to: "the CloudWatch role named in API Gateway account settings (live)",
     doc: include_str!("doc.md"),
+    fixes: "nothing: a role that exists but is wrong is listed for a person",
     live_only: true,
     bad_terraform: None,
     mappings: &[

@@ -8,9 +8,10 @@ pub(crate) const RULE: Rule = Rule {
     id: "SL040",
     name: "logs-flowing",
     severity: Severity::High,
-    summary: "no access log event arrived in the destination log group within the window, although the stage had traffic",
+    summary: "no access log event arrived in the destination log group within the window, although the stage had traffic (medium when its traffic is unknown, info without traffic)",
     applies_to: "live stages with access logging to CloudWatch Logs (stagelog verify)",
     doc: include_str!("doc.md"),
+    fixes: "nothing: `verify` reports it; the stage's destination is what SL001–SL003 fix",
     live_only: true,
     bad_terraform: None,
     mappings: &[

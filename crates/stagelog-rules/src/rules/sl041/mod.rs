@@ -12,6 +12,7 @@ pub(crate) const RULE: Rule = Rule {
     summary: "recent access log events do not parse with the stage's configured format",
     applies_to: "live stages with access logging to CloudWatch Logs (stagelog verify)",
     doc: include_str!("doc.md"),
+    fixes: "nothing: `verify` reports it; the stage's format is what SL004 fixes",
     live_only: true,
     bad_terraform: None,
     mappings: &[

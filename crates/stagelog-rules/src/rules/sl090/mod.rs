@@ -13,6 +13,7 @@ pub(crate) const RULE: Rule = Rule {
     applies_to:
         "inline suppressions (stagelog, Checkov, Trivy/tfsec, KICS, cfn_nag, cdk-nag, Guard marks)",
     doc: include_str!("doc.md"),
+    fixes: "nothing: the reason goes after the mark",
     live_only: false,
     bad_terraform: None,
     mappings: &[

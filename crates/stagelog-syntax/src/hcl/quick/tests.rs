@@ -350,8 +350,17 @@ fn generated_bodies_are_often_read() {
     assert!(read >= 100, "{read} of 500 generated bodies read");
 }
 
+/// 2,000 cases a run, or `PROPTEST_CASES` (long runs: `PROPTEST_CASES=100000 cargo test
+/// --release -p stagelog-syntax quick`).
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(2000)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
 
     #[test]
     fn generated_bodies_agree(src in body()) {
