@@ -147,44 +147,55 @@ fn stage_of<'a>(inventories: &'a [Inventory], f: &Finding) -> Option<&'a Stage> 
     })
 }
 
+/// Which fixer rewrites a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fixer {
+    Terraform,
+    CloudFormation,
+    Serverless,
+}
+
+/// The file a finding is fixed in and the fixer that rewrites it, or why none does. Every
+/// source kind is named: a new one does not compile until it says.
+fn fixer(f: &Finding) -> Result<(&str, Fixer), String> {
+    let Some(file) = f.location.file.as_deref() else {
+        return Err("use `stagelog fix --live`".into());
+    };
+    match f.location.source {
+        SourceKind::Terraform if is_hcl(file) => Ok((file, Fixer::Terraform)),
+        SourceKind::Terraform => Err("Terraform JSON is not rewritten; edit by hand".into()),
+        // CloudFormation nested in a service file's `resources:` is not rewritten.
+        SourceKind::CloudFormation | SourceKind::Sam if is_service(file) => Err(format!(
+            "declared under resources:, which is not rewritten: {}",
+            cloudformation::hint(f)
+        )),
+        SourceKind::CloudFormation | SourceKind::Sam => Ok((file, Fixer::CloudFormation)),
+        SourceKind::Serverless => Ok((file, Fixer::Serverless)),
+        SourceKind::Live => Err("use `stagelog fix --live`".into()),
+    }
+}
+
 /// Plans the fixes for a scan's findings: new text for each file that can be fixed, and the
 /// findings that need a person. The files' text comes from the scan (`keep_sources`), so
 /// nothing is read twice; a file the scan did not keep is read now.
 pub fn plan(scan: &ScanOutput, findings: &[Finding], opts: &Options) -> FixPlan {
-    let mut by_file: BTreeMap<&str, Vec<Target>> = BTreeMap::new();
+    let mut by_file: BTreeMap<&str, (Fixer, Vec<Target>)> = BTreeMap::new();
     let mut out = FixPlan::default();
     for f in findings {
         let target = Target {
             finding: f,
             stage: stage_of(&scan.inventories, f),
         };
-        match (&f.location.file, f.location.source) {
-            (Some(file), SourceKind::Terraform) if is_hcl(file) => {
-                by_file.entry(file).or_default().push(target)
-            }
-            // CloudFormation nested in a service file's `resources:` is not rewritten.
-            (Some(file), SourceKind::CloudFormation | SourceKind::Sam) if is_service(file) => {
-                out.manual.push(Manual::of(
-                    f,
-                    format!(
-                        "declared under resources:, which is not rewritten: {}",
-                        cloudformation::hint(f)
-                    ),
-                ))
-            }
-            (Some(file), SourceKind::CloudFormation | SourceKind::Sam | SourceKind::Serverless) => {
-                by_file.entry(file).or_default().push(target)
-            }
-            _ => out.manual.push(Manual::of(
-                f,
-                match f.location.source {
-                    SourceKind::Terraform => "Terraform JSON is not rewritten; edit by hand".into(),
-                    _ => "use `stagelog fix --live`".into(),
-                },
-            )),
+        match fixer(f) {
+            Ok((file, fixer)) => by_file
+                .entry(file)
+                .or_insert_with(|| (fixer, vec![]))
+                .1
+                .push(target),
+            Err(reason) => out.manual.push(Manual::of(f, reason)),
         }
     }
-    for (file, targets) in by_file {
+    for (file, (fixer, targets)) in by_file {
         let src = match scan.sources.get(file) {
             Some(s) => s.clone(),
             None => match std::fs::read_to_string(file) {
@@ -199,12 +210,12 @@ pub fn plan(scan: &ScanOutput, findings: &[Finding], opts: &Options) -> FixPlan 
                 }
             },
         };
-        let fixed = if is_hcl(file) {
-            terraform::fix_file(&src, &targets, opts, &mut out.manual)
-        } else if is_service(file) {
-            serverless::fix_file(&src, &targets, &mut out.manual)
-        } else {
-            cloudformation::fix_file(&src, &targets, opts, &mut out.manual)
+        let fixed = match fixer {
+            Fixer::Terraform => terraform::fix_file(&src, &targets, opts, &mut out.manual),
+            Fixer::Serverless => serverless::fix_file(&src, &targets, &mut out.manual),
+            Fixer::CloudFormation => {
+                cloudformation::fix_file(&src, &targets, opts, &mut out.manual)
+            }
         };
         match fixed {
             Ok(Some(after)) => out.files.push(FileFix {

@@ -70,7 +70,7 @@ fn change(service: &mut Json, f: &Finding) -> Result<(), String> {
         Some(ApiKind::Rest) => "restApi",
         Some(ApiKind::Http) => "httpApi",
         Some(ApiKind::WebSocket) => "websocket",
-        _ => return Err("not a stage the framework creates".into()),
+        Some(ApiKind::V2) | None => return Err("not a stage the framework creates".into()),
     };
     let logs = provider
         .entry("logs")
@@ -80,12 +80,21 @@ fn change(service: &mut Json, f: &Finding) -> Result<(), String> {
     let setting = logs.entry(key).or_insert(Json::Null);
     if key == "httpApi" {
         // HTTP APIs have access logs only: `true` turns them on with the framework's format.
-        return match (&f.remedy, &*setting) {
-            (Remedy::AccessLogs { .. }, Json::Bool(false) | Json::Null) => {
+        return match &f.remedy {
+            Remedy::AccessLogs { .. } if matches!(setting, Json::Bool(false) | Json::Null) => {
                 *setting = json!(true);
                 Ok(())
             }
-            _ => Err("not a provider.logs.httpApi setting".into()),
+            Remedy::AccessLogs { .. }
+            | Remedy::DedicatedLogGroup { .. }
+            | Remedy::RecommendedFormat
+            | Remedy::ExecutionLogging { .. }
+            | Remedy::DataTraceOff { .. }
+            | Remedy::Retention { .. }
+            | Remedy::KmsKey
+            | Remedy::CloudWatchRole
+            | Remedy::CloudWatchRolePolicy
+            | Remedy::Manual { .. } => Err("not a provider.logs.httpApi setting".into()),
         };
     }
     // `true` means every default (all on); an object switches each part. Turning a part off or
@@ -119,7 +128,13 @@ fn change(service: &mut Json, f: &Finding) -> Result<(), String> {
         Remedy::DataTraceOff { .. } => {
             parts.insert("fullExecutionData".into(), json!(false));
         }
-        _ => return Err("not a provider.logs setting".into()),
+        Remedy::DedicatedLogGroup { .. }
+        | Remedy::RecommendedFormat
+        | Remedy::Retention { .. }
+        | Remedy::KmsKey
+        | Remedy::CloudWatchRole
+        | Remedy::CloudWatchRolePolicy
+        | Remedy::Manual { .. } => return Err("not a provider.logs setting".into()),
     }
     // A part set to the framework's default ("on") that the file did not write is left out,
     // so `true` becomes the smallest object that says the change.
@@ -140,7 +155,7 @@ fn logs_key(f: &stagelog_model::Finding) -> &'static str {
     match f.api_kind {
         Some(ApiKind::Http) => "provider.logs.httpApi",
         Some(ApiKind::WebSocket) => "provider.logs.websocket",
-        _ => "provider.logs.restApi",
+        Some(ApiKind::Rest | ApiKind::V2) | None => "provider.logs.restApi",
     }
 }
 

@@ -311,7 +311,11 @@ pub(crate) fn fix(
         Remedy::ExecutionLogging { .. } | Remedy::DataTraceOff { .. } => {
             dynamic(settings_block).then_some(settings_block)
         }
-        _ => None,
+        Remedy::Retention { .. }
+        | Remedy::KmsKey
+        | Remedy::CloudWatchRole
+        | Remedy::CloudWatchRolePolicy
+        | Remedy::Manual { .. } => None,
     };
     if let Some(block) = by_dynamic {
         return Err(format!(
@@ -401,7 +405,7 @@ pub(crate) fn fix(
         Remedy::ExecutionLogging { .. } | Remedy::DataTraceOff { .. }
             if rtype == "aws_api_gateway_method_settings" =>
         {
-            let (key, value) = setting(&f.remedy);
+            let (key, value) = setting(&f.remedy).ok_or_else(missing)?;
             match res.body.get_blocks("settings").next() {
                 Some(b) => Ok(vec![set_attribute(src, b, key, &value).ok_or_else(missing)?]),
                 None => Ok(vec![insert_in_block(
@@ -419,7 +423,7 @@ pub(crate) fn fix(
         Remedy::ExecutionLogging { .. } | Remedy::DataTraceOff { .. }
             if rtype == "aws_apigatewayv2_stage" =>
         {
-            let (key, value) = setting(&f.remedy);
+            let (key, value) = setting(&f.remedy).ok_or_else(missing)?;
             let target = block_at_line(
                 src,
                 res,
@@ -486,12 +490,21 @@ pub(crate) fn fix(
     }
 }
 
-fn setting(remedy: &Remedy) -> (&'static str, String) {
+/// The attribute of a settings block a remedy sets, for the remedies that set one.
+fn setting(remedy: &Remedy) -> Option<(&'static str, String)> {
     match remedy {
         Remedy::ExecutionLogging { level, .. } => {
-            ("logging_level", format!("\"{}\"", level.as_str()))
+            Some(("logging_level", format!("\"{}\"", level.as_str())))
         }
-        _ => ("data_trace_enabled", "false".into()),
+        Remedy::DataTraceOff { .. } => Some(("data_trace_enabled", "false".into())),
+        Remedy::AccessLogs { .. }
+        | Remedy::DedicatedLogGroup { .. }
+        | Remedy::RecommendedFormat
+        | Remedy::Retention { .. }
+        | Remedy::KmsKey
+        | Remedy::CloudWatchRole
+        | Remedy::CloudWatchRolePolicy
+        | Remedy::Manual { .. } => None,
     }
 }
 
