@@ -22,7 +22,7 @@ pub use org::parse_account_list;
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use futures::stream::{self, StreamExt};
-use stagelog_model::Inventory;
+use stagelog_model::{Inventory, Problem};
 use std::sync::Arc;
 
 /// What to audit and how.
@@ -62,19 +62,11 @@ pub trait Progress: Send + Sync {
     fn scope_done(&self, account: &str, region: &str, apis: usize);
 }
 
-/// An account or region (or one call within it) that could not be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScopeError {
-    pub account: Option<String>,
-    pub region: Option<String>,
-    pub message: String,
-}
-
 #[derive(Debug, Default)]
 pub struct AuditOutput {
     /// One per account and region, sorted by account then region.
     pub inventories: Vec<Inventory>,
-    pub errors: Vec<ScopeError>,
+    pub errors: Vec<Problem>,
     /// Account×region pairs read.
     pub scopes: usize,
     /// The account×region pairs read (what `--verbose` lists), sorted.
@@ -83,7 +75,7 @@ pub struct AuditOutput {
     pub inactive_accounts: Vec<(String, String)>,
     /// Scopes whose usage metrics could not be read (`cost`): errors for `stagelog cost`, a
     /// missing estimate for `fix --live`.
-    pub cost_errors: Vec<ScopeError>,
+    pub cost_errors: Vec<Problem>,
     /// How something was read that a user may want to know with --verbose (an Infrequent
     /// Access group read with Logs Insights).
     pub notes: Vec<String>,
@@ -100,11 +92,11 @@ pub fn audit_blocking(opts: AuditOptions) -> AuditOutput {
     {
         Ok(rt) => rt.block_on(audit(opts)),
         Err(e) => AuditOutput {
-            errors: vec![ScopeError {
-                account: None,
-                region: None,
-                message: format!("cannot start the async runtime: {e}"),
-            }],
+            errors: vec![Problem::in_scope(
+                None,
+                None,
+                format!("cannot start the async runtime: {e}"),
+            )],
             ..AuditOutput::default()
         },
     }
@@ -178,7 +170,7 @@ async fn configured_region(opts: &AuditOptions) -> Option<String> {
 async fn accounts(
     opts: &AuditOptions,
     base: &SdkConfig,
-    errors: &mut Vec<ScopeError>,
+    errors: &mut Vec<Problem>,
     inactive: &mut Vec<(String, String)>,
 ) -> Vec<Account> {
     let assume = |arn: String| async move {
@@ -207,17 +199,15 @@ async fn accounts(
                     }
                 }
                 *inactive = found.inactive;
-                errors.extend(found.unknown.into_iter().map(|id| ScopeError {
-                    account: Some(id),
-                    region: None,
-                    message: "--accounts names it, but the Organization does not list it".into(),
+                errors.extend(found.unknown.into_iter().map(|id| {
+                    Problem::in_scope(
+                        Some(id),
+                        None,
+                        "--accounts names it, but the Organization does not list it",
+                    )
                 }));
             }
-            Err(message) => errors.push(ScopeError {
-                account: None,
-                region: None,
-                message,
-            }),
+            Err(message) => errors.push(Problem::in_scope(None, None, message)),
         }
     } else if opts.role_arns.is_empty() {
         configs.push((None, base.clone()));
@@ -251,20 +241,19 @@ async fn accounts(
                 id: id.account().unwrap_or("unknown").to_string(),
                 config,
             }),
-            Err(e) => errors.push(ScopeError {
-                account: role
-                    .as_ref()
+            Err(e) => errors.push(Problem::in_scope(
+                role.as_ref()
                     .and_then(|r| r.split(':').nth(4))
                     .map(str::to_string),
-                region: None,
-                message: match role {
+                None,
+                match role {
                     Some(r) => format!("cannot assume {r}: {}", sdk_error(&e)),
                     None => format!(
                         "cannot read the caller's identity (credentials?): {}",
                         sdk_error(&e)
                     ),
                 },
-            }),
+            )),
         }
     }
     out
@@ -333,11 +322,10 @@ pub async fn audit(opts: AuditOptions) -> AuditOutput {
                     scopes.push((account, r));
                 }
             }
-            Err(message) => out.errors.push(ScopeError {
-                account: Some(account.id.clone()),
-                region: None,
-                message,
-            }),
+            Err(message) => {
+                out.errors
+                    .push(Problem::in_scope(Some(account.id.clone()), None, message))
+            }
         }
     }
     if let Some(p) = &opts.progress {
@@ -364,11 +352,11 @@ pub async fn audit(opts: AuditOptions) -> AuditOutput {
                     if let Err(message) =
                         cost::annotate(&account.config, &region, inv, &window).await
                     {
-                        cost_error = Some(ScopeError {
-                            account: Some(account.id.clone()),
-                            region: Some(region.clone()),
+                        cost_error = Some(Problem::in_scope(
+                            Some(account.id.clone()),
+                            Some(region.clone()),
                             message,
-                        });
+                        ));
                     }
                 }
                 let mut notes = Vec::new();
@@ -376,12 +364,9 @@ pub async fn audit(opts: AuditOptions) -> AuditOutput {
                     let mut problems = Vec::new();
                     flow::annotate(&account.config, &region, inv, &v, &mut problems, &mut notes)
                         .await;
-                    r.errors
-                        .extend(problems.into_iter().map(|message| ScopeError {
-                            account: Some(account.id.clone()),
-                            region: Some(region.clone()),
-                            message,
-                        }));
+                    r.errors.extend(problems.into_iter().map(|message| {
+                        Problem::in_scope(Some(account.id.clone()), Some(region.clone()), message)
+                    }));
                 }
                 if let Some(p) = progress {
                     p.scope_done(&account.id, &region, r.apis);

@@ -2,12 +2,12 @@
 //! stages, the account settings, and the log groups those stages write to.
 
 use crate::iam::RoleCache;
-use crate::{logs, sdk_error, ScopeError};
+use crate::{logs, sdk_error};
 use aws_config::{Region, SdkConfig};
 use futures::stream::{self, StreamExt};
 use stagelog_model::{
     AccessLog, AccountSettings, ApiKind, Destination, Inventory, Location, LogLevel,
-    MethodSettings, Stage, Text, Value,
+    MethodSettings, Problem, Stage, Text, Value,
 };
 
 /// API Gateway's control plane throttles hard: a few stage reads at once per scope.
@@ -17,7 +17,7 @@ pub(crate) struct ScopeResult {
     pub account: String,
     pub region: String,
     pub inventory: Option<Inventory>,
-    pub errors: Vec<ScopeError>,
+    pub errors: Vec<Problem>,
     pub apis: usize,
 }
 
@@ -60,10 +60,8 @@ pub(crate) async fn read(
         errors: Vec::new(),
         apis: 0,
     };
-    let err = |message: String| ScopeError {
-        account: Some(account.to_string()),
-        region: Some(region.to_string()),
-        message,
+    let err = |message: String| {
+        Problem::in_scope(Some(account.to_string()), Some(region.to_string()), message)
     };
     let v1 = aws_sdk_apigateway::Client::new(&conf);
     let v2 = aws_sdk_apigatewayv2::Client::new(&conf);

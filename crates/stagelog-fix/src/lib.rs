@@ -10,8 +10,8 @@ pub use cloudformation::yaml_template_as_json;
 mod terraform;
 mod yaml_edit;
 
-use stagelog_iac::{ScanOutput, SourceError};
-use stagelog_model::{Finding, Inventory, LogGroupTemplate, SourceKind, Stage};
+use stagelog_iac::ScanOutput;
+use stagelog_model::{Finding, Inventory, LogGroupTemplate, Problem, SourceKind, Stage};
 use std::collections::BTreeMap;
 use std::ops::Range;
 
@@ -82,7 +82,7 @@ pub struct FileFix {
 pub struct FixPlan {
     pub files: Vec<FileFix>,
     pub manual: Vec<Manual>,
-    pub errors: Vec<SourceError>,
+    pub errors: Vec<Problem>,
 }
 
 /// A splice into the original text.
@@ -201,11 +201,11 @@ pub fn plan(scan: &ScanOutput, findings: &[Finding], opts: &Options) -> FixPlan 
             None => match std::fs::read_to_string(file) {
                 Ok(s) => s,
                 Err(e) => {
-                    out.errors.push(SourceError {
-                        file: file.to_string(),
-                        line: None,
-                        message: format!("cannot read: {e}"),
-                    });
+                    out.errors.push(Problem::in_file(
+                        file.to_string(),
+                        None,
+                        format!("cannot read: {e}"),
+                    ));
                     continue;
                 }
             },
@@ -224,11 +224,9 @@ pub fn plan(scan: &ScanOutput, findings: &[Finding], opts: &Options) -> FixPlan 
                 after,
             }),
             Ok(None) => {}
-            Err(message) => out.errors.push(SourceError {
-                file: file.to_string(),
-                line: None,
-                message,
-            }),
+            Err(message) => out
+                .errors
+                .push(Problem::in_file(file.to_string(), None, message)),
         }
     }
     out

@@ -5,7 +5,6 @@
 
 pub mod cloudformation;
 mod delivery;
-mod error;
 pub mod marks;
 mod paths;
 mod prefilter;
@@ -14,5 +13,4 @@ pub mod serverless;
 pub mod terraform;
 mod value;
 
-pub use error::SourceError;
 pub use scan::{scan, scan_each, scan_sources, scan_with, ScanOptions, ScanOutput, MAX_FILE_BYTES};

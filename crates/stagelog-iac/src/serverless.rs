@@ -5,7 +5,7 @@
 //! logging at INFO and full execution data on for REST and WebSocket). The framework applies
 //! REST logging after deploy through the SDK, so only this file shows it.
 
-use crate::error::SourceError;
+use stagelog_model::Problem;
 use stagelog_model::{
     AccessLog, ApiKind, Destination, Inventory, Location, LogLevel, MethodSettings, SourceKind,
     Stage, Text, Value,
@@ -24,17 +24,13 @@ pub fn is_service_file(name: &str) -> bool {
 /// What reading one service file gave.
 pub struct Adapted {
     pub inventory: Option<Inventory>,
-    pub errors: Vec<SourceError>,
+    pub errors: Vec<Problem>,
     /// Things the framework does that stagelog does not judge here, said once each.
     pub notes: Vec<String>,
 }
 
 pub fn adapt(file: &str, src: &str) -> Adapted {
-    let err = |line: u32, message: String| SourceError {
-        file: file.to_string(),
-        line: Some(line),
-        message,
-    };
+    let err = |line: u32, message: String| Problem::in_file(file.to_string(), Some(line), message);
     let loaded = match yaml::load(src) {
         Ok(l) => l,
         Err(issue) => {
@@ -48,7 +44,7 @@ pub fn adapt(file: &str, src: &str) -> Adapted {
             }
         }
     };
-    let mut errors: Vec<SourceError> = loaded
+    let mut errors: Vec<Problem> = loaded
         .issues
         .iter()
         .map(|i| err(i.line, i.message.clone()))
@@ -226,7 +222,7 @@ fn configure(
     stage: &Text,
     group_prefix: &str,
     root: &Node,
-    errors: &mut Vec<SourceError>,
+    errors: &mut Vec<Problem>,
     file: &str,
 ) {
     let flag = |n: Option<&Node>, default: bool| -> Value<bool> {
@@ -301,13 +297,11 @@ fn configure(
                 Some(l) => {
                     let level = LogLevel::parse(&l);
                     if matches!(level, LogLevel::Invalid(_) | LogLevel::Off) {
-                        errors.push(SourceError {
-                            file: file.to_string(),
-                            line: get("level").map(|n| n.line),
-                            message: format!(
-                                "the Serverless Framework rejects level `{l}`: INFO or ERROR"
-                            ),
-                        });
+                        errors.push(Problem::in_file(
+                            file.to_string(),
+                            get("level").map(|n| n.line),
+                            format!("the Serverless Framework rejects level `{l}`: INFO or ERROR"),
+                        ));
                     }
                     Value::Known(level)
                 }

@@ -5,10 +5,12 @@
 pub mod arn;
 pub mod context_vars;
 mod finding;
+mod problem;
 mod remedy;
 mod text;
 
 pub use finding::{Finding, Severity};
+pub use problem::Problem;
 pub use remedy::{
     clean_name_part, ExecutionLevel, LogGroupTemplate, Placeholder, Remedy, RetentionDays,
     SettingsTarget,

@@ -4,8 +4,8 @@
 use crate::policy::Policy;
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
-use stagelog_model::{ExecutionLevel, Finding, Inventory, RetentionDays, Severity};
-use stagelog_report::{Report, ReportError};
+use stagelog_model::{ExecutionLevel, Finding, Inventory, Problem, RetentionDays, Severity};
+use stagelog_report::Report;
 use stagelog_rules::{Config, Selection};
 use std::path::{Path, PathBuf};
 
@@ -100,12 +100,7 @@ impl Pipeline {
 
     /// Judges the inventories, renders each finding's fix hint from its remedy in its
     /// source's terms, then applies severities, suppressions and waivers.
-    pub fn judge(
-        &self,
-        inventories: &[Inventory],
-        errors: Vec<ReportError>,
-        files: usize,
-    ) -> Report {
+    pub fn judge(&self, inventories: &[Inventory], errors: Vec<Problem>, files: usize) -> Report {
         let judged = inventories
             .par_iter()
             .map(|inv| self.judge_one(inv))
@@ -147,7 +142,7 @@ impl Pipeline {
     }
 
     /// The report of judged inventories: severities, suppressions and waivers applied.
-    pub fn report(&self, judged: Vec<Judged>, errors: Vec<ReportError>, files: usize) -> Report {
+    pub fn report(&self, judged: Vec<Judged>, errors: Vec<Problem>, files: usize) -> Report {
         let live = judged.iter().any(|j| j.live);
         let mut report = Report {
             findings: Vec::with_capacity(judged.iter().map(|j| j.findings.len()).sum()),

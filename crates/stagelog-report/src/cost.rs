@@ -4,8 +4,9 @@
 //! access log, what turning it on would cost (requests × one line of the recommended format,
 //! marked as an estimate). Rendered as a table, JSON, CSV or one self-contained HTML page.
 
-use crate::{LiveCoverage, ReportError};
+use crate::LiveCoverage;
 use serde::Serialize;
+use stagelog_model::Problem;
 use stagelog_model::{ApiKind, Inventory, LogClass, Value};
 use std::fmt::Write as _;
 
@@ -131,7 +132,7 @@ pub struct CostReport {
     /// Sorted by monthly cost, highest first.
     pub rows: Vec<CostRow>,
     pub totals: Totals,
-    pub errors: Vec<ReportError>,
+    pub errors: Vec<Problem>,
     pub coverage: LiveCoverage,
 }
 
@@ -307,7 +308,7 @@ impl CostReport {
         inventories: &[Inventory],
         window_ms: i64,
         overrides: &PriceOverrides,
-        errors: Vec<ReportError>,
+        errors: Vec<Problem>,
         coverage: LiveCoverage,
     ) -> CostReport {
         let rows = cost_rows(inventories, window_ms, overrides);

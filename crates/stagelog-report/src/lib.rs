@@ -10,7 +10,7 @@ mod tables;
 mod text;
 
 use serde::Serialize;
-use stagelog_model::{ApiKind, Finding, Severity};
+use stagelog_model::{ApiKind, Finding, Problem, Severity};
 
 pub use asff::{asff_findings, finding_id, now_secs, render as asff, rfc3339, AsffOptions};
 pub use html::render as html;
@@ -18,16 +18,6 @@ pub use junit::render as junit;
 pub use sarif::{render as sarif, write as write_sarif};
 pub use tables::{csv, github, markdown};
 pub use text::{render as text, TextOptions};
-
-/// A source that could not be read (file + line), or a live scope that failed (account/region).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ReportError {
-    pub file: Option<String>,
-    pub line: Option<u32>,
-    pub account: Option<String>,
-    pub region: Option<String>,
-    pub message: String,
-}
 
 /// A stage that was checked, for reports that list passes too (JUnit).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -55,7 +45,7 @@ pub struct Suppressed {
 #[derive(Debug, Clone, Default)]
 pub struct Report {
     pub findings: Vec<Finding>,
-    pub errors: Vec<ReportError>,
+    pub errors: Vec<Problem>,
     pub files: usize,
     pub stages: usize,
     /// The stages checked and the rules run (JUnit has a test case for each pair).
@@ -226,20 +216,6 @@ pub(crate) fn group_of(f: &Finding) -> String {
         (None, Some(a), None) => format!("account {a}"),
         (None, None, Some(r)) => r.clone(),
         (None, None, None) => "(no location)".to_string(),
-    }
-}
-
-impl ReportError {
-    /// `file:line`, the file, `account/region`, or what is known of it.
-    pub fn place(&self) -> String {
-        match (&self.file, self.line, &self.account, &self.region) {
-            (Some(f), Some(l), _, _) => format!("{f}:{l}"),
-            (Some(f), None, _, _) => f.clone(),
-            (None, _, Some(a), Some(r)) => format!("{a}/{r}"),
-            (None, _, Some(a), None) => a.clone(),
-            (None, _, None, Some(r)) => r.clone(),
-            _ => "stagelog".into(),
-        }
     }
 }
 

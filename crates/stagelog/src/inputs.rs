@@ -40,14 +40,14 @@ pub fn terraform(args: &TerraformArgs) -> Result<Arc<Inputs>> {
         .collect();
     Inputs::new(env, &in_command_line_order(args))
         .map(Arc::new)
-        .map_err(|e| anyhow!("{}: {}", e.file, e.message))
+        .map_err(|e| anyhow!("{e}"))
 }
 
 /// CloudFormation parameter values: files, pairs and samconfig.toml's environment.
 pub fn cloudformation(args: &CloudFormationArgs) -> Result<Parameters> {
     Parameters::new(&args.parameters_files, &args.parameters)
         .map(|p| p.with_sam_env(&args.config_env))
-        .map_err(|e| anyhow!("{}: {}", e.file, e.message))
+        .map_err(|e| anyhow!("{e}"))
 }
 
 /// `--log-group-name`, checked: an unknown placeholder is a usage error before anything runs.
@@ -79,18 +79,4 @@ pub fn output(args: &ReportArgs, quiet: bool) -> OutputOptions {
         color: to_terminal && !args.no_color && std::env::var_os("NO_COLOR").is_none(),
         summary: !quiet,
     }
-}
-
-/// Files that could not be read or understood, as report errors.
-pub fn source_errors(errors: Vec<stagelog_iac::SourceError>) -> Vec<stagelog_report::ReportError> {
-    errors
-        .into_iter()
-        .map(|e| stagelog_report::ReportError {
-            file: Some(e.file),
-            line: e.line,
-            account: None,
-            region: None,
-            message: e.message,
-        })
-        .collect()
 }

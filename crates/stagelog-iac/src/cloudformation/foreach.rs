@@ -2,7 +2,7 @@
 //! resources it writes, its identifier substituted, before anything else is read.
 
 use super::params::Parameters;
-use crate::error::SourceError;
+use stagelog_model::Problem;
 use stagelog_syntax::yaml::{Node, NodeValue};
 
 pub(super) const FOR_EACH: &str = "Fn::ForEach::";
@@ -17,7 +17,7 @@ pub(super) fn expand_for_each(
     map: &[(Node, Node)],
     root: &Node,
     given: &Parameters,
-    errors: &mut Vec<SourceError>,
+    errors: &mut Vec<Problem>,
 ) -> Vec<(Node, Node)> {
     let mut out = Vec::new();
     for (key, body) in map {
@@ -39,13 +39,9 @@ pub(super) fn expand_for_each(
             _ => None,
         };
         let Some(items) = items else {
-            errors.push(SourceError {
-                file: file.to_string(),
-                line: Some(collection.line),
-                message: format!(
+            errors.push(Problem::in_file(file.to_string(), Some(collection.line), format!(
                     "Fn::ForEach::{name}: the collection is not known here; its resources are not judged"
-                ),
-            });
+                )));
             continue;
         };
         for item in &items {

@@ -20,25 +20,22 @@ mod template;
 
 pub use params::Parameters;
 
-use crate::error::SourceError;
 use foreach::{expand_for_each, FOR_EACH};
 use stagelog_model::Inventory;
+use stagelog_model::Problem;
 use stagelog_syntax::yaml::{self, Node};
 use template::{section_map, Param, Res, Template};
 
 /// What reading one file gave: `None` when the file is not a CloudFormation template.
 pub struct Adapted {
     pub inventory: Option<Inventory>,
-    pub errors: Vec<SourceError>,
+    pub errors: Vec<Problem>,
 }
 
 pub fn adapt(file: &str, src: &str, given: &Parameters) -> Adapted {
     let mut errors = Vec::new();
-    let err = |line: Option<u32>, message: String| SourceError {
-        file: file.to_string(),
-        line,
-        message,
-    };
+    let err =
+        |line: Option<u32>, message: String| Problem::in_file(file.to_string(), line, message);
     // Cheap test first: most YAML/JSON in a repository is not a template, and a template
     // without API Gateway, SAM or log resources has nothing to judge. Such a file is never an
     // error, however broken it is (a Helm chart, a cookiecutter template).
@@ -97,14 +94,11 @@ pub(crate) fn adapt_root(
     src: &str,
     root: &Node,
     given: &Parameters,
-    errors: &mut Vec<SourceError>,
+    errors: &mut Vec<Problem>,
     issues: Vec<yaml::LoadIssue>,
 ) -> Option<Inventory> {
-    let err = |line: Option<u32>, message: String| SourceError {
-        file: file.to_string(),
-        line,
-        message,
-    };
+    let err =
+        |line: Option<u32>, message: String| Problem::in_file(file.to_string(), line, message);
     let resources = root.get("Resources").and_then(Node::as_map)?;
     let newlines: Vec<usize> = src
         .bytes()

@@ -1,8 +1,8 @@
 //! Parameter values from outside a template: `--parameter`, `--parameters-file` (the AWS CLI's
 //! and CodePipeline's forms) and samconfig.toml's `parameter_overrides`.
 
-use crate::error::SourceError;
 use rustc_hash::FxHashMap as HashMap;
+use stagelog_model::Problem;
 
 /// Parameter values given from outside the template (`--parameter`, `--parameters-file`,
 /// samconfig.toml): each wins over the parameter's `Default`, as at deploy time. Names the
@@ -17,7 +17,7 @@ pub struct Parameters {
 }
 
 /// A directory's samconfig.toml overrides for the chosen environment, or why it cannot be read.
-type SamConfigOverrides = Result<Vec<(String, String)>, SourceError>;
+type SamConfigOverrides = Result<Vec<(String, String)>, Problem>;
 type SamConfigs = std::sync::Arc<
     std::sync::Mutex<HashMap<std::path::PathBuf, std::sync::Arc<SamConfigOverrides>>>,
 >;
@@ -35,7 +35,7 @@ impl Parameters {
     pub(crate) fn for_template_in(
         &self,
         dir: &std::path::Path,
-    ) -> (std::borrow::Cow<'_, Parameters>, Option<SourceError>) {
+    ) -> (std::borrow::Cow<'_, Parameters>, Option<Problem>) {
         let overrides = self.samconfig_in(dir);
         match &*overrides {
             Ok(values) if !values.is_empty() => {
@@ -65,10 +65,12 @@ impl Parameters {
         let env = self.sam_env.as_deref().unwrap_or("default");
         let read = match std::fs::read_to_string(&path) {
             Err(_) => Ok(vec![]),
-            Ok(text) => samconfig_overrides(&text, env).map_err(|(line, message)| SourceError {
-                file: crate::paths::display(&path),
-                line,
-                message: format!("cannot read samconfig.toml: {message}"),
+            Ok(text) => samconfig_overrides(&text, env).map_err(|(line, message)| {
+                Problem::in_file(
+                    crate::paths::display(&path),
+                    line,
+                    format!("cannot read samconfig.toml: {message}"),
+                )
             }),
         };
         let read = std::sync::Arc::new(read);
@@ -79,24 +81,20 @@ impl Parameters {
     }
 
     /// `pairs` are `KEY=VALUE`; later values win over earlier ones, files before pairs.
-    pub fn new(files: &[std::path::PathBuf], pairs: &[String]) -> Result<Parameters, SourceError> {
+    pub fn new(files: &[std::path::PathBuf], pairs: &[String]) -> Result<Parameters, Problem> {
         let mut out = Vec::new();
         for path in files {
             let name = path.display().to_string();
-            let fail = |message: String| SourceError {
-                file: name.clone(),
-                line: None,
-                message: format!("--parameters-file: {message}"),
+            let fail = |message: String| {
+                Problem::in_file(name.clone(), None, format!("--parameters-file: {message}"))
             };
             let text =
                 std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?;
             out.extend(parse_parameters_file(&text).map_err(fail)?);
         }
         for pair in pairs {
-            let (k, v) = pair.split_once('=').ok_or_else(|| SourceError {
-                file: "--parameter".into(),
-                line: None,
-                message: format!("`{pair}` is not KEY=VALUE"),
+            let (k, v) = pair.split_once('=').ok_or_else(|| {
+                Problem::in_file("--parameter", None, format!("`{pair}` is not KEY=VALUE"))
             })?;
             out.push((k.trim().to_string(), v.to_string()));
         }

@@ -3,9 +3,9 @@
 
 use super::sam::sam_extra_stage;
 use super::template::{Props, Res, Template};
-use crate::error::SourceError;
 use crate::value::{bool_of, int_of, level_of, text_of, Val};
 use rustc_hash::FxHashMap as HashMap;
+use stagelog_model::Problem;
 use stagelog_model::{
     AccessLog, AccountSettings, ApiKind, Destination, Inventory, LogGroup, MethodSettings, Stage,
     Text, Value,
@@ -337,11 +337,11 @@ impl<'a> Template<'a> {
     /// Input CloudFormation would reject: an error with its line, while the stage is still
     /// judged as far as the input allows.
     pub(super) fn invalid(&self, line: u32, message: String) {
-        self.invalid.borrow_mut().push(SourceError {
-            file: self.file.to_string(),
-            line: Some(line),
-            message: format!("CloudFormation would reject this: {message}"),
-        });
+        self.invalid.borrow_mut().push(Problem::in_file(
+            self.file.to_string(),
+            Some(line),
+            format!("CloudFormation would reject this: {message}"),
+        ));
     }
 
     pub(super) fn v2_stage(

@@ -1,8 +1,8 @@
 //! A template being read: its parameters, conditions, mappings and resources, and where each
 //! resource is.
 
-use crate::error::SourceError;
 use rustc_hash::FxHashMap as HashMap;
+use stagelog_model::Problem;
 use stagelog_model::{Location, SourceKind};
 use stagelog_syntax::yaml::Node;
 
@@ -45,7 +45,7 @@ pub(super) struct Template<'a> {
     /// How deep evaluation is, across references.
     pub(super) nesting: std::cell::Cell<u32>,
     /// What the template gets wrong (see `invalid`).
-    pub(super) invalid: std::cell::RefCell<Vec<SourceError>>,
+    pub(super) invalid: std::cell::RefCell<Vec<Problem>>,
     pub(super) resources: HashMap<String, &'a Res<'a>>,
     pub(super) globals: Option<&'a Node>,
     pub(super) sam: bool,

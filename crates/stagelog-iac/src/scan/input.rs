@@ -1,8 +1,8 @@
 //! A file to read (on disk, or text in memory) and what kind of source it is.
 
-use crate::error::SourceError;
 use crate::paths::display;
 use stagelog_model::Inventory;
+use stagelog_model::Problem;
 use std::path::Path;
 
 /// Larger files are reported, not read: no real template comes near this.
@@ -22,7 +22,7 @@ pub(super) enum Kind {
 /// A file to read: on disk (with its text when the walk read it already), or given in memory
 /// (name and text).
 pub(super) enum Input<'a> {
-    Disk(&'a Path, Option<Result<String, SourceError>>),
+    Disk(&'a Path, Option<Result<String, Problem>>),
     Memory(&'a str, &'a str),
 }
 
@@ -43,7 +43,7 @@ impl Input<'_> {
     }
 
     /// The text, read now unless the walk read it.
-    pub(super) fn into_text(self) -> Result<String, SourceError> {
+    pub(super) fn into_text(self) -> Result<String, Problem> {
         match self {
             Input::Disk(p, read) => read.unwrap_or_else(|| read_text(p)),
             Input::Memory(_, text) => Ok(text.to_string()),
@@ -65,18 +65,14 @@ pub(super) struct UnitResult {
     pub(super) inventory: Option<(String, Inventory)>,
     /// The inventory is a Terraform plan's.
     pub(super) plan: bool,
-    pub(super) errors: Vec<SourceError>,
+    pub(super) errors: Vec<Problem>,
     pub(super) files: usize,
     pub(super) sources: Vec<(String, String)>,
     pub(super) notes: Vec<String>,
 }
 
-pub(super) fn read_text(path: &Path) -> Result<String, SourceError> {
-    let err = |message: String| SourceError {
-        file: display(path),
-        line: None,
-        message,
-    };
+pub(super) fn read_text(path: &Path) -> Result<String, Problem> {
+    let err = |message: String| Problem::in_file(display(path), None, message);
     // One open per file: its size from the handle, then one read of exactly that much.
     use std::io::Read;
     let mut file = std::fs::File::open(path).map_err(|e| err(format!("cannot read: {e}")))?;

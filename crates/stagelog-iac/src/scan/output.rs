@@ -1,8 +1,8 @@
 //! What a scan gives back, and how to scan.
 
-use crate::error::SourceError;
 use crate::{cloudformation, terraform};
 use stagelog_model::Inventory;
+use stagelog_model::Problem;
 use std::collections::BTreeMap;
 
 /// What a scan found. `T` is what each inventory became: the inventory itself
@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 pub struct ScanOutput<T = Inventory> {
     /// One per Terraform module directory and per template, in path order.
     pub inventories: Vec<T>,
-    pub errors: Vec<SourceError>,
+    pub errors: Vec<Problem>,
     /// Files read as Terraform or as templates.
     pub files: usize,
     /// Things worth saying that are neither findings nor errors (what a source does that

@@ -5,19 +5,19 @@
 use super::input::{Input, Kind};
 use super::output::{ScanOutput, Unit};
 use super::walk::classify;
-use crate::error::SourceError;
 use crate::paths::normalize;
 use crate::prefilter::AnyWord;
 use crate::terraform;
 use rayon::prelude::*;
 use stagelog_model::Inventory;
+use stagelog_model::Problem;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// A parsed Terraform module directory, before evaluation.
 pub(super) struct Parsed {
     module: Option<terraform::Module>,
-    errors: Vec<SourceError>,
+    errors: Vec<Problem>,
     files: usize,
     sources: Vec<(String, String)>,
 }
@@ -32,7 +32,7 @@ static TERRAFORM_TRIGGERS: AnyWord = AnyWord::new(&[
 ]);
 
 /// The files of one directory, read (each once).
-type Texts = Vec<(String, Kind, Result<String, SourceError>)>;
+type Texts = Vec<(String, Kind, Result<String, Problem>)>;
 
 fn read_texts(files: Vec<(Input, Kind)>) -> Texts {
     files
@@ -81,7 +81,7 @@ fn local_targets(dir: &Path, texts: &Texts) -> Vec<PathBuf> {
 }
 
 /// What could not be read at all might have held anything: said, not guessed.
-fn unreadable(texts: Texts) -> Vec<SourceError> {
+fn unreadable(texts: Texts) -> Vec<Problem> {
     texts.into_iter().filter_map(|(_, _, t)| t.err()).collect()
 }
 

@@ -4,10 +4,10 @@
 //! its text there, so files that hold nothing stagelog judges are dropped before any parse.
 
 use super::input::{read_text, Kind};
-use crate::error::SourceError;
 use crate::paths::display;
 use crate::{cloudformation, serverless, terraform};
 use rayon::prelude::*;
+use stagelog_model::Problem;
 use std::path::{Path, PathBuf};
 
 /// Compiled `exclude` globs.
@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 pub(super) struct Exclude(globset::GlobSet);
 
 impl Exclude {
-    pub(super) fn new(globs: &[String], errors: &mut Vec<SourceError>) -> Exclude {
+    pub(super) fn new(globs: &[String], errors: &mut Vec<Problem>) -> Exclude {
         let mut b = globset::GlobSetBuilder::new();
         for g in globs {
             let g = g.trim_end_matches('/');
@@ -26,11 +26,11 @@ impl Exclude {
                 Ok(glob) => {
                     b.add(glob);
                 }
-                Err(e) => errors.push(SourceError {
-                    file: g.to_string(),
-                    line: None,
-                    message: format!("--exclude: not a glob: {e}"),
-                }),
+                Err(e) => errors.push(Problem::in_file(
+                    g.to_string(),
+                    None,
+                    format!("--exclude: not a glob: {e}"),
+                )),
             }
         }
         Exclude(b.build().unwrap_or_else(|_| globset::GlobSet::empty()))
@@ -86,7 +86,7 @@ const SKIP_DIRS: &[&str] = &[
 
 /// A file the walk found, with how to read it and its text (read by the walk's own threads,
 /// as ripgrep reads while it walks: reading waits for no list of every file).
-type Found = (PathBuf, Kind, Result<String, SourceError>);
+type Found = (PathBuf, Kind, Result<String, Problem>);
 
 /// What a YAML or JSON file named `name` is, from its text: a Terraform plan, a template
 /// that could hold something stagelog judges, or (`None`, most of them in a repository) nothing
@@ -117,18 +117,18 @@ fn read_found(path: PathBuf, kind: Kind) -> Option<Found> {
 pub(super) fn collect(
     paths: &[PathBuf],
     exclude: &Exclude,
-    errors: &mut Vec<SourceError>,
+    errors: &mut Vec<Problem>,
     notes: &mut Vec<String>,
 ) -> Vec<Found> {
     let mut out = Vec::new();
     let cdk_apps = std::sync::Mutex::new(Vec::new());
     for root in paths {
         match std::fs::metadata(root) {
-            Err(e) => errors.push(SourceError {
-                file: display(root),
-                line: None,
-                message: format!("cannot read: {e}"),
-            }),
+            Err(e) => errors.push(Problem::in_file(
+                display(root),
+                None,
+                format!("cannot read: {e}"),
+            )),
             Ok(m) if m.is_file() => {
                 if let Some(k) = classify(root, true) {
                     out.extend(read_found(root.clone(), k));
@@ -194,11 +194,7 @@ pub(super) fn collect(
                         .into_inner()
                         .unwrap_or_default()
                         .into_iter()
-                        .map(|message| SourceError {
-                            file: display(root),
-                            line: None,
-                            message,
-                        }),
+                        .map(|message| Problem::in_file(display(root), None, message)),
                 );
             }
         }

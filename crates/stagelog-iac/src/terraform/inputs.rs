@@ -1,8 +1,8 @@
 //! Variable values from outside the configuration: `TF_VAR_name`, `--var-file`, `--var`.
 
 use super::parse::{parse_tfvars, parse_tfvars_json};
-use crate::error::SourceError;
 use hcl_edit::expr::Expression;
+use stagelog_model::Problem;
 
 /// Variable values from outside the configuration, as Terraform takes them, lowest precedence
 /// first: `TF_VAR_name` from the environment, then (after the directory's tfvars files)
@@ -32,16 +32,18 @@ pub enum CommandLine {
 
 impl Inputs {
     /// Reads `--var-file` files (HCL `.tfvars` or `.tfvars.json`) and splits `--var`s.
-    pub fn new(env: Vec<(String, String)>, given: &[CommandLine]) -> Result<Inputs, SourceError> {
+    pub fn new(env: Vec<(String, String)>, given: &[CommandLine]) -> Result<Inputs, Problem> {
         let mut out = Vec::new();
         for item in given {
             match item {
                 CommandLine::VarFile(path) => {
                     let name = path.display().to_string();
-                    let src = std::fs::read_to_string(path).map_err(|e| SourceError {
-                        file: name.clone(),
-                        line: None,
-                        message: format!("--var-file: cannot read: {e}"),
+                    let src = std::fs::read_to_string(path).map_err(|e| {
+                        Problem::in_file(
+                            name.clone(),
+                            None,
+                            format!("--var-file: cannot read: {e}"),
+                        )
                     })?;
                     let values = if name.ends_with(".json") {
                         parse_tfvars_json(&name, &src)?
@@ -51,10 +53,8 @@ impl Inputs {
                     out.extend(values.into_iter().map(|(k, v)| Given::File(k, v)));
                 }
                 CommandLine::Var(v) => {
-                    let (k, value) = v.split_once('=').ok_or_else(|| SourceError {
-                        file: "--var".into(),
-                        line: None,
-                        message: format!("`{v}`: expected NAME=VALUE"),
+                    let (k, value) = v.split_once('=').ok_or_else(|| {
+                        Problem::in_file("--var", None, format!("`{v}`: expected NAME=VALUE"))
                     })?;
                     out.push(Given::Var(k.trim().to_string(), value.to_string()));
                 }

@@ -3,47 +3,49 @@
 //! variable files (`.tfvars`, `.tfvars.json`).
 
 use super::{ModuleCall, Resource, TfFile, Variable};
-use crate::error::SourceError;
 use hcl_edit::expr::Expression;
+use stagelog_model::Problem;
 use stagelog_syntax::hcl::json::{Builder, JsonSyntaxError};
 use stagelog_syntax::hcl::{self, Body, Structure};
 use stagelog_syntax::lines::LineIndex;
 use stagelog_syntax::yaml::{self, Node};
 
-fn hcl_error(path: &str, e: &hcl_edit::parser::Error) -> SourceError {
+fn hcl_error(path: &str, e: &hcl_edit::parser::Error) -> Problem {
     let loc = e.location();
-    SourceError {
-        file: path.to_string(),
-        line: Some(loc.line() as u32),
-        message: format!(
+    Problem::in_file(
+        path,
+        Some(loc.line() as u32),
+        format!(
             "cannot parse HCL: {} (column {})",
             e.message(),
             loc.column()
         ),
-    }
+    )
 }
 
 /// A template in JSON syntax that does not parse, at the JSON's line.
-fn json_error(path: &str, lines: &LineIndex, e: JsonSyntaxError) -> SourceError {
-    SourceError {
-        file: path.to_string(),
-        line: Some(lines.line(e.offset)),
-        message: format!("cannot parse HCL: {}", e.message),
-    }
+fn json_error(path: &str, lines: &LineIndex, e: JsonSyntaxError) -> Problem {
+    Problem::in_file(
+        path,
+        Some(lines.line(e.offset)),
+        format!("cannot parse HCL: {}", e.message),
+    )
 }
 
-pub fn parse_tf(path: &str, src: &str) -> Result<TfFile, SourceError> {
+pub fn parse_tf(path: &str, src: &str) -> Result<TfFile, Problem> {
     let body = hcl::parse_body(src).map_err(|e| hcl_error(path, &e))?;
     Ok(extract(path, body, LineIndex::new(src), Some(src)))
 }
 
 /// A JSON file, checked as JSON (the YAML loader, which gives lines, would take trailing
 /// commas and comments too) and loaded with its lines.
-fn load_json(path: &str, src: &str) -> Result<yaml::Loaded, SourceError> {
-    let err = |line: u32, message: String| SourceError {
-        file: path.to_string(),
-        line: Some(line),
-        message: format!("cannot parse JSON: {message}"),
+fn load_json(path: &str, src: &str) -> Result<yaml::Loaded, Problem> {
+    let err = |line: u32, message: String| {
+        Problem::in_file(
+            path.to_string(),
+            Some(line),
+            format!("cannot parse JSON: {message}"),
+        )
     };
     if let Some((line, message)) = stagelog_syntax::json::syntax_error(src) {
         return Err(err(line, message));
@@ -52,7 +54,7 @@ fn load_json(path: &str, src: &str) -> Result<yaml::Loaded, SourceError> {
 }
 
 /// `.tfvars.json`: a JSON object of values.
-pub fn parse_tfvars_json(path: &str, src: &str) -> Result<Vec<(String, Expression)>, SourceError> {
+pub fn parse_tfvars_json(path: &str, src: &str) -> Result<Vec<(String, Expression)>, Problem> {
     let loaded = load_json(path, src)?;
     let builder = Builder { src, blocks: &[] };
     let lines = LineIndex::new(src);
@@ -77,7 +79,7 @@ pub fn parse_tfvars_json(path: &str, src: &str) -> Result<Vec<(String, Expressio
 }
 
 /// `.tfvars`: `name = value` lines.
-pub fn parse_tfvars(path: &str, src: &str) -> Result<Vec<(String, Expression)>, SourceError> {
+pub fn parse_tfvars(path: &str, src: &str) -> Result<Vec<(String, Expression)>, Problem> {
     let body = hcl::parse_body(src).map_err(|e| hcl_error(path, &e))?;
     Ok(body.into_attributes().map(|a| (a.key, a.value)).collect())
 }
@@ -189,7 +191,7 @@ const BLOCKS: &[&str] = &[
 
 /// `.tf.json`: Terraform's JSON syntax, built into the tree `.tf` files are read into, at the
 /// JSON's own lines.
-pub fn parse_tf_json(path: &str, src: &str) -> Result<(TfFile, Vec<SourceError>), SourceError> {
+pub fn parse_tf_json(path: &str, src: &str) -> Result<(TfFile, Vec<Problem>), Problem> {
     let loaded = load_json(path, src)?;
     let lines = LineIndex::new(src);
     let body = match &loaded.root {
@@ -206,11 +208,7 @@ pub fn parse_tf_json(path: &str, src: &str) -> Result<(TfFile, Vec<SourceError>)
     let issues = loaded
         .issues
         .into_iter()
-        .map(|i| SourceError {
-            file: path.to_string(),
-            line: Some(i.line),
-            message: i.message,
-        })
+        .map(|i| Problem::in_file(path.to_string(), Some(i.line), i.message))
         .collect();
     Ok((file, issues))
 }

@@ -7,9 +7,9 @@
 //! exactly as configuration is.
 
 use super::{Module, TfFile};
-use crate::error::SourceError;
 use hcl_edit::expr::Expression;
 use stagelog_model::Inventory;
+use stagelog_model::Problem;
 use stagelog_syntax::hcl::json::{expression, Strings};
 use stagelog_syntax::hcl::{self, Attribute, Block, Body, Structure};
 use stagelog_syntax::lines::LineIndex;
@@ -60,12 +60,8 @@ fn block(ident: &str, labels: Vec<String>, body: Body, span: Range<usize>) -> St
 }
 
 /// The plan's resources as an inventory: addresses and lines as the plan gives them.
-pub fn adapt(path: &str, src: &str) -> Result<Inventory, SourceError> {
-    let err = |line: u32, message: String| SourceError {
-        file: path.to_string(),
-        line: Some(line),
-        message,
-    };
+pub fn adapt(path: &str, src: &str) -> Result<Inventory, Problem> {
+    let err = |line: u32, message: String| Problem::in_file(path.to_string(), Some(line), message);
     let loaded = yaml::load(src)
         .map_err(|i| err(i.line, format!("cannot parse the plan: {}", i.message)))?;
     let Some(root) = loaded.root else {

@@ -2,7 +2,7 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use super::TfFile;
-use crate::error::SourceError;
+use stagelog_model::Problem;
 
 /// Blocks of the resources stagelog reads that Terraform's AWS provider takes only as blocks.
 const BLOCKS_OF: &[(&str, &str)] = &[
@@ -26,14 +26,16 @@ const REQUIRED: &[(&str, &[&str])] = &[
 /// What `terraform validate` would reject in one module's files, as errors with file and line:
 /// a resource address declared twice, a required argument missing, a block written as an
 /// attribute. The stages are still judged as far as the input allows.
-pub fn validate(files: &[TfFile]) -> Vec<SourceError> {
+pub fn validate(files: &[TfFile]) -> Vec<Problem> {
     let mut out = Vec::new();
     let mut seen: HashMap<(&str, &str), (&str, u32)> = HashMap::default();
     for file in files {
-        let at = |line: u32, message: String| SourceError {
-            file: file.path.clone(),
-            line: Some(line),
-            message: format!("Terraform would reject this: {message}"),
+        let at = |line: u32, message: String| {
+            Problem::in_file(
+                file.path.clone(),
+                Some(line),
+                format!("Terraform would reject this: {message}"),
+            )
         };
         for r in &file.resources {
             // Only for messages: most resources have none.

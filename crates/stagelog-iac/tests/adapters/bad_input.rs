@@ -12,7 +12,7 @@ fn assert_error(s: &common::Scanned, file_suffix: &str, line: Option<u32>, needl
     let e = s
         .errors
         .iter()
-        .find(|e| e.file.ends_with(file_suffix))
+        .find(|e| e.file.as_deref().unwrap_or_default().ends_with(file_suffix))
         .unwrap_or_else(|| panic!("no error for {file_suffix}: {:?}", s.errors));
     assert_eq!(e.line, line, "{e:?}");
     assert!(e.message.contains(needle), "{e:?}");
@@ -61,7 +61,7 @@ fn jinja_placeholders() {
     assert!(
         s.errors
             .iter()
-            .any(|e| e.file.ends_with("t.yaml") && e.line.is_some()),
+            .any(|e| e.file.as_deref().unwrap_or_default().ends_with("t.yaml") && e.line.is_some()),
         "{:?}",
         s.errors
     );
@@ -245,7 +245,15 @@ resource "aws_api_gateway_stage" "prod" {
     let messages: Vec<String> = s
         .errors
         .iter()
-        .map(|e| format!("{}:{} {}", e.file, e.line.unwrap_or(0), e.message).replace(&root, ""))
+        .map(|e| {
+            format!(
+                "{}:{} {}",
+                e.file.as_deref().unwrap_or_default(),
+                e.line.unwrap_or(0),
+                e.message
+            )
+            .replace(&root, "")
+        })
         .collect();
     assert_eq!(messages.len(), 3, "{messages:?}");
     for expected in [

@@ -1,14 +1,15 @@
 //! Helpers shared by the integration tests: write a small tree of files, scan it.
 #![allow(dead_code)]
 
-use stagelog_iac::{scan, SourceError};
+use stagelog_iac::scan;
 use stagelog_model::Finding;
+use stagelog_model::Problem;
 use stagelog_rules::{check, Config, Selection};
 use std::path::Path;
 
 pub struct Scanned {
     pub findings: Vec<Finding>,
-    pub errors: Vec<SourceError>,
+    pub errors: Vec<Problem>,
     pub files: usize,
     pub stages: usize,
     pub dir: tempfile::TempDir,

@@ -1,4 +1,4 @@
-use super::live::{options, progress, say_coverage, scope_errors};
+use super::live::{options, progress, say_coverage};
 use crate::cli::CostArgs;
 use crate::Ui;
 use anyhow::{anyhow, Result};
@@ -26,8 +26,8 @@ pub fn run(args: CostArgs, ui: Ui) -> Result<ExitStatus> {
     let out = stagelog_aws::audit_blocking(opts);
     drop(progress);
     say_coverage(&out, ui);
-    let mut errors = scope_errors(out.errors);
-    errors.extend(scope_errors(out.cost_errors));
+    let mut errors = out.errors;
+    errors.extend(out.cost_errors);
     let failed = !errors.is_empty();
     let report = CostReport::new(
         &out.inventories,

@@ -25,11 +25,7 @@ pub fn run(args: FixArgs, ui: Ui) -> Result<ExitStatus> {
         },
     );
     let judged = std::time::Instant::now();
-    let report = pipeline.judge(
-        &scanned.inventories,
-        crate::inputs::source_errors(scanned.errors.clone()),
-        scanned.files,
-    );
+    let report = pipeline.judge(&scanned.inventories, scanned.errors.clone(), scanned.files);
     if ui.verbose() {
         super::say_policy(&pipeline, &report, scanned.inventories.len(), judged);
     }
@@ -85,10 +81,7 @@ pub fn run(args: FixArgs, ui: Ui) -> Result<ExitStatus> {
         .errors
         .iter()
         .chain(&fixes.errors)
-        .map(|e| match e.line {
-            Some(l) => format!("{}:{l}: {}", e.file, e.message),
-            None => format!("{}: {}", e.file, e.message),
-        })
+        .map(|e| e.to_string())
         .collect();
     for e in &errors {
         eprintln!("error: {e}");

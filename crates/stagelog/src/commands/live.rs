@@ -39,21 +39,6 @@ fn live_pipeline(mut policy: PolicyOptions, report_args: &ReportArgs) -> Result<
     Pipeline::load(&policy, std::path::Path::new("."), crate::hints::hint)
 }
 
-pub(super) fn scope_errors(
-    errors: Vec<stagelog_aws::ScopeError>,
-) -> Vec<stagelog_report::ReportError> {
-    errors
-        .into_iter()
-        .map(|e| stagelog_report::ReportError {
-            file: None,
-            line: None,
-            account: e.account,
-            region: e.region,
-            message: e.message,
-        })
-        .collect()
-}
-
 /// Reads the live scope, judges it and writes the report.
 pub(super) fn report_live(live: LiveReport, policy: PolicyOptions, ui: Ui) -> Result<ExitStatus> {
     let LiveReport {
@@ -73,7 +58,7 @@ pub(super) fn report_live(live: LiveReport, policy: PolicyOptions, ui: Ui) -> Re
     let out = stagelog_aws::audit_blocking(opts);
     drop(progress);
     say_coverage(&out, ui);
-    let mut report = pipeline.judge(&out.inventories, scope_errors(out.errors), 0);
+    let mut report = pipeline.judge(&out.inventories, out.errors, 0);
     report.live = Some(stagelog_report::LiveCoverage {
         scopes: out.covered.clone(),
     });
@@ -155,13 +140,11 @@ fn export_securityhub(
             );
         }
         for message in o.failed {
-            report.errors.push(stagelog_report::ReportError {
-                file: None,
-                line: None,
-                account: Some(o.account.clone()),
-                region: Some(o.region.clone()),
-                message: format!("Security Hub export: {message}"),
-            });
+            report.errors.push(stagelog_model::Problem::in_scope(
+                Some(o.account.clone()),
+                Some(o.region.clone()),
+                format!("Security Hub export: {message}"),
+            ));
         }
     }
     report.normalise();

@@ -37,11 +37,7 @@ pub fn run(args: ScanArgs, ui: Ui) -> Result<ExitStatus> {
     }
     let sources = scanned.inventories.len();
     let judged = std::time::Instant::now();
-    let mut report = pipeline.report(
-        scanned.inventories,
-        crate::inputs::source_errors(scanned.errors),
-        scanned.files,
-    );
+    let mut report = pipeline.report(scanned.inventories, scanned.errors, scanned.files);
     if ui.verbose() {
         super::say_policy(&pipeline, &report, sources, judged);
     }
