@@ -6,6 +6,7 @@ use crate::sdk_error;
 use aws_config::{Region, SdkConfig};
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
 use aws_sdk_cloudwatchlogs::types::OrderBy;
+use stagelog_model::arn::LogGroupArn;
 use stagelog_model::{ApiKind, Inventory, LogFlow, Value};
 use std::collections::HashMap;
 
@@ -77,10 +78,9 @@ pub(crate) async fn annotate(
             .map(|a| (true, a))
             .chain(delivered.into_iter().map(|d| (false, d)))
         {
-            let Some((_, name)) = arn.split_once(":log-group:") else {
+            let Some(name) = LogGroupArn::parse(&arn).map(|a| a.name) else {
                 continue; // Firehose, S3: not readable here.
             };
-            let name = name.strip_suffix(":*").unwrap_or(name).to_string();
             let sample = if is_access { v.sample } else { 0 };
             let facts = match groups.get(&name) {
                 Some(f) => f.clone(),

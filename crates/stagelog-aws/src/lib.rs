@@ -194,7 +194,7 @@ async fn accounts(
                         configs.push((None, base.clone()));
                     } else {
                         configs.push(
-                            assume(format!("arn:{}:iam::{id}:role/{role}", found.partition)).await,
+                            assume(stagelog_model::arn::iam_role(&found.partition, id, role)).await,
                         );
                     }
                 }

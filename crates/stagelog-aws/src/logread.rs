@@ -4,6 +4,7 @@
 
 use crate::{base_config, sdk_error, AuditOptions};
 use aws_config::{Region, SdkConfig};
+use stagelog_model::arn::{LogGroupArn, StageArn};
 use std::sync::mpsc;
 
 /// A stage's access log settings, from its ARN.
@@ -17,9 +18,7 @@ pub struct StageLogSettings {
 impl StageLogSettings {
     /// The destination log group's name, when it is one.
     pub fn log_group(&self) -> Option<String> {
-        let arn = self.destination_arn.as_deref()?;
-        let (_, name) = arn.split_once(":log-group:")?;
-        Some(name.strip_suffix(":*").unwrap_or(name).to_string())
+        LogGroupArn::parse(self.destination_arn.as_deref()?).map(|arn| arn.name)
     }
 }
 
@@ -167,13 +166,12 @@ pub fn format_of_group(
     group: &str,
 ) -> Result<Option<(String, String)>, String> {
     let writes_here = |arn: Option<&str>| {
-        arn.and_then(|a| a.split_once(":log-group:"))
-            .is_some_and(|(_, name)| name.strip_suffix(":*").unwrap_or(name) == group)
+        arn.and_then(LogGroupArn::parse)
+            .is_some_and(|arn| arn.name == group)
     };
     runtime()?.block_on(async {
         let conf = config_for(opts, region).await;
         let region = conf.region().map(|r| r.to_string()).unwrap_or_default();
-        let partition = stagelog_model::arn::partition_of_region(&region);
         let failed = |what: &str, e: &(dyn std::error::Error + 'static)| {
             format!(
                 "cannot look up the stage that writes to {group} ({what}): {}",
@@ -202,10 +200,9 @@ pub fn format_of_group(
                 let a = s.access_log_settings();
                 if writes_here(a.and_then(|a| a.destination_arn())) {
                     if let Some(format) = a.and_then(|a| a.format()) {
-                        let arn = format!(
-                            "arn:{partition}:apigateway:{region}::/restapis/{id}/stages/{}",
-                            s.stage_name().unwrap_or_default()
-                        );
+                        let arn =
+                            StageArn::new(&region, true, id, s.stage_name().unwrap_or_default())
+                                .to_string();
                         return Ok(Some((arn, format.to_string())));
                     }
                 }
@@ -232,10 +229,13 @@ pub fn format_of_group(
                     let a = s.access_log_settings();
                     if writes_here(a.and_then(|a| a.destination_arn())) {
                         if let Some(format) = a.and_then(|a| a.format()) {
-                            let arn = format!(
-                                "arn:{partition}:apigateway:{region}::/apis/{id}/stages/{}",
-                                s.stage_name().unwrap_or_default()
-                            );
+                            let arn = StageArn::new(
+                                &region,
+                                false,
+                                id,
+                                s.stage_name().unwrap_or_default(),
+                            )
+                            .to_string();
                             return Ok(Some((arn, format.to_string())));
                         }
                     }
@@ -286,21 +286,10 @@ pub(crate) fn insights_timestamp(v: &str) -> Option<i64> {
     if let Ok(ms) = v.parse::<i64>() {
         return Some(ms);
     }
-    let (date, time) = v.split_once(' ')?;
-    let mut d = date.split('-').map(|x| x.parse::<i64>());
-    let (y, mo, da) = (d.next()?.ok()?, d.next()?.ok()?, d.next()?.ok()?);
-    let (hms, frac) = time.split_once('.').unwrap_or((time, "0"));
-    let mut t = hms.split(':').map(|x| x.parse::<i64>());
-    let (h, mi, se) = (t.next()?.ok()?, t.next()?.ok()?, t.next()?.ok()?);
-    let ms: i64 = format!("{frac:0<3}")[..3].parse().ok()?;
-    // Days from the civil date (Howard Hinnant's algorithm), then seconds.
-    let y = if mo <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * ((mo + 9) % 12) + 2) / 5 + da - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(((days * 86_400 + h * 3600 + mi * 60 + se) * 1000) + ms)
+    // `YYYY-MM-DD HH:MM:SS.fff`, UTC: humantime reads it as RFC 3339 without the `T` and zone.
+    let at = humantime::parse_rfc3339_weak(v.trim()).ok()?;
+    let ms = at.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis();
+    i64::try_from(ms).ok()
 }
 
 /// The events of an Infrequent Access log group in `[start_ms, end_ms)`, read with Logs

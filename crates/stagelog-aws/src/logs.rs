@@ -3,6 +3,7 @@
 
 use crate::sdk_error;
 use aws_config::SdkConfig;
+use stagelog_model::arn::LogGroupArn;
 use stagelog_model::{Location, LogClass, LogGroup, Stage, Text, Value};
 use std::collections::BTreeSet;
 
@@ -17,16 +18,12 @@ fn wanted(stages: &[Stage]) -> BTreeSet<String> {
     for s in stages {
         for d in &s.execution_deliveries {
             if let Some(arn) = d.destination.as_known() {
-                if let Some((_, name)) = arn.split_once(":log-group:") {
-                    names.insert(name.strip_suffix(":*").unwrap_or(name).to_string());
-                }
+                names.extend(LogGroupArn::parse(&arn).map(|a| a.name));
             }
         }
         if let Some(Value::Known(a)) = &s.access_log {
             if let Some(arn) = a.destination.as_ref().and_then(|d| d.arn.as_known()) {
-                if let Some((_, name)) = arn.split_once(":log-group:") {
-                    names.insert(name.strip_suffix(":*").unwrap_or(name).to_string());
-                }
+                names.extend(LogGroupArn::parse(&arn).map(|a| a.name));
             }
         }
         if s.api_kind.has_execution_logging() {
@@ -251,11 +248,12 @@ pub(crate) fn link_deliveries(inv: &mut stagelog_model::Inventory) {
         let Some(arn) = d.destination.as_known() else {
             continue;
         };
-        let Some((_, name)) = arn.split_once(":log-group:") else {
+        let Some(name) = LogGroupArn::parse(&arn).map(|a| a.name) else {
             continue;
         };
-        let name = name.strip_suffix(":*").unwrap_or(name);
-        d.log_group = names.iter().position(|n| n.as_deref() == Some(name));
+        d.log_group = names
+            .iter()
+            .position(|n| n.as_deref() == Some(name.as_str()));
     }
 }
 

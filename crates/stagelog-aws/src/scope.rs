@@ -21,7 +21,7 @@ pub(crate) struct ScopeResult {
     pub apis: usize,
 }
 
-use stagelog_model::arn::partition_of_region as partition;
+use stagelog_model::arn::StageArn;
 
 fn destination(arn: Option<&str>) -> Option<Destination> {
     arn.filter(|a| !a.is_empty()).map(|a| Destination {
@@ -115,10 +115,7 @@ pub(crate) async fn read(
         };
         for s in stages.item() {
             let name = s.stage_name().unwrap_or_default();
-            let arn = format!(
-                "arn:{}:apigateway:{region}::/restapis/{id}/stages/{name}",
-                partition(region)
-            );
+            let arn = StageArn::new(region, true, id, name).to_string();
             let mut stage = Stage {
                 api: Some(Text::lit(id)),
                 api_name: api.name().map(str::to_string),
@@ -228,10 +225,7 @@ pub(crate) async fn read(
         };
         for s in stages {
             let name = s.stage_name().unwrap_or_default();
-            let arn = format!(
-                "arn:{}:apigateway:{region}::/apis/{id}/stages/{name}",
-                partition(region)
-            );
+            let arn = StageArn::new(region, false, id, name).to_string();
             let route = |r: &aws_sdk_apigatewayv2::types::RouteSettings| MethodSettings {
                 logging_level: r
                     .logging_level()
@@ -289,7 +283,7 @@ pub(crate) async fn read(
                 location: Location::live(
                     account,
                     region,
-                    format!("arn:{}:apigateway:{region}::/account", partition(region)),
+                    stagelog_model::arn::apigateway_account(region),
                 ),
             });
         }

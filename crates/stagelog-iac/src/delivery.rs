@@ -135,10 +135,8 @@ pub(crate) fn attach(
 
 /// The log group of the inventory a log-group ARN text names.
 fn group_by_arn(inv: &Inventory, arn: &Text) -> Option<usize> {
-    let arn = arn.as_known()?;
-    let (_, name) = arn.split_once(":log-group:")?;
-    let name = stagelog_model::arn::normalise(name);
+    let name = stagelog_model::arn::LogGroupArn::parse(&arn.as_known()?)?.name;
     inv.log_groups
         .iter()
-        .position(|g| g.name.as_known().as_deref() == Some(name))
+        .position(|g| g.name.as_known().as_deref() == Some(name.as_str()))
 }

@@ -22,6 +22,29 @@ pub fn partition_of_region(region: &str) -> &'static str {
         .map_or("aws", |(_, p)| p)
 }
 
+/// `arn:PARTITION:apigateway:REGION::/account`: API Gateway's settings of an account in a
+/// region (the CloudWatch role).
+pub fn apigateway_account(region: &str) -> String {
+    format!(
+        "arn:{}:apigateway:{region}::/account",
+        partition_of_region(region)
+    )
+}
+
+/// `arn:PARTITION:securityhub:REGION:ACCOUNT:product/ACCOUNT/default`: the product an account
+/// imports its own findings as (BatchImportFindings), in that region's partition.
+pub fn securityhub_default_product(region: &str, account: &str) -> String {
+    format!(
+        "arn:{}:securityhub:{region}:{account}:product/{account}/default",
+        partition_of_region(region)
+    )
+}
+
+/// `arn:PARTITION:iam::ACCOUNT:role/NAME`.
+pub fn iam_role(partition: &str, account: &str, name: &str) -> String {
+    format!("arn:{partition}:iam::{account}:role/{name}")
+}
+
 /// `arn:PARTITION:logs:REGION:ACCOUNT:log-group:NAME`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LogGroupArn {
@@ -338,6 +361,19 @@ mod tests {
         assert_eq!(
             r.execution_log_group(),
             "API-Gateway-Execution-Logs_r1/prod"
+        );
+        // Built in the region's partition, never `aws` by default.
+        assert_eq!(
+            apigateway_account("cn-north-1"),
+            "arn:aws-cn:apigateway:cn-north-1::/account"
+        );
+        assert_eq!(
+            securityhub_default_product("us-gov-west-1", "123456789012"),
+            "arn:aws-us-gov:securityhub:us-gov-west-1:123456789012:product/123456789012/default"
+        );
+        assert_eq!(
+            iam_role("aws", "123456789012", "audit"),
+            "arn:aws:iam::123456789012:role/audit"
         );
     }
 

@@ -145,7 +145,7 @@ pub fn asff_findings(report: &Report, opts: &AsffOptions) -> Vec<Value> {
             json!({
                 "SchemaVersion": "2018-10-08",
                 "Id": finding_id(f),
-                "ProductArn": format!("arn:aws:securityhub:{region}:{account}:product/{account}/default"),
+                "ProductArn": stagelog_model::arn::securityhub_default_product(region, account),
                 "ProductName": "stagelog",
                 "CompanyName": "stagelog",
                 "GeneratorId": format!("stagelog-{}", f.rule_id),

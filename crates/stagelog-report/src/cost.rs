@@ -551,13 +551,6 @@ pub fn cost_text(r: &CostReport) -> String {
     out
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// How many stages the HTML chart shows.
 const CHART_ROWS: usize = 15;
 
@@ -595,7 +588,7 @@ th{background:#f6f8fa}.n{text-align:right}.chart div.row{display:flex;align-item
             h,
             "<div class=\"row\" data-usd=\"{:.4}\"><span class=\"label\">{} ({:?})</span><span class=\"bar{}\" style=\"width:{:.1}%\"></span><span class=\"value\">{}{}</span></div>",
             row.monthly_usd,
-            esc(&who(row)),
+            crate::markup::escape(&who(row)),
             row.log_kind,
             if row.estimated { " estimated" } else { "" },
             width * 0.6,
@@ -608,11 +601,11 @@ th{background:#f6f8fa}.n{text-align:right}.chart div.row{display:flex;align-item
         let _ = writeln!(
             h,
             "<tr class=\"stage\"><td>{}</td><td>{}</td><td>{}</td><td>{:?}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}{}</td></tr>",
-            esc(&row.account),
-            esc(&row.region),
-            esc(&who(row)),
+            crate::markup::escape(&row.account),
+            crate::markup::escape(&row.region),
+            crate::markup::escape(&who(row)),
             row.log_kind,
-            esc(row.log_group.as_deref().unwrap_or("(none yet)")),
+            crate::markup::escape(row.log_group.as_deref().unwrap_or("(none yet)")),
             bytes(row.ingested_bytes),
             bytes(row.stored_bytes),
             if row.estimated { "~" } else { "" },
@@ -624,8 +617,8 @@ th{background:#f6f8fa}.n{text-align:right}.chart div.row{display:flex;align-item
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">~{}</td></tr>",
-            esc(&s.account),
-            esc(&s.region),
+            crate::markup::escape(&s.account),
+            crate::markup::escape(&s.region),
             usd(s.monthly_usd),
             usd(s.estimated_monthly_usd)
         );
@@ -635,8 +628,8 @@ th{background:#f6f8fa}.n{text-align:right}.chart div.row{display:flex;align-item
         let _ = writeln!(
             h,
             "<p class=\"error\">error: {}: {}</p>",
-            esc(&e.place()),
-            esc(&e.message)
+            crate::markup::escape(&e.place()),
+            crate::markup::escape(&e.message)
         );
     }
     h.push_str("<p>Prices: CloudWatch Logs list prices per region and log class, or those given on the command line; estimates assume one line of the recommended format per request.</p>\n");

@@ -6,14 +6,6 @@ use crate::{group_of, place, Report};
 use stagelog_model::Severity;
 use std::collections::BTreeMap;
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
 const STYLE: &str = "
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#1b1f24;background:#fff}
 h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}
@@ -62,13 +54,13 @@ pub fn render(report: &Report) -> String {
     let mut h = format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
 <title>{t}</title><style>{STYLE}</style></head>\n<body>\n<h1>{t}: API Gateway stage logging</h1>\n",
-        t = esc(title)
+        t = crate::markup::escape(title)
     );
     h.push_str(&format!(
         "<p>{} findings in {} stages {}, {} errors.</p>\n",
         report.findings.len(),
         report.stages,
-        esc(&report.coverage()),
+        crate::markup::escape(&report.coverage()),
         report.errors.len()
     ));
     h.push_str(
@@ -95,7 +87,7 @@ pub fn render(report: &Report) -> String {
         let name = stagelog_rules::find(id).map(|r| r.name).unwrap_or("");
         h.push_str(&format!(
             "<tr><td><a href=\"#rule-{id}\">{id}</a></td><td>{}</td><td class=\"n\">{n}</td></tr>\n",
-            esc(name)
+            crate::markup::escape(name)
         ));
     }
     h.push_str("</table>\n");
@@ -113,7 +105,7 @@ placeholder=\"rule, file, resource, text\"></label> <span id=\"shown\"></span> s
     for (group, findings) in &groups {
         h.push_str(&format!(
             "<section class=\"group\"><h2>{}</h2>\n<table class=\"findings\"><tr><th>severity</th><th>rule</th><th>where</th><th>finding</th></tr>\n",
-            esc(group)
+            crate::markup::escape(group)
         ));
         for f in findings {
             let rule = stagelog_rules::find(f.rule_id);
@@ -127,11 +119,11 @@ placeholder=\"rule, file, resource, text\"></label> <span id=\"shown\"></span> s
 <p><code>stagelog explain {id}</code></p></details></td></tr>\n",
                 s = f.severity.as_str(),
                 id = f.rule_id,
-                name = esc(rule.map(|r| r.name).unwrap_or("")),
-                place = esc(&place(f)),
-                msg = esc(&f.message),
-                why = esc(&why),
-                fix = esc(&f.fix),
+                name = crate::markup::escape(rule.map(|r| r.name).unwrap_or("")),
+                place = crate::markup::escape(&place(f)),
+                msg = crate::markup::escape(&f.message),
+                why = crate::markup::escape(&why),
+                fix = crate::markup::escape(&f.fix),
             ));
         }
         h.push_str("</table></section>\n");
@@ -143,8 +135,8 @@ placeholder=\"rule, file, resource, text\"></label> <span id=\"shown\"></span> s
             let at = e.place();
             h.push_str(&format!(
                 "<li><code>{}</code> {}</li>\n",
-                esc(&at),
-                esc(&e.message)
+                crate::markup::escape(&at),
+                crate::markup::escape(&e.message)
             ));
         }
         h.push_str("</ul>\n");

@@ -5,25 +5,6 @@
 use crate::{place, Report};
 use stagelog_model::Finding;
 
-/// Text for XML attributes and content: escaped, and without the control characters XML 1.0
-/// forbids.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 struct Case {
     name: String,
     file: Option<String>,
@@ -35,10 +16,10 @@ fn failure(f: &Finding) -> String {
     format!(
         "<failure type=\"{}\" message=\"{}\">{}\nFix: {}\nAt: {}</failure>",
         f.severity.as_str(),
-        esc(&f.message),
-        esc(&f.message),
-        esc(&f.fix),
-        esc(&place(f))
+        crate::markup::escape(&f.message),
+        crate::markup::escape(&f.message),
+        crate::markup::escape(&f.fix),
+        crate::markup::escape(&place(f))
     )
 }
 
@@ -99,9 +80,12 @@ pub fn render(report: &Report) -> String {
             cases.len()
         ));
         for c in cases {
-            let mut attrs = format!("classname=\"{rule}\" name=\"{}\"", esc(&c.name));
+            let mut attrs = format!(
+                "classname=\"{rule}\" name=\"{}\"",
+                crate::markup::escape(&c.name)
+            );
             if let Some(file) = &c.file {
-                attrs.push_str(&format!(" file=\"{}\"", esc(file)));
+                attrs.push_str(&format!(" file=\"{}\"", crate::markup::escape(file)));
             }
             if let Some(line) = c.line {
                 attrs.push_str(&format!(" line=\"{line}\""));
@@ -126,15 +110,15 @@ pub fn render(report: &Report) -> String {
             let name = e.place();
             suites.push_str(&format!(
                 "    <testcase classname=\"stagelog\" name=\"{}\">\n      <error message=\"{}\"/>\n    </testcase>\n",
-                esc(&name),
-                esc(&e.message)
+                crate::markup::escape(&name),
+                crate::markup::escape(&e.message)
             ));
         }
         suites.push_str("  </testsuite>\n");
     }
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"{}\" tests=\"{}\" failures=\"{failed}\" errors=\"{errors}\">\n{suites}</testsuites>\n",
-        esc(report.title.as_deref().unwrap_or("stagelog")),
+        crate::markup::escape(report.title.as_deref().unwrap_or("stagelog")),
         total + errors
     )
 }

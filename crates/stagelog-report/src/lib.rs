@@ -5,6 +5,7 @@ mod asff;
 pub mod cost;
 mod html;
 mod junit;
+mod markup;
 mod sarif;
 mod tables;
 mod text;

@@ -32,13 +32,10 @@ fn check(inv: &Inventory, config: &Config, out: &mut Vec<Finding>) {
         };
         let name = match inv.log_group_of(dest) {
             Some(group) => group.name.to_string(),
-            None => {
-                let arn = dest.arn.to_string();
-                match arn.split_once(":log-group:") {
-                    Some((_, name)) => crate::arn::normalise(name).to_string(),
-                    None => continue,
-                }
-            }
+            None => match crate::arn::LogGroupArn::parse(&dest.arn.to_string()) {
+                Some(arn) => arn.name,
+                None => continue,
+            },
         };
         let Some(rest) = name.strip_prefix(EXECUTION_GROUP) else {
             continue;
