@@ -13,3 +13,21 @@ pub fn enabled() -> bool {
     });
     *ENABLED
 }
+
+static QUICK: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static PARSER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Counts one HCL text read, by the quick reader or by hcl-edit.
+pub(crate) fn count(quick: bool) {
+    let counter = if quick { &QUICK } else { &PARSER };
+    counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// How many HCL texts this process read with the quick reader, and with hcl-edit (declined,
+/// switched off, or not compiled in): what `stagelog scan -v` says.
+pub fn counts() -> (usize, usize) {
+    (
+        QUICK.load(std::sync::atomic::Ordering::Relaxed),
+        PARSER.load(std::sync::atomic::Ordering::Relaxed),
+    )
+}

@@ -93,9 +93,11 @@ pub fn parse_body(src: &str) -> Result<Body, hcl_edit::parser::Error> {
     #[cfg(feature = "quick-readers")]
     if crate::quick_readers::enabled() {
         if let Some(body) = quick::parse_body(src) {
+            crate::quick_readers::count(true);
             return Ok(body);
         }
     }
+    crate::quick_readers::count(false);
     hcl_edit::parser::parse_body(src).map(Body::from)
 }
 

@@ -34,6 +34,12 @@ pub fn run(args: ScanArgs, ui: Ui) -> Result<ExitStatus> {
             scanned.files,
             started.elapsed().as_secs_f64() * 1000.0
         );
+        let (quick, parser) = stagelog_syntax::quick_readers::counts();
+        if quick + parser > 0 {
+            eprintln!(
+                "HCL: {quick} texts read by the quick reader, {parser} by hcl-edit (STAGELOG_QUICK_READERS=0 sends all to hcl-edit)"
+            );
+        }
     }
     let sources = scanned.inventories.len();
     let judged = std::time::Instant::now();

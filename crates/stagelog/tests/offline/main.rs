@@ -18,5 +18,6 @@ mod logs_cli;
 mod modules;
 mod pipeline;
 mod policy;
+mod quick_readers;
 mod report_formats;
 mod terraform_inputs;
