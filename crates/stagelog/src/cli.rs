@@ -597,9 +597,7 @@ pub struct ReportArgs {
     #[arg(long, short = 'o', value_name = "FILE", conflicts_with = "output_dir")]
     pub output: Option<PathBuf>,
 
-    /// Write one file per format into DIR: stagelog.txt, .json, .sarif, .junit.xml, .csv,
-    /// .md, .github.txt, .asff.json, .html.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", help = output_dir_help())]
     pub output_dir: Option<PathBuf>,
 
     /// Exit 1 when a finding is at or above this severity (`none`: never fail on findings).
@@ -619,6 +617,12 @@ pub struct ReportArgs {
     /// iso27001, fsbp.
     #[arg(long, value_name = "FRAMEWORK")]
     pub compliance: Option<String>,
+}
+
+/// `--output-dir`'s help, naming each format's file.
+fn output_dir_help() -> String {
+    let files: Vec<&str> = Format::ALL.iter().map(|f| f.file_name()).collect();
+    format!("Write one file per format into DIR: {}", files.join(", "))
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {

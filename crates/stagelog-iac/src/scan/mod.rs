@@ -13,7 +13,7 @@ pub use input::MAX_FILE_BYTES;
 pub use output::{ScanOptions, ScanOutput};
 
 use crate::{cloudformation, terraform as tf};
-use input::{Input, Kind};
+use input::{Input, Kind, UnitResult};
 use output::Unit;
 use plan::{is_config, merge_plan_with_sources};
 use rayon::prelude::*;
@@ -133,7 +133,8 @@ fn scan_inputs<T: Send>(
                 }
                 templates.push(input)
             }
-            _ => {
+            // A directory's Terraform files are one module.
+            Kind::Tf | Kind::TfJson | Kind::TfVars => {
                 let dir = dir_of(&input);
                 match &mut run {
                     Some((d, files)) if *d == dir => files.push(input),
@@ -186,7 +187,9 @@ fn scan_inputs<T: Send>(
                     let mut unit = match kind {
                         Kind::Serverless => read_serverless(t, keep),
                         Kind::Plan => read_plan(t, keep),
-                        _ => read_template(t, keep, parameters),
+                        Kind::Template => read_template(t, keep, parameters),
+                        // Read as modules above, never here.
+                        Kind::Tf | Kind::TfJson | Kind::TfVars => UnitResult::default(),
                     };
                     let inventory = unit.inventory.take();
                     let plan = unit.plan;

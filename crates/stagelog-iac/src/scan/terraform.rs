@@ -109,10 +109,14 @@ fn parse_texts(
                 Kind::Tf => terraform::parse_tf(&name, &src).map(|f| (Some(f), vec![], vec![])),
                 Kind::TfJson => terraform::parse_tf_json(&name, &src)
                     .map(|(f, issues)| (Some(f), vec![], issues)),
-                _ if name.ends_with(".json") => terraform::parse_tfvars_json(&name, &src)
+                Kind::TfVars if name.ends_with(".json") => {
+                    terraform::parse_tfvars_json(&name, &src)
+                        .map(|v| (None, vec![(name.clone(), v)], vec![]))
+                }
+                Kind::TfVars => terraform::parse_tfvars(&name, &src)
                     .map(|v| (None, vec![(name.clone(), v)], vec![])),
-                _ => terraform::parse_tfvars(&name, &src)
-                    .map(|v| (None, vec![(name.clone(), v)], vec![])),
+                // Templates, plans and service files are not in a module's directory list.
+                Kind::Template | Kind::Plan | Kind::Serverless => Ok((None, vec![], vec![])),
             }?;
             Ok((parsed, keep.then_some((name, src))))
         })
