@@ -86,6 +86,15 @@ const ALIASES: &[(&str, &[&str])] = &[
     ("id", &["requestId", "extendedRequestId"]),
 ];
 
+/// A field a query names that the format does not have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the format has no field `{name}`; it has: {}", known.join(", "))]
+pub struct UnknownField {
+    pub name: String,
+    /// The format's fields, as it names them.
+    pub known: Vec<String>,
+}
+
 impl Format {
     /// Compiles a format string as API Gateway takes it.
     pub fn compile(text: &str) -> Result<Format, FormatError> {
@@ -175,7 +184,7 @@ impl Format {
     /// The field a user means by `name`: the format's own name, the variable (with or without
     /// `$context.`), a well-known short name (`ip`, `route`, `caller`…), or the variable's last
     /// part, ignoring case.
-    pub fn resolve(&self, name: &str) -> Result<usize, String> {
+    pub fn resolve(&self, name: &str) -> Result<usize, UnknownField> {
         let bare = name.strip_prefix(PREFIX).unwrap_or(name);
         let by = |pred: &dyn Fn(&Field) -> bool| self.fields.iter().position(pred);
         if let Some(i) = by(&|f| f.name == name).or_else(|| by(&|f| f.var == bare)) {
@@ -202,14 +211,10 @@ impl Format {
         {
             return Ok(i);
         }
-        Err(format!(
-            "the format has no field `{name}`; it has: {}",
-            self.fields
-                .iter()
-                .map(|f| f.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
+        Err(UnknownField {
+            name: name.to_string(),
+            known: self.fields.iter().map(|f| f.name.clone()).collect(),
+        })
     }
 
     /// A line as API Gateway would write it for these values (JSON-escaped inside JSON strings).
@@ -438,7 +443,11 @@ mod tests {
         assert_eq!(f.resolve("$context.identity.sourceIp"), Ok(1));
         assert_eq!(f.resolve("caller"), Ok(3));
         assert_eq!(f.resolve("route"), Ok(5));
-        assert!(f.resolve("nope").unwrap_err().contains("requestId, ip"));
+        assert!(f
+            .resolve("nope")
+            .unwrap_err()
+            .to_string()
+            .contains("requestId, ip"));
     }
 
     #[test]

@@ -14,6 +14,6 @@ pub use engine::{
     pieces, pieces_of_size, stream_pieces, write_table, Engine, Output, Piece, Summary, Table,
     MAX_LINE,
 };
-pub use format::{Format, FormatError, Kind};
+pub use format::{Format, FormatError, Kind, UnknownField};
 pub use parse::{Parser, Record, Unparsed};
-pub use query::{Filter, Query};
+pub use query::{Filter, FilterError, Query};

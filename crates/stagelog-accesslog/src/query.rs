@@ -43,9 +43,23 @@ pub struct Filter {
     class: bool,
 }
 
+/// A `--where` filter that cannot mean anything.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FilterError {
+    #[error("`{0}`: expected FIELD OP VALUE with OP one of = != < <= > >= ~ !~")]
+    NoOperator(String),
+    #[error("`{filter}`: no field before `{operator}`")]
+    NoField {
+        filter: String,
+        operator: &'static str,
+    },
+    #[error(transparent)]
+    UnknownField(#[from] crate::format::UnknownField),
+}
+
 impl Filter {
     /// Parses `FIELD OP VALUE` (VALUE may be quoted).
-    pub fn parse(text: &str, format: &Format) -> Result<Filter, String> {
+    pub fn parse(text: &str, format: &Format) -> Result<Filter, FilterError> {
         const OPS: [(&str, Op); 9] = [
             ("!=", Op::Ne),
             ("<=", Op::Le),
@@ -61,9 +75,7 @@ impl Filter {
             .iter()
             .filter_map(|(s, op)| text.find(s).map(|i| (i, *s, *op)))
             .min_by_key(|(i, s, _)| (*i, std::cmp::Reverse(s.len())))
-            .ok_or_else(|| {
-                format!("`{text}`: expected FIELD OP VALUE with OP one of = != < <= > >= ~ !~")
-            })?;
+            .ok_or_else(|| FilterError::NoOperator(text.to_string()))?;
         let name = text[..at].trim();
         let raw = text[at + sym.len()..].trim();
         let value = raw
@@ -73,7 +85,10 @@ impl Filter {
             .unwrap_or(raw)
             .to_string();
         if name.is_empty() {
-            return Err(format!("`{text}`: no field before `{sym}`"));
+            return Err(FilterError::NoField {
+                filter: text.to_string(),
+                operator: sym,
+            });
         }
         let field = format.resolve(name)?;
         let class = matches!(op, Op::Eq | Op::Ne)
@@ -435,9 +450,17 @@ mod tests {
         assert!(ip.matches(b"1.2.3.4") && !ip.matches(b"1.2.3.40"));
         let ne = Filter::parse("ip!=1.2.3.4", &f).unwrap();
         assert!(ne.matches(b"9.9.9.9"));
-        assert!(Filter::parse("status", &f).is_err());
+        assert_eq!(
+            Filter::parse("status", &f).unwrap_err(),
+            FilterError::NoOperator("status".into())
+        );
+        assert!(matches!(
+            Filter::parse("nope = 1", &f).unwrap_err(),
+            FilterError::UnknownField(u) if u.name == "nope"
+        ));
         assert!(Filter::parse("nope = 1", &f)
             .unwrap_err()
+            .to_string()
             .contains("no field"));
     }
 

@@ -2,6 +2,7 @@
 //! indentation (key order kept); YAML templates are edited in place (see `yaml_edit`) or, when
 //! that would disturb the template, get the exact snippet and where it goes.
 
+use crate::error::{EditError, FileError};
 use crate::yaml_edit::{self, emit};
 use crate::{Edit, Manual, Options, Target};
 use serde_json::{json, Map, Value as Json};
@@ -407,17 +408,16 @@ pub(crate) fn fix_file(
     targets: &[Target],
     opts: &Options,
     manual: &mut Vec<Manual>,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, FileError> {
     let is_json = src.trim_start().starts_with('{');
     let yaml_root = if is_json {
         None
     } else {
-        let loaded = stagelog_syntax::yaml::load(src)
-            .map_err(|e| format!("cannot parse YAML: {}", e.message))?;
-        Some(loaded.root.ok_or("the template is empty")?)
+        let loaded = stagelog_syntax::yaml::load(src).map_err(|e| FileError::Yaml(e.message))?;
+        Some(loaded.root.ok_or(FileError::Empty("the template"))?)
     };
     let base: Json = match &yaml_root {
-        None => serde_json::from_str(src).map_err(|e| format!("cannot parse JSON: {e}"))?,
+        None => serde_json::from_str(src)?,
         Some(root) => to_json(root),
     };
     let mut template = base.clone();
@@ -446,19 +446,20 @@ pub(crate) fn fix_file(
         let in_place = stagelog_syntax::yaml::load(src)
             .ok()
             .and_then(|l| l.root)
-            .ok_or_else(|| "cannot read the JSON layout".to_string())
+            .ok_or(EditError::UnreadableJsonLayout)
             .and_then(|root| yaml_edit::edits(src, &root, &base, &template, true, "the template"))
             .and_then(|edits| Edit::apply_all(src, edits))
             .and_then(|out| {
-                let back: Json = serde_json::from_str(&out).map_err(|e| e.to_string())?;
+                let back: Json =
+                    serde_json::from_str(&out).map_err(|_| EditError::WouldNotParse)?;
                 (back == template)
                     .then_some(out)
-                    .ok_or_else(|| "the edit would not read back the same".to_string())
+                    .ok_or(EditError::NotTheSame)
             });
-        return match in_place {
-            Ok(out) => Ok(Some(out)),
-            Err(_) => serialise_json(src, &template).map(Some),
-        };
+        return Ok(Some(match in_place {
+            Ok(out) => out,
+            Err(_) => serialise_json(src, &template),
+        }));
     };
     let written = yaml_edit::edits(src, &root, &base, &template, false, "the template")
         .and_then(|edits| Edit::apply_all(src, edits))
@@ -470,7 +471,7 @@ pub(crate) fn fix_file(
             for (f, change) in applied {
                 let mut one = base.clone();
                 let text = match apply(&mut one, f, &change, opts) {
-                    Ok(()) => yaml_snippet(&base, &one, &f.location.resource, &why),
+                    Ok(()) => yaml_snippet(&base, &one, &f.location.resource, &why.to_string()),
                     Err(reason) => reason,
                 };
                 manual.push(Manual::of(f, text));
@@ -481,27 +482,28 @@ pub(crate) fn fix_file(
 }
 
 /// The edited YAML must read back as exactly the fixed template.
-pub(crate) fn same_meaning(out: &str, want: &Json) -> Result<(), String> {
+pub(crate) fn same_meaning(out: &str, want: &Json) -> Result<(), EditError> {
     let root = stagelog_syntax::yaml::load(out)
         .ok()
         .and_then(|l| l.root)
-        .ok_or("the edit would not parse")?;
+        .ok_or(EditError::WouldNotParse)?;
     (to_json(&root) == *want)
         .then_some(())
-        .ok_or_else(|| "the edit would not read back the same".to_string())
+        .ok_or(EditError::NotTheSame)
 }
 
-fn serialise_json(src: &str, template: &Json) -> Result<String, String> {
+/// The template re-serialised with its own indentation and key order (`preserve_order`).
+fn serialise_json(src: &str, template: &Json) -> String {
     let indent = " ".repeat(indent_of(src));
     let mut buf = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(indent.as_bytes());
     let mut ser = serde_json::Serializer::with_formatter(&mut buf, formatter);
-    serde::Serialize::serialize(template, &mut ser).map_err(|e| e.to_string())?;
-    let mut out = String::from_utf8(buf).map_err(|e| e.to_string())?;
+    serde::Serialize::serialize(template, &mut ser).expect("a JSON value serialises to memory");
+    let mut out = String::from_utf8(buf).expect("serde_json writes UTF-8");
     if src.ends_with('\n') {
         out.push('\n');
     }
-    Ok(out)
+    out
 }
 
 /// A YAML template in CloudFormation's JSON form (what `aws cloudformation` and cfn-flip do).

@@ -5,8 +5,10 @@
 //! Each source also renders the fix hint of its findings ([`hint`]) from the same remedy.
 
 mod cloudformation;
+mod error;
 mod serverless;
 pub use cloudformation::yaml_template_as_json;
+pub use error::{EditError, FileError};
 mod terraform;
 mod yaml_edit;
 
@@ -106,7 +108,7 @@ impl Edit {
 
     /// Applies edits from the end backwards so earlier offsets stay valid. Overlapping edits
     /// mean two fixes want the same bytes: refused rather than guessed.
-    fn apply_all(src: &str, mut edits: Vec<Edit>) -> Result<String, String> {
+    fn apply_all(src: &str, mut edits: Vec<Edit>) -> Result<String, EditError> {
         edits.sort_by_key(|e| std::cmp::Reverse((e.range.start, e.range.end)));
         let mut out = src.to_string();
         let mut floor = usize::MAX;
@@ -115,7 +117,7 @@ impl Edit {
                 || e.range.end > src.len()
                 || !src.is_char_boundary(e.range.start)
             {
-                return Err("two fixes overlap in this file; fix it in two runs".into());
+                return Err(EditError::Overlap);
             }
             out.replace_range(e.range.clone(), &e.text);
             floor = e.range.start;
@@ -204,7 +206,7 @@ pub fn plan(scan: &ScanOutput, findings: &[Finding], opts: &Options) -> FixPlan 
                     out.errors.push(Problem::in_file(
                         file.to_string(),
                         None,
-                        format!("cannot read: {e}"),
+                        FileError::Read(e).to_string(),
                     ));
                     continue;
                 }
@@ -224,9 +226,9 @@ pub fn plan(scan: &ScanOutput, findings: &[Finding], opts: &Options) -> FixPlan 
                 after,
             }),
             Ok(None) => {}
-            Err(message) => out
+            Err(e) => out
                 .errors
-                .push(Problem::in_file(file.to_string(), None, message)),
+                .push(Problem::in_file(file.to_string(), None, e.to_string())),
         }
     }
     out

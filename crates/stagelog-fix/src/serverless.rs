@@ -3,6 +3,7 @@
 //! stay. What the framework's settings cannot say is left to a person, with the hint.
 
 use crate::cloudformation::{same_meaning, to_json};
+use crate::error::FileError;
 use crate::{yaml_edit, Edit, Manual, Target};
 use serde_json::{json, Map, Value as Json};
 use stagelog_model::{ApiKind, Finding, Remedy};
@@ -11,11 +12,11 @@ pub(crate) fn fix_file(
     src: &str,
     targets: &[Target],
     manual: &mut Vec<Manual>,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, FileError> {
     let root = stagelog_syntax::yaml::load(src)
-        .map_err(|e| format!("cannot parse YAML: {}", e.message))?
+        .map_err(|e| FileError::Yaml(e.message))?
         .root
-        .ok_or("serverless.yml is empty")?;
+        .ok_or(FileError::Empty("serverless.yml"))?;
     let base = to_json(&root);
     let mut service = base.clone();
     let mut applied = Vec::new();

@@ -3,6 +3,7 @@
 //! rewrite heredocs and escapes). The `=` of the attribute lines a fix touches are aligned as
 //! `terraform fmt` aligns them. The result is parsed again before it is offered.
 
+use crate::error::FileError;
 use crate::{Edit, Manual, Options, Target};
 use hcl_edit::structure::{Block, BlockLabel, Body};
 use hcl_edit::Span;
@@ -514,9 +515,9 @@ pub(crate) fn fix_file(
     targets: &[Target],
     opts: &Options,
     manual: &mut Vec<Manual>,
-) -> Result<Option<String>, String> {
-    let body = hcl_edit::parser::parse_body(src)
-        .map_err(|e| format!("cannot parse HCL: {}", e.message()))?;
+) -> Result<Option<String>, FileError> {
+    let body =
+        hcl_edit::parser::parse_body(src).map_err(|e| FileError::Hcl(e.message().to_string()))?;
     let mut edits = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for t in targets {
@@ -539,12 +540,8 @@ pub(crate) fn fix_file(
     }
     let fixed = Edit::apply_all(src, edits)?;
     let fixed = align_touched(src, &fixed);
-    hcl_edit::parser::parse_body(&fixed).map_err(|e| {
-        format!(
-            "the fixed file does not parse ({}); nothing written",
-            e.message()
-        )
-    })?;
+    hcl_edit::parser::parse_body(&fixed)
+        .map_err(|e| FileError::FixedDoesNotParse(e.message().to_string()))?;
     Ok(Some(fixed))
 }
 

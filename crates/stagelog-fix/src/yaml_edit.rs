@@ -5,6 +5,7 @@
 //! single-line scalar replacements; anything else (flow style in YAML, anchors, a change under
 //! an intrinsic function) is refused with the reason, and the caller falls back.
 
+use crate::error::EditError;
 use crate::Edit;
 use serde_json::{json, Map, Value as Json};
 use stagelog_syntax::yaml::{Node, NodeValue};
@@ -19,7 +20,7 @@ pub(crate) fn edits(
     new: &Json,
     json: bool,
     document: &str,
-) -> Result<Vec<Edit>, String> {
+) -> Result<Vec<Edit>, EditError> {
     let step = if json {
         json_indent(src)
     } else {
@@ -57,12 +58,14 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn merge(&mut self, node: &Node, old: &Json, new: &Json, path: &str) -> Result<(), String> {
+    fn merge(&mut self, node: &Node, old: &Json, new: &Json, path: &str) -> Result<(), EditError> {
         if old == new {
             return Ok(());
         }
         if node.span.aliased || node.span.anchored {
-            return Err(format!("{path} is shared through a YAML anchor"));
+            return Err(EditError::Anchor {
+                path: path.to_string(),
+            });
         }
         if node.tag.is_some() {
             // A one-line intrinsic (`!Sub arn:…`) replaced whole by another (`!GetAtt X.Arn`):
@@ -85,26 +88,35 @@ impl Ctx<'_> {
                     return Ok(());
                 }
             }
-            return Err(format!("{path} is an intrinsic function"));
+            return Err(EditError::Intrinsic {
+                path: path.to_string(),
+            });
         }
         match (&node.value, old, new) {
             (NodeValue::Map(entries), Json::Object(old_map), Json::Object(new_map)) => {
                 if node.span.flow && !self.json {
-                    return Err(format!("{path} is written in flow style ({{…}})"));
+                    return Err(EditError::FlowMapping {
+                        path: path.to_string(),
+                    });
                 }
                 if old_map.len() != entries.len() {
-                    return Err(format!("{path} has repeated or merged keys"));
+                    return Err(EditError::RepeatedKeys {
+                        path: path.to_string(),
+                    });
                 }
                 if old_map.keys().any(|k| !new_map.contains_key(k)) {
-                    return Err(format!("a key under {path} would be removed"));
+                    return Err(EditError::KeyRemoved {
+                        path: path.to_string(),
+                    });
                 }
                 let mut added = Map::new();
                 for (key, value) in new_map {
                     match old_map.get(key) {
                         Some(before) => {
-                            let (_, child) = node.entry(key).ok_or_else(|| {
-                                format!("{} is not a plain key", child_path(path, key))
-                            })?;
+                            let (_, child) =
+                                node.entry(key).ok_or_else(|| EditError::NotAPlainKey {
+                                    path: child_path(path, key),
+                                })?;
                             self.merge(child, before, value, &child_path(path, key))?;
                         }
                         None => {
@@ -131,10 +143,14 @@ impl Ctx<'_> {
             }
             (NodeValue::Seq(items), Json::Array(old_items), Json::Array(new_items)) => {
                 if node.span.flow && !self.json {
-                    return Err(format!("{path} is written in flow style ([…])"));
+                    return Err(EditError::FlowSequence {
+                        path: path.to_string(),
+                    });
                 }
                 if items.len() != old_items.len() || new_items.len() < old_items.len() {
-                    return Err(format!("items of {path} would be removed"));
+                    return Err(EditError::ItemsRemoved {
+                        path: path.to_string(),
+                    });
                 }
                 for (i, item) in items.iter().enumerate() {
                     self.merge(item, &old_items[i], &new_items[i], &format!("{path}[{i}]"))?;
@@ -152,7 +168,9 @@ impl Ctx<'_> {
                     let col = items
                         .first()
                         .and_then(|first| dash_column(self.src, first.span.start))
-                        .ok_or_else(|| format!("the indentation of {path} is unclear"))?;
+                        .ok_or_else(|| EditError::UnclearIndentation {
+                            path: path.to_string(),
+                        })?;
                     emit(&extra, col, self.step, &mut text);
                     self.insert_after(node.span.end, text)?;
                 }
@@ -160,12 +178,11 @@ impl Ctx<'_> {
             }
             (NodeValue::Scalar { .. }, _, new) if !new.is_object() && !new.is_array() => {
                 let range = node.span.start..node.span.end;
-                let text = self
-                    .src
-                    .get(range.clone())
-                    .ok_or("unexpected YAML layout")?;
+                let text = self.src.get(range.clone()).ok_or(EditError::YamlLayout)?;
                 if text.contains('\n') {
-                    return Err(format!("{path} spans several lines"));
+                    return Err(EditError::MultiLine {
+                        path: path.to_string(),
+                    });
                 }
                 let text = if self.json {
                     new.to_string()
@@ -179,10 +196,7 @@ impl Ctx<'_> {
             // `{"Fn::GetAtt": […]}` on the same line).
             (NodeValue::Scalar { .. }, _, new) if new.is_object() => {
                 let range = node.span.start..node.span.end;
-                let text = self
-                    .src
-                    .get(range.clone())
-                    .ok_or("unexpected YAML layout")?;
+                let text = self.src.get(range.clone()).ok_or(EditError::YamlLayout)?;
                 let replacement = if self.json {
                     Some(new.to_string())
                 } else {
@@ -193,10 +207,14 @@ impl Ctx<'_> {
                         self.out.push(Edit::replace(range, r));
                         Ok(())
                     }
-                    _ => Err(format!("{path} would change shape")),
+                    _ => Err(EditError::ChangesShape {
+                        path: path.to_string(),
+                    }),
                 }
             }
-            _ => Err(format!("{path} would change shape")),
+            _ => Err(EditError::ChangesShape {
+                path: path.to_string(),
+            }),
         }
     }
 
@@ -233,7 +251,7 @@ impl Ctx<'_> {
         node: &Node,
         last_end: Option<usize>,
         items: &[String],
-    ) -> Result<(), String> {
+    ) -> Result<(), EditError> {
         let multi = self.src[node.span.start..node.span.end].contains('\n');
         match last_end {
             Some(end) if multi => {
@@ -252,7 +270,7 @@ impl Ctx<'_> {
                 // `{}` or `[]`: between the brackets.
                 let open = node.span.start + 1;
                 if self.src.get(node.span.start..open).is_none() {
-                    return Err("unexpected JSON layout".into());
+                    return Err(EditError::JsonLayout);
                 }
                 self.out.push(Edit::insert(open, items.join(", ")));
             }
@@ -261,9 +279,9 @@ impl Ctx<'_> {
     }
 
     /// Inserts whole lines after the line where `end` falls (after a trailing comment too).
-    fn insert_after(&mut self, end: usize, text: String) -> Result<(), String> {
+    fn insert_after(&mut self, end: usize, text: String) -> Result<(), EditError> {
         let text = text.replace('\n', self.newline);
-        let head = self.src.get(..end).ok_or("unexpected YAML layout")?;
+        let head = self.src.get(..end).ok_or(EditError::YamlLayout)?;
         let at = if head.ends_with('\n') {
             end
         } else {
@@ -443,7 +461,7 @@ mod tests {
     use super::*;
     use crate::cloudformation::to_json;
 
-    fn edit(src: &str, change: impl Fn(&mut Json)) -> Result<String, String> {
+    fn edit(src: &str, change: impl Fn(&mut Json)) -> Result<String, EditError> {
         let root = stagelog_syntax::yaml::load(src).unwrap().root.unwrap();
         let old = to_json(&root);
         let mut new = old.clone();
@@ -544,7 +562,7 @@ mod tests {
                 }
             })
             .unwrap_err();
-            assert!(err.contains(why), "{src}: {err}");
+            assert!(err.to_string().contains(why), "{src}: {err}");
         }
     }
 }

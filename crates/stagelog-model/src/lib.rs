@@ -13,7 +13,7 @@ pub use finding::{Finding, Severity};
 pub use problem::Problem;
 pub use remedy::{
     clean_name_part, ExecutionLevel, LogGroupTemplate, Placeholder, Remedy, RetentionDays,
-    SettingsTarget,
+    RetentionError, SettingsTarget, TemplateError,
 };
 pub use text::{Segment, Text};
 

@@ -20,19 +20,14 @@ impl RetentionDays {
     pub const ONE_YEAR: RetentionDays = RetentionDays(365);
 
     /// Exactly `days`, when CloudWatch Logs accepts it.
-    pub fn exact(days: i64) -> Result<RetentionDays, String> {
+    pub fn exact(days: i64) -> Result<RetentionDays, RetentionError> {
         Self::ALLOWED
             .iter()
             .find(|d| i64::from(**d) == days)
             .map(|d| RetentionDays(*d))
-            .ok_or_else(|| {
-                let near = Self::at_least(days)
-                    .map(|r| format!(" (the next allowed value is {r})"))
-                    .unwrap_or_default();
-                format!(
-                    "{days} days is not a retention CloudWatch Logs accepts{near}; allowed: {}",
-                    Self::allowed_list()
-                )
+            .ok_or(RetentionError {
+                days,
+                next: Self::at_least(days),
             })
     }
 
@@ -158,11 +153,37 @@ pub struct LogGroupTemplate {
     parts: Vec<Result<String, Placeholder>>,
 }
 
+/// A retention CloudWatch Logs does not accept (it takes only [`RetentionDays::ALLOWED`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{days} days is not a retention CloudWatch Logs accepts{}; allowed: {}",
+    next.map(|r| format!(" (the next allowed value is {r})")).unwrap_or_default(),
+    RetentionDays::allowed_list()
+)]
+pub struct RetentionError {
+    pub days: i64,
+    /// The smallest allowed value above it, if any.
+    pub next: Option<RetentionDays>,
+}
+
+/// A log group name template that cannot be filled in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    #[error(
+        "log group name `{0}`: `{{` without `}}` (placeholders: {{api-name}}, {{api}}, {{stage}})"
+    )]
+    Unclosed(String),
+    #[error("log group name `{template}`: unknown placeholder `{{{name}}}` (placeholders: {{api-name}}, {{api}}, {{stage}})")]
+    UnknownPlaceholder { template: String, name: String },
+    #[error("the log group name template is empty")]
+    Empty,
+}
+
 impl LogGroupTemplate {
     pub const DEFAULT: &'static str = "/aws/vendedlogs/apigateway/{api-name}/{stage}";
 
     /// Reads a template; an unknown `{placeholder}` (a typo such as `{nme}`) is an error.
-    pub fn parse(template: &str) -> Result<LogGroupTemplate, String> {
+    pub fn parse(template: &str) -> Result<LogGroupTemplate, TemplateError> {
         let mut parts = Vec::new();
         let mut rest = template;
         while let Some(open) = rest.find('{') {
@@ -170,9 +191,7 @@ impl LogGroupTemplate {
                 parts.push(Ok(rest[..open].to_string()));
             }
             let Some(close) = rest[open..].find('}') else {
-                return Err(format!(
-                    "log group name `{template}`: `{{` without `}}` (placeholders: {{api-name}}, {{api}}, {{stage}})"
-                ));
+                return Err(TemplateError::Unclosed(template.to_string()));
             };
             let name = &rest[open + 1..open + close];
             parts.push(Err(match name {
@@ -180,9 +199,10 @@ impl LogGroupTemplate {
                 "api" => Placeholder::ApiId,
                 "stage" => Placeholder::Stage,
                 other => {
-                    return Err(format!(
-                        "log group name `{template}`: unknown placeholder `{{{other}}}` (placeholders: {{api-name}}, {{api}}, {{stage}})"
-                    ))
+                    return Err(TemplateError::UnknownPlaceholder {
+                        template: template.to_string(),
+                        name: other.to_string(),
+                    })
                 }
             }));
             rest = &rest[open + close + 1..];
@@ -191,7 +211,7 @@ impl LogGroupTemplate {
             parts.push(Ok(rest.to_string()));
         }
         if parts.is_empty() {
-            return Err("the log group name template is empty".into());
+            return Err(TemplateError::Empty);
         }
         Ok(LogGroupTemplate { parts })
     }
@@ -260,6 +280,7 @@ mod tests {
         assert_eq!(t.render_known("n", "abc123", "prod"), "/x/abc123-prod");
         assert!(LogGroupTemplate::parse("/x/{nme}")
             .unwrap_err()
+            .to_string()
             .contains("unknown placeholder `{nme}`"));
         assert!(LogGroupTemplate::parse("/x/{api").is_err());
         assert_eq!(
@@ -272,7 +293,11 @@ mod tests {
     fn retention_takes_only_cloudwatch_values() {
         assert_eq!(RetentionDays::exact(365).unwrap().days(), 365);
         let err = RetentionDays::exact(100).unwrap_err();
-        assert!(err.contains("next allowed value is 120"), "{err}");
+        assert_eq!(err.next.map(|r| r.days()), Some(120));
+        assert!(
+            err.to_string().contains("next allowed value is 120"),
+            "{err}"
+        );
         assert_eq!(RetentionDays::at_least(100).unwrap().days(), 120);
         assert_eq!(RetentionDays::at_least(400).unwrap().days(), 400);
         assert_eq!(RetentionDays::at_least(0).unwrap().days(), 1);

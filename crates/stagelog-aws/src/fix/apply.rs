@@ -451,12 +451,14 @@ where
 
 /// Why a live fix or rollback stopped. Whatever it is, every change made so far is in the
 /// journal, and `stagelog rollback JOURNAL` restores it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FixError {
     /// Nothing (more) was changed: credentials, the current state or the journal could not be
     /// read or written before the next change.
+    #[error("nothing more was changed: {0}")]
     NothingChanged(String),
     /// AWS refused change `step`: it was not made.
+    #[error("AWS refused step {step} ({command}), which was not made: {message}")]
     Refused {
         step: u64,
         command: String,
@@ -464,35 +466,12 @@ pub enum FixError {
     },
     /// Change `step` got no answer: it may or may not have been made. The journal has it as
     /// pending, so a rollback restores it either way.
+    #[error("step {step} ({command}) got no answer and may or may not have been made: {message}")]
     StateUnknown {
         step: u64,
         command: String,
         message: String,
     },
-}
-
-impl std::fmt::Display for FixError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            FixError::NothingChanged(m) => write!(f, "nothing more was changed: {m}"),
-            FixError::Refused {
-                step,
-                command,
-                message,
-            } => write!(
-                f,
-                "AWS refused step {step} ({command}), which was not made: {message}"
-            ),
-            FixError::StateUnknown {
-                step,
-                command,
-                message,
-            } => write!(
-                f,
-                "step {step} ({command}) got no answer and may or may not have been made: {message}"
-            ),
-        }
-    }
 }
 
 impl FixError {
@@ -525,7 +504,7 @@ pub(super) async fn journalled_step(
         FixError::NothingChanged(format!("step {seq}: cannot read the current state: {e}"))
     })?;
     j.write(&JournalEntry::pending(seq, change.clone(), before.clone()))
-        .map_err(FixError::NothingChanged)?;
+        .map_err(|e| FixError::NothingChanged(e.to_string()))?;
     perform(conf, &change.action, &before)
         .await
         .map_err(|e| FixError::of(seq, change.cli(), e))?;
@@ -547,7 +526,7 @@ pub async fn apply(
     journal: &Path,
 ) -> Result<usize, FixError> {
     let configs = configs(audit).await.map_err(FixError::NothingChanged)?;
-    let mut j = Journal::create(journal).map_err(FixError::NothingChanged)?;
+    let mut j = Journal::create(journal).map_err(|e| FixError::NothingChanged(e.to_string()))?;
     for (i, change) in changes.iter().enumerate() {
         let seq = i as u64 + 1;
         let conf = conf_for(&configs, &change.account, &change.region)

@@ -156,24 +156,39 @@ pub(super) struct Journal {
     file: std::fs::File,
 }
 
+/// A journal that cannot be created or written: no change may be made without it.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// It exists already (journals are never overwritten) or its directory cannot hold it.
+    #[error("cannot create journal {}: {source}", path.display())]
+    Create {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write the journal: {0}")]
+    Write(#[from] std::io::Error),
+}
+
 impl Journal {
-    pub(super) fn create(path: &Path) -> Result<Journal, String> {
+    pub(super) fn create(path: &Path) -> Result<Journal, JournalError> {
         let file = std::fs::OpenOptions::new()
             .create_new(true)
             .write(true)
             .open(path)
-            .map_err(|e| format!("cannot create journal {}: {e}", path.display()))?;
+            .map_err(|source| JournalError::Create {
+                path: path.to_path_buf(),
+                source,
+            })?;
         Ok(Journal { file })
     }
 
     /// One JSON line, flushed to disk before the caller goes on.
-    pub(super) fn write(&mut self, entry: &JournalEntry) -> Result<(), String> {
-        let mut line = serde_json::to_string(entry).map_err(|e| e.to_string())?;
+    pub(super) fn write(&mut self, entry: &JournalEntry) -> Result<(), JournalError> {
+        let mut line = serde_json::to_string(entry).expect("journal entries serialise");
         line.push('\n');
-        self.file
-            .write_all(line.as_bytes())
-            .and_then(|_| self.file.sync_data())
-            .map_err(|e| format!("cannot write the journal: {e}"))
+        self.file.write_all(line.as_bytes())?;
+        self.file.sync_data()?;
+        Ok(())
     }
 }
 

@@ -196,7 +196,7 @@ pub async fn rollback(
         .collect();
     let configs = configs(audit).await.map_err(FixError::NothingChanged)?;
     let own = rollback_journal_path(journal);
-    let mut j = Journal::create(&own).map_err(FixError::NothingChanged)?;
+    let mut j = Journal::create(&own).map_err(|e| FixError::NothingChanged(e.to_string()))?;
     let mut seq = 0;
     for entry in started.iter().rev() {
         let (Some(change), Some(before)) = (&entry.change, &entry.before) else {
