@@ -60,22 +60,32 @@ fn report(rule: &str, name: &str, src: &str) -> String {
     out
 }
 
+/// Every rule and format is compared, and every mismatch named at the end: the first one
+/// does not hide the others.
 #[test]
 fn every_rules_bad_examples_findings_and_fixes() {
+    let mut mismatched = Vec::new();
     for rule in registry().iter().filter(|r| r.judges_code()) {
         let dir = rule.examples_dir().expect("judges code");
         let mut settings = insta::Settings::clone_current();
         settings.set_snapshot_path(dir.parent().unwrap().join("snapshots"));
         settings.set_prepend_module_to_snapshot(false);
         settings.set_omit_expression(true);
-        settings.bind(|| {
-            for (format, name) in FORMATS {
-                let src = std::fs::read_to_string(dir.join(format!("bad.{format}"))).unwrap();
-                insta::assert_snapshot!(
-                    format!("{}-bad.{format}", rule.id.to_lowercase()),
-                    report(rule.id, name, &src)
-                );
+        for (format, name) in FORMATS {
+            let snapshot = format!("{}-bad.{format}", rule.id.to_lowercase());
+            let src = std::fs::read_to_string(dir.join(format!("bad.{format}"))).unwrap();
+            let text = report(rule.id, name, &src);
+            let compared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                settings.bind(|| insta::assert_snapshot!(snapshot.clone(), text));
+            }));
+            if compared.is_err() {
+                mismatched.push(snapshot);
             }
-        });
+        }
     }
+    assert!(
+        mismatched.is_empty(),
+        "snapshots that differ (review with `cargo insta review`): {}",
+        mismatched.join(", ")
+    );
 }
