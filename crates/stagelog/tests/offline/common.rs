@@ -34,7 +34,7 @@ pub fn rule_and_stage(report: &serde_json::Value) -> Vec<String> {
             format!(
                 "{} {}",
                 f["rule_id"].as_str().unwrap(),
-                f["stage"].as_str().unwrap()
+                f["stage"].as_str().unwrap_or("-")
             )
         })
         .collect();

@@ -38,8 +38,12 @@ resources:
         StageName: live
 "#;
 
+/// The rules this test fixes (the others, such as the account role the framework sets, are
+/// other tests' business).
+const RULES: &str = "SL002,SL010,SL011";
+
 fn findings(dir: &std::path::Path) -> Vec<String> {
-    crate::common::rule_and_stage(&crate::common::scan_json(dir, &[]).1)
+    crate::common::rule_and_stage(&crate::common::scan_json(dir, &["--select", RULES]).1)
 }
 
 #[test]
@@ -51,7 +55,7 @@ fn provider_logs_are_fixed_in_place_and_resources_are_left_to_a_person() {
         ["SL002 live", "SL002 prod", "SL010 prod", "SL011 prod",]
     );
     let out = Command::new(env!("CARGO_BIN_EXE_stagelog"))
-        .args(["fix", ".", "--write"])
+        .args(["fix", ".", "--write", "--select", RULES])
         .current_dir(dir.path())
         .output()
         .unwrap();
