@@ -48,6 +48,9 @@ pub enum Check {
     Stage(fn(&Inventory, &Config, &mut Vec<Finding>)),
     /// An account's API Gateway settings and its CloudWatch role.
     Account(fn(&Inventory, &Config, &mut Vec<Finding>)),
+    /// How a configuration or stack is organised: what it declares beside what (who owns a
+    /// setting shared by a whole region).
+    Configuration(fn(&Inventory, &Config, &mut Vec<Finding>)),
     /// The findings the policy silenced, after judging: a post-check of suppressions.
     Suppressed(fn(&[Silenced], &mut Vec<Finding>)),
 }
@@ -57,6 +60,7 @@ pub enum Check {
 pub enum RuleKind {
     Stage,
     Account,
+    Configuration,
     /// About findings and their suppressions, not about resources.
     Meta,
 }
@@ -80,6 +84,7 @@ impl Rule {
         match self.check {
             Check::Stage(_) => RuleKind::Stage,
             Check::Account(_) => RuleKind::Account,
+            Check::Configuration(_) => RuleKind::Configuration,
             Check::Suppressed(_) => RuleKind::Meta,
         }
     }
@@ -174,7 +179,9 @@ pub fn check(inv: &Inventory, config: &Config, selection: &Selection) -> Vec<Fin
     let mut out = Vec::new();
     for rule in registry().iter().filter(|r| selection.includes(r.id)) {
         match rule.check {
-            Check::Stage(check) | Check::Account(check) => check(inv, config, &mut out),
+            Check::Stage(check) | Check::Account(check) | Check::Configuration(check) => {
+                check(inv, config, &mut out)
+            }
             Check::Suppressed(_) => {}
         }
     }

@@ -1,13 +1,14 @@
 //! The Serverless Framework: the APIs a service's events create, `provider.logs` with the
 //! framework's defaults, its variables, and an external REST API left to where it is defined.
-use stagelog_rules::{check, Config, Selection};
+use crate::common::adapters_rules;
+use stagelog_rules::{check, Config};
 
 fn scan(yaml: &str) -> (Vec<String>, stagelog_iac::ScanOutput) {
     let out = stagelog_iac::scan_sources(&[("svc/serverless.yml", yaml)], false);
     let mut findings: Vec<String> = out
         .inventories
         .iter()
-        .flat_map(|inv| check(inv, &Config::default(), &Selection::default()))
+        .flat_map(|inv| check(inv, &Config::default(), &adapters_rules()))
         .map(|f| {
             format!(
                 "{} {:?} {} line {}",
