@@ -13,8 +13,8 @@ macro_rules! rules {
 }
 
 rules![
-    sl001, sl002, sl003, sl004, sl005, sl006, sl010, sl011, sl020, sl021, sl030, sl031, sl040,
-    sl041, sl090,
+    sl001, sl002, sl003, sl004, sl005, sl006, sl010, sl011, sl020, sl021, sl030, sl031, sl032,
+    sl040, sl041, sl090,
 ];
 
 use crate::Rule;

@@ -1,0 +1,63 @@
+//! SL032 account-role-ownership: API Gateway has one CloudWatch role setting per account and
+//! region, shared by every REST and WebSocket API there. It belongs to one baseline
+//! configuration or stack; one that also declares APIs takes it down when it is destroyed.
+use crate::frameworks::{control, NIST, SOC2};
+use crate::{describe, Check, Config, Rule};
+use stagelog_model::{Finding, Inventory, Remedy, Severity, SourceKind};
+
+pub(crate) const RULE: Rule = Rule {
+    id: "SL032",
+    name: "account-role-ownership",
+    severity: Severity::Medium,
+    summary: "the account's CloudWatch role setting is declared beside APIs, so destroying that configuration or stack resets or orphans it for the whole region",
+    applies_to: "account settings in code (aws_api_gateway_account, AWS::ApiGateway::Account, CDK's CfnAccount, the Serverless Framework's own role)",
+    doc: include_str!("doc.md"),
+    fixes: "nothing: moving the setting to a baseline configuration is listed for a person, with how to move it without resetting it",
+    live_only: false,
+    bad_terraform: Some(include_str!("examples/bad.tf")),
+    mappings: &[
+        control(NIST, "CM-2, AU-12"),
+        control(SOC2, "CC7.2, CC8.1"),
+    ],
+    check: Check::Configuration(check),
+};
+
+fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
+    // Live, a setting has no owner to judge; in code, an owner that also declares APIs.
+    let Some(first) = inv.stages.first().filter(|_| !inv.live) else {
+        return;
+    };
+    for account in &inv.accounts {
+        let (holder, gone) = match account.location.source {
+            SourceKind::Terraform => (
+                "configuration",
+                "destroying it resets the setting (Terraform's AWS provider 6 and later)",
+            ),
+            SourceKind::Serverless => (
+                "service",
+                "each service that sets it overwrites it, and removing the service can take its role with it",
+            ),
+            SourceKind::CloudFormation | SourceKind::Sam | SourceKind::Live => (
+                "stack",
+                "each stack that declares one overwrites it, and deleting the stack can delete the role it names",
+            ),
+        };
+        out.push(Finding {
+            rule_id: RULE.id,
+            severity: RULE.severity,
+            message: format!(
+                "the region's API Gateway CloudWatch role is set in a {holder} that also declares {} stage(s) ({}): {gone}, and every REST and WebSocket API in the account and region stops writing execution logs",
+                inv.stages.len(),
+                describe(first)
+            ),
+            remedy: Remedy::manual(
+                "keep the account's CloudWatch role setting in one baseline configuration or stack per account and region that declares no APIs; `stagelog explain SL032` shows how to move it without resetting it",
+            ),
+            fix: String::new(),
+            location: Box::new(account.location.clone()),
+            stage: None,
+            api_kind: None,
+            api: None,
+        });
+    }
+}
