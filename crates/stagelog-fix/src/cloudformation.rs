@@ -109,7 +109,7 @@ pub(crate) fn hint(f: &Finding) -> String {
         Remedy::Retention { days } => format!("set RetentionInDays: {days}"),
         Remedy::KmsKey => "set KmsKeyId: !GetAtt <Key>.Arn (the key policy must allow logs.<region>.amazonaws.com)".into(),
         Remedy::CloudWatchRole => {
-            "add AWS::ApiGateway::Account with CloudWatchRoleArn: !GetAtt <Role>.Arn".into()
+            "set the account's CloudWatch role once per account and region, in a baseline stack that declares no APIs (AWS::ApiGateway::Account with CloudWatchRoleArn: <a role trusted by apigateway.amazonaws.com>), not in this one: see `stagelog explain SL032`".into()
         }
         Remedy::CloudWatchRolePolicy => "trust apigateway.amazonaws.com and add ManagedPolicyArns: [arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]".into(),
         Remedy::Manual { reason } => reason.clone(),

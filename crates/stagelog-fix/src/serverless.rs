@@ -184,7 +184,7 @@ pub(crate) fn hint(f: &stagelog_model::Finding) -> String {
         Remedy::Retention { days } => format!("set provider.logRetentionInDays: {days}"),
         Remedy::KmsKey => "set provider.kmsKeyArn / a KmsKeyId on the log group in resources:".into(),
         Remedy::CloudWatchRole => format!(
-            "remove {key}.roleManagedExternally, or set {key}.role to a role trusted by apigateway.amazonaws.com"
+            "set the account's CloudWatch role once per account and region in a baseline stack (a role trusted by apigateway.amazonaws.com), and keep {key}.roleManagedExternally: true here: see `stagelog explain SL032`"
         ),
         Remedy::CloudWatchRolePolicy => "trust apigateway.amazonaws.com and attach AmazonAPIGatewayPushToCloudWatchLogs to the role".into(),
         Remedy::Manual { reason } => reason.clone(),

@@ -254,7 +254,7 @@ pub(crate) fn hint(f: &Finding) -> String {
 
 const QUICK_CREATE: &str = "a quick-create API's $default stage has no logging settings: remove `target` and declare an aws_apigatewayv2_stage named \"$default\" (auto_deploy = true) with access_log_settings";
 const DEPLOYMENT_STAGE: &str = "a stage created by the deployment's stage_name has no logging settings: declare an aws_api_gateway_stage with access_log_settings instead";
-const ACCOUNT_ROLE: &str = "add aws_api_gateway_account { cloudwatch_role_arn = aws_iam_role.<name>.arn } with a role trusted by apigateway.amazonaws.com";
+const ACCOUNT_ROLE: &str = "set the account's CloudWatch role once per account and region, in a baseline configuration that declares no APIs (aws_api_gateway_account { cloudwatch_role_arn = <a role trusted by apigateway.amazonaws.com> }), not beside these stages: see `stagelog explain SL032`";
 
 /// The edits that fix one finding in this file, or why it needs a person.
 pub(crate) fn fix(

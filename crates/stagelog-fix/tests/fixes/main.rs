@@ -2,5 +2,6 @@
 //! (snapshots in each rule's folder), and property tests that neither adapters nor fixers
 //! panic on mutated input. One test binary.
 
+mod account_role;
 mod never_panics;
 mod rule_snapshots;

@@ -1,3 +1,5 @@
+# The role is set (this rule); in real code the account resource lives in a baseline
+# configuration of its own (SL032).
 resource "aws_api_gateway_account" "good" {
   cloudwatch_role_arn = aws_iam_role.apigw_cloudwatch.arn
 }
