@@ -164,6 +164,39 @@ async fn read_role(
 }
 
 /// IAM returns policy documents URL-encoded (some endpoints, and moto, return them plain).
+/// The account's roles that trust `apigateway.amazonaws.com`, as (name, ARN): one paginated
+/// ListRoles per account (IAM is global), whose answers carry each role's trust policy.
+pub(crate) async fn trusted_by_apigateway(
+    conf: &SdkConfig,
+) -> Result<Vec<(String, String)>, String> {
+    let iam = aws_sdk_iam::Client::new(conf);
+    let mut out = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = iam
+            .list_roles()
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| format!("cannot list the account's roles: {}", sdk_error(&e)))?;
+        for role in page.roles() {
+            let trusted = role
+                .assume_role_policy_document()
+                .map(decode)
+                .is_some_and(|doc| trusts_apigateway(&doc));
+            if trusted {
+                out.push((role.role_name().to_string(), role.arn().to_string()));
+            }
+        }
+        if !page.is_truncated() {
+            break;
+        }
+        marker = page.marker().map(str::to_string);
+    }
+    out.sort();
+    Ok(out)
+}
+
 fn decode(doc: &str) -> Json {
     let text = percent_encoding::percent_decode_str(doc).decode_utf8_lossy();
     serde_json::from_str(&text)

@@ -306,6 +306,41 @@ async fn regions_of(opts: &AuditOptions, account: &Account) -> Result<Vec<String
     }
 }
 
+/// The account's roles trusted by API Gateway that none of its regions' settings name (every
+/// enabled region was read), put on its first region's inventory.
+async fn unused_roles(
+    account: &Account,
+    inventories: &mut [(String, String, Inventory)],
+    errors: &mut Vec<Problem>,
+) {
+    let mine: Vec<usize> = (0..inventories.len())
+        .filter(|i| inventories[*i].0 == account.id)
+        .collect();
+    let Some(&first) = mine.first() else {
+        return;
+    };
+    let used: std::collections::BTreeSet<String> = mine
+        .iter()
+        .flat_map(|i| &inventories[*i].2.accounts)
+        .filter_map(|a| a.cloudwatch_role_arn.as_ref()?.as_known())
+        .collect();
+    match iam::trusted_by_apigateway(&account.config).await {
+        Ok(trusted) => {
+            let (_, region, inv) = &mut inventories[first];
+            inv.unused_roles = trusted
+                .into_iter()
+                .filter(|(_, arn)| !used.contains(arn))
+                .map(|(name, arn)| stagelog_model::UnusedRole {
+                    location: stagelog_model::Location::live(&account.id, region, arn.clone()),
+                    name,
+                    arn,
+                })
+                .collect();
+        }
+        Err(message) => errors.push(Problem::in_scope(Some(account.id.clone()), None, message)),
+    }
+}
+
 /// Reads every account and region the options name.
 pub async fn audit(opts: AuditOptions) -> AuditOutput {
     let mut out = AuditOutput::default();
@@ -388,6 +423,15 @@ pub async fn audit(opts: AuditOptions) -> AuditOutput {
         }
     }
     inventories.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    if opts.all_regions {
+        for account in &accounts {
+            unused_roles(account, &mut inventories, &mut out.errors).await;
+        }
+    } else if !inventories.is_empty() {
+        out.notes.push(
+            "roles trusted by API Gateway that no region's settings use (SL032) are looked for with --all-regions: an audit of some regions cannot tell".into(),
+        );
+    }
     out.inventories = inventories.into_iter().map(|(_, _, inv)| inv).collect();
     out.errors.sort_by(|a, b| {
         (&a.account, &a.region, &a.message).cmp(&(&b.account, &b.region, &b.message))

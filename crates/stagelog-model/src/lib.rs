@@ -399,6 +399,18 @@ pub struct Inventory {
     /// Suppression marks the source puts on its resources, collected while adapting so nothing
     /// reads a file again after the scan.
     pub marks: Vec<Mark>,
+    /// (Live) roles of the account that trust `apigateway.amazonaws.com` and that no region's
+    /// API Gateway account settings name: read only when every enabled region was audited.
+    pub unused_roles: Vec<UnusedRole>,
+}
+
+/// An IAM role trusted by API Gateway that no region's account settings use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnusedRole {
+    pub name: String,
+    pub arn: String,
+    /// The account (IAM is global: the region is where the audit reads it from).
+    pub location: Location,
 }
 
 /// A suppression mark on a resource: an HCL comment (`# stagelog:ignore SL001 -- why`,

@@ -528,3 +528,100 @@ fn an_unreachable_endpoint_is_an_error_not_an_empty_report() {
         "credentials never printed"
     );
 }
+
+/// SL032 live: what owners of the account setting leave behind. A region whose settings name a
+/// role that was deleted (high), and, with --all-regions, the roles trusted by API Gateway that
+/// no region's settings name (info, with their names) — never a role a setting uses, nor one
+/// another service assumes. Without --all-regions that cannot be told, and a note says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roles_left_behind_by_owners_of_the_account_setting() {
+    let account = "232300000001";
+    let eu = account_config(account, "eu-west-1").await;
+    cloudwatch_role(&eu, account, "apigw-used", "apigateway.amazonaws.com", true).await;
+    let us = account_config(account, "us-west-2").await;
+    cloudwatch_role(&us, account, "apigw-gone", "apigateway.amazonaws.com", true).await;
+    let iam = aws_sdk_iam::Client::new(&us);
+    iam.detach_role_policy()
+        .role_name("apigw-gone")
+        .policy_arn("arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")
+        .send()
+        .await
+        .unwrap();
+    iam.delete_role()
+        .role_name("apigw-gone")
+        .send()
+        .await
+        .unwrap();
+    for (name, service) in [
+        ("orders-apigw-cloudwatch", "apigateway.amazonaws.com"),
+        ("billing-apigw-cloudwatch", "apigateway.amazonaws.com"),
+        ("orders-lambda", "lambda.amazonaws.com"),
+    ] {
+        iam.create_role()
+            .role_name(name)
+            .assume_role_policy_document(format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":"{service}"}},"Action":"sts:AssumeRole"}}]}}"#
+            ))
+            .send()
+            .await
+            .unwrap();
+    }
+    let audit = |regions: &'static [&'static str]| {
+        let role = format!("arn:aws:iam::{account}:role/audit");
+        tokio::task::spawn_blocking(move || {
+            let mut args = vec!["audit", "--role-arn", role.as_str(), "--select", "SL032"];
+            args.extend_from_slice(regions);
+            args.extend(["--format", "json", "--fail-on", "none"]);
+            stagelog(&args)
+        })
+    };
+    let out = audit(&["--all-regions"]).await.unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["errors"], serde_json::json!([]), "{json}");
+    let findings = json["findings"].as_array().unwrap();
+    let gone: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["severity"] == "high")
+        .collect();
+    assert_eq!(gone.len(), 1, "{json}");
+    assert_eq!(gone[0]["region"], "us-west-2");
+    assert!(
+        gone[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("role/apigw-gone`, which no longer exists"),
+        "{}",
+        gone[0]["message"]
+    );
+    let unused: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["severity"] == "info")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(unused.len(), 1, "{json}");
+    assert!(
+        unused[0].starts_with(
+            "2 role(s) trusted by apigateway.amazonaws.com are named by no region's API Gateway account settings: billing-apigw-cloudwatch, orders-apigw-cloudwatch"
+        ),
+        "{}",
+        unused[0]
+    );
+    assert!(!unused[0].contains("apigw-used") && !unused[0].contains("orders-lambda"));
+
+    // Some regions only: the gone role is still found, the unused ones cannot be told (as -v
+    // says).
+    let out = audit(&["--region", "us-west-2", "-v"]).await.unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let severities: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["severity"].as_str().unwrap())
+        .collect();
+    assert_eq!(severities, ["high"], "{json}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("(SL032) are looked for with --all-regions"),
+        "{stderr}"
+    );
+}

@@ -8,7 +8,7 @@ pub(crate) const RULE: Rule = Rule {
     id: "SL031",
     name: "cloudwatch-role-permissions",
     severity: Severity::High,
-    summary: "the account's CloudWatch role does not exist, is not trusted by apigateway.amazonaws.com, or lacks logs permissions",
+    summary: "the account's CloudWatch role is not trusted by apigateway.amazonaws.com, or lacks logs permissions (a role that no longer exists is SL032's)",
     applies_to: "the CloudWatch role named in API Gateway account settings (live)",
     doc: include_str!("doc.md"),
     fixes: "nothing: a role that exists but is wrong is listed for a person",
@@ -39,9 +39,8 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
             continue;
         };
         let mut problems = Vec::new();
-        if !role.exists {
-            problems.push("does not exist".to_string());
-        } else {
+        // A setting that names a role that is gone is SL032's: who owns the setting.
+        if role.exists {
             if !role.trusts_apigateway {
                 problems.push(
                     "has a trust policy that does not let apigateway.amazonaws.com assume it"

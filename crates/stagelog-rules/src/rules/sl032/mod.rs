@@ -9,8 +9,8 @@ pub(crate) const RULE: Rule = Rule {
     id: "SL032",
     name: "account-role-ownership",
     severity: Severity::Medium,
-    summary: "the account's CloudWatch role setting is declared beside APIs, so destroying that configuration or stack resets or orphans it for the whole region",
-    applies_to: "account settings in code (aws_api_gateway_account, AWS::ApiGateway::Account, CDK's CfnAccount, the Serverless Framework's own role)",
+    summary: "the account's CloudWatch role setting is declared beside APIs, so destroying them resets or orphans it for the whole region (live: it names a role that is gone, or roles for it are left unused)",
+    applies_to: "account settings in code (aws_api_gateway_account, AWS::ApiGateway::Account, CDK's CfnAccount, the Serverless Framework's own role); live, the settings' roles and the roles API Gateway may assume",
     doc: include_str!("doc.md"),
     fixes: "nothing: moving the setting to a baseline configuration is listed for a person, with how to move it without resetting it",
     live_only: false,
@@ -23,8 +23,12 @@ pub(crate) const RULE: Rule = Rule {
 };
 
 fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
-    // Live, a setting has no owner to judge; in code, an owner that also declares APIs.
-    let Some(first) = inv.stages.first().filter(|_| !inv.live) else {
+    if inv.live {
+        live(inv, out);
+        return;
+    }
+    // In code: an owner that also declares APIs.
+    let Some(first) = inv.stages.first() else {
         return;
     };
     for account in &inv.accounts {
@@ -59,5 +63,54 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
             api_kind: None,
             api: None,
         });
+    }
+}
+
+/// Live: a setting naming a role that is gone (what a deleted owner leaves), and roles trusted
+/// by API Gateway that no region's setting uses (what owners that came and went leave; they
+/// count toward IAM's role quota).
+fn live(inv: &Inventory, out: &mut Vec<Finding>) {
+    let finding = |severity, message: String, remedy, location: &stagelog_model::Location| {
+        Finding {
+            rule_id: RULE.id,
+            severity,
+            message,
+            remedy,
+            fix: String::new(),
+            location: Box::new(location.clone()),
+            stage: None,
+            api_kind: None,
+            api: None,
+        }
+    };
+    for account in &inv.accounts {
+        let (Some(role), Some(arn)) = (&account.role, &account.cloudwatch_role_arn) else {
+            continue;
+        };
+        if !role.exists {
+            out.push(finding(
+                Severity::High,
+                format!(
+                    "the API Gateway account settings name the CloudWatch role `{arn}`, which no longer exists (deleted with the stack or configuration that set it?): REST and WebSocket APIs here write no execution logs"
+                ),
+                Remedy::CloudWatchRole,
+                &account.location,
+            ));
+        }
+    }
+    if let Some(first) = inv.unused_roles.first() {
+        let names: Vec<&str> = inv.unused_roles.iter().map(|r| r.name.as_str()).collect();
+        out.push(finding(
+            Severity::Info,
+            format!(
+                "{} role(s) trusted by apigateway.amazonaws.com are named by no region's API Gateway account settings: {} (left behind by stacks that set the account's role, and counting toward IAM's role quota)",
+                names.len(),
+                names.join(", ")
+            ),
+            Remedy::manual(
+                "delete the roles no setting uses, after checking nothing else assumes them (IAM's last-used date says), and set the account's role from one baseline",
+            ),
+            &first.location,
+        ));
     }
 }
