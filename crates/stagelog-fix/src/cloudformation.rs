@@ -89,7 +89,7 @@ pub(crate) fn hint(f: &Finding) -> String {
         Remedy::DedicatedLogGroup { .. } => {
             "set DestinationArn to !GetAtt <LogGroup>.Arn of a log group of this stage's own".into()
         }
-        Remedy::RecommendedFormat => {
+        Remedy::RecommendedFormat { .. } => {
             "write Format as one line of JSON that includes \"$context.requestId\"".into()
         }
         Remedy::ExecutionLogging { level, target } => match target {
@@ -118,7 +118,7 @@ pub(crate) fn hint(f: &Finding) -> String {
         f.remedy,
         Remedy::AccessLogs { .. }
             | Remedy::DedicatedLogGroup { .. }
-            | Remedy::RecommendedFormat
+            | Remedy::RecommendedFormat { .. }
             | Remedy::ExecutionLogging { .. }
             | Remedy::DataTraceOff { .. }
     ) && f.stage.as_deref() != Some("Stage");
@@ -183,8 +183,12 @@ fn change_for(t: &Target, rtype: &str, opts: &Options) -> Result<Change, String>
         return Err(SAM_STAGE.into());
     }
     let kind = f.api_kind.unwrap_or(ApiKind::V2);
+    let keep: &[stagelog_model::KeptField] = match &f.remedy {
+        Remedy::RecommendedFormat { keep } => keep,
+        _ => &[],
+    };
     let format = || {
-        recommended_format_json(kind)
+        recommended_format_json(kind, keep)
             .ok_or_else(|| "the API's protocol is not known; choose a format by hand".to_string())
     };
     let property = access_property(rtype);
@@ -200,7 +204,7 @@ fn change_for(t: &Target, rtype: &str, opts: &Options) -> Result<Change, String>
             retention: retention.days(),
             name: new_group_name(t, opts)?,
         }),
-        (Remedy::RecommendedFormat, Some(property)) => Ok(Change::Format {
+        (Remedy::RecommendedFormat { .. }, Some(property)) => Ok(Change::Format {
             property,
             format: format()?,
         }),
@@ -233,7 +237,7 @@ fn change_for(t: &Target, rtype: &str, opts: &Options) -> Result<Change, String>
         (
             Remedy::AccessLogs { .. }
             | Remedy::DedicatedLogGroup { .. }
-            | Remedy::RecommendedFormat
+            | Remedy::RecommendedFormat { .. }
             | Remedy::ExecutionLogging { .. }
             | Remedy::DataTraceOff { .. }
             | Remedy::Retention { .. }

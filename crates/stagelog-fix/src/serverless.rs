@@ -88,7 +88,7 @@ fn change(service: &mut Json, f: &Finding) -> Result<(), String> {
             }
             Remedy::AccessLogs { .. }
             | Remedy::DedicatedLogGroup { .. }
-            | Remedy::RecommendedFormat
+            | Remedy::RecommendedFormat { .. }
             | Remedy::ExecutionLogging { .. }
             | Remedy::DataTraceOff { .. }
             | Remedy::Retention { .. }
@@ -130,7 +130,7 @@ fn change(service: &mut Json, f: &Finding) -> Result<(), String> {
             parts.insert("fullExecutionData".into(), json!(false));
         }
         Remedy::DedicatedLogGroup { .. }
-        | Remedy::RecommendedFormat
+        | Remedy::RecommendedFormat { .. }
         | Remedy::Retention { .. }
         | Remedy::KmsKey
         | Remedy::CloudWatchRole
@@ -171,7 +171,7 @@ pub(crate) fn hint(f: &stagelog_model::Finding) -> String {
         Remedy::DedicatedLogGroup { .. } => format!(
             "let the framework name the access log group ({key}: true) instead of a group of its own choosing"
         ),
-        Remedy::RecommendedFormat => format!(
+        Remedy::RecommendedFormat { .. } => format!(
             "set {key}.format to one line of JSON with $context.requestId (see `stagelog explain SL005`)"
         ),
         Remedy::ExecutionLogging { level, .. } => format!(

@@ -7,7 +7,8 @@ use crate::error::FileError;
 use crate::{Edit, Manual, Options, Target};
 use hcl_edit::structure::{Block, BlockLabel, Body};
 use hcl_edit::Span;
-use stagelog_model::context_vars::recommended_format;
+use stagelog_model::context_vars::recommended_fields;
+use stagelog_model::KeptField;
 use stagelog_model::{
     clean_name_part, ApiKind, Finding, Placeholder, Remedy, SettingsTarget, Stage,
 };
@@ -115,8 +116,8 @@ fn block_at_line<'a>(src: &str, res: &'a Block, line: Option<u32>, kinds: &[&str
 }
 
 /// `format = jsonencode({…})` lines, the keys aligned as `terraform fmt` aligns them.
-fn format_lines(kind: ApiKind) -> Option<Vec<String>> {
-    let fields = recommended_format(kind)?;
+fn format_lines(kind: ApiKind, keep: &[KeptField]) -> Option<Vec<String>> {
+    let fields = recommended_fields(kind, keep)?;
     let width = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     let mut out = vec!["format = jsonencode({".to_string()];
     for (k, v) in fields {
@@ -222,7 +223,7 @@ pub(crate) fn hint(f: &Finding) -> String {
         (Remedy::AccessLogs { .. }, "aws_api_gateway_deployment") => DEPLOYMENT_STAGE.into(),
         (Remedy::AccessLogs { .. }, _) => "add an access_log_settings block with destination_arn = aws_cloudwatch_log_group.<name>.arn and a jsonencode({...}) format".into(),
         (Remedy::DedicatedLogGroup { .. }, _) => "set destination_arn to a log group of this stage's own (aws_cloudwatch_log_group.<name>.arn)".into(),
-        (Remedy::RecommendedFormat, _) => {
+        (Remedy::RecommendedFormat { .. }, _) => {
             "write the format as one line with jsonencode({ requestId = \"$context.requestId\", ... })".into()
         }
         (Remedy::ExecutionLogging { level, target }, _) => match (target, rtype) {
@@ -306,7 +307,7 @@ pub(crate) fn fix(
     let by_dynamic = match &f.remedy {
         Remedy::AccessLogs { .. }
         | Remedy::DedicatedLogGroup { .. }
-        | Remedy::RecommendedFormat => {
+        | Remedy::RecommendedFormat { .. } => {
             dynamic("access_log_settings").then_some("access_log_settings")
         }
         Remedy::ExecutionLogging { .. } | Remedy::DataTraceOff { .. } => {
@@ -337,7 +338,7 @@ pub(crate) fn fix(
     };
     match &f.remedy {
         Remedy::AccessLogs { retention } if is_stage => {
-            let mut lines = format_lines(kind)
+            let mut lines = format_lines(kind, &[])
                 .ok_or("the API's protocol is not known; choose a format by hand")?;
             let (group, group_edit) = new_group(retention.days())?;
             let dest = format!("aws_cloudwatch_log_group.{group}.arn");
@@ -371,13 +372,13 @@ pub(crate) fn fix(
                 set_attribute(src, settings, "destination_arn", &dest).ok_or_else(missing)?,
             ])
         }
-        Remedy::RecommendedFormat if is_stage => {
+        Remedy::RecommendedFormat { keep } if is_stage => {
             let block = res
                 .body
                 .get_blocks("access_log_settings")
                 .next()
                 .ok_or("no access_log_settings block")?;
-            let lines = format_lines(kind)
+            let lines = format_lines(kind, keep)
                 .ok_or("the API's protocol is not known; choose a format by hand")?;
             let (_, inner) = indents(src, block);
             let value = lines[1..].iter().fold(
@@ -483,7 +484,7 @@ pub(crate) fn fix(
         Remedy::Manual { reason } => Err(reason.clone()),
         Remedy::AccessLogs { .. }
         | Remedy::DedicatedLogGroup { .. }
-        | Remedy::RecommendedFormat
+        | Remedy::RecommendedFormat { .. }
         | Remedy::ExecutionLogging { .. }
         | Remedy::DataTraceOff { .. }
         | Remedy::Retention { .. }
@@ -500,7 +501,7 @@ fn setting(remedy: &Remedy) -> Option<(&'static str, String)> {
         Remedy::DataTraceOff { .. } => Some(("data_trace_enabled", "false".into())),
         Remedy::AccessLogs { .. }
         | Remedy::DedicatedLogGroup { .. }
-        | Remedy::RecommendedFormat
+        | Remedy::RecommendedFormat { .. }
         | Remedy::Retention { .. }
         | Remedy::KmsKey
         | Remedy::CloudWatchRole

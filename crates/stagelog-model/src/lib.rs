@@ -12,8 +12,8 @@ mod text;
 pub use finding::{Finding, Severity};
 pub use problem::Problem;
 pub use remedy::{
-    clean_name_part, ExecutionLevel, LogGroupTemplate, Placeholder, Remedy, RetentionDays,
-    RetentionError, SettingsTarget, TemplateError,
+    clean_name_part, ExecutionLevel, KeptField, LogGroupTemplate, Placeholder, Remedy,
+    RetentionDays, RetentionError, SettingsTarget, TemplateError,
 };
 pub use text::{Segment, Text};
 

@@ -106,8 +106,10 @@ pub enum Remedy {
     AccessLogs { retention: RetentionDays },
     /// Keep the format; send the access logs to a new log group of the stage's own.
     DedicatedLogGroup { retention: RetentionDays },
-    /// Replace the access log format with the recommended one for the API kind.
-    RecommendedFormat,
+    /// Replace the access log format with the recommended one for the API kind, followed by
+    /// the fields of the old format whose variables AWS documents for the kind (`keep`, as
+    /// key and variable): a fix removes only what API Gateway cannot fill in.
+    RecommendedFormat { keep: Vec<KeptField> },
     /// Turn execution logging on (at `level`) where it is unset or OFF.
     ExecutionLogging {
         level: ExecutionLevel,
@@ -125,6 +127,14 @@ pub enum Remedy {
     CloudWatchRolePolicy,
     /// No change stagelog can make; a person decides, for this reason.
     Manual { reason: String },
+}
+
+/// A field of an access log format that a new format carries over: its key (the old JSON key
+/// when it had one that is a plain name) and its variable (after `$context.`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct KeptField {
+    pub key: String,
+    pub variable: String,
 }
 
 impl Remedy {

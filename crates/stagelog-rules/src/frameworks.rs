@@ -93,6 +93,10 @@ const TITLES: &[(&str, &str, &str)] = &[
     (FSBP, "APIGateway.9", "Access logging should be configured for API Gateway V2 Stages"),
     (CONTROL_TOWER, "CT.APIGATEWAY.PR.1", "Require an Amazon API Gateway REST and WebSocket API to have logging activated"),
     (CONTROL_TOWER, "CT.APIGATEWAY.PR.4", "Require Amazon API Gateway V2 stages to have access logging activated"),
+    // AWS Config's managed rules, as their pages (checked 2026-12-06) describe them.
+    (CONFIG, "apigateway-stage-access-logs-enabled", "Checks if Amazon API Gateway stages (AWS::ApiGateway::Stage) have access logging enabled"),
+    (CONFIG, "api-gwv2-access-logs-enabled", "Checks if Amazon API Gateway V2 stages have access logging enabled"),
+    (CONFIG, "api-gw-execution-logging-enabled", "Checks if all methods in Amazon API Gateway stages have logging enabled at ERROR or INFO"),
     (CIS_V8, "8.2", "Collect Audit Logs"),
     (CIS_V8, "8.5", "Collect Detailed Audit Logs"),
     (CIS_V8, "8.9", "Centralize Audit Logs"),
@@ -185,6 +189,16 @@ mod tests {
                 "{f} {c} is titled but not mapped"
             );
         }
+        // AWS Config's rule for REST stages' access logs is SL001's; v2 stages' is SL002's.
+        let config = |rule: &str| {
+            mappings()
+                .filter(|m| m.rule_id == rule && m.framework == CONFIG)
+                .map(|m| m.control)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(config("SL001"), ["apigateway-stage-access-logs-enabled"]);
+        assert_eq!(config("SL002"), ["api-gwv2-access-logs-enabled"]);
+        assert_eq!(config("SL010"), ["api-gw-execution-logging-enabled"]);
         let cis = mappings()
             .find(|m| m.rule_id == "SL001" && m.framework == CIS_AWS)
             .unwrap();

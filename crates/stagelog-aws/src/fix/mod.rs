@@ -242,7 +242,7 @@ pub fn hint(f: &Finding) -> String {
         Remedy::DedicatedLogGroup { retention } => format!(
             "stagelog fix --live (points the stage at a new log group of its own, {retention} days' retention)"
         ),
-        Remedy::RecommendedFormat => "stagelog fix --live (sets the recommended one-line JSON format with $context.requestId)".into(),
+        Remedy::RecommendedFormat { .. } => "stagelog fix --live (sets the recommended one-line JSON format with $context.requestId)".into(),
         Remedy::ExecutionLogging { level, .. } => format!(
             "stagelog fix --live (sets the stage's logging level to {})",
             level.as_str()

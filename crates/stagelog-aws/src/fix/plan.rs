@@ -14,6 +14,8 @@ struct Asked {
     new_group: Option<stagelog_model::RetentionDays>,
     /// The recommended format (AccessLogs, RecommendedFormat).
     format: bool,
+    /// Fields of the old format the new one carries over (RecommendedFormat).
+    keep: Vec<stagelog_model::KeptField>,
     level: Option<ExecutionLevel>,
     trace_off: bool,
     retention: Option<stagelog_model::RetentionDays>,
@@ -53,8 +55,13 @@ pub fn plan(
                 a.new_group = a.new_group.max(Some(*retention));
                 a.access_rules.insert(f.rule_id);
             }
-            Remedy::RecommendedFormat => {
+            Remedy::RecommendedFormat { keep } => {
                 a.format = true;
+                for field in keep {
+                    if !a.keep.iter().any(|k| k.variable == field.variable) {
+                        a.keep.push(field.clone());
+                    }
+                }
                 a.access_rules.insert(f.rule_id);
             }
             Remedy::ExecutionLogging { level, .. } => {
@@ -139,7 +146,7 @@ pub fn plan(
             let mut answered: Vec<String> = Vec::new();
             let new_dest = asked.new_group.is_some();
             let new_format = asked.format;
-            let format = recommended_format_json(stage.api_kind);
+            let format = recommended_format_json(stage.api_kind, &asked.keep);
             let mut destination = match &stage.access_log {
                 Some(Value::Known(a)) => a.destination.as_ref().and_then(|d| d.arn.as_known()),
                 _ => None,

@@ -3,5 +3,6 @@
 //! panic on mutated input. One test binary.
 
 mod account_role;
+mod format_fields;
 mod never_panics;
 mod rule_snapshots;

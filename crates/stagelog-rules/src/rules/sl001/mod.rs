@@ -1,6 +1,6 @@
 //! SL001 rest-access-logging: a REST API stage must write access logs.
 use crate::rules::check_access_logging;
-use crate::frameworks::{control, KICS, CDK_NAG, CFN_NAG, CHECKOV, CIS_AWS, CIS_V8, GUARD, ISO, NIST, PCI, SOC2, TFSEC, TRIVY};
+use crate::frameworks::{control, KICS, CDK_NAG, CFN_NAG, CHECKOV, CIS_AWS, CIS_V8, CONFIG, GUARD, ISO, NIST, PCI, SOC2, TFSEC, TRIVY};
 use crate::{Check, Config, Rule};
 use stagelog_model::{ApiKind, Finding, Inventory, Severity};
 
@@ -21,6 +21,8 @@ pub(crate) const RULE: Rule = Rule {
         control(PCI, "10.2.1"),
         control(ISO, "A.8.15"),
         control(CIS_V8, "8.2, 8.5"),
+        // AWS Config's rule for AWS::ApiGateway::Stage (REST) access logging.
+        control(CONFIG, "apigateway-stage-access-logs-enabled"),
         control(CHECKOV, "CKV_AWS_76"),
         // AVD-AWS-0113 is SAM's `AWS::Serverless::Api` (REST) access logging.
         control(TRIVY, "AVD-AWS-0001, AVD-AWS-0113"),

@@ -1,5 +1,5 @@
 //! SL004 access-log-format-valid: the format must be one API Gateway accepts and fills in.
-use crate::context_vars::{is_known, kinds_knowing, references, VarRef};
+use crate::context_vars::{fields_to_keep, is_known, kinds_knowing, references, VarRef};
 use crate::rules::access_log;
 use crate::frameworks::{control, NIST, PCI, SOC2};
 use crate::{describe, stage_finding, Check, Config, Rule};
@@ -28,12 +28,18 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
         let Some(log) = access_log(stage) else {
             continue;
         };
+        let keep = log
+            .format
+            .as_ref()
+            .filter(|f| !f.is_opaque())
+            .map(|f| fields_to_keep(stage.api_kind, &f.fill("0")))
+            .unwrap_or_default();
         for problem in problems(stage, log.format.as_ref()) {
             let mut f = stage_finding(
                 &RULE,
                 stage,
                 format!("{}: access log format {problem}", describe(stage)),
-                Remedy::RecommendedFormat,
+                Remedy::RecommendedFormat { keep: keep.clone() },
             );
             f.location.line = log.line.or(f.location.line);
             out.push(f);
@@ -122,5 +128,61 @@ fn kind_label(kind: ApiKind) -> &'static str {
         ApiKind::Http => "HTTP",
         ApiKind::WebSocket => "WebSocket",
         ApiKind::V2 => "HTTP/WebSocket",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::problems;
+    use stagelog_accesslog::presets::PRESETS;
+    use stagelog_model::context_vars::PUBLISHED_FORMATS;
+    use stagelog_model::*;
+
+    fn stage(kind: ApiKind, format: &str) -> Stage {
+        let mut s = Stage::new(kind, Text::lit("prod"), Location::live("1", "r", "s".into()));
+        s.access_log = Some(Value::Known(AccessLog {
+            destination: None,
+            format: Some(Text::lit(format)),
+            line: None,
+        }));
+        s
+    }
+
+    /// AWS's own formats — the console's, and those its troubleshooting pages tell users to
+    /// log (routing rules, response streaming) — are valid for their kind: SL004 finds
+    /// nothing, so `fix` never rewrites them.
+    #[test]
+    fn formats_aws_publishes_are_valid_for_their_kind() {
+        let console = PRESETS.iter().map(|(name, format)| {
+            let kind = match name.split('-').next() {
+                Some("rest") => ApiKind::Rest,
+                Some("http") => ApiKind::Http,
+                _ => ApiKind::WebSocket,
+            };
+            (kind, *name, *format)
+        });
+        let mut judged = 0;
+        for (kind, name, format) in console.chain(PUBLISHED_FORMATS.iter().copied()) {
+            let s = stage(kind, format);
+            let found = problems(&s, s.access_log.as_ref().and_then(|a| a.known()).and_then(|a| a.format.as_ref()));
+            assert!(found.is_empty(), "{name} ({kind:?}): {found:?}");
+            judged += 1;
+        }
+        assert_eq!(judged, PRESETS.len() + PUBLISHED_FORMATS.len());
+        assert!(PUBLISHED_FORMATS.len() >= 5);
+    }
+
+    /// The new variables are REST's: on an HTTP API they are still reported, by name.
+    #[test]
+    fn rest_only_variables_on_an_http_api_are_reported() {
+        let format = PUBLISHED_FORMATS[1].2;
+        let s = stage(ApiKind::Http, format);
+        let found = problems(&s, s.access_log.as_ref().and_then(|a| a.known()).and_then(|a| a.format.as_ref()));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains("$context.customDomain.routingRuleIdMatched (only on REST APIs)"),
+            "{}",
+            found[0]
+        );
     }
 }

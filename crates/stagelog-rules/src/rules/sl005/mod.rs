@@ -1,5 +1,5 @@
 //! SL005 access-log-format-complete: the format must carry the fields an audit needs.
-use crate::context_vars::{references, AUDIT_FIELDS};
+use crate::context_vars::{fields_to_keep, references, AUDIT_FIELDS};
 use crate::rules::access_log;
 use crate::frameworks::{control, CIS_V8, NIST, PCI};
 use crate::{describe, stage_finding, Check, Config, Rule};
@@ -51,7 +51,9 @@ fn check(inv: &Inventory, config: &Config, out: &mut Vec<Finding>) {
                 describe(stage),
                 missing.join(", ")
             ),
-            Remedy::RecommendedFormat,
+            Remedy::RecommendedFormat {
+                keep: fields_to_keep(stage.api_kind, &text),
+            },
         );
         f.location.line = access_log(stage).and_then(|a| a.line).or(f.location.line);
         out.push(f);

@@ -1,173 +1,23 @@
-//! `$context` variables that API Gateway substitutes in access log formats, per API kind, from
-//! the API Gateway developer guide's variable references for REST, HTTP and WebSocket APIs.
+//! `$context` variables that API Gateway substitutes in access log formats, per API kind, as
+//! AWS documents them ([`DOCUMENTED`], page by page), and the formats stagelog recommends.
 
-use crate::ApiKind;
+use crate::{ApiKind, KeptField};
 
-/// Variables every kind accepts.
-const COMMON: &[&str] = &[
-    "apiId",
-    "awsEndpointRequestId",
-    "domainName",
-    "error.message",
-    "error.messageString",
-    "error.responseType",
-    "extendedRequestId",
-    "identity.accountId",
-    "identity.caller",
-    "identity.cognitoAuthenticationProvider",
-    "identity.cognitoAuthenticationType",
-    "identity.cognitoIdentityId",
-    "identity.cognitoIdentityPoolId",
-    "identity.principalOrgId",
-    "identity.sourceIp",
-    "identity.user",
-    "identity.userAgent",
-    "identity.userArn",
-    "integration.error",
-    "integration.integrationStatus",
-    "integration.latency",
-    "integration.requestId",
-    "integration.status",
-    "integrationLatency",
-    "integrationStatus",
-    "requestId",
-    "requestTime",
-    "requestTimeEpoch",
-    "stage",
-    "status",
-    "authorizer.error",
-    "authorizer.principalId",
-];
+mod aws;
+pub use aws::{Documented, DOCUMENTED, OPEN_PREFIXES, PUBLISHED_FORMATS};
 
-const REST_ONLY: &[&str] = &[
-    "accountId",
-    "authenticate.error",
-    "authenticate.latency",
-    "authenticate.status",
-    "authorize.error",
-    "authorize.latency",
-    "authorize.status",
-    "authorizer.integrationLatency",
-    "authorizer.integrationStatus",
-    "authorizer.latency",
-    "authorizer.requestId",
-    "authorizer.status",
-    "customDomain.basePathMatched",
-    "deploymentId",
-    "domainPrefix",
-    "endpointType",
-    "error.validationErrorString",
-    "httpMethod",
-    "identity.apiKey",
-    "identity.apiKeyId",
-    "identity.clientCert.clientCertPem",
-    "identity.clientCert.subjectDN",
-    "identity.clientCert.issuerDN",
-    "identity.clientCert.serialNumber",
-    "identity.clientCert.validity.notBefore",
-    "identity.clientCert.validity.notAfter",
-    "identity.vpcId",
-    "identity.vpceId",
-    "isCanaryRequest",
-    "path",
-    "protocol",
-    "requestOverride.header",
-    "requestOverride.path",
-    "requestOverride.querystring",
-    "resourceId",
-    "resourcePath",
-    "responseLatency",
-    "responseLength",
-    "responseOverride.header",
-    "responseOverride.status",
-    "waf.error",
-    "waf.latency",
-    "waf.status",
-    "wafResponseCode",
-    "webaclArn",
-    "xrayTraceId",
-];
-
-const HTTP_ONLY: &[&str] = &[
-    "accountId",
-    "awsEndpointRequestId2",
-    "customDomain.basePathMatched",
-    "dataProcessed",
-    "domainPrefix",
-    "httpMethod",
-    "identity.clientCert.clientCertPem",
-    "identity.clientCert.subjectDN",
-    "identity.clientCert.issuerDN",
-    "identity.clientCert.serialNumber",
-    "identity.clientCert.validity.notBefore",
-    "identity.clientCert.validity.notAfter",
-    "integrationErrorMessage",
-    "path",
-    "protocol",
-    "responseLatency",
-    "responseLength",
-    "routeKey",
-];
-
-const WEBSOCKET_ONLY: &[&str] = &[
-    "authenticate.error",
-    "authenticate.latency",
-    "authenticate.status",
-    "authorize.error",
-    "authorize.latency",
-    "authorize.status",
-    "authorizer.integrationLatency",
-    "authorizer.integrationStatus",
-    "authorizer.latency",
-    "authorizer.requestId",
-    "authorizer.status",
-    "connectedAt",
-    "connectionId",
-    "error.validationErrorString",
-    "eventType",
-    "identity.apiKey",
-    "identity.apiKeyId",
-    "messageId",
-    "routeKey",
-];
-
-/// Families whose last part is the caller's own name (a claim, a header, an authorizer key).
-const OPEN_PREFIXES: &[(&str, &[ApiKind])] = &[
-    (
-        "authorizer.claims.",
-        &[ApiKind::Rest, ApiKind::Http, ApiKind::WebSocket],
-    ),
-    (
-        "authorizer.",
-        &[ApiKind::Rest, ApiKind::Http, ApiKind::WebSocket],
-    ),
-    ("requestOverride.header.", &[ApiKind::Rest]),
-    ("requestOverride.path.", &[ApiKind::Rest]),
-    ("requestOverride.querystring.", &[ApiKind::Rest]),
-    ("responseOverride.header.", &[ApiKind::Rest]),
-];
-
-fn fixed_for(kind: ApiKind) -> impl Iterator<Item = &'static str> {
-    let only: &[&str] = match kind {
-        ApiKind::Rest => REST_ONLY,
-        ApiKind::Http => HTTP_ONLY,
-        ApiKind::WebSocket => WEBSOCKET_ONLY,
-        ApiKind::V2 => HTTP_ONLY,
-    };
-    let extra: &[&str] = if kind == ApiKind::V2 {
-        WEBSOCKET_ONLY
-    } else {
-        &[]
-    };
-    COMMON
-        .iter()
-        .chain(only.iter())
-        .chain(extra.iter())
-        .copied()
+fn index(kind: ApiKind) -> usize {
+    match kind {
+        ApiKind::Rest => 0,
+        ApiKind::Http => 1,
+        ApiKind::WebSocket => 2,
+        ApiKind::V2 => 3,
+    }
 }
 
-/// Each kind's fixed variables, sorted: `is_known` runs for every variable of every stage's
-/// format, and a walk through a hundred names each time was a scan's most frequent compare.
+/// Each kind's documented variables, sorted and deduplicated (`V2`, a v2 API whose protocol
+/// is not known, takes what HTTP or WebSocket APIs do): `is_known` runs for every variable of
+/// every stage's format, and a binary search was a scan's most frequent compare.
 fn sorted_fixed(kind: ApiKind) -> &'static [&'static str] {
     static SORTED: std::sync::LazyLock<[Vec<&'static str>; 4]> = std::sync::LazyLock::new(|| {
         [
@@ -177,18 +27,23 @@ fn sorted_fixed(kind: ApiKind) -> &'static [&'static str] {
             ApiKind::V2,
         ]
         .map(|kind| {
-            let mut names: Vec<&str> = fixed_for(kind).collect();
+            let mut names: Vec<&str> = DOCUMENTED
+                .iter()
+                .filter(|d| {
+                    d.kinds.contains(&kind)
+                        || (kind == ApiKind::V2
+                            && d.kinds
+                                .iter()
+                                .any(|k| matches!(k, ApiKind::Http | ApiKind::WebSocket)))
+                })
+                .flat_map(|d| d.names.iter().copied())
+                .collect();
             names.sort_unstable();
+            names.dedup();
             names
         })
     });
-    let i = match kind {
-        ApiKind::Rest => 0,
-        ApiKind::Http => 1,
-        ApiKind::WebSocket => 2,
-        ApiKind::V2 => 3,
-    };
-    &SORTED[i]
+    &SORTED[index(kind)]
 }
 
 /// Whether `$context.<var>` is substituted for this kind. `V2` accepts what HTTP or WebSocket do.
@@ -373,14 +228,104 @@ pub fn recommended_format(kind: ApiKind) -> Option<Vec<(&'static str, &'static s
     Some(fields)
 }
 
-/// The recommended format as the one-line JSON string API Gateway stores (keys in order).
-pub fn recommended_format_json(kind: ApiKind) -> Option<String> {
-    let fields = recommended_format(kind)?;
+/// The recommended format's fields for the kind, then `keep`'s: what `fix` writes in place of
+/// a format, as (key, variable). `None` when the kind is not known.
+pub fn recommended_fields(kind: ApiKind, keep: &[KeptField]) -> Option<Vec<(String, String)>> {
+    let mut fields: Vec<(String, String)> = recommended_format(kind)?
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    fields.extend(keep.iter().map(|f| (f.key.clone(), f.variable.clone())));
+    Some(fields)
+}
+
+/// The recommended format (with `keep`'s fields after it) as the one-line JSON string API
+/// Gateway stores, keys in order.
+pub fn recommended_format_json(kind: ApiKind, keep: &[KeptField]) -> Option<String> {
+    let fields = recommended_fields(kind, keep)?;
     let body: Vec<String> = fields
         .iter()
         .map(|(k, v)| format!("\"{k}\":\"$context.{v}\""))
         .collect();
     Some(format!("{{{}}}", body.join(",")))
+}
+
+/// The fields of `format` a recommended format for `kind` must carry over: every variable AWS
+/// documents for the kind that the recommended format lacks, once, in the order written, under
+/// its old key (a JSON key or XML element naming it, when that is a plain name no other field
+/// has) or a name made from the variable (`customDomain.routingRuleIdMatched` →
+/// `customDomainRoutingRuleIdMatched`). Variables the kind does not have are left out: they
+/// are what SL004 reports.
+pub fn fields_to_keep(kind: ApiKind, format: &str) -> Vec<KeptField> {
+    let Some(base) = recommended_format(kind) else {
+        return vec![];
+    };
+    let mut keys: Vec<String> = base.iter().map(|(k, _)| k.to_string()).collect();
+    let mut vars: Vec<&str> = base.iter().map(|(_, v)| *v).collect();
+    let mut out = Vec::new();
+    for r in references(format) {
+        if r.name.is_empty() || !is_known(kind, r.name) || vars.contains(&r.name) {
+            continue;
+        }
+        vars.push(r.name);
+        let key = key_before(format, r.offset)
+            .filter(|k| is_plain_name(k) && !keys.iter().any(|have| have == k))
+            .map(str::to_string)
+            .unwrap_or_else(|| {
+                let base = key_from_variable(r.name);
+                let mut key = base.clone();
+                let mut n = 2;
+                while keys.contains(&key) {
+                    key = format!("{base}{n}");
+                    n += 1;
+                }
+                key
+            });
+        keys.push(key.clone());
+        out.push(KeptField {
+            key,
+            variable: r.name.to_string(),
+        });
+    }
+    out
+}
+
+/// The JSON key (`"key": "$context.x`) or XML element (`<key>$context.x`) a variable is
+/// written under, when it is the whole value.
+fn key_before(format: &str, offset: usize) -> Option<&str> {
+    let before = &format[..offset];
+    if let Some(open) = before.strip_suffix('>') {
+        let start = open.rfind('<')? + 1;
+        return Some(&open[start..]);
+    }
+    let before = before.strip_suffix('"')?.trim_end();
+    let before = before.strip_suffix(':')?.trim_end();
+    let before = before.strip_suffix('"')?;
+    let start = before.rfind('"')? + 1;
+    Some(&before[start..])
+}
+
+fn is_plain_name(key: &str) -> bool {
+    let mut chars = key.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `customDomain.routingRuleIdMatched` → `customDomainRoutingRuleIdMatched`.
+fn key_from_variable(var: &str) -> String {
+    let mut out = String::with_capacity(var.len());
+    let mut upper = false;
+    for c in var.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(if upper { c.to_ascii_uppercase() } else { c });
+            upper = false;
+        } else {
+            upper = !out.is_empty();
+        }
+    }
+    out
 }
 
 /// One line of the recommended format with typical values (a UUID request id, an IPv4
@@ -469,5 +414,78 @@ mod tests {
         assert!(!is_known(ApiKind::Rest, "requestID"));
         assert!(is_known(ApiKind::V2, "connectionId"));
         assert_eq!(kinds_knowing("resourcePath"), [ApiKind::Rest]);
+    }
+
+    #[test]
+    fn variables_aws_added_in_2025_are_known_on_rest_apis_only() {
+        for var in [
+            "customDomain.routingRuleIdMatched",
+            "integration.responseTransferMode",
+            "integration.timeToAllHeaders",
+            "integration.timeToFirstContent",
+        ] {
+            assert_eq!(kinds_knowing(var), [ApiKind::Rest], "{var}");
+        }
+    }
+
+    #[test]
+    fn every_documented_group_names_its_page_and_date_and_lists_each_name_once() {
+        for d in DOCUMENTED {
+            assert!(
+                d.page
+                    .starts_with("https://docs.aws.amazon.com/apigateway/latest/developerguide/"),
+                "{}",
+                d.page
+            );
+            assert!(
+                d.checked.len() == 10 && d.checked.as_bytes()[4] == b'-',
+                "{}",
+                d.checked
+            );
+            let mut names = d.names.to_vec();
+            names.sort_unstable();
+            names.dedup();
+            assert_eq!(names.len(), d.names.len(), "a name twice in {}", d.page);
+            for n in d.names {
+                assert!(
+                    !n.is_empty() && !n.ends_with('.') && !n.starts_with('$'),
+                    "{n}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_new_format_keeps_the_documented_fields_under_their_keys_and_drops_the_rest() {
+        let old = r#"{"requestId":"$context.requestId","rule":"$context.customDomain.routingRuleIdMatched","mode":"$context.integration.responseTransferMode","bogus":"$context.nope","ip":"$context.identity.userAgent","x":"$context.integration.latency","y":"$context.integration.latency"}"#;
+        let keep = fields_to_keep(ApiKind::Rest, old);
+        let pairs: Vec<(&str, &str)> = keep
+            .iter()
+            .map(|f| (f.key.as_str(), f.variable.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("rule", "customDomain.routingRuleIdMatched"),
+                ("mode", "integration.responseTransferMode"),
+                // `ip` is the recommended format's own key: the variable names the field.
+                ("identityUserAgent", "identity.userAgent"),
+                ("x", "integration.latency"),
+            ]
+        );
+        let json = recommended_format_json(ApiKind::Rest, &keep).unwrap();
+        let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(parsed["rule"], "$context.customDomain.routingRuleIdMatched");
+        assert!(!json.contains("nope"), "{json}");
+        // On an HTTP API the REST-only variables are not carried over.
+        let http = fields_to_keep(ApiKind::Http, old);
+        assert_eq!(http.len(), 2, "{http:?}");
+        // CLF and XML formats: names from the variable, or from the element.
+        let clf = fields_to_keep(
+            ApiKind::Rest,
+            "$context.path $context.customDomain.basePathMatched <w>$context.waf.status</w>",
+        );
+        let keys: Vec<&str> = clf.iter().map(|f| f.key.as_str()).collect();
+        assert_eq!(keys, ["path", "customDomainBasePathMatched", "w"]);
     }
 }
