@@ -46,3 +46,13 @@ pub(crate) fn normalize(p: &Path) -> PathBuf {
     }
     out
 }
+
+/// A small text file given by name (`--var-file`, `--parameters-file`, samconfig.toml), without
+/// the byte-order mark Windows editors write at its start.
+pub(crate) fn read_text_file(path: &Path) -> std::io::Result<String> {
+    let text = std::fs::read_to_string(path)?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
+}

@@ -94,7 +94,10 @@ fn a_rewritten_format_keeps_what_aws_documents_and_drops_what_it_does_not() {
             );
         }
         assert!(!after.contains("$context.routeKey"), "{name}:\n{after}");
-        assert!(after.contains("$context.identity.sourceIp"), "{name}:\n{after}");
+        assert!(
+            after.contains("$context.identity.sourceIp"),
+            "{name}:\n{after}"
+        );
         // Rescanned, the fixed file draws neither rule.
         let rescanned = stagelog_iac::scan_sources(&[(name, after)], true);
         let left: Vec<_> = rescanned

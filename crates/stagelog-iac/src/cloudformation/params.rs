@@ -63,7 +63,7 @@ impl Parameters {
         }
         let path = dir.join("samconfig.toml");
         let env = self.sam_env.as_deref().unwrap_or("default");
-        let read = match std::fs::read_to_string(&path) {
+        let read = match crate::paths::read_text_file(&path) {
             Err(_) => Ok(vec![]),
             Ok(text) => samconfig_overrides(&text, env).map_err(|(line, message)| {
                 Problem::in_file(
@@ -88,8 +88,8 @@ impl Parameters {
             let fail = |message: String| {
                 Problem::in_file(name.clone(), None, format!("--parameters-file: {message}"))
             };
-            let text =
-                std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+            let text = crate::paths::read_text_file(path)
+                .map_err(|e| fail(format!("cannot read: {e}")))?;
             out.extend(parse_parameters_file(&text).map_err(fail)?);
         }
         for pair in pairs {

@@ -46,7 +46,11 @@ impl Input<'_> {
     pub(super) fn into_text(self) -> Result<String, Problem> {
         match self {
             Input::Disk(p, read) => read.unwrap_or_else(|| read_text(p)),
-            Input::Memory(_, text) => Ok(text.to_string()),
+            Input::Memory(_, text) => {
+                let mut text = text.to_string();
+                skip_bom(&mut text);
+                Ok(text)
+            }
         }
     }
 
@@ -103,10 +107,20 @@ pub(super) fn read_text(path: &Path) -> Result<String, Problem> {
     if bytes[..bytes.len().min(8192)].contains(&0) {
         return Err(err("binary file (contains NUL bytes); not read".into()));
     }
-    String::from_utf8(bytes).map_err(|e| {
+    let mut text = String::from_utf8(bytes).map_err(|e| {
         err(format!(
             "not UTF-8 text (invalid byte at offset {}); not read",
             e.utf8_error().valid_up_to()
         ))
-    })
+    })?;
+    skip_bom(&mut text);
+    Ok(text)
+}
+
+/// A byte-order mark at the start (Windows editors write one) is not part of the text:
+/// Terraform, CloudFormation and the Serverless Framework all skip it.
+pub(super) fn skip_bom(text: &mut String) {
+    if text.starts_with('\u{feff}') {
+        text.replace_range(..'\u{feff}'.len_utf8(), "");
+    }
 }

@@ -72,14 +72,10 @@ pub(super) fn read_template(
     let name = input.name();
     let dir = input.disk_dir().map(Path::to_path_buf);
     match input.into_text() {
-        // Unreadable YAML/JSON that is probably not a template is not our business.
+        // Kept by the walk only when it could hold something (or could not be opened).
         Err(e) => UnitResult {
-            files: is_template_name(&name) as usize,
-            errors: if is_template_name(&name) {
-                vec![e]
-            } else {
-                vec![]
-            },
+            files: 1,
+            errors: vec![e],
             ..UnitResult::default()
         },
         // Its text passed [`triage`] where it was read.
@@ -107,8 +103,4 @@ pub(super) fn read_template(
             }
         }
     }
-}
-
-fn is_template_name(p: &str) -> bool {
-    p.ends_with(".template") || p.ends_with(".template.json") || p.ends_with(".cfn")
 }

@@ -103,14 +103,56 @@ pub(super) fn triage(name: &str, src: &str) -> Option<Kind> {
 }
 
 /// Reads a file the walk found; a YAML or JSON file that holds nothing is dropped here, text
-/// and all.
+/// and all. One that could not be read as text (too large, binary, not UTF-8) is searched as
+/// bytes: if it could hold something, it is kept with its error, so the scan says it was not
+/// read; one that cannot be opened at all could hold anything, and is kept too.
 fn read_found(path: PathBuf, kind: Kind) -> Option<Found> {
     let text = read_text(&path);
     let kind = match (&text, kind) {
         (Ok(src), Kind::Template) => triage(path.file_name()?.to_str()?, src)?,
+        (Err(_), Kind::Template) => unread_triage(&path)?,
         _ => kind,
     };
     Some((path, kind, text))
+}
+
+/// [`triage`] for a file not read as text, over its bytes a chunk at a time (memory does not
+/// follow the file's size): `None` when it holds nothing stagelog judges.
+fn unread_triage(path: &Path) -> Option<Kind> {
+    use std::io::Read;
+    const CHUNK: usize = 1 << 20;
+    // Long enough for the longest marker to straddle two chunks.
+    const OVERLAP: usize = 32;
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return Some(Kind::Template);
+    };
+    let json = path.extension().is_some_and(|e| e == "json");
+    let (mut plan, mut template) = (false, false);
+    let mut buf = vec![0u8; CHUNK + OVERLAP];
+    let mut kept = 0;
+    loop {
+        let n = match file.read(&mut buf[kept..]) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return Some(Kind::Template),
+        };
+        let window = &buf[..kept + n];
+        plan |= json && memchr::memmem::find(window, b"\"format_version\"").is_some();
+        template |= ["AWS::ApiGateway", "AWS::Serverless", "AWS::Logs::"]
+            .iter()
+            .any(|m| memchr::memmem::find(window, m.as_bytes()).is_some());
+        let keep_from = window.len().saturating_sub(OVERLAP);
+        buf.copy_within(keep_from..kept + n, 0);
+        kept = kept + n - keep_from;
+    }
+    if plan {
+        Some(Kind::Plan)
+    } else if template {
+        Some(Kind::Template)
+    } else {
+        None
+    }
 }
 
 /// The files to read under `paths`, sorted, each with how to read it and its text.
@@ -129,19 +171,25 @@ pub(super) fn collect(
                 None,
                 format!("cannot read: {e}"),
             )),
-            Ok(m) if m.is_file() => {
-                if let Some(k) = classify(root, true) {
-                    out.extend(read_found(root.clone(), k));
-                }
-            }
+            Ok(m) if m.is_file() => match classify(root, true).and_then(|k| read_found(root.clone(), k)) {
+                Some(found) => out.push(found),
+                None => notes.push(format!(
+                    "{}: holds no infrastructure-as-code stagelog reads (Terraform, a CloudFormation, SAM or CDK template, a Terraform plan, serverless.yml)",
+                    display(root)
+                )),
+            },
             Ok(_) => {
+                let found_before = out.len() + cdk_apps.lock().map(|a| a.len()).unwrap_or(0);
                 let walker = ignore::WalkBuilder::new(root)
                     .hidden(false)
                     .git_ignore(true)
                     .git_exclude(true)
                     .parents(true)
                     .require_git(false)
-                    .follow_links(false)
+                    // Symlinked files and directories are read where they point, as Terraform
+                    // reads them (a shared `providers.tf` linked into every root); the walker
+                    // stops at a link back to a directory above it.
+                    .follow_links(true)
                     .filter_entry({
                         let exclude = exclude.clone();
                         let root = root.clone();
@@ -181,7 +229,12 @@ pub(super) fn collect(
                             Ok(_) => {}
                             Err(e) => {
                                 if let Ok(mut f) = failed.lock() {
-                                    f.push(format!("cannot read: {e}"));
+                                    f.push(match loop_of(&e) {
+                                        Some(child) => Err(format!(
+                                            "{child}: a symbolic link back to a directory above it; followed once"
+                                        )),
+                                        None => Ok(format!("cannot read: {e}")),
+                                    });
                                 }
                             }
                         }
@@ -189,13 +242,19 @@ pub(super) fn collect(
                     })
                 });
                 out.extend(found.into_inner().unwrap_or_default());
-                errors.extend(
-                    failed
-                        .into_inner()
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|message| Problem::in_file(display(root), None, message)),
-                );
+                if out.len() + cdk_apps.lock().map(|a| a.len()).unwrap_or(0) == found_before {
+                    notes.push(format!(
+                        "no infrastructure-as-code files under {} (Terraform, CloudFormation, SAM or CDK templates, Terraform plans, serverless.yml){}",
+                        display(root),
+                        if exclude.0.is_empty() { "" } else { ", after --exclude" }
+                    ));
+                }
+                for failure in failed.into_inner().unwrap_or_default() {
+                    match failure {
+                        Ok(message) => errors.push(Problem::in_file(display(root), None, message)),
+                        Err(note) => notes.push(note),
+                    }
+                }
             }
         }
     }
@@ -214,6 +273,18 @@ pub(super) fn collect(
     out.sort_unstable_by(|a, b| a.0.as_os_str().cmp(b.0.as_os_str()).then(a.1.cmp(&b.1)));
     out.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
     out
+}
+
+/// The link of a directory loop the walker stopped at (the path of the link), if that is
+/// what `e` is.
+fn loop_of(e: &ignore::Error) -> Option<String> {
+    match e {
+        ignore::Error::Loop { child, .. } => Some(display(child)),
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => loop_of(err),
+        _ => None,
+    }
 }
 
 /// The templates `cdk synth` wrote for the CDK app in `app` (a directory with cdk.json):

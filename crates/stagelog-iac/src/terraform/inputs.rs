@@ -38,7 +38,7 @@ impl Inputs {
             match item {
                 CommandLine::VarFile(path) => {
                     let name = path.display().to_string();
-                    let src = std::fs::read_to_string(path).map_err(|e| {
+                    let src = crate::paths::read_text_file(path).map_err(|e| {
                         Problem::in_file(
                             name.clone(),
                             None,

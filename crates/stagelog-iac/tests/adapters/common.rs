@@ -10,6 +10,7 @@ use std::path::Path;
 pub struct Scanned {
     pub findings: Vec<Finding>,
     pub errors: Vec<Problem>,
+    pub notes: Vec<String>,
     pub files: usize,
     pub stages: usize,
     pub dir: tempfile::TempDir,
@@ -77,6 +78,7 @@ pub fn scan_dir(dir: tempfile::TempDir) -> Scanned {
     Scanned {
         findings,
         errors: out.errors,
+        notes: out.notes,
         files: out.files,
         stages: out.inventories.iter().map(|i| i.stages.len()).sum(),
         dir,

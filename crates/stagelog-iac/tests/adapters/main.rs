@@ -6,6 +6,7 @@ mod cloudformation;
 mod common;
 mod deliveries;
 mod modules;
+mod nothing_skipped;
 mod plan;
 mod rule_examples;
 mod serverless;

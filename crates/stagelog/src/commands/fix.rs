@@ -32,8 +32,13 @@ pub fn run(args: FixArgs, ui: Ui) -> Result<ExitStatus> {
     let findings = to_fix(&report);
     let fixes = plan(&scanned, &findings, &opts);
     for f in &fixes.files {
+        let after = same_line_endings(&f.before, &f.after);
+        let f = &stagelog_fix::FileFix {
+            after: after.into_owned(),
+            ..f.clone()
+        };
         if args.write {
-            std::fs::write(&f.file, &f.after)
+            write_keeping_bom(&f.file, &f.after)
                 .with_context(|| format!("cannot write {}", f.file))?;
             println!("fixed {}", f.file);
         } else {
@@ -93,4 +98,38 @@ pub fn run(args: FixArgs, ui: Ui) -> Result<ExitStatus> {
     } else {
         ExitStatus::Clean
     })
+}
+
+/// Writes a fixed file; a byte-order mark the file started with (the scan reads without it)
+/// is written back, so only the fix changes the file.
+fn write_keeping_bom(file: &str, text: &str) -> std::io::Result<()> {
+    use std::io::Read;
+    let mut head = [0u8; 3];
+    let had_bom = std::fs::File::open(file)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && head == [0xEF, 0xBB, 0xBF];
+    if had_bom {
+        std::fs::write(file, [&head[..], text.as_bytes()].concat())
+    } else {
+        std::fs::write(file, text)
+    }
+}
+
+/// The fixed text with the file's own line endings: lines a fix adds to a file written with
+/// CRLF (Windows editors) end in CRLF too.
+fn same_line_endings<'a>(before: &str, after: &'a str) -> std::borrow::Cow<'a, str> {
+    if !before.contains("\r\n") || !after.contains('\n') {
+        return std::borrow::Cow::Borrowed(after);
+    }
+    let mut out = String::with_capacity(after.len() + after.len() / 32);
+    let mut last = '\0';
+    for c in after.chars() {
+        if c == '\n' && last != '\r' {
+            out.push('\r');
+        }
+        out.push(c);
+        last = c;
+    }
+    std::borrow::Cow::Owned(out)
 }

@@ -161,3 +161,45 @@ fn fix_examples_diff_snapshot_then_write_keeps_comments_and_rescans_clean() {
         String::from_utf8_lossy(&second.stdout)
     );
 }
+
+/// A file saved by a Windows editor (byte-order mark, CRLF) is fixed in its own terms: the
+/// mark is kept, every line a fix adds ends in CRLF, and Terraform reads the result.
+#[test]
+fn a_windows_file_keeps_its_byte_order_mark_and_line_endings() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("main.tf");
+    std::fs::write(
+        &file,
+        "\u{feff}# orders API\r\nresource \"aws_api_gateway_stage\" \"prod\" {\r\n  rest_api_id   = \"abc\"\r\n  deployment_id = \"dep\"\r\n  stage_name    = \"prod\"\r\n}\r\n",
+    )
+    .unwrap();
+    let fixed = Command::new(env!("CARGO_BIN_EXE_stagelog"))
+        .args(["fix", ".", "--write", "--select", "SL001"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        fixed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&fixed.stderr)
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.starts_with("\u{feff}# orders API\r\n"), "{text:?}");
+    assert!(text.contains("access_log_settings"), "{text}");
+    let lines = text.split_inclusive('\n').count();
+    assert!(lines > 6, "{text}");
+    assert!(
+        text.split_inclusive('\n').all(|l| l.ends_with("\r\n")),
+        "a line without CR: {text:?}"
+    );
+    // Rescanned (mark and all), SL001 is gone and nothing is an error.
+    let rescan = Command::new(env!("CARGO_BIN_EXE_stagelog"))
+        .args(["scan", ".", "--select", "SL001", "--format", "json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&rescan.stdout).unwrap();
+    assert_eq!(json["errors"], serde_json::json!([]), "{json}");
+    assert_eq!(json["findings"], serde_json::json!([]), "{json}");
+}
