@@ -136,7 +136,10 @@ fn is_service(file: &str) -> bool {
     std::path::Path::new(file)
         .file_name()
         .and_then(|n| n.to_str())
-        .is_some_and(stagelog_iac::serverless::is_service_file)
+        .is_some_and(|n| {
+            stagelog_iac::serverless::is_service_file(n)
+                || stagelog_iac::serverless::could_be_service_file(n)
+        })
 }
 
 /// The stage a finding is about, found in the scan's inventories.

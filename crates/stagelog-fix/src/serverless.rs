@@ -6,6 +6,7 @@ use crate::cloudformation::{same_meaning, to_json};
 use crate::error::FileError;
 use crate::{yaml_edit, Edit, Manual, Target};
 use serde_json::{json, Map, Value as Json};
+use stagelog_model::context_vars::recommended_format_json;
 use stagelog_model::{ApiKind, Finding, Remedy};
 
 pub(crate) fn fix_file(
@@ -86,9 +87,19 @@ fn change(service: &mut Json, f: &Finding) -> Result<(), String> {
                 *setting = json!(true);
                 Ok(())
             }
+            Remedy::RecommendedFormat { keep } => {
+                let format = recommended_format_json(ApiKind::Http, keep)
+                    .ok_or("the API's protocol is not known")?;
+                match setting {
+                    Json::Object(o) => {
+                        o.insert("format".into(), json!(format));
+                    }
+                    _ => *setting = json!({ "format": format }),
+                }
+                Ok(())
+            }
             Remedy::AccessLogs { .. }
             | Remedy::DedicatedLogGroup { .. }
-            | Remedy::RecommendedFormat { .. }
             | Remedy::ExecutionLogging { .. }
             | Remedy::DataTraceOff { .. }
             | Remedy::Retention { .. }
@@ -128,6 +139,11 @@ fn change(service: &mut Json, f: &Finding) -> Result<(), String> {
         }
         Remedy::DataTraceOff { .. } => {
             parts.insert("fullExecutionData".into(), json!(false));
+        }
+        Remedy::RecommendedFormat { keep } if key == "restApi" => {
+            let format = recommended_format_json(ApiKind::Rest, keep)
+                .ok_or("the API's protocol is not known")?;
+            parts.insert("format".into(), json!(format));
         }
         Remedy::DedicatedLogGroup { .. }
         | Remedy::RecommendedFormat { .. }
@@ -172,7 +188,7 @@ pub(crate) fn hint(f: &stagelog_model::Finding) -> String {
             "let the framework name the access log group ({key}: true) instead of a group of its own choosing"
         ),
         Remedy::RecommendedFormat { .. } => format!(
-            "set {key}.format to one line of JSON with $context.requestId (see `stagelog explain SL005`)"
+            "set {key}.format to one line of JSON with $context.requestId, keeping the fields AWS documents for the API (see `stagelog explain SL005`)"
         ),
         Remedy::ExecutionLogging { level, .. } => format!(
             "set {key}.executionLogging: true and level: {}",

@@ -524,7 +524,11 @@ pub(crate) fn fix_file(
     for t in targets {
         // One fix per remedy and resource (SL004 and SL005 both rewrite the format).
         let key = (
-            format!("{:?}", t.finding.remedy),
+            match &t.finding.remedy {
+                // The fields each rule saw to keep are the same format's.
+                Remedy::RecommendedFormat { .. } => "RecommendedFormat".to_string(),
+                other => format!("{other:?}"),
+            },
             t.finding.location.resource.clone(),
             t.finding.location.line,
         );

@@ -21,6 +21,14 @@ pub fn is_service_file(name: &str) -> bool {
     base == "serverless.yml" || base == "serverless.yaml"
 }
 
+/// A name `serverless deploy --config NAME` is used with: `serverless.<env>.yml`,
+/// `<env>.serverless.yml` (YAML only; the framework's JS and TS files are programs).
+pub fn could_be_service_file(name: &str) -> bool {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    (base.ends_with(".yml") || base.ends_with(".yaml"))
+        && (base.starts_with("serverless.") || base.contains(".serverless."))
+}
+
 /// What reading one service file gave.
 pub struct Adapted {
     pub inventory: Option<Inventory>,

@@ -60,7 +60,11 @@ pub(super) fn classify(path: &Path, explicit: bool) -> Option<Kind> {
         || name.ends_with(".auto.tfvars.json")
     {
         Some(Kind::TfVars)
-    } else if serverless::is_service_file(name) {
+    } else if serverless::is_service_file(name)
+        || (explicit && serverless::could_be_service_file(name))
+    {
+        // Named on the command line, `prod.serverless.yml` or `serverless.prod.yml` is what
+        // `serverless deploy --config` would read.
         Some(Kind::Serverless)
     } else if name.ends_with(".tfvars") || name.ends_with(".tfvars.json") {
         None // only read when passed with -var-file; their values are not the defaults
