@@ -141,6 +141,13 @@ placeholder=\"rule, file, resource, text\"></label> <span id=\"shown\"></span> s
         }
         h.push_str("</ul>\n");
     }
+    if !report.notes.is_empty() {
+        h.push_str("<h2>Notes</h2><ul>\n");
+        for n in &report.notes {
+            h.push_str(&format!("<li>{}</li>\n", crate::markup::escape(n)));
+        }
+        h.push_str("</ul>\n");
+    }
     h.push_str(&format!("<script>{SCRIPT}</script>\n</body></html>\n"));
     h
 }

@@ -318,6 +318,13 @@ pub fn write<'a>(report: &'a Report, out: &mut dyn std::io::Write) -> std::io::R
                 .into_iter()
                 .collect(),
         })
+        // Notes (modules not downloaded, paths with nothing to read) are what a reader of the
+        // run must know besides its results.
+        .chain(report.notes.iter().map(|n| Notification {
+            level: "note",
+            message: Message { text: n.clone() },
+            locations: vec![],
+        }))
         .collect();
     let log = Log {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",

@@ -41,12 +41,24 @@ fn md_cell(s: &str) -> String {
 pub fn markdown(report: &Report) -> String {
     let title = report.title.as_deref().unwrap_or("stagelog");
     let mut out = format!("## {title}: API Gateway stage logging\n\n");
+    // What the user must act on (modules not downloaded, files with nothing to read) shows
+    // in the job summary as well as on stderr: "no findings" alone would read as a pass.
+    let mut notes = String::new();
+    if !report.notes.is_empty() {
+        notes.push_str("\n**Notes:**\n\n");
+        for n in &report.notes {
+            notes.push_str(&format!("- {}\n", md_cell(n)));
+        }
+    }
     if report.findings.is_empty() && report.errors.is_empty() {
         out.push_str(&format!(
             "No findings in {} stages {}.\n",
             report.stages,
             report.coverage()
         ));
+        if chars(&out) + chars(&notes) <= MARKDOWN_LIMIT {
+            out.push_str(&notes);
+        }
         return out;
     }
     out.push_str("| severity | findings |\n|---|---:|\n");
@@ -128,6 +140,15 @@ pub fn markdown(report: &Report) -> String {
             report.errors.len()
         ));
     }
+    let room = MARKDOWN_LIMIT.saturating_sub(chars(&out));
+    if chars(&notes) <= room {
+        out.push_str(&notes);
+    } else if !report.notes.is_empty() && room > 80 {
+        out.push_str(&format!(
+            "\n**{} notes**; see the full report.\n",
+            report.notes.len()
+        ));
+    }
     out
 }
 
@@ -205,6 +226,12 @@ pub fn github(report: &Report) -> String {
             "::error {}::{}\n",
             props.join(","),
             gh_escape(&e.message, false)
+        ));
+    }
+    for n in &report.notes {
+        out.push_str(&format!(
+            "::notice title=stagelog note::{}\n",
+            gh_escape(n, false)
         ));
     }
     out

@@ -190,3 +190,89 @@ fn several_formats_in_one_run() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--output-dir"));
 }
+
+/// What a user must act on reaches every report CI shows, not only stderr: a CDK app that was
+/// never synthesised and a path with nothing to read are notes in JSON, markdown (the job
+/// summary says "no findings" *and* why), GitHub annotations, SARIF's tool notifications and
+/// HTML.
+#[test]
+fn notes_reach_every_report() {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(repo.path().join("infra")).unwrap();
+    std::fs::write(
+        repo.path().join("infra/cdk.json"),
+        r#"{"app": "npx ts-node bin/app.ts"}"#,
+    )
+    .unwrap();
+    std::fs::create_dir_all(repo.path().join("docs")).unwrap();
+    std::fs::write(repo.path().join("docs/README.md"), "# docs\n").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let o = stagelog(&[
+        "scan",
+        repo.path().join("infra").to_str().unwrap(),
+        repo.path().join("docs").to_str().unwrap(),
+        "--format",
+        "json,markdown,github,sarif,html",
+        "--output-dir",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let read = |name: &str| std::fs::read_to_string(out.path().join(name)).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&read("stagelog.json")).unwrap();
+    let notes: Vec<&str> = json["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert!(
+        notes.iter().any(|n| n.contains("run `cdk synth` first")),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("no infrastructure-as-code files under") && n.contains("docs")),
+        "{notes:?}"
+    );
+    let markdown = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "md"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .unwrap();
+    assert!(markdown.contains("No findings"), "{markdown}");
+    assert!(
+        markdown.contains("**Notes:**") && markdown.contains("cdk synth"),
+        "{markdown}"
+    );
+    let github = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| std::fs::read_to_string(p).unwrap().starts_with("::"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .unwrap();
+    assert_eq!(
+        github
+            .lines()
+            .filter(|l| l.starts_with("::notice title=stagelog note::"))
+            .count(),
+        notes.len(),
+        "{github}"
+    );
+    let sarif: serde_json::Value = serde_json::from_str(&read("stagelog.sarif")).unwrap();
+    let told: Vec<&str> = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["level"] == "note")
+        .map(|n| n["message"]["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(told, notes);
+    assert!(read("stagelog.html").contains("<h2>Notes</h2>"));
+}
