@@ -54,6 +54,14 @@ impl Input<'_> {
         }
     }
 
+    /// The file's path, when it is on disk.
+    pub(super) fn disk_path(&self) -> Option<&Path> {
+        match self {
+            Input::Disk(p, _) => Some(p),
+            Input::Memory(..) => None,
+        }
+    }
+
     /// The directory a file on disk is in (where its samconfig.toml would be).
     pub(super) fn disk_dir(&self) -> Option<&Path> {
         match self {

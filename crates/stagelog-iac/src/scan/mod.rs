@@ -3,6 +3,7 @@
 //! all in parallel, each unit read, adapted, handed on and dropped on its own.
 
 mod input;
+mod large;
 mod output;
 mod plan;
 mod read;

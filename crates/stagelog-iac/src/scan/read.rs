@@ -1,8 +1,10 @@
 //! Reading one template, plan or serverless.yml into an inventory (its adapter's), with what
 //! could not be read.
 
-use super::input::{Input, UnitResult};
+use super::input::{Input, UnitResult, MAX_FILE_BYTES};
+use super::large::{skim, Shape, MAX_LARGE_BYTES};
 use crate::{cloudformation, serverless, terraform};
+use stagelog_model::Problem;
 use std::path::Path;
 
 pub(super) fn read_serverless(input: Input, keep: bool) -> UnitResult {
@@ -33,7 +35,11 @@ pub(super) fn read_serverless(input: Input, keep: bool) -> UnitResult {
 
 pub(super) fn read_plan(input: Input, keep: bool) -> UnitResult {
     let name = input.name();
-    let src = match input.into_text() {
+    let path = input.disk_path().map(Path::to_path_buf);
+    let src = match input
+        .into_text()
+        .or_else(|e| large(path.as_deref(), Shape::Plan, e))
+    {
         Ok(src) => src,
         Err(e) => {
             return UnitResult {
@@ -71,7 +77,11 @@ pub(super) fn read_template(
 ) -> UnitResult {
     let name = input.name();
     let dir = input.disk_dir().map(Path::to_path_buf);
-    match input.into_text() {
+    let path = input.disk_path().map(Path::to_path_buf);
+    match input
+        .into_text()
+        .or_else(|e| large(path.as_deref(), Shape::Template, e))
+    {
         // Kept by the walk only when it could hold something (or could not be opened).
         Err(e) => UnitResult {
             files: 1,
@@ -102,5 +112,52 @@ pub(super) fn read_template(
                 plan: false,
             }
         }
+    }
+}
+
+/// A JSON plan or template over the size limit for whole files, read by [`skim`] (what it
+/// keeps is what the adapters read); `error` (why the file was not read whole) for any other
+/// file. A YAML template that large is refused with the limits said.
+fn large(path: Option<&Path>, shape: Shape, error: Problem) -> Result<String, Problem> {
+    let Some(path) = path else {
+        return Err(error);
+    };
+    let len = match std::fs::metadata(path) {
+        Ok(m) if m.len() > MAX_FILE_BYTES => m.len(),
+        _ => return Err(error),
+    };
+    let fail = |message: String| Err(Problem::in_file(crate::paths::display(path), None, message));
+    let mib = |n: u64| n / (1024 * 1024);
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => return fail(format!("cannot read: {e}")),
+    };
+    let json = {
+        use std::io::Read;
+        let mut head = [0u8; 512];
+        let n = file.read(&mut head).unwrap_or(0);
+        head[..n]
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| *b == b'{')
+    };
+    if !json {
+        return fail(format!(
+            "a YAML file of {} MiB is over the {} MiB limit for YAML; not read (JSON templates and plans are read up to {} MiB)",
+            mib(len),
+            mib(MAX_FILE_BYTES),
+            mib(MAX_LARGE_BYTES)
+        ));
+    }
+    if len > MAX_LARGE_BYTES {
+        return fail(format!(
+            "file is {} MiB, over the {} MiB limit; not read",
+            mib(len),
+            mib(MAX_LARGE_BYTES)
+        ));
+    }
+    match std::fs::File::open(path) {
+        Ok(f) => skim(f, shape).or_else(|e| fail(e)),
+        Err(e) => fail(format!("cannot read: {e}")),
     }
 }

@@ -180,3 +180,78 @@ fn a_scan_with_nothing_to_read_says_so() {
         out.notes
     );
 }
+
+/// A plan of a large estate (33 MB of other resources around the API's) is read, judged as
+/// the same plan without them is, with the same lines: nothing about size changes a verdict.
+#[test]
+fn a_33_mb_plan_is_judged_as_its_small_self() {
+    let small = crate::plan::PLAN;
+    let filler: String = (0..30_000)
+        .map(|i| {
+            format!(
+                r#", {{"address": "aws_lambda_function.f{i}", "mode": "managed", "type": "aws_lambda_function", "name": "f{i}", "values": {{"description": "{}"}}}}"#,
+                "x".repeat(1000)
+            )
+        })
+        .collect();
+    let anchor = "        }\n      ],\n      \"child_modules\"";
+    assert!(small.contains(anchor));
+    let large = small.replacen(
+        anchor,
+        &format!("        }}{filler}\n      ],\n      \"child_modules\""),
+        1,
+    );
+    assert!(large.len() > 33_000_000, "{}", large.len());
+    let judge = |text: &str| {
+        let s = crate::common::scan_files(&[("plan.json", text)]);
+        assert!(s.errors.is_empty(), "{:?}", s.errors);
+        let mut seen: Vec<(String, String, Option<u32>)> = s
+            .findings
+            .iter()
+            .map(|f| {
+                (
+                    f.rule_id.to_string(),
+                    f.location.resource.clone(),
+                    f.location.line,
+                )
+            })
+            .collect();
+        seen.sort();
+        (seen, s.stages, s.files)
+    };
+    let (want, stages, _) = judge(small);
+    assert!(!want.is_empty() && stages == 2);
+    assert_eq!(judge(&large), (want, stages, 1));
+}
+
+/// A template CDK generated, 20 MB of Lambda functions around one REST stage, is read and
+/// judged; the functions' types still answer references to them.
+#[test]
+fn a_20_mb_json_template_is_read() {
+    let mut resources: Vec<String> = (0..20_000)
+        .map(|i| {
+            format!(
+                r#""Handler{i}": {{"Type": "AWS::Lambda::Function", "Properties": {{"Code": {{"ZipFile": "{}"}}}}}}"#,
+                "y".repeat(1000)
+            )
+        })
+        .collect();
+    resources.push(
+        r#""Prod": {"Type": "AWS::ApiGateway::Stage", "Properties": {"RestApiId": {"Ref": "Api"}, "StageName": "prod", "Description": {"Fn::GetAtt": ["Handler7", "Arn"]}}}"#
+            .into(),
+    );
+    resources.push(
+        r#""Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "orders"}}"#.into(),
+    );
+    let template = format!(
+        "{{\"AWSTemplateFormatVersion\": \"2010-09-09\",\n\"Resources\": {{\n{}\n}}}}\n",
+        resources.join(",\n")
+    );
+    assert!(template.len() > 20_000_000);
+    let s = crate::common::scan_files(&[("cdk.out/Orders.template.json", &template)]);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    let sl001 = s.of("SL001");
+    assert_eq!(sl001.len(), 1, "{:?}", s.ids());
+    assert_eq!(sl001[0].location.resource, "Prod");
+    assert_eq!(sl001[0].location.line, Some(20_003));
+}

@@ -3,7 +3,7 @@
 //! being deleted not judged.
 use crate::common::scan_files;
 
-const PLAN: &str = r#"{
+pub(crate) const PLAN: &str = r#"{
   "format_version": "1.2",
   "terraform_version": "1.9.5",
   "planned_values": {
