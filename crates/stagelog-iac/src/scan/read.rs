@@ -157,7 +157,7 @@ fn large(path: Option<&Path>, shape: Shape, error: Problem) -> Result<String, Pr
         ));
     }
     match std::fs::File::open(path) {
-        Ok(f) => skim(f, shape).or_else(|e| fail(e)),
+        Ok(f) => skim(f, shape).or_else(&fail),
         Err(e) => fail(format!("cannot read: {e}")),
     }
 }
