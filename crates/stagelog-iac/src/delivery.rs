@@ -117,7 +117,11 @@ pub(crate) fn attach(
             Some(dest) => (
                 dest.resource_arn.to_text(),
                 match &dest.resource_arn {
-                    Val::Ref { addr, .. } => groups.get(addr).copied(),
+                    // An instance's address (Terraform's `access["eu"]`), else the resource's.
+                    Val::Ref { addr, .. } => groups
+                        .get(addr)
+                        .or_else(|| groups.get(addr.split('[').next().unwrap_or(addr)))
+                        .copied(),
                     other => group_by_arn(inv, &other.to_text()),
                 },
             ),

@@ -3,8 +3,7 @@
 //! values, its resources get Terraform's addresses (`module.api["eu"].aws_x.this`) and the
 //! call sites they came through, and its outputs become the caller's `module.NAME`.
 
-use super::eval::{self, Evaluator, Scope};
-use super::inventory::expand;
+use super::eval::{self, expand, Evaluator, Scope};
 use super::{Module, ModuleCall};
 use crate::paths::normalize;
 use crate::value::Val;

@@ -3,14 +3,14 @@
 //! logs and method settings, log groups, the account's CloudWatch role, execution-log
 //! deliveries.
 
-use super::eval::{Evaluator, Scope};
+use super::eval::{expand, Evaluator, Scope};
 use super::{Module, Resource};
 use crate::value::{bool_of, int_of, level_of, text_of, Val};
 use stagelog_model::{
     AccessLog, AccountSettings, ApiKind, Destination, Inventory, LogGroup, MethodSettings, Stage,
     Text, Value,
 };
-use stagelog_syntax::hcl::{quote, Body};
+use stagelog_syntax::hcl::Body;
 // Fx hashing: keys are short names hashed per expression evaluated; SipHash was a
 // measurable share of a scan.
 use rustc_hash::FxHashMap as HashMap;
@@ -19,64 +19,6 @@ struct Instance<'m> {
     res: &'m Resource,
     address: String,
     scope: Scope,
-}
-
-/// The instances `count` or `for_each` make of a resource or a module call, each with its
-/// address suffix (`[0]`, `["eu"]`) and bindings. `count = 0` or an empty collection makes
-/// none; a count or collection not known here makes one instance, its key unknown.
-pub(super) fn expand(ev: &Evaluator, body: &Body) -> Vec<(String, Scope)> {
-    let none = Scope::default();
-    let counted = |n: usize| -> Vec<(String, Scope)> {
-        (0..n.min(1000))
-            .map(|i| {
-                (
-                    format!("[{i}]"),
-                    Scope {
-                        count_index: Some(Val::Num(i as f64)),
-                        ..Scope::default()
-                    },
-                )
-            })
-            .collect()
-    };
-    if let Some(count) = body.get_attribute("count") {
-        return match ev.eval(&count.value, &none) {
-            Val::Num(n) if n >= 0.0 => counted(n as usize),
-            Val::Bool(b) => counted(b as usize),
-            _ => vec![(String::new(), none)],
-        };
-    }
-    if let Some(fe) = body.get_attribute("for_each") {
-        let items: Option<Vec<(Val, Val)>> = match ev.eval(&fe.value, &none) {
-            Val::Obj(entries) => Some(
-                entries
-                    .into_iter()
-                    .map(|(k, v)| (Val::str(&k), v))
-                    .collect(),
-            ),
-            Val::List(items) if items.iter().all(Val::is_known) => {
-                Some(items.into_iter().map(|v| (v.clone(), v)).collect())
-            }
-            _ => None,
-        };
-        return match items {
-            Some(items) => items
-                .into_iter()
-                .map(|(k, v)| {
-                    (
-                        format!("[{}]", quote(&k.to_text().to_string())),
-                        Scope {
-                            each_key: Some(k),
-                            each_value: Some(v),
-                            ..Scope::default()
-                        },
-                    )
-                })
-                .collect(),
-            None => vec![(String::new(), none)],
-        };
-    }
-    vec![(String::new(), none)]
 }
 
 impl Module {
@@ -107,6 +49,8 @@ impl Module {
                 }
                 (None, None) => Text::hole(format!("{}.name", inst.address)),
             };
+            // By instance (what `[each.key]` refers to), and the first instance by resource.
+            groups.insert(inst.address.clone(), inv.log_groups.len());
             groups
                 .entry(format!("{}.{}", inst.res.rtype, inst.res.name))
                 .or_insert(inv.log_groups.len());
@@ -155,6 +99,7 @@ impl Module {
             let kind = match &api {
                 Some(Val::Ref { addr, .. }) => addr
                     .strip_prefix("aws_apigatewayv2_api.")
+                    .map(without_key)
                     .and_then(|n| ev.resources.get(&("aws_apigatewayv2_api", n)))
                     .map(|api| protocol(ev, api))
                     .unwrap_or(ApiKind::V2),
@@ -247,7 +192,7 @@ impl Module {
             Val::Null => None,
             Val::Ref { addr, text, .. } => Some(Destination {
                 arn: text,
-                log_group: groups.get(&addr).copied(),
+                log_group: group_of(groups, &addr),
             }),
             other => Some(Destination {
                 arn: other.to_text(),
@@ -403,13 +348,27 @@ impl Module {
     }
 }
 
+/// A resource name without the instance key a reference may carry (`access["eu"]`).
+fn without_key(name: &str) -> &str {
+    name.split('[').next().unwrap_or(name)
+}
+
+/// The log group a reference names: the instance it names (`…access["eu"]`), else the
+/// resource's first.
+pub(crate) fn group_of(groups: &HashMap<String, usize>, addr: &str) -> Option<usize> {
+    groups
+        .get(addr)
+        .or_else(|| groups.get(addr.split('[').next().unwrap_or(addr)))
+        .copied()
+}
+
 /// The `name` of the API a stage's `rest_api_id`/`api_id` refers to, when it is known.
 fn api_name(ev: &Evaluator, api: &Val) -> Option<String> {
     let Val::Ref { addr, .. } = api else {
         return None;
     };
     let (rtype, name) = addr.split_once('.')?;
-    let res = ev.resources.get(&(rtype, name))?;
+    let res = ev.resources.get(&(rtype, without_key(name)))?;
     let value = res.body.get_attribute("name")?;
     ev.eval(&value.value, &Scope::default())
         .to_text()

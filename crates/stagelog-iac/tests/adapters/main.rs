@@ -5,6 +5,7 @@ mod bad_input;
 mod cloudformation;
 mod common;
 mod deliveries;
+mod instances;
 mod modules;
 mod nothing_skipped;
 mod plan;

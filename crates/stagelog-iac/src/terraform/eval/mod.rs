@@ -14,9 +14,11 @@ use std::cell::RefCell;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 mod functions;
+mod instances;
 mod ops;
 
 use functions::call;
+pub use instances::expand;
 pub use ops::truthy;
 use ops::{arith, loose_eq};
 
@@ -28,6 +30,16 @@ pub struct Scope {
     pub count_index: Option<Val>,
     /// `dynamic` block iterators in force: name → `{ key, value }`.
     pub iterators: Vec<(String, Val)>,
+}
+
+/// Which instances of a resource a reference selects.
+enum Selected {
+    /// The resource as a whole (`aws_cloudwatch_log_group.access.arn`).
+    Resource,
+    /// One instance, by key or index.
+    Key(Val),
+    /// Every instance (`[*]`).
+    All,
 }
 
 pub struct Evaluator<'m> {
@@ -473,24 +485,35 @@ impl<'m> Evaluator<'m> {
                 let Some(name) = attr(0) else {
                     return Self::unknown(whole);
                 };
-                // Skip an instance key (`[0]`, `["prod"]`) or splat: settings are per type+name.
-                let mut i = 1;
-                while matches!(
-                    ops.get(i).map(|o| o.value()),
-                    Some(
-                        TraversalOperator::Index(_)
-                            | TraversalOperator::LegacyIndex(_)
-                            | TraversalOperator::AttrSplat(_)
-                            | TraversalOperator::FullSplat(_)
-                    )
-                ) {
-                    i += 1;
-                }
+                // An instance (`[each.key]`, `["eu"]`, `[0]`) is evaluated with its own
+                // bindings; a splat (`[*]`) gives every instance's value.
+                let (selected, i) = match ops.get(1).map(|o| o.value()) {
+                    Some(TraversalOperator::Index(ix)) => {
+                        (Selected::Key(self.eval_d(ix, scope, depth)), 2)
+                    }
+                    Some(TraversalOperator::LegacyIndex(n)) => {
+                        (Selected::Key(Val::Num(*n.value() as f64)), 2)
+                    }
+                    Some(TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_)) => {
+                        (Selected::All, 2)
+                    }
+                    _ => (Selected::Resource, 1),
+                };
                 let Some(field) = attr(i) else {
                     return Self::unknown(whole);
                 };
-                let v = self.resource_attr(rtype, name, field, depth, whole);
-                self.apply(v, &ops[i + 1..], scope, depth, whole)
+                let rest = &ops[i + 1..];
+                let one = |(suffix, inst): &(String, Scope)| {
+                    let v = self.resource_attr(rtype, name, suffix, field, inst, depth, whole);
+                    self.apply(v, rest, scope, depth, whole)
+                };
+                match self.instances_of(rtype, name, &selected) {
+                    Some(all) if matches!(selected, Selected::All) => {
+                        Val::List(all.iter().map(one).collect())
+                    }
+                    Some(found) => one(&found[0]),
+                    None => one(&(String::new(), Scope::default())),
+                }
             }
         }
     }
@@ -553,27 +576,68 @@ impl<'m> Evaluator<'m> {
         v
     }
 
-    /// `TYPE.NAME.FIELD`: an argument written in the resource, or a computed attribute
-    /// (ARN, id) known by identity, with as much of its text as the arguments give.
+    /// The bindings of the instances a reference selects: the one whose key it names, or
+    /// all (a splat), when the resource's `count`/`for_each` is known here; `None` for a
+    /// reference to the resource as a whole, or an instance that cannot be told.
+    fn instances_of(
+        &self,
+        rtype: &str,
+        name: &str,
+        selected: &Selected,
+    ) -> Option<Vec<(String, Scope)>> {
+        if matches!(selected, Selected::Resource) {
+            return None;
+        }
+        let r = self.resources.get(&(rtype, name))?;
+        // A `for_each` that refers back to this resource's instances would not end.
+        let guard = format!("instances of {rtype}.{name}");
+        if !self.in_progress.borrow_mut().insert(guard.clone()) {
+            return None;
+        }
+        let all = expand(self, &r.body);
+        self.in_progress.borrow_mut().remove(&guard);
+        let keyed = all.iter().all(|(suffix, _)| !suffix.is_empty());
+        match selected {
+            Selected::All if keyed => Some(all),
+            Selected::Key(key) if keyed && key.is_known() => {
+                let want = key.to_text().to_string();
+                all.into_iter()
+                    .find(|(_, s)| {
+                        let have = s.each_key.as_ref().or(s.count_index.as_ref());
+                        have.is_some_and(|k| k.to_text().to_string() == want)
+                    })
+                    .map(|found| vec![found])
+            }
+            _ => None,
+        }
+    }
+
+    /// `TYPE.NAME.FIELD` of one instance (`suffix` is its key, `["eu"]`, and `inst` binds its
+    /// `each`/`count`; both empty for the resource as a whole): an argument written in the
+    /// resource, or a computed attribute (ARN, id) known by identity — the instance's address
+    /// — with as much of its text as the arguments give.
+    #[allow(clippy::too_many_arguments)]
     fn resource_attr(
         &self,
         rtype: &str,
         name: &str,
+        suffix: &str,
         field: &str,
+        inst: &Scope,
         depth: u32,
         whole: &Expression,
     ) -> Val {
         let Some(r) = self.resources.get(&(rtype, name)) else {
             return Self::unknown(whole);
         };
-        let addr = format!("{rtype}.{name}");
+        let addr = format!("{rtype}.{name}{suffix}");
         let arg = |k: &str| {
             r.body
                 .get_attribute(k)
-                .map(|a| self.eval_d(&a.value, &Scope::default(), depth + 1))
+                .map(|a| self.eval_d(&a.value, inst, depth + 1))
         };
         if let Some(v) = arg(field) {
-            // Per-instance values (each.key…) are unknown from outside the resource.
+            // Without an instance, per-instance values (each.key…) are unknown.
             return v;
         }
         let text_of = |k: &str| {
