@@ -34,6 +34,10 @@ const BLOCKS: &[&str] = &[
     "settings",
 ];
 
+/// Attributes the provider computes, never arguments a rule judges: known after apply, they
+/// stand for the resource itself.
+const COMPUTED: &[&str] = &["arn", "id", "execution_arn", "invoke_url", "api_endpoint"];
+
 /// An expression written by this adapter (a reference, a variable standing for a value
 /// known after apply): always valid HCL.
 fn written(text: &str) -> Expression {
@@ -362,8 +366,15 @@ fn build_body(
             continue;
         }
         if is_unknown(&key) {
-            let expr = reference(&key)
-                .unwrap_or_else(|| format!("var.known_after_apply_{}", key.replace('-', "_")));
+            let expr = match reference(&key) {
+                Some(reference) => reference,
+                // An identity the provider computes (a new log group's `arn`, a new API's
+                // `id`) is left out, so a reference to it is a reference to the resource, as
+                // it is in configuration: the stage then links to its log group, and a v2
+                // stage learns its API's protocol.
+                None if COMPUTED.contains(&key.as_str()) => continue,
+                None => format!("var.known_after_apply_{}", key.replace('-', "_")),
+            };
             body.structures.push(attribute(&key, written(&expr), span));
             continue;
         }
