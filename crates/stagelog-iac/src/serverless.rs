@@ -206,9 +206,15 @@ pub fn adapt(file: &str, src: &str) -> Adapted {
     // group, an account role or a stage declared there is judged as in a template.
     if let Some(section) = root.get("resources") {
         let given = crate::cloudformation::Parameters::default();
-        if let Some(declared) =
-            crate::cloudformation::adapt_root(file, src, section, &given, &mut errors, vec![])
-        {
+        if let Some(declared) = crate::cloudformation::adapt_root(
+            file,
+            src,
+            section,
+            &given,
+            &mut errors,
+            &mut notes,
+            vec![],
+        ) {
             inv.absorb(declared);
             inv.link_destinations_by_name();
         }

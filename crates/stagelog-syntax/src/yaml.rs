@@ -143,7 +143,8 @@ pub const MAX_NODES: usize = 2_000_000;
 /// As [`load`], also accepting what PyYAML (the parser of cfn-lint, SAM CLI and Checkov)
 /// accepts in templates that deploy although YAML 1.2's indentation rules, which saphyr
 /// follows, do not: a flow collection closed at its key's column (`PolicyDocument: {` … `}`)
-/// and continuation lines of a quoted scalar at or left of its key (`!Sub '{` … `}'`). Such
+/// (or continued there: `Resource: [` with its items at the key's column) and continuation
+/// lines of a quoted scalar at or left of its key (`!Sub '{` … `}'`). Such
 /// lines are indented further, which changes no value (flow context and quoted-scalar folding
 /// ignore leading spaces; no line is added, so lines stay right), and the text is parsed
 /// again. The repaired text is returned when it differs. Anything else stays an error.
@@ -154,7 +155,8 @@ pub fn load_as_pyyaml(src: &str) -> Result<(Loaded, Option<String>), LoadIssue> 
     };
     let mut text = src.to_string();
     let mut issue = first.clone();
-    for _ in 0..64 {
+    // One line at a time: a pasted JSON document may need a repair per line.
+    for _ in 0..512 {
         let what = issue.message.split(" (column ").next().unwrap_or_default();
         let repaired = match what {
             "invalid indentation" => indent_flow_closer(&mut text, issue.line),
@@ -187,13 +189,23 @@ fn indentation(line: &str) -> usize {
     line.len() - line.trim_start_matches(' ').len()
 }
 
-/// Indents a line that closes a flow collection (`}`, `]`) by two spaces.
+/// Indents by two spaces a line that closes a flow collection (`}`, `]`), or that continues
+/// one (the line before it ends in `[`, `{` or `,`: `Resource: [` with its items at the key's
+/// column, a JSON schema pasted after `Schema: {`).
 fn indent_flow_closer(text: &mut String, line: u32) -> bool {
     let Some(range) = line_range(text, line) else {
         return false;
     };
     let l = &text[range.clone()];
-    if !l.trim_start().starts_with(['}', ']']) || indentation(l) > 64 {
+    if indentation(l) > 64 {
+        return false;
+    }
+    let continues = (1..line)
+        .rev()
+        .filter_map(|n| line_range(text, n).map(|r| text[r].trim_end()))
+        .find(|prev| !prev.trim().is_empty())
+        .is_some_and(|prev| prev.ends_with(['[', '{', ',']));
+    if !l.trim_start().starts_with(['}', ']']) && !continues {
         return false;
     }
     text.insert_str(range.start, "  ");

@@ -30,6 +30,9 @@ use template::{section_map, Param, Res, Template};
 pub struct Adapted {
     pub inventory: Option<Inventory>,
     pub errors: Vec<Problem>,
+    /// What the template asks of the deployer that stagelog does not do (an `AWS::Include`
+    /// of a file elsewhere), said once each.
+    pub notes: Vec<String>,
 }
 
 pub fn adapt(file: &str, src: &str, given: &Parameters) -> Adapted {
@@ -43,6 +46,7 @@ pub fn adapt(file: &str, src: &str, given: &Parameters) -> Adapted {
         return Adapted {
             inventory: None,
             errors,
+            notes: vec![],
         };
     }
     // JSON is read by the YAML loader (for lines and duplicate keys), which would also take
@@ -54,6 +58,7 @@ pub fn adapt(file: &str, src: &str, given: &Parameters) -> Adapted {
         return Adapted {
             inventory: None,
             errors,
+            notes: vec![],
         };
     }
     let repaired;
@@ -73,6 +78,7 @@ pub fn adapt(file: &str, src: &str, given: &Parameters) -> Adapted {
             return Adapted {
                 inventory: None,
                 errors,
+                notes: vec![],
             };
         }
     };
@@ -80,10 +86,24 @@ pub fn adapt(file: &str, src: &str, given: &Parameters) -> Adapted {
         return Adapted {
             inventory: None,
             errors,
+            notes: vec![],
         };
     };
-    let inventory = adapt_root(file, src, &root, given, &mut errors, loaded.issues);
-    Adapted { inventory, errors }
+    let mut notes = Vec::new();
+    let inventory = adapt_root(
+        file,
+        src,
+        &root,
+        given,
+        &mut errors,
+        &mut notes,
+        loaded.issues,
+    );
+    Adapted {
+        inventory,
+        errors,
+        notes,
+    }
 }
 
 /// A template's inventory from its root node (a template file's, or the `resources:` section
@@ -95,6 +115,7 @@ pub(crate) fn adapt_root(
     root: &Node,
     given: &Parameters,
     errors: &mut Vec<Problem>,
+    notes: &mut Vec<String>,
     issues: Vec<yaml::LoadIssue>,
 ) -> Option<Inventory> {
     let err =
@@ -118,6 +139,29 @@ pub(crate) fn adapt_root(
     let mut any_aws = false;
     for &(key, body) in &resources {
         let Some(id) = key.as_str() else { continue };
+        // `AWS::Include` (under Resources, or as a resource's whole body) inserts what a file
+        // in S3 holds: CloudFormation reads it at deploy time, stagelog cannot.
+        let include = if id == "Fn::Transform" {
+            Some(body)
+        } else {
+            body.get("Fn::Transform")
+                .filter(|_| body.get("Type").is_none())
+        };
+        if let Some(t) = include {
+            let location = t
+                .get("Parameters")
+                .and_then(|p| p.get("Location"))
+                .map(|l| match l.as_str() {
+                    Some(s) => format!("`{s}`"),
+                    None => "a location given by an intrinsic".to_string(),
+                })
+                .unwrap_or_else(|| "a file elsewhere".to_string());
+            notes.push(format!(
+                "{file}:{}: `{id}` includes resources from {location} (AWS::Include), which CloudFormation fetches at deploy time; scan that file too to judge what it declares",
+                key.line
+            ));
+            continue;
+        }
         let type_node = body.get("Type");
         match type_node {
             Some(t) if t.tag.is_none() && t.as_str().is_some() => {

@@ -292,10 +292,13 @@ impl<'a> Template<'a> {
                 }
             }
             match self.eval(ms) {
-                Val::Null => self.invalid(
+                // Written empty; an intrinsic yielding `AWS::NoValue` drops the property, as
+                // CloudFormation does.
+                Val::Null if ms.tag.is_none() && ms.as_map().is_none() => self.invalid(
                     ms.line,
                     format!("{}: MethodSettings is empty; it must be a list", r.id),
                 ),
+                Val::Null => {}
                 Val::List(items) => {
                     for item in items {
                         let path = item.get("ResourcePath").map(|v| v.to_text().to_string());

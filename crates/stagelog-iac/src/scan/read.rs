@@ -108,7 +108,7 @@ pub(super) fn read_template(
                 errors: a.errors,
                 inventory: a.inventory.map(|inv| (name, inv)),
                 sources,
-                notes: vec![],
+                notes: a.notes,
                 plan: false,
             }
         }

@@ -409,8 +409,87 @@ Resources:
     assert_eq!(sl001.len(), 1);
     // Lines are those of the file as written.
     assert_eq!(sl001[0].location.line, Some(23));
+    // Flow collections continued at their key's column: a policy's resources listed under
+    // `Resource: [`, a JSON schema pasted after `Schema: {` (as in aws-samples templates).
+    let continued = r#"Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Policies:
+        - Statement:
+          - Effect: Allow
+            Action: rds:DescribeDBSnapshots
+            Resource: [
+            !Sub "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:db:orders",
+            !Sub "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:snapshot:*"
+            ]
+  Model:
+    Type: AWS::ApiGateway::Model
+    Properties:
+      RestApiId: !Ref Api
+      Schema: {"$schema": "http://json-schema.org/draft-04/schema#",
+      "title": "Stats",
+      "type": "object"
+      }
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      OpenApiVersion: "3.0.1"
+"#;
+    let s = scan_files(&[("template.yaml", continued)]);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert_eq!(s.of("SL001")[0].location.line, Some(21));
     // What PyYAML rejects too stays an error: a mapping key out of line.
     let broken = "Resources:\n  Api:\n    Type: AWS::Serverless::Api\n   Properties:\n      StageName: prod\n";
     let s = scan_files(&[("template.yaml", broken)]);
     assert_eq!(s.errors.len(), 1, "{:?}", s.errors);
+}
+
+/// What CloudFormation does with a template is what stagelog reads: `Fn::If` yielding
+/// `AWS::NoValue` drops the property (no error, the stage judged without it); `AWS::Include`
+/// under Resources or as a resource's body is a note naming the file, not a resource without
+/// a Type.
+#[test]
+fn no_value_drops_a_property_and_includes_are_noted() {
+    let template = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/adapters/fixtures/conditional_method_settings.yaml"
+    ))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("template.yaml"), &template).unwrap();
+    let judge = |env: &str| {
+        let out = stagelog_iac::scan_with(
+            &[dir.path().to_path_buf()],
+            &stagelog_iac::ScanOptions {
+                parameters: stagelog_iac::cloudformation::Parameters::new(
+                    &[],
+                    &[format!("Env={env}")],
+                )
+                .unwrap(),
+                ..Default::default()
+            },
+        );
+        assert!(out.errors.is_empty(), "{env}: {:?}", out.errors);
+        let includes: Vec<&String> = out
+            .notes
+            .iter()
+            .filter(|n| n.contains("AWS::Include"))
+            .collect();
+        assert_eq!(includes.len(), 2, "{:?}", out.notes);
+        assert!(includes
+            .iter()
+            .any(|n| n.contains(":33:") && n.contains("s3://orders-templates/alarms.yaml")));
+        let stage = &out.inventories[0].stages[0];
+        stage.default_settings.logging_level.clone()
+    };
+    // dev: the property is dropped, so the level is unset; prod: ERROR.
+    assert_eq!(judge("dev"), None);
+    assert_eq!(
+        judge("prod"),
+        Some(stagelog_model::Value::Known(
+            stagelog_model::LogLevel::Error
+        ))
+    );
 }
