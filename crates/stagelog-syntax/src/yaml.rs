@@ -100,6 +100,18 @@ impl Node {
         }
     }
 
+    /// The value of a mapping's key, to change it (the last one, if a key repeats).
+    pub fn value_mut_of(&mut self, key: &str) -> Option<&mut Node> {
+        match &mut self.value {
+            NodeValue::Map(entries) => entries
+                .iter_mut()
+                .rev()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
     /// The value of a mapping key (the last one, if a key repeats).
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.entry(key).map(|(_, v)| v)

@@ -81,6 +81,8 @@ pub(super) struct UnitResult {
     pub(super) files: usize,
     pub(super) sources: Vec<(String, String)>,
     pub(super) notes: Vec<String>,
+    /// Files a Serverless service read as part of itself.
+    pub(super) included: Vec<std::path::PathBuf>,
 }
 
 pub(super) fn read_text(path: &Path) -> Result<String, Problem> {

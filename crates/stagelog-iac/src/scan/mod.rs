@@ -7,13 +7,14 @@ mod large;
 mod output;
 mod plan;
 mod read;
+mod shared_api;
 mod terraform;
 mod walk;
 
 pub use input::MAX_FILE_BYTES;
 pub use output::{ScanOptions, ScanOutput};
 
-use crate::{cloudformation, terraform as tf};
+use crate::{cloudformation, serverless, terraform as tf};
 use input::{Input, Kind, UnitResult};
 use output::Unit;
 use plan::{is_config, merge_plan_with_sources};
@@ -182,24 +183,42 @@ fn scan_inputs<T: Send>(
             (part, units)
         },
         || {
-            templates
-                .into_par_iter()
-                .map(|(t, kind)| {
-                    let mut unit = match kind {
-                        Kind::Serverless => read_serverless(t, keep),
-                        Kind::Plan => read_plan(t, keep),
-                        Kind::Template => read_template(t, keep, parameters),
-                        // Read as modules above, never here.
-                        Kind::Tf | Kind::TfJson | Kind::TfVars => UnitResult::default(),
-                    };
-                    let inventory = unit.inventory.take();
-                    let plan = unit.plan;
-                    (
-                        unit,
-                        inventory.map(|(name, inv)| Unit::new(name, inv, plan, each)),
-                    )
+            // Services first: the files they include are theirs, not templates of their own.
+            let (services, others): (Vec<_>, Vec<_>) = templates
+                .into_iter()
+                .partition(|(_, kind)| *kind == Kind::Serverless);
+            let read = |(t, kind): (Input, Kind)| {
+                let mut unit = match kind {
+                    Kind::Serverless => read_serverless(t, keep),
+                    Kind::Plan => read_plan(t, keep),
+                    Kind::Template => read_template(t, keep, parameters),
+                    // Read as modules above, never here.
+                    Kind::Tf | Kind::TfJson | Kind::TfVars => UnitResult::default(),
+                };
+                let inventory = unit.inventory.take();
+                // A plan waits for its configuration; a stage of a shared API for the
+                // other services that deploy it.
+                let plan = unit.plan || inventory.as_ref().is_some_and(|(_, i)| shared_api::has(i));
+                (
+                    unit,
+                    inventory.map(|(name, inv)| Unit::new(name, inv, plan, each)),
+                )
+            };
+            let mut units: Vec<_> = services.into_par_iter().map(read).collect();
+            let included: std::collections::HashSet<PathBuf> = units
+                .iter()
+                .flat_map(|(u, _): &(UnitResult, _)| u.included.iter())
+                .map(|p| crate::paths::normalize(p))
+                .collect();
+            let others: Vec<_> = others
+                .into_iter()
+                .filter(|(t, _)| {
+                    t.disk_path()
+                        .is_none_or(|p| !included.contains(&crate::paths::normalize(p)))
                 })
-                .collect()
+                .collect();
+            units.extend(others.into_par_iter().map(read).collect::<Vec<_>>());
+            units
         },
     );
     let (part, mut units) = terraform;
@@ -222,11 +241,16 @@ fn scan_inputs<T: Send>(
     let plans: Vec<String> = kept
         .iter()
         .map(|(name, _)| name.clone())
-        .filter(|name| !is_config(name))
+        .filter(|name| {
+            !is_config(name)
+                && !serverless::is_service_file(name)
+                && !serverless::could_be_service_file(name)
+        })
         .collect();
     for plan in plans {
         merge_plan_with_sources(&plan, &mut kept);
     }
+    shared_api::judge_once(&mut kept);
     named.extend(kept.into_iter().map(|(name, inv)| (name, each(inv))));
     named.sort_by(|a, b| a.0.cmp(&b.0));
     out.inventories = named.into_iter().map(|(_, t)| t).collect();

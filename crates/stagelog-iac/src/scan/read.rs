@@ -27,6 +27,7 @@ pub(super) fn read_serverless(input: Input, keep: bool) -> UnitResult {
                 },
                 inventory: a.inventory.map(|inv| (name, inv)),
                 notes: a.notes,
+                included: a.included,
                 plan: false,
             }
         }
@@ -110,6 +111,7 @@ pub(super) fn read_template(
                 sources,
                 notes: a.notes,
                 plan: false,
+                ..UnitResult::default()
             }
         }
     }

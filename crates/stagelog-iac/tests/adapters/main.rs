@@ -11,4 +11,5 @@ mod nothing_skipped;
 mod plan;
 mod rule_examples;
 mod serverless;
+mod serverless_framework;
 mod terraform;

@@ -98,7 +98,7 @@ provider:
 }
 
 #[test]
-fn an_external_rest_api_is_a_note_not_a_stage_and_unknown_values_are_not_missing() {
+fn a_shared_rest_api_gets_this_services_stage_and_unknown_values_are_not_missing() {
     let (findings, out) = scan(&format!(
         r#"service: shop
 provider:
@@ -111,13 +111,23 @@ provider:
     websocket: ${{env:WS_LOGS}}
 {EVENTS}"#
     ));
-    assert_eq!(out.notes.len(), 1, "{:?}", out.notes);
-    assert!(out.notes[0].contains("restApiId"), "{:?}", out.notes);
-    // The stage name is unknown (`--stage` at deploy time) and so is the WebSocket setting:
-    // nothing is reported as missing for them.
-    assert_eq!(findings, ["SL002 Http $default line 18"]);
+    assert!(out.notes.is_empty(), "{:?}", out.notes);
+    // The deployment into the shared API creates this service's stage there, with
+    // provider.logs.restApi (full execution data: SL011). The stage name is unknown
+    // (`--stage` at deploy time) and so is the WebSocket setting: nothing is reported as
+    // missing for them.
     assert_eq!(
-        out.inventories[0].stages[1].name.to_string(),
+        findings,
+        [
+            "SL002 Http $default line 18",
+            "SL011 Rest ${opt:stage} line 8"
+        ]
+    );
+    let rest = &out.inventories[0].stages[0];
+    assert_eq!(rest.location.resource, "provider.apiGateway.restApiId");
+    assert_eq!(rest.api.as_ref().unwrap().to_string(), "xxxxxxxxxx");
+    assert_eq!(
+        out.inventories[0].stages[2].name.to_string(),
         "${opt:stage}"
     );
 }

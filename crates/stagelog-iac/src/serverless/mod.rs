@@ -12,6 +12,8 @@ use stagelog_model::{
 };
 use stagelog_syntax::yaml::{self, Node, NodeValue};
 
+mod view;
+
 /// The access log format the framework writes for REST APIs when `format` is not given.
 const DEFAULT_REST_FORMAT: &str = "requestId: $context.requestId, ip: $context.identity.sourceIp, caller: $context.identity.caller, user: $context.identity.user, requestTime: $context.requestTime, httpMethod: $context.httpMethod, resourcePath: $context.resourcePath, status: $context.status, protocol: $context.protocol, responseLength: $context.responseLength";
 
@@ -30,25 +32,35 @@ pub fn could_be_service_file(name: &str) -> bool {
 }
 
 /// What reading one service file gave.
+#[derive(Default)]
 pub struct Adapted {
     pub inventory: Option<Inventory>,
     pub errors: Vec<Problem>,
     /// Things the framework does that stagelog does not judge here, said once each.
     pub notes: Vec<String>,
+    /// Files the service includes with `${file(…)}`, read as part of it: a scan does not read
+    /// them again as templates of their own (an override without `Type` is no resource).
+    pub included: Vec<std::path::PathBuf>,
 }
 
 pub fn adapt(file: &str, src: &str) -> Adapted {
     let err = |line: u32, message: String| Problem::in_file(file.to_string(), Some(line), message);
-    let loaded = match yaml::load(src) {
-        Ok(l) => l,
+    // Read as the framework reads it (its parser takes what PyYAML does: multi-line quoted
+    // strings at the key's column, flow collections continued there).
+    let repaired;
+    let (loaded, src) = match yaml::load_as_pyyaml(src) {
+        Ok((l, None)) => (l, src),
+        Ok((l, Some(text))) => {
+            repaired = text;
+            (l, repaired.as_str())
+        }
         Err(issue) => {
             return Adapted {
-                inventory: None,
                 errors: vec![err(
                     issue.line,
                     format!("cannot parse serverless.yml: {}", issue.message),
                 )],
-                notes: vec![],
+                ..Adapted::default()
             }
         }
     };
@@ -57,13 +69,20 @@ pub fn adapt(file: &str, src: &str) -> Adapted {
         .iter()
         .map(|i| err(i.line, i.message.clone()))
         .collect();
-    let Some(root) = loaded.root else {
+    let Some(written) = loaded.root else {
         return Adapted {
-            inventory: None,
             errors,
-            notes: vec![],
+            ..Adapted::default()
         };
     };
+    let dir = std::path::Path::new(file)
+        .parent()
+        .filter(|_| std::path::Path::new(file).is_file());
+    let mut seen = view::Included::default();
+    let root = view::framework_view(&written, file, dir, &mut seen);
+    let (mut notes, included) = (seen.notes, seen.files);
+    errors.extend(seen.errors);
+    let root = &root;
     let provider = root.get("provider");
     if provider
         .and_then(|p| p.get("name"))
@@ -72,21 +91,21 @@ pub fn adapt(file: &str, src: &str) -> Adapted {
     {
         // Another cloud's service: nothing of API Gateway here.
         return Adapted {
-            inventory: None,
             errors,
-            notes: vec![],
+            included,
+            ..Adapted::default()
         };
     }
     let service = root
         .get("service")
         .map(|s| match &s.value {
-            NodeValue::Map(_) => s.get("name").map(|n| resolve(n, &root)).unwrap_or_default(),
-            _ => resolve(s, &root),
+            NodeValue::Map(_) => s.get("name").map(|n| resolve(n, root)).unwrap_or_default(),
+            _ => resolve(s, root),
         })
         .unwrap_or_else(|| Text::hole("service"));
     let stage = provider
         .and_then(|p| p.get("stage"))
-        .map(|s| resolve(s, &root))
+        .map(|s| resolve(s, root))
         .unwrap_or_else(|| Text::lit("dev"));
 
     // Which APIs the functions' events create, and where the first event of each kind is.
@@ -113,6 +132,11 @@ pub fn adapt(file: &str, src: &str) -> Adapted {
         }
     }
     let logs = provider.and_then(|p| p.get("logs"));
+    // `logs: ${file(…)}` (or another variable) not resolved here: every API's setting is
+    // that unknown value, not "not set".
+    let unresolved_logs = provider
+        .and_then(|p| p.entry("logs"))
+        .filter(|(_, v)| v.as_str().is_some_and(|t| t.contains("${")));
     let loc = |resource: &str, line: u32| Location {
         source: SourceKind::Serverless,
         file: Some(file.to_string()),
@@ -125,11 +149,14 @@ pub fn adapt(file: &str, src: &str) -> Adapted {
         region: None,
     };
     let mut inv = Inventory::default();
-    let mut notes = Vec::new();
-    let external_rest = provider
+    // A REST API another stack owns (`provider.apiGateway.restApiId`): this service's
+    // deployment creates its stage there, and the framework applies provider.logs.restApi to
+    // it (serverless#7034). Several services may deploy the same stage: the scan judges it
+    // once, at all of them (`SHARED_STAGE`).
+    let shared_api = provider
         .and_then(|p| p.get("apiGateway"))
-        .and_then(|a| a.get("restApiId"))
-        .is_some();
+        .and_then(|a| a.entry("restApiId"))
+        .map(|(k, v)| (k.line, rendered(v, root)));
     for (slot, kind, key, group_prefix, resource) in [
         (
             0,
@@ -150,22 +177,30 @@ pub fn adapt(file: &str, src: &str) -> Adapted {
         let Some(event_line) = first[slot] else {
             continue;
         };
-        if kind == ApiKind::Rest && external_rest {
-            notes.push(format!(
-                "{file}: provider.apiGateway.restApiId deploys the `http` events to an API this service does not manage; the framework ignores provider.logs.restApi there, so its stage is judged where it is defined"
-            ));
-            continue;
-        }
-        let setting = logs.and_then(|l| l.entry(key));
-        let line = setting.map_or(event_line, |(k, _)| k.line);
+        let shared = shared_api.as_ref().filter(|_| kind == ApiKind::Rest);
+        let setting = logs.and_then(|l| l.entry(key)).or(unresolved_logs);
+        let line = setting.map_or(shared.map_or(event_line, |(line, _)| *line), |(k, _)| {
+            k.line
+        });
         let name = if kind == ApiKind::Http {
             Text::lit("$default")
         } else {
             stage.clone()
         };
-        let mut st = Stage::new(kind, name, loc(resource, line));
-        st.api = Some(Text::lit(resource));
-        st.api_name = Some(format!("{}-{}", service, stage));
+        let mut st = match shared {
+            Some((_, api)) => {
+                let mut st = Stage::new(kind, name, loc(SHARED_STAGE, line));
+                st.api = Some(Text::lit(api));
+                st.api_name = Some(format!("shared {api}"));
+                st
+            }
+            None => {
+                let mut st = Stage::new(kind, name, loc(resource, line));
+                st.api = Some(Text::lit(resource));
+                st.api_name = Some(format!("{}-{}", service, stage));
+                st
+            }
+        };
         if let Some((_, value)) = setting {
             configure(
                 &mut st,
@@ -174,7 +209,7 @@ pub fn adapt(file: &str, src: &str) -> Adapted {
                 &service,
                 &stage,
                 group_prefix,
-                &root,
+                root,
                 &mut errors,
                 file,
             );
@@ -191,7 +226,7 @@ pub fn adapt(file: &str, src: &str) -> Adapted {
             {
                 let role = value
                     .get("role")
-                    .map(|r| resolve(r, &root))
+                    .map(|r| resolve(r, root))
                     .unwrap_or_else(|| Text::hole("the role the framework creates"));
                 inv.accounts.push(stagelog_model::AccountSettings {
                     cloudwatch_role_arn: Some(role),
@@ -205,16 +240,31 @@ pub fn adapt(file: &str, src: &str) -> Adapted {
     // `resources:` is CloudFormation the framework merges into the stack it deploys: a log
     // group, an account role or a stage declared there is judged as in a template.
     if let Some(section) = root.get("resources") {
+        let section = as_deployed(section, file, &mut notes);
         let given = crate::cloudformation::Parameters::default();
-        if let Some(declared) = crate::cloudformation::adapt_root(
+        if let Some(mut declared) = crate::cloudformation::adapt_root(
             file,
             src,
-            section,
+            &section,
             &given,
             &mut errors,
             &mut notes,
             vec![],
         ) {
+            // A Deployment that names the framework's own REST stage (`StageName:
+            // ${self:provider.stage}`) deploys that stage, judged above: not a second one.
+            if let Some(framework) = inv
+                .stages
+                .iter()
+                .find(|s| s.api_kind == ApiKind::Rest)
+                .map(|s| s.name.clone())
+            {
+                declared.stages.retain(|s| {
+                    !(s.location.resource_type.as_deref() == Some("AWS::ApiGateway::Deployment")
+                        && s.name == framework
+                        && s.name.as_known().is_some())
+                });
+            }
             inv.absorb(declared);
             inv.link_destinations_by_name();
         }
@@ -223,7 +273,79 @@ pub fn adapt(file: &str, src: &str) -> Adapted {
         inventory: Some(inv),
         errors,
         notes,
+        included,
     }
+}
+
+/// The resource a stage deployed into a shared REST API is located at.
+pub const SHARED_STAGE: &str = "provider.apiGateway.restApiId";
+
+/// A value as written, compactly, for naming what it refers to (`!ImportValue shared-api`).
+fn rendered(n: &Node, root: &Node) -> String {
+    let inner = match &n.value {
+        NodeValue::Scalar { .. } => resolve(n, root).to_string(),
+        NodeValue::Map(entries) => {
+            let parts: Vec<String> = entries
+                .iter()
+                .map(|(k, v)| format!("{}: {}", k.as_str().unwrap_or_default(), rendered(v, root)))
+                .collect();
+            format!("{{{}}}", parts.join(", "))
+        }
+        NodeValue::Seq(items) => {
+            let parts: Vec<String> = items.iter().map(|v| rendered(v, root)).collect();
+            format!("[{}]", parts.join(", "))
+        }
+    };
+    match &n.tag {
+        Some(tag) => format!("!{tag} {inner}"),
+        None => inner,
+    }
+}
+
+/// `resources:` as the framework merges it into the stack: an entry without a `Type` is an
+/// override of a resource the framework generates (`ApiGatewayRestApi: {Properties: …}`),
+/// merged there, not a resource of its own; one that is still a variable (a `${file()}` not
+/// at hand) is said, not an error.
+fn as_deployed(section: &Node, file: &str, notes: &mut Vec<String>) -> Node {
+    let mut section = section.clone();
+    // `resources:` as a list (`- ${file(resources/api.yml)}` per file): the framework merges
+    // the items' sections.
+    if let NodeValue::Seq(items) = &section.value {
+        let mut merged: Vec<(Node, Node)> = Vec::new();
+        for item in items {
+            for (k, v) in item.as_map().unwrap_or_default() {
+                match merged.iter_mut().find(|(mk, _)| mk.as_str() == k.as_str()) {
+                    Some((_, existing)) => {
+                        if let (NodeValue::Map(into), NodeValue::Map(from)) =
+                            (&mut existing.value, &v.value)
+                        {
+                            into.extend(from.iter().cloned());
+                        }
+                    }
+                    None => merged.push((k.clone(), v.clone())),
+                }
+            }
+        }
+        section.value = NodeValue::Map(merged);
+    }
+    let Some(resources) = section.value_mut_of("Resources") else {
+        return section;
+    };
+    if let NodeValue::Map(entries) = &mut resources.value {
+        entries.retain(|(key, body)| match &body.value {
+            NodeValue::Map(_) => body.get("Type").is_some() || body.get("Fn::Transform").is_some(),
+            NodeValue::Scalar { text, .. } if text.contains("${") => {
+                notes.push(format!(
+                    "{file}:{}: resources `{}` is `{text}`, which the framework resolves from outside the file; not judged",
+                    key.line,
+                    key.as_str().unwrap_or_default()
+                ));
+                false
+            }
+            _ => true,
+        });
+    }
+    section
 }
 
 /// `provider.logs.<api>`: `true`, `false`, or an object with the framework's defaults.
