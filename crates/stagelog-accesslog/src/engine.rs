@@ -8,7 +8,7 @@ use crate::query::{number, parse_time, Groups, Query, KEY_SEP};
 use rayon::prelude::*;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// A file is read in pieces this size: small enough that a piece read into a worker's buffer
@@ -139,7 +139,10 @@ pub fn pieces_of_size(paths: Vec<PathBuf>, size: u64) -> impl Iterator<Item = io
     let size = size.max(1);
     paths.into_iter().flat_map(move |path| {
         let out: Box<dyn Iterator<Item = io::Result<Piece>>> = if path.as_os_str() == "-" {
-            Box::new(stream_pieces("stdin", io::stdin()))
+            Box::new(stream_pieces("stdin", decompressed(io::stdin())))
+        } else if is_gzip(&path) {
+            // Read as one stream: a gzip file cannot be split into ranges.
+            Box::new(stream_pieces(&path.display().to_string(), open_log(&path)))
         } else {
             match std::fs::metadata(&path) {
                 Err(e) => Box::new(std::iter::once(Err(io::Error::new(
@@ -166,6 +169,34 @@ pub fn pieces_of_size(paths: Vec<PathBuf>, size: u64) -> impl Iterator<Item = io
         };
         out
     })
+}
+
+/// gzip's magic number: what `.gz` files, CloudWatch Logs' exports to S3 and `gzip -c` write.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+fn is_gzip(path: &Path) -> bool {
+    let mut head = [0u8; 2];
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| head == GZIP_MAGIC)
+}
+
+/// A reader of what `r` holds, decompressed when it is gzip (several members, as
+/// concatenated `.gz` files are, read as one).
+pub fn decompressed<R: Read + Send + 'static>(r: R) -> io::Result<Box<dyn Read + Send>> {
+    let mut r = io::BufReader::with_capacity(1 << 16, r);
+    let gzip = io::BufRead::fill_buf(&mut r)?.starts_with(&GZIP_MAGIC);
+    Ok(if gzip {
+        Box::new(flate2::bufread::MultiGzDecoder::new(r))
+    } else {
+        Box::new(r)
+    })
+}
+
+/// A log file's text, decompressed when it is gzip; errors name the file.
+pub fn open_log(path: &Path) -> io::Result<Box<dyn Read + Send>> {
+    let named = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", path.display()));
+    decompressed(File::open(path).map_err(named)?).map_err(named)
 }
 
 /// Blocks of whole lines from a stream (standard input, a pipe).

@@ -48,6 +48,19 @@ pub fn translate(format: &Format, query: &Query) -> InsightsQuery {
                 let not = if f.op == Op::Ne { "not " } else { "" };
                 return format!("{name} {not}like /{re}/");
             }
+            // Insights' own IP functions (CloudWatch Logs Insights query syntax: "IP address
+            // string functions").
+            if let Some(net) = f.network().filter(|n| n.prefix_len() < n.max_prefix_len()) {
+                let function = match net {
+                    ipnet::IpNet::V4(_) => "isIpv4InSubnet",
+                    ipnet::IpNet::V6(_) => "isIpv6InSubnet",
+                };
+                let not = if f.op == Op::Ne { "not " } else { "" };
+                return format!(
+                    "{not}{function}({name}, {})",
+                    string_literal(&net.to_string())
+                );
+            }
             match f.op {
                 Op::Has => format!("{name} like /{}/", regex_escape(&f.value)),
                 Op::NotHas => format!("{name} not like /{}/", regex_escape(&f.value)),

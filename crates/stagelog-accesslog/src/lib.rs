@@ -11,8 +11,8 @@ pub mod presets;
 pub mod query;
 
 pub use engine::{
-    pieces, pieces_of_size, stream_pieces, write_table, Engine, Output, Piece, Summary, Table,
-    MAX_LINE,
+    decompressed, open_log, pieces, pieces_of_size, stream_pieces, write_table, Engine, Output,
+    Piece, Summary, Table, MAX_LINE,
 };
 pub use format::{Format, FormatError, Kind, UnknownField};
 pub use parse::{Parser, Record, Unparsed};

@@ -55,6 +55,16 @@ impl Record {
         self.scratch.clear();
     }
 
+    /// Spans found in `line[by..]`, made spans of `line`.
+    fn shift(&mut self, by: u32) {
+        for (start, end, scratch) in &mut self.spans {
+            if !*scratch {
+                *start += by;
+                *end += by;
+            }
+        }
+    }
+
     fn push_scratch(&mut self, bytes: &[u8]) {
         let s = self.scratch.len() as u32;
         self.scratch.extend_from_slice(bytes);
@@ -100,6 +110,37 @@ pub struct Unparsed {
     pub reason: String,
 }
 
+/// The length of `2026-12-06T10:00:00.123Z ` at the start of a line exported from CloudWatch
+/// Logs to S3 (each event is written after its timestamp).
+pub fn export_prefix(line: &[u8]) -> Option<usize> {
+    let digits = |r: std::ops::Range<usize>| {
+        line.get(r)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
+    let shape = digits(0..4)
+        && line.get(4) == Some(&b'-')
+        && digits(5..7)
+        && line.get(7) == Some(&b'-')
+        && digits(8..10)
+        && line.get(10) == Some(&b'T')
+        && digits(11..13)
+        && line.get(13) == Some(&b':')
+        && digits(14..16)
+        && line.get(16) == Some(&b':')
+        && digits(17..19);
+    if !shape {
+        return None;
+    }
+    let mut at = 19;
+    if line.get(at) == Some(&b'.') {
+        at += 1;
+        while line.get(at).is_some_and(u8::is_ascii_digit) {
+            at += 1;
+        }
+    }
+    (line.get(at) == Some(&b'Z') && line.get(at + 1) == Some(&b' ')).then_some(at + 2)
+}
+
 impl Parser {
     pub fn new(format: Format) -> Parser {
         let n = format.fields.len();
@@ -137,9 +178,21 @@ impl Parser {
         }
     }
 
-    /// Parses one line (without its newline) into `rec`.
+    /// Parses one line (without its newline) into `rec`. A line as CloudWatch Logs exports it
+    /// to S3 (the event's time, a space, then the event) is read as the event: tried first,
+    /// since a format that starts with a field would take the time into that field.
     pub fn parse(&self, line: &[u8], rec: &mut Record) -> Result<(), Unparsed> {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if let Some(at) = export_prefix(line) {
+            if self.parse_event(&line[at..], rec).is_ok() {
+                rec.shift(at as u32);
+                return Ok(());
+            }
+        }
+        self.parse_event(line, rec)
+    }
+
+    fn parse_event(&self, line: &[u8], rec: &mut Record) -> Result<(), Unparsed> {
         rec.clear();
         match self.by_template(line, rec) {
             Ok(()) => Ok(()),

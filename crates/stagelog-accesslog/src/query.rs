@@ -41,6 +41,9 @@ pub struct Filter {
     number: Option<f64>,
     /// `4xx`: digits where the pattern has digits, any digit where it has `x`.
     class: bool,
+    /// `2001:db8::1` or `203.0.113.0/24`: an address or network, compared as addresses (an
+    /// IPv4 address logged IPv4-mapped, `::ffff:203.0.113.9`, is that IPv4 address).
+    network: Option<ipnet::IpNet>,
 }
 
 /// A `--where` filter that cannot mean anything.
@@ -53,8 +56,83 @@ pub enum FilterError {
         filter: String,
         operator: &'static str,
     },
+    #[error("`{filter}`: `{written}` is not an operator{}", hint.map(|h| format!("; did you mean `{h}`?")).unwrap_or_else(|| "; OP is one of = != < <= > >= ~ !~".into()))]
+    UnknownOperator {
+        filter: String,
+        written: String,
+        hint: Option<&'static str>,
+    },
+    #[error("`{filter}`: `{class}` is a class of statuses, which takes = or != only (status = {class}); to order, compare with a number: status {op} {lowest}")]
+    OrderedClass {
+        filter: String,
+        class: String,
+        op: &'static str,
+        lowest: String,
+    },
+    #[error("`{filter}`: one --where holds one condition; repeat --where for each (all must hold): {}{}", suggestion, if *or { "; OR is not supported: run one query per alternative" } else { "" })]
+    Combined {
+        filter: String,
+        suggestion: String,
+        or: bool,
+    },
+    #[error("`{filter}`: `{value}` is a network, which takes = or != only")]
+    OrderedNetwork { filter: String, value: String },
     #[error(transparent)]
     UnknownField(#[from] crate::format::UnknownField),
+}
+
+/// The characters operators are made of: one right after an operator means it was mistyped.
+const OPERATOR_CHARS: &[char] = &['=', '<', '>', '!', '~'];
+
+/// What a mistyped operator most likely meant.
+fn meant(written: &str) -> Option<&'static str> {
+    Some(match written {
+        "=>" => ">=",
+        "=<" => "<=",
+        "<>" | "!==" | "=!" => "!=",
+        "===" => "=",
+        "=~" | "~=" | "~~" => "~",
+        "~!" => "!~",
+        _ => return None,
+    })
+}
+
+/// `status = 4xx and ip = 10.0.0.1`: the value holds a second condition.
+fn combined(filter: &str, name: &str, sym: &str, value: &str) -> Option<FilterError> {
+    let words: Vec<&str> = value.split_whitespace().collect();
+    let at = words
+        .iter()
+        .position(|w| ["and", "or", "&&", "||"].contains(&w.to_ascii_lowercase().as_str()))?;
+    let rest = words[at + 1..].join(" ");
+    if at == 0 || !rest.contains(OPERATOR_CHARS) {
+        return None;
+    }
+    let first = format!("{name} {sym} {}", words[..at].join(" "));
+    let mut parts = vec![first];
+    let mut or = ["or", "||"].contains(&words[at].to_ascii_lowercase().as_str());
+    // Later connectives split the rest the same way.
+    let mut current = Vec::new();
+    for w in &words[at + 1..] {
+        match w.to_ascii_lowercase().as_str() {
+            "and" | "&&" | "or" | "||" => {
+                or |= matches!(w.to_ascii_lowercase().as_str(), "or" | "||");
+                parts.push(current.join(" "));
+                current.clear();
+            }
+            _ => current.push(*w),
+        }
+    }
+    parts.push(current.join(" "));
+    let suggestion = parts
+        .iter()
+        .map(|p| format!("--where '{p}'"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    Some(FilterError::Combined {
+        filter: filter.to_string(),
+        suggestion,
+        or,
+    })
 }
 
 impl Filter {
@@ -78,17 +156,34 @@ impl Filter {
             .ok_or_else(|| FilterError::NoOperator(text.to_string()))?;
         let name = text[..at].trim();
         let raw = text[at + sym.len()..].trim();
-        let value = raw
+        let quoted = raw
             .strip_prefix('"')
             .and_then(|v| v.strip_suffix('"'))
-            .or_else(|| raw.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
-            .unwrap_or(raw)
-            .to_string();
+            .or_else(|| raw.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')));
+        let value = quoted.unwrap_or(raw).to_string();
         if name.is_empty() {
             return Err(FilterError::NoField {
                 filter: text.to_string(),
                 operator: sym,
             });
+        }
+        // What the grammar cannot mean is an error, never a filter that matches nothing.
+        if quoted.is_none() {
+            let extra: String = raw
+                .chars()
+                .take_while(|c| OPERATOR_CHARS.contains(c))
+                .collect();
+            if !extra.is_empty() {
+                let written = format!("{sym}{extra}");
+                return Err(FilterError::UnknownOperator {
+                    filter: text.to_string(),
+                    hint: meant(&written),
+                    written,
+                });
+            }
+            if let Some(e) = combined(text, name, sym, raw) {
+                return Err(e);
+            }
         }
         let field = format.resolve(name)?;
         let class = matches!(op, Op::Eq | Op::Ne)
@@ -97,11 +192,38 @@ impl Filter {
             && value
                 .bytes()
                 .all(|b| b.is_ascii_digit() || b == b'x' || b == b'X');
+        let class_like = value.len() > 1
+            && value.bytes().any(|b| b == b'x' || b == b'X')
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b'x' || b == b'X');
+        if class_like && !class {
+            let lowest: String = value
+                .chars()
+                .map(|c| if c.is_ascii_digit() { c } else { '0' })
+                .collect();
+            return Err(FilterError::OrderedClass {
+                filter: text.to_string(),
+                class: value,
+                op: if op == Op::Has { ">=" } else { op.symbol() },
+                lowest,
+            });
+        }
+        let network = network(&value);
+        if network.is_some_and(|n| n.prefix_len() < n.max_prefix_len())
+            && !matches!(op, Op::Eq | Op::Ne)
+        {
+            return Err(FilterError::OrderedNetwork {
+                filter: text.to_string(),
+                value,
+            });
+        }
         Ok(Filter {
             field,
             op,
             number: value.parse().ok(),
             class,
+            network: network.filter(|_| matches!(op, Op::Eq | Op::Ne)),
             value,
         })
     }
@@ -128,6 +250,11 @@ impl Filter {
         self.number
     }
 
+    /// The network a `= 203.0.113.0/24` filter names (a single address is a /32 or /128).
+    pub fn network(&self) -> Option<ipnet::IpNet> {
+        self.network
+    }
+
     pub fn matches(&self, v: &[u8]) -> bool {
         if self.class {
             let hit = v.len() == self.value.len()
@@ -139,6 +266,10 @@ impl Filter {
                     }
                 });
             return hit == (self.op == Op::Eq);
+        }
+        if let Some(net) = self.network {
+            let inside = address(v).is_some_and(|a| net.contains(&a));
+            return inside == (self.op == Op::Eq);
         }
         let want = self.value.as_bytes();
         match self.op {
@@ -163,6 +294,42 @@ impl Filter {
             Op::Has | Op::NotHas => unreachable!(),
         }
     }
+}
+
+/// `2001:db8::1`, `203.0.113.9` or a network `2001:db8::/32`, `203.0.113.0/24`.
+fn network(value: &str) -> Option<ipnet::IpNet> {
+    if !value.contains(['.', ':']) {
+        return None;
+    }
+    value
+        .parse::<ipnet::IpNet>()
+        .ok()
+        .or_else(|| {
+            value
+                .parse::<std::net::IpAddr>()
+                .ok()
+                .map(|a| ipnet::IpNet::from(a.to_canonical()))
+        })
+        .map(|n| match n {
+            // `::ffff:203.0.113.0/120` is the IPv4 network it maps.
+            ipnet::IpNet::V6(v6) => match v6.addr().to_ipv4_mapped() {
+                Some(v4) if v6.prefix_len() >= 96 => ipnet::Ipv4Net::new(v4, v6.prefix_len() - 96)
+                    .map(ipnet::IpNet::V4)
+                    .unwrap_or(n),
+                _ => n,
+            },
+            v4 => v4,
+        })
+}
+
+/// A logged source address; an IPv4-mapped IPv6 address is its IPv4 address.
+fn address(v: &[u8]) -> Option<std::net::IpAddr> {
+    std::str::from_utf8(v)
+        .ok()?
+        .trim()
+        .parse::<std::net::IpAddr>()
+        .ok()
+        .map(|a| a.to_canonical())
 }
 
 /// An integer or decimal number, without allocating.

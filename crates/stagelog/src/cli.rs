@@ -512,7 +512,8 @@ pub struct LogsArgs {
     pub until: Option<String>,
 
     /// Keep records where FIELD OP VALUE holds (repeatable, all must hold). OP: = != < <= > >=,
-    /// ~ (contains), !~; VALUE may be a class like 4xx.
+    /// ~ (contains), !~; VALUE may be a class like 4xx, or an address or network
+    /// (2001:db8::/32, 10.0.0.0/8).
     #[arg(long = "where", value_name = "EXPR")]
     pub filters: Vec<String>,
 

@@ -232,3 +232,170 @@ fn logs_guides_to_the_right_format_and_refuses_what_cannot_answer() {
     );
     assert_eq!(code, 0, "{err}");
 }
+
+/// A CloudWatch Logs export to S3 as it lands: gzip, each event after its timestamp, clients
+/// over IPv6 and IPv4 (some IPv4-mapped, as dual-stack endpoints log them).
+fn exported_gzip() -> Vec<u8> {
+    use flate2::{write::GzEncoder, Compression};
+    let events = [
+        ("2001:db8::1", "GET /orders", 200),
+        ("2001:db8:0:0:0:0:0:2", "POST /orders", 403),
+        ("203.0.113.9", "GET /orders", 500),
+        ("::ffff:203.0.113.10", "GET /users", 404),
+        ("2001:db8::1", "GET /users", 404),
+    ];
+    // Two gzip members, as two export chunks concatenated with `cat` are.
+    let mut out = Vec::new();
+    for half in events.chunks(3) {
+        let mut gz = GzEncoder::new(Vec::new(), Compression::default());
+        for (i, (ip, request, status)) in half.iter().enumerate() {
+            writeln!(
+                gz,
+                "2026-12-06T10:00:0{i}.000Z {ip} - - [06/Dec/2026:10:00:0{i} +0000] \"{request} HTTP/1.1\" {status} 15 id{i}"
+            )
+            .unwrap();
+        }
+        out.extend(gz.finish().unwrap());
+    }
+    out
+}
+
+#[test]
+fn gzip_exports_and_ipv6_clients_are_read_as_they_are() {
+    let mut f = tempfile::Builder::new().suffix(".gz").tempfile().unwrap();
+    f.write_all(&exported_gzip()).unwrap();
+    let path = f.path().to_str().unwrap();
+    let (out, err, code) = stagelog(
+        &[
+            "logs",
+            path,
+            "--log-format",
+            "http-clf",
+            "--where",
+            "ip = 2001:db8::/32",
+            "--count-by",
+            "status",
+            "-f",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["lines"], 5, "{out}");
+    assert_eq!(v["unparsed"], 0, "{out}");
+    let rows = v["rows"].as_array().unwrap();
+    let total: u64 = rows.iter().map(|r| r["count"].as_u64().unwrap()).sum();
+    assert_eq!(total, 3, "{out}");
+    // IPv4 clients, mapped or not, by network; from standard input too.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stagelog"))
+        .args([
+            "logs",
+            "--log-format",
+            "http-clf",
+            "--where",
+            "ip = 203.0.113.0/24",
+            "-f",
+            "csv",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&exported_gzip())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ips: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(ips, ["203.0.113.9", "::ffff:203.0.113.10"], "{csv}");
+}
+
+#[test]
+fn a_where_the_grammar_cannot_mean_is_a_usage_error_not_zero_rows() {
+    for (filter, says) in [
+        ("status => 400", "did you mean `>=`"),
+        ("status >= 5xx", "status >= 500"),
+        (
+            "status = 4xx AND ip = 2001:db8::1",
+            "--where 'status = 4xx' --where 'ip = 2001:db8::1'",
+        ),
+    ] {
+        let (out, err, code) = stagelog(
+            &["logs", "--log-format", "rest-clf", "--where", filter],
+            Some(CLF),
+        );
+        assert_eq!(code, 2, "{filter}: {out}{err}");
+        assert!(out.is_empty(), "{filter}: {out}");
+        assert!(err.contains(says), "{filter}: {err}");
+    }
+}
+
+/// An endpoint that accepts connections and closes them at once: every request to it fails
+/// as an unreachable endpoint does, and the connections it counts are the attempts made.
+fn closing_endpoint() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = seen.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            count.fetch_add(1, Ordering::SeqCst);
+            drop(conn);
+        }
+    });
+    (url, seen)
+}
+
+#[test]
+fn an_unreachable_endpoint_fails_after_two_attempts_as_audit_does() {
+    use std::sync::atomic::Ordering;
+    for args in [
+        vec![
+            "--log-group",
+            "/aws/apigateway/orders",
+            "--log-format",
+            "http-clf",
+        ],
+        vec![
+            "--stage",
+            "arn:aws:apigateway:eu-west-1::/restapis/a1b2c3/stages/prod",
+        ],
+        vec![
+            "--log-group",
+            "/aws/apigateway/orders",
+            "--log-format",
+            "http-clf",
+            "--insights",
+        ],
+    ] {
+        let (url, attempts) = closing_endpoint();
+        let out = Command::new(env!("CARGO_BIN_EXE_stagelog"))
+            .arg("logs")
+            .args(&args)
+            .args(["--endpoint-url", &url, "--region", "eu-west-1"])
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        // Ten attempts with backoff (14 s) before; two now, as audit's first call.
+        assert_eq!(attempts.load(Ordering::SeqCst), 2, "{args:?}: {err}");
+    }
+}

@@ -298,7 +298,7 @@ fn detect(mut pieces: Pieces, source: &Source) -> Result<(Format, Pieces)> {
     let mut seen: Vec<io::Result<Piece>> = Vec::new();
     if let Source::Files(files) = source {
         if let Some(path) = files.iter().find(|p| p.as_os_str() != "-") {
-            let file = std::fs::File::open(path).with_context(|| path.display().to_string())?;
+            let file = stagelog_accesslog::open_log(path)?;
             first_line = io::BufReader::new(file)
                 .lines()
                 .map_while(|l| l.ok())
@@ -324,6 +324,11 @@ fn detect(mut pieces: Pieces, source: &Source) -> Result<(Format, Pieces)> {
     }
     let format = first_line
         .as_deref()
+        .map(|l| {
+            // A line exported to S3 carries the event's time before the event.
+            let at = stagelog_accesslog::parse::export_prefix(l.as_bytes()).unwrap_or(0);
+            &l[at..]
+        })
         .and_then(Format::from_json_line)
         .ok_or_else(|| {
             anyhow!(
