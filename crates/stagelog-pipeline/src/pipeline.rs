@@ -138,6 +138,14 @@ impl Pipeline {
             stages: inv.stages.len(),
             live: inv.live,
             marks: inv.marks.clone(),
+            // For the checks across units: only settings whose account and region are known
+            // can be compared.
+            accounts: inv
+                .accounts
+                .iter()
+                .filter(|a| a.location.account.is_some() && a.location.region.is_some())
+                .cloned()
+                .collect(),
         }
     }
 
@@ -165,11 +173,18 @@ impl Pipeline {
             live: None,
         };
         let mut marks = Vec::new();
+        let mut accounts = Vec::new();
         for mut j in judged {
             report.findings.append(&mut j.findings);
             report.subjects.append(&mut j.subjects);
             marks.append(&mut j.marks);
+            accounts.append(&mut j.accounts);
         }
+        let mut across = stagelog_rules::check_across(&accounts, &self.selection);
+        for f in &mut across {
+            f.fix = (self.hints)(f);
+        }
+        report.findings.append(&mut across);
         report.normalise();
         crate::policy::apply(
             &mut report,
@@ -190,6 +205,7 @@ pub struct Judged {
     stages: usize,
     live: bool,
     marks: Vec<stagelog_model::Mark>,
+    accounts: Vec<stagelog_model::AccountSettings>,
 }
 
 impl Pipeline {

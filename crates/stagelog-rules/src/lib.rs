@@ -15,7 +15,8 @@ pub use doc::{DocSection, RuleDoc};
 pub use stagelog_model::{arn, context_vars};
 
 use stagelog_model::{
-    ApiKind, ExecutionLevel, Finding, Inventory, Location, Remedy, RetentionDays, Severity, Stage,
+    AccountSettings, ApiKind, ExecutionLevel, Finding, Inventory, Location, Remedy, RetentionDays,
+    Severity, Stage,
 };
 
 /// A rule's identity, documentation, mappings and check.
@@ -39,7 +40,13 @@ pub struct Rule {
     /// The compliance controls and peer tools' checks it answers to.
     pub mappings: &'static [frameworks::Control],
     pub check: Check,
+    /// A check across every unit of a scan, for what no single configuration or stack shows
+    /// (two of them owning one region's account setting): the account settings of them all.
+    pub across: Option<AcrossCheck>,
 }
+
+/// A check over the account settings of every unit of a scan.
+pub type AcrossCheck = fn(&[AccountSettings], &mut Vec<Finding>);
 
 /// What a rule judges, and how.
 #[derive(Clone, Copy)]
@@ -183,6 +190,17 @@ pub fn check(inv: &Inventory, config: &Config, selection: &Selection) -> Vec<Fin
                 check(inv, config, &mut out)
             }
             Check::Suppressed(_) => {}
+        }
+    }
+    out
+}
+
+/// Runs the selected rules' checks across a scan's units over their account settings.
+pub fn check_across(accounts: &[AccountSettings], selection: &Selection) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for rule in registry().iter().filter(|r| selection.includes(r.id)) {
+        if let Some(across) = rule.across {
+            across(accounts, &mut out);
         }
     }
     out

@@ -96,8 +96,15 @@ pub(super) fn read_template(
                 None => (std::borrow::Cow::Borrowed(cfn), None),
             };
             let mut a = cloudformation::adapt(&name, &src, &cfn);
-            if a.inventory.is_some() {
+            if let Some(inv) = &mut a.inventory {
                 a.errors.extend(samconfig_error);
+                // A CDK stack's environment, from its cloud assembly's manifest.
+                if let Some((account, region)) = path.as_deref().and_then(cdk_environment) {
+                    for settings in &mut inv.accounts {
+                        settings.location.account = Some(account.clone());
+                        settings.location.region = Some(region.clone());
+                    }
+                }
             }
             let sources = if keep && a.inventory.is_some() {
                 vec![(name.clone(), src)]
@@ -115,6 +122,31 @@ pub(super) fn read_template(
             }
         }
     }
+}
+
+/// The account and region of the stack a CDK template belongs to, when its cloud assembly's
+/// `manifest.json` names them (`"environment": "aws://111122223333/eu-west-1"`; CDK writes
+/// `unknown-account`/`unknown-region` for environment-agnostic stacks, which stay unknown).
+fn cdk_environment(template: &Path) -> Option<(String, String)> {
+    let file = template.file_name()?.to_str()?;
+    if !file.ends_with(".template.json") {
+        return None;
+    }
+    let manifest = std::fs::read_to_string(template.parent()?.join("manifest.json")).ok()?;
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).ok()?;
+    let artifact = manifest.get("artifacts")?.as_object()?.values().find(|a| {
+        a.get("type").and_then(|t| t.as_str()) == Some("aws:cloudformation:stack")
+            && a.pointer("/properties/templateFile")
+                .and_then(|t| t.as_str())
+                == Some(file)
+    })?;
+    let environment = artifact
+        .get("environment")?
+        .as_str()?
+        .strip_prefix("aws://")?;
+    let (account, region) = environment.split_once('/')?;
+    let known = |v: &str| !v.is_empty() && !v.starts_with("unknown-");
+    (known(account) && known(region)).then(|| (account.to_string(), region.to_string()))
 }
 
 /// A JSON plan or template over the size limit for whole files, read by [`skim`] (what it

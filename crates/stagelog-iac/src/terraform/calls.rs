@@ -255,6 +255,20 @@ impl Module {
                         .iter_mut()
                         .map(|g| &mut g.location),
                 );
+                // The child's account settings are applied with the provider this call
+                // gives it, when the child configures none of its own.
+                let passed = super::provider::passed_to_child(&call.body);
+                let env = self.provider_env(&ev, passed.clone().flatten().as_deref());
+                for account in &mut inv.accounts[start.2..] {
+                    let loc = &mut account.location;
+                    if let Some((region, id)) = env
+                        .as_ref()
+                        .filter(|_| loc.region.is_none() && loc.account.is_none())
+                    {
+                        loc.region = region.clone();
+                        loc.account = id.clone();
+                    }
+                }
                 located.extend(inv.accounts[start.2..].iter_mut().map(|a| &mut a.location));
                 for loc in located {
                     loc.resource = format!("{rel}{}", loc.resource);

@@ -163,11 +163,23 @@ impl Module {
         }
         self.attach_deliveries(ev, &of, inv, groups);
         for inst in of("aws_api_gateway_account") {
+            let mut location = self.loc(inst.res, &inst.address, None);
+            // Where it is applied, when this module configures its provider; a called
+            // module's is filled in at its call (provider.rs).
+            let alias = inst
+                .res
+                .body
+                .get_attribute("provider")
+                .and_then(|a| super::provider::alias_named(&a.value.to_string()));
+            if let Some((region, account)) = self.provider_env(ev, alias.as_deref()) {
+                location.region = region;
+                location.account = account;
+            }
             inv.accounts.push(AccountSettings {
                 cloudwatch_role_arn: attr(ev, inst, "cloudwatch_role_arn")
                     .and_then(|v| text_of(&v)),
                 role: None,
-                location: self.loc(inst.res, &inst.address, None),
+                location,
             });
         }
         inv.marks

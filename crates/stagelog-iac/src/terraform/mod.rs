@@ -14,6 +14,7 @@ pub mod inputs;
 mod inventory;
 pub mod parse;
 pub mod plan;
+mod provider;
 mod validate;
 
 pub use calls::ModuleSet;
@@ -46,6 +47,8 @@ pub struct TfFile {
     pub calls: Vec<ModuleCall>,
     /// `output` blocks: what the module gives its caller.
     pub outputs: Vec<(String, Expression)>,
+    /// `provider "aws"` blocks: where the module's resources are created.
+    pub providers: Vec<Body>,
 }
 
 /// A `module "name" { source = … }` block.

@@ -96,6 +96,7 @@ pub(super) fn extract(path: &str, body: Body, lines: LineIndex, src: Option<&str
         marks: vec![],
         calls: vec![],
         outputs: vec![],
+        providers: vec![],
     };
     let text_lines: Vec<&str> = src
         .filter(|s| crate::marks::may_hold_marks(s))
@@ -167,6 +168,7 @@ pub(super) fn extract(path: &str, body: Body, lines: LineIndex, src: Option<&str
                     body: block.body,
                 });
             }
+            ("provider", [n]) if n == "aws" => file.providers.push(block.body),
             ("output", [n]) => {
                 if let Some(v) = block.body.get_attribute("value") {
                     file.outputs.push((n.clone(), v.value.clone()));

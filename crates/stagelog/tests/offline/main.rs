@@ -2,6 +2,7 @@
 //! binary, as ripgrep keeps one (`cargo test --workspace` runs it; `scripts/test` also runs the
 //! live binary).
 
+mod account_owners;
 mod cli;
 mod cloudformation_parameters;
 mod common;

@@ -39,6 +39,7 @@ pub(crate) const RULE: Rule = Rule {
         control(CFN_NAG, "W69, W45"),
     ],
     check: Check::Stage(check),
+    across: None,
 };
 
 fn check(inv: &Inventory, config: &Config, out: &mut Vec<Finding>) {

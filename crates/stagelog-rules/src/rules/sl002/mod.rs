@@ -41,6 +41,7 @@ pub(crate) const RULE: Rule = Rule {
         control(PROWLER, "apigatewayv2_api_access_logging_enabled"),
     ],
     check: Check::Stage(check),
+    across: None,
 };
 
 fn check(inv: &Inventory, config: &Config, out: &mut Vec<Finding>) {

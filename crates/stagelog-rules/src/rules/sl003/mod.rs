@@ -21,6 +21,7 @@ pub(crate) const RULE: Rule = Rule {
         control(ISO, "A.8.15"),
     ],
     check: Check::Stage(check),
+    across: None,
 };
 
 fn check(inv: &Inventory, config: &Config, out: &mut Vec<Finding>) {

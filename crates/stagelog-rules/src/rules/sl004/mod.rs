@@ -21,6 +21,7 @@ pub(crate) const RULE: Rule = Rule {
         control(PCI, "10.2.2"),
     ],
     check: Check::Stage(check),
+    across: None,
 };
 
 fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {

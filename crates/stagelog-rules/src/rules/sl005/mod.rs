@@ -21,6 +21,7 @@ pub(crate) const RULE: Rule = Rule {
         control(CIS_V8, "8.5"),
     ],
     check: Check::Stage(check),
+    across: None,
 };
 
 fn check(inv: &Inventory, config: &Config, out: &mut Vec<Finding>) {

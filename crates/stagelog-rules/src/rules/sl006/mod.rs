@@ -20,6 +20,7 @@ pub(crate) const RULE: Rule = Rule {
         control(CIS_V8, "8.9"),
     ],
     check: Check::Stage(check),
+    across: None,
 };
 
 /// The prefix of the log groups API Gateway creates for execution logs.

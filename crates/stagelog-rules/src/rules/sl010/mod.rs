@@ -34,6 +34,7 @@ pub(crate) const RULE: Rule = Rule {
         control(PROWLER, "apigateway_restapi_logging_enabled"),
     ],
     check: Check::Stage(check),
+    across: None,
 };
 
 fn check(inv: &Inventory, config: &Config, out: &mut Vec<Finding>) {

@@ -20,6 +20,7 @@ pub(crate) const RULE: Rule = Rule {
         control(CHECKOV, "CKV_AWS_276"),
     ],
     check: Check::Stage(check),
+    across: None,
 };
 
 fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {

@@ -21,6 +21,7 @@ pub(crate) const RULE: Rule = Rule {
         control(SOC2, "CC7.2"),
     ],
     check: Check::Account(check),
+    across: None,
 };
 
 fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {

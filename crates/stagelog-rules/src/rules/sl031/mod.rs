@@ -20,6 +20,7 @@ pub(crate) const RULE: Rule = Rule {
         control(SOC2, "CC7.2"),
     ],
     check: Check::Account(check),
+    across: None,
 };
 
 /// What API Gateway needs the role to allow (AmazonAPIGatewayPushToCloudWatchLogs grants these).

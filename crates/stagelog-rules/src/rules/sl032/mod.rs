@@ -3,7 +3,7 @@
 //! configuration or stack; one that also declares APIs takes it down when it is destroyed.
 use crate::frameworks::{control, NIST, SOC2};
 use crate::{describe, Check, Config, Rule};
-use stagelog_model::{Finding, Inventory, Remedy, Severity, SourceKind};
+use stagelog_model::{AccountSettings, Finding, Inventory, Remedy, Severity, SourceKind};
 
 pub(crate) const RULE: Rule = Rule {
     id: "SL032",
@@ -20,6 +20,7 @@ pub(crate) const RULE: Rule = Rule {
         control(SOC2, "CC7.2, CC8.1"),
     ],
     check: Check::Configuration(check),
+    across: Some(owners_of_one_setting),
 };
 
 fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
@@ -59,6 +60,59 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
             ),
             fix: String::new(),
             location: Box::new(account.location.clone()),
+            stage: None,
+            api_kind: None,
+            api: None,
+        });
+    }
+}
+
+/// Across a scan: two or more configurations or stacks that set the same account and
+/// region's setting (where both are known: a Terraform provider's `region` and
+/// `allowed_account_ids` or `assume_role`, a CDK stack's environment). Whichever is applied
+/// last wins, and destroying either resets or orphans it: one finding, at the first, naming
+/// all.
+fn owners_of_one_setting(accounts: &[AccountSettings], out: &mut Vec<Finding>) {
+    let mut by_place: std::collections::BTreeMap<(&str, &str), Vec<&AccountSettings>> =
+        Default::default();
+    for a in accounts.iter().filter(|a| a.location.source != SourceKind::Live) {
+        if let (Some(account), Some(region)) = (&a.location.account, &a.location.region) {
+            by_place.entry((account, region)).or_default().push(a);
+        }
+    }
+    for ((account, region), mut owners) in by_place {
+        if owners.len() < 2 {
+            continue;
+        }
+        let place = |a: &AccountSettings| {
+            let called = a
+                .location
+                .via
+                .first()
+                .map(|site| format!(", called at {}:{}", site.file, site.line))
+                .unwrap_or_default();
+            format!(
+                "{} ({}:{}{called})",
+                a.location.resource,
+                a.location.file.as_deref().unwrap_or("?"),
+                a.location.line.unwrap_or(0)
+            )
+        };
+        owners.sort_by_key(|a| (a.location.file.clone(), a.location.line));
+        let named: Vec<String> = owners.iter().map(|a| place(a)).collect();
+        out.push(Finding {
+            rule_id: RULE.id,
+            severity: RULE.severity,
+            message: format!(
+                "{} declarations set the API Gateway CloudWatch role of account {account} in {region}: {}; whichever is applied last wins, and destroying any of them resets the setting for every REST and WebSocket API there",
+                owners.len(),
+                named.join(", ")
+            ),
+            remedy: Remedy::manual(
+                "keep one account resource per account and region, in a baseline configuration or stack that declares no APIs; remove the others from state without destroying them (`stagelog explain SL032` shows how)",
+            ),
+            fix: String::new(),
+            location: Box::new(owners[0].location.clone()),
             stage: None,
             api_kind: None,
             api: None,

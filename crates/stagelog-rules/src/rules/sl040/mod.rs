@@ -21,6 +21,7 @@ pub(crate) const RULE: Rule = Rule {
         control(ISO, "A.8.15"),
     ],
     check: Check::Stage(check),
+    across: None,
 };
 
 const FIX: &str = "check the account's CloudWatch role (SL030/SL031), the destination ARN (SL003) and the log group's resource policy (HTTP APIs); then send a request and run stagelog verify again";

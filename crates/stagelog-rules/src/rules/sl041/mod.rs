@@ -20,6 +20,7 @@ pub(crate) const RULE: Rule = Rule {
         control(PCI, "10.2.2"),
     ],
     check: Check::Stage(check),
+    across: None,
 };
 
 const FIX: &str = "find what else writes to the log group (another stage, a changed format, a Lambda) and give each stage a log group of its own; `stagelog logs --log-group NAME --show-unparsed` lists every line that does not match";

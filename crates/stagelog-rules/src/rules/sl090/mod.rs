@@ -22,6 +22,7 @@ pub(crate) const RULE: Rule = Rule {
         control(SOC2, "CC4.2"),
     ],
     check: Check::Suppressed(check),
+    across: None,
 };
 
 /// Each silenced finding whose mark gives no reason, at the mark's line.
