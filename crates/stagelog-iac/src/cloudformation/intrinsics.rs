@@ -15,6 +15,15 @@ impl<'a> Template<'a> {
         }
     }
 
+    /// A name (a stage's, an API's, a log group's): what it is built from is identity, not a
+    /// setting, so a parameter's Default used here is not said to decide a verdict.
+    pub(super) fn eval_name(&self, n: &Node) -> Val {
+        let outer = self.naming.replace(true);
+        let v = self.eval(n);
+        self.naming.set(outer);
+        v
+    }
+
     /// A named condition: `None` when it depends on something unknown (or does not exist).
     pub(super) fn condition(&self, name: &str, depth: u32) -> Option<bool> {
         if let Some(known) = self.decided.borrow().get(name) {
@@ -273,7 +282,16 @@ impl<'a> Template<'a> {
         if let Some((param, list)) = self.params.get(target) {
             let value = match param {
                 Param::Given(text) => Val::str(text),
-                Param::Default(d) => self.eval_depth(d, 1),
+                Param::Default(d) => {
+                    let v = self.eval_depth(d, 1);
+                    if !self.naming.get() {
+                        self.defaulted
+                            .borrow_mut()
+                            .entry(target.to_string())
+                            .or_insert_with(|| v.to_text().to_string());
+                    }
+                    v
+                }
                 Param::Missing => return Val::Unknown(target.to_string()),
             };
             return match (list, value.to_text().as_known()) {

@@ -234,12 +234,27 @@ pub(crate) fn adapt_root(
         mappings: root.get("Mappings"),
         nesting: Default::default(),
         invalid: Default::default(),
+        defaulted: Default::default(),
+        naming: Default::default(),
         resources: typed.iter().map(|r| (r.id.clone(), r)).collect(),
         globals: root.get("Globals"),
         sam,
     };
     let mut inventory = tpl.inventory(&typed);
     errors.append(&mut tpl.invalid.borrow_mut());
+    // What was judged on a Default a deployment may override: said, so a verdict is not
+    // taken for every environment's.
+    let defaulted = tpl.defaulted.borrow();
+    if !defaulted.is_empty() && !inventory.stages.is_empty() {
+        let list: Vec<String> = defaulted
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        notes.push(format!(
+            "{file}: judged with the Default of {} (no value given with --parameter or samconfig.toml); a deployment with other values may differ",
+            list.join(", ")
+        ));
+    }
     inventory.marks = resources
         .iter()
         .filter_map(|(k, body)| Some((k.as_str()?, *body)))

@@ -65,7 +65,7 @@ impl<'a> Template<'a> {
                     let Some(name) = props.get("StageName") else {
                         continue;
                     };
-                    if text_of(&self.eval(name)).is_none_or(|t| t.is_empty()) {
+                    if text_of(&self.eval_name(name)).is_none_or(|t| t.is_empty()) {
                         continue;
                     }
                     let desc = Props {
@@ -244,7 +244,7 @@ impl<'a> Template<'a> {
 
     pub(super) fn log_group_name(&self, r: &Res) -> Text {
         match r.props.and_then(|p| p.get("LogGroupName")) {
-            Some(n) => self.eval(n).to_text(),
+            Some(n) => self.eval_name(n).to_text(),
             // CloudFormation generates a name from the stack and logical id.
             None => Text::hole(format!("{}.LogGroupName", r.id)),
         }
@@ -264,12 +264,12 @@ impl<'a> Template<'a> {
                 // A SAM API is its own API resource.
                 None => props
                     .get("Name")
-                    .and_then(|n| self.eval(n).to_text().as_known()),
+                    .and_then(|n| self.eval_name(n).to_text().as_known()),
             },
             access_log: self.access_log(props.entry("AccessLogSetting"), groups),
             ..Stage::new(
                 ApiKind::Rest,
-                name.map(|n| self.eval(n).to_text())
+                name.map(|n| self.eval_name(n).to_text())
                     .unwrap_or_else(|| Text::hole(format!("{}.StageName", r.id))),
                 self.loc(r),
             )
@@ -363,13 +363,13 @@ impl<'a> Template<'a> {
             api: Some(Text::lit(&r.id)),
             api_name: props
                 .get("Name")
-                .and_then(|n| self.eval(n).to_text().as_known()),
+                .and_then(|n| self.eval_name(n).to_text().as_known()),
             access_log: self.access_log(props.entry("AccessLogSettings"), groups),
             ..Stage::new(
                 kind,
                 props
                     .get("StageName")
-                    .map(|n| self.eval(n).to_text())
+                    .map(|n| self.eval_name(n).to_text())
                     .unwrap_or(default_name),
                 self.loc(r),
             )
@@ -424,7 +424,7 @@ impl<'a> Template<'a> {
             return None;
         };
         let node = self.resources.get(&addr)?.props?.get("Name")?;
-        self.eval(node).to_text().as_known()
+        self.eval_name(node).to_text().as_known()
     }
 
     pub(super) fn protocol(&self, node: Option<&Node>) -> ApiKind {

@@ -46,6 +46,10 @@ pub(super) struct Template<'a> {
     pub(super) nesting: std::cell::Cell<u32>,
     /// What the template gets wrong (see `invalid`).
     pub(super) invalid: std::cell::RefCell<Vec<Problem>>,
+    /// Parameters whose `Default` decided something judged (no value was given), with it.
+    pub(super) defaulted: std::cell::RefCell<std::collections::BTreeMap<String, String>>,
+    /// A name is being evaluated ([`Template::eval_name`]).
+    pub(super) naming: std::cell::Cell<bool>,
     pub(super) resources: HashMap<String, &'a Res<'a>>,
     pub(super) globals: Option<&'a Node>,
     pub(super) sam: bool,

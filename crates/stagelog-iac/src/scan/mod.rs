@@ -49,7 +49,8 @@ pub fn scan_each<T: Send>(
     let mut errors = Vec::new();
     let exclude = Exclude::new(&opts.exclude, &mut errors);
     let mut notes = Vec::new();
-    let files = collect(paths, &exclude, &mut errors, &mut notes);
+    let mut excluded = Vec::new();
+    let files = collect(paths, &exclude, &mut errors, &mut notes, &mut excluded);
     let (files, texts): (Vec<(PathBuf, Kind)>, Vec<_>) =
         files.into_iter().map(|(p, k, t)| ((p, k), Some(t))).unzip();
     let inputs: Vec<(Input, Kind)> = files
@@ -73,6 +74,7 @@ pub fn scan_each<T: Send>(
     errors.dedup();
     out.errors = errors;
     out.notes.extend(notes);
+    out.excluded = excluded;
     // A module several roots call says what it says once (a registry module not downloaded,
     // called from a shared module, is one note, not one per root).
     let mut said = std::collections::HashSet::new();

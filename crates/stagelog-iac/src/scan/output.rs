@@ -20,6 +20,9 @@ pub struct ScanOutput<T = Inventory> {
     /// The text of every file that gave an inventory, by path, when the scan was asked to keep
     /// it ([`ScanOptions::keep_sources`]): fixes edit this text rather than reading files again.
     pub sources: BTreeMap<String, String>,
+    /// What `--exclude` kept from the walk that could hold infrastructure-as-code: files
+    /// stagelog reads, and directories (ending in `/`), sorted.
+    pub excluded: Vec<String>,
 }
 
 impl<T> Default for ScanOutput<T> {
@@ -30,6 +33,7 @@ impl<T> Default for ScanOutput<T> {
             files: 0,
             notes: Vec::new(),
             sources: BTreeMap::new(),
+            excluded: Vec::new(),
         }
     }
 }

@@ -165,7 +165,10 @@ pub(super) fn collect(
     exclude: &Exclude,
     errors: &mut Vec<Problem>,
     notes: &mut Vec<String>,
+    excluded: &mut Vec<String>,
 ) -> Vec<Found> {
+    // What `--exclude` kept from the walk that could hold infrastructure-as-code.
+    let skipped = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut out = Vec::new();
     let cdk_apps = std::sync::Mutex::new(Vec::new());
     for root in paths {
@@ -197,13 +200,26 @@ pub(super) fn collect(
                     .filter_entry({
                         let exclude = exclude.clone();
                         let root = root.clone();
+                        let skipped = skipped.clone();
                         move |e| {
-                            let skipped_dir = e.file_type().is_some_and(|t| t.is_dir())
+                            let dir = e.file_type().is_some_and(|t| t.is_dir());
+                            let skipped_dir = dir
                                 && e.file_name()
                                     .to_str()
                                     .is_some_and(|n| SKIP_DIRS.contains(&n));
-                            !skipped_dir
-                                && !exclude.skips(e.path().strip_prefix(&root).unwrap_or(e.path()))
+                            if skipped_dir {
+                                return false;
+                            }
+                            if !exclude.skips(e.path().strip_prefix(&root).unwrap_or(e.path())) {
+                                return true;
+                            }
+                            if dir || classify(e.path(), false).is_some() {
+                                if let Ok(mut s) = skipped.lock() {
+                                    let slash = if dir { "/" } else { "" };
+                                    s.push(format!("{}{slash}", display(e.path())));
+                                }
+                            }
+                            false
                         }
                     })
                     .build_parallel();
@@ -276,6 +292,11 @@ pub(super) fn collect(
     // here, reports are sorted by their own keys.
     out.sort_unstable_by(|a, b| a.0.as_os_str().cmp(b.0.as_os_str()).then(a.1.cmp(&b.1)));
     out.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+    if let Ok(mut s) = skipped.lock() {
+        excluded.append(&mut s);
+    }
+    excluded.sort();
+    excluded.dedup();
     out
 }
 

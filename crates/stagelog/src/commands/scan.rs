@@ -23,6 +23,11 @@ pub fn run(args: ScanArgs, ui: Ui) -> Result<ExitStatus> {
         },
         &|inv| pipeline.judge_one(&inv),
     );
+    let mut scanned = scanned;
+    // Asked with -v, what --exclude left out is said in every report, not only here.
+    if ui.verbose() && !scanned.excluded.is_empty() {
+        scanned.notes.push(excluded_note(&scanned.excluded));
+    }
     if !ui.quiet() {
         for note in &scanned.notes {
             eprintln!("note: {note}");
@@ -58,4 +63,18 @@ pub fn run(args: ScanArgs, ui: Ui) -> Result<ExitStatus> {
     // tens of thousands of findings one by one would run on one thread after the output.
     std::mem::forget(report);
     Ok(status)
+}
+
+/// `--exclude skipped 3: a.tf, modules/old/, …` (the first 20 named).
+fn excluded_note(excluded: &[String]) -> String {
+    const NAMED: usize = 20;
+    let mut text = format!(
+        "--exclude (or exclude in stagelog.toml) skipped {}: {}",
+        excluded.len(),
+        excluded[..excluded.len().min(NAMED)].join(", ")
+    );
+    if excluded.len() > NAMED {
+        text.push_str(&format!(", and {} more", excluded.len() - NAMED));
+    }
+    text
 }

@@ -280,3 +280,38 @@ fn a_broken_samconfig_is_an_error_with_its_line_and_the_template_is_still_judged
         .iter()
         .any(|f| f["stage"] == "dev"));
 }
+
+#[test]
+fn a_verdict_that_rests_on_a_default_says_so_in_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write(dir.path(), &[("orders.yaml", TEMPLATE)]);
+    let notes = |args: &[&str]| -> Vec<String> {
+        let (_, report) = common::scan_json(dir.path(), args);
+        // A report without notes has no `notes` key.
+        report["notes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|n| n.as_str().unwrap().to_string())
+            .filter(|n| n.contains("judged with the Default"))
+            .collect()
+    };
+    // Environment decided conditions and a mapping; ExtraStages only a stage's name, which
+    // is identity, not a verdict.
+    let said = notes(&[]);
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].starts_with("orders.yaml: judged with the Default of Environment=dev ("),
+        "{}",
+        said[0]
+    );
+    // Given values are no defaults.
+    let said = notes(&[
+        "--parameter",
+        "Environment=prod",
+        "--parameter",
+        "ExtraStages=a,b",
+    ]);
+    assert!(said.is_empty(), "{said:?}");
+}

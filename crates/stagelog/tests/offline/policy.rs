@@ -428,3 +428,44 @@ resource "aws_apigatewayv2_stage" "prod" {
     assert_eq!(code, 2);
     assert!(err.contains("required_fields `colour`"), "{err}");
 }
+
+/// Asked with -v, what `--exclude` and `exclude` in stagelog.toml left out is a note in the
+/// report (what CI shows), naming files stagelog reads and directories; never a file it would
+/// not read anyway.
+#[test]
+fn excluded_files_are_named_in_the_report_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::common::write(
+        dir.path(),
+        &[
+            ("infra/api/main.tf", TF),
+            ("infra/legacy/old.tf", TF),
+            ("infra/legacy/README.md", "# retired\n"),
+            ("infra/api/stages.yaml", CFN),
+        ],
+    );
+    let notes = |args: &[&str]| -> Vec<String> {
+        let (out, err, _) = stagelog(dir.path(), args);
+        let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+        v["notes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|n| n.as_str().unwrap().to_string())
+            .filter(|n| n.starts_with("--exclude"))
+            .collect()
+    };
+    let base = ["scan", ".", "--format", "json", "--fail-on", "none"];
+    let args: Vec<&str> = base
+        .iter()
+        .copied()
+        .chain(["--exclude", "infra/legacy/**", "--exclude", "*.yaml"])
+        .collect();
+    assert!(notes(&args).is_empty());
+    let verbose: Vec<&str> = args.iter().copied().chain(["-v"]).collect();
+    assert_eq!(
+        notes(&verbose),
+        ["--exclude (or exclude in stagelog.toml) skipped 2: infra/api/stages.yaml, infra/legacy/old.tf"]
+    );
+}
