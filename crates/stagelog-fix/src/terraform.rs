@@ -517,8 +517,8 @@ pub(crate) fn fix_file(
     opts: &Options,
     manual: &mut Vec<Manual>,
 ) -> Result<Option<String>, FileError> {
-    let body =
-        hcl_edit::parser::parse_body(src).map_err(|e| FileError::Hcl(e.message().to_string()))?;
+    let body = stagelog_syntax::hcl::parse_edit_body(src)
+        .map_err(|e| FileError::Hcl(e.message().to_string()))?;
     let mut edits = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for t in targets {
@@ -545,7 +545,7 @@ pub(crate) fn fix_file(
     }
     let fixed = Edit::apply_all(src, edits)?;
     let fixed = align_touched(src, &fixed);
-    hcl_edit::parser::parse_body(&fixed)
+    stagelog_syntax::hcl::parse_edit_body(&fixed)
         .map_err(|e| FileError::FixedDoesNotParse(e.message().to_string()))?;
     Ok(Some(fixed))
 }

@@ -4,5 +4,6 @@
 
 mod account_role;
 mod format_fields;
+mod multiline_for;
 mod never_panics;
 mod rule_snapshots;

@@ -680,3 +680,37 @@ ws_settings = null
     // ws_settings = null on a non-nullable variable: its default ({}), whose level is ERROR.
     assert!(!s.has("SL010", "aws_apigatewayv2_stage.other"), "{ids:?}");
 }
+
+/// An object `for` expression broken over lines, as cloudposse's null-label writes it:
+/// Terraform reads it (hcl-edit 0.10 alone does not), and what follows keeps its lines.
+#[test]
+fn object_for_expressions_over_several_lines_are_read_as_terraform_reads_them() {
+    let s = crate::common::scan_files(&[(
+        "api/main.tf",
+        r#"locals {
+  names = ["namespace", "stage", "name"]
+  case  = "lower"
+  # Each label in the case asked for.
+  labels = { for k in local.names : k => local.case == "none" ? var.labels[k] :
+    local.case == "upper" ? upper(var.labels[k]) : # shouting
+    lower(var.labels[k])
+  }
+}
+
+variable "labels" {
+  type    = map(string)
+  default = { namespace = "eg", stage = "prod", name = "orders" }
+}
+
+resource "aws_apigatewayv2_stage" "this" {
+  api_id = "a1b2c3"
+  name   = local.labels["stage"]
+}
+"#,
+    )]);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    let found = s.of("SL002");
+    assert_eq!(found.len(), 1, "{:?}", s.ids());
+    assert_eq!(found[0].location.line, Some(16));
+    assert_eq!(found[0].stage.as_deref(), Some("prod"));
+}

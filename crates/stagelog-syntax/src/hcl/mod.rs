@@ -9,6 +9,7 @@
 //! place; a scan needs none of that, and hcl-edit's parse was over a third of a scan's
 //! instructions. [`json`] builds the same tree from Terraform's JSON syntax.
 
+mod for_objects;
 pub mod json;
 #[cfg(feature = "quick-readers")]
 mod quick;
@@ -98,7 +99,18 @@ pub fn parse_body(src: &str) -> Result<Body, hcl_edit::parser::Error> {
         }
     }
     crate::quick_readers::count(false);
-    hcl_edit::parser::parse_body(src).map(Body::from)
+    parse_edit_body(src).map(Body::from)
+}
+
+/// hcl-edit's own body (for editing in place), read as Terraform reads the text: line breaks
+/// inside an object `for` expression, which hcl-edit alone rejects (for_objects.rs), are read
+/// as spaces; every span is an offset in `src`.
+pub fn parse_edit_body(src: &str) -> Result<hcl_edit::structure::Body, hcl_edit::parser::Error> {
+    hcl_edit::parser::parse_body(src).or_else(|e| {
+        for_objects::on_one_line(src)
+            .and_then(|text| hcl_edit::parser::parse_body(&text).ok())
+            .ok_or(e)
+    })
 }
 
 /// Parses one HCL expression written on one line (a template string or a reference that
