@@ -139,6 +139,21 @@ fn cdk_stack(prefix: &str) -> String {
    "Type": "AWS::ApiGateway::RestApi",
    "Properties": {{"Name": "{prefix}Api"}},
    "Metadata": {{"aws:cdk:path": "{prefix}Stack/{prefix}Api/Resource"}}
+  }},
+  "{prefix}ApiDeployment5B8D1C2E": {{
+   "Type": "AWS::ApiGateway::Deployment",
+   "Properties": {{"Description": "Automatically created by the RestApi construct", "RestApiId": {{"Ref": "{prefix}Api9B4DB4A0"}}}},
+   "Metadata": {{"aws:cdk:path": "{prefix}Stack/{prefix}Api/Deployment/Resource"}}
+  }},
+  "{prefix}ApiDeploymentStageprod3C1D5E7F": {{
+   "Type": "AWS::ApiGateway::Stage",
+   "Properties": {{
+    "DeploymentId": {{"Ref": "{prefix}ApiDeployment5B8D1C2E"}},
+    "RestApiId": {{"Ref": "{prefix}Api9B4DB4A0"}},
+    "StageName": "prod"
+   }},
+   "DependsOn": ["{prefix}ApiAccount7C1C4A1E"],
+   "Metadata": {{"aws:cdk:path": "{prefix}Stack/{prefix}Api/DeploymentStage.prod/Resource"}}
   }}
  }}
 }}"#
@@ -177,7 +192,7 @@ fn cdk_app(dir: &std::path::Path) {
     }
 }
 
-fn across_findings(dir: &std::path::Path) -> Vec<Value> {
+fn sl032(dir: &std::path::Path) -> Vec<Value> {
     let out = Command::new(env!("CARGO_BIN_EXE_stagelog"))
         .args(["scan", ".", "--format", "json", "--select", "SL032"])
         .current_dir(dir)
@@ -185,12 +200,13 @@ fn across_findings(dir: &std::path::Path) -> Vec<Value> {
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
+    v["findings"].as_array().unwrap().clone()
+}
+
+fn across_findings(dir: &std::path::Path) -> Vec<Value> {
+    sl032(dir)
+        .into_iter()
         .filter(|f| f["message"].as_str().unwrap().contains("declarations set"))
-        .cloned()
         .collect()
 }
 
@@ -241,4 +257,19 @@ fn cdk_stacks_of_one_environment_setting_the_role_are_one_finding() {
         "{message}"
     );
     assert!(!message.contains("Agnostic"), "{message}");
+    // And each stack declares its account setting beside its API: one finding per stack, at
+    // the CfnAccount CDK generated.
+    let beside: Vec<String> = sl032(dir.path())
+        .iter()
+        .filter(|f| f["message"].as_str().unwrap().contains("also declares"))
+        .map(|f| f["resource"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        beside,
+        [
+            "AgnosticApiAccount7C1C4A1E",
+            "BillingApiAccount7C1C4A1E",
+            "OrdersApiAccount7C1C4A1E"
+        ]
+    );
 }
