@@ -10,6 +10,7 @@ mod serverless;
 pub use cloudformation::yaml_template_as_json;
 pub use error::{EditError, FileError};
 mod terraform;
+mod validate;
 mod yaml_edit;
 
 use stagelog_iac::ScanOutput;
@@ -25,6 +26,9 @@ pub struct Options {
     pub log_group_name: Option<LogGroupTemplate>,
     /// KMS key ARN for new log groups and for SL021.
     pub kms_key: Option<String>,
+    /// The thresholds findings were judged by (retention, level): what a fix would write is
+    /// judged again by them before it is written.
+    pub config: stagelog_rules::Config,
 }
 
 impl Options {
@@ -215,6 +219,7 @@ pub fn plan(scan: &ScanOutput, findings: &[Finding], opts: &Options) -> FixPlan 
                 }
             },
         };
+        let routed = out.manual.len();
         let fixed = match fixer {
             Fixer::Terraform => terraform::fix_file(&src, &targets, opts, &mut out.manual),
             Fixer::Serverless => serverless::fix_file(&src, &targets, &mut out.manual),
@@ -223,11 +228,31 @@ pub fn plan(scan: &ScanOutput, findings: &[Finding], opts: &Options) -> FixPlan 
             }
         };
         match fixed {
-            Ok(Some(after)) => out.files.push(FileFix {
-                file: file.to_string(),
-                before: src,
-                after,
-            }),
+            Ok(Some(after)) => {
+                // The findings the edits are for: those not just routed to a person.
+                let to_person = &out.manual[routed..];
+                let edited: Vec<&Finding> = targets
+                    .iter()
+                    .map(|t| t.finding)
+                    .filter(|f| {
+                        !to_person.iter().any(|m| {
+                            m.rule_id == f.rule_id
+                                && m.resource == f.location.resource
+                                && m.line == f.location.line
+                        })
+                    })
+                    .collect();
+                match validate::refuse(file, &src, &after, &edited, &opts.config) {
+                    Some(reason) => out
+                        .manual
+                        .extend(edited.iter().map(|f| Manual::of(f, reason.clone()))),
+                    None => out.files.push(FileFix {
+                        file: file.to_string(),
+                        before: src,
+                        after,
+                    }),
+                }
+            }
             Ok(None) => {}
             Err(e) => out
                 .errors

@@ -211,6 +211,65 @@ pub(crate) fn new_group_name(
         })
 }
 
+/// A finding's resource address in its own file: inside a module, the part after the calls
+/// (`module.a.aws_apigatewayv2_stage.this` is `aws_apigatewayv2_stage.this` in the module).
+pub(crate) fn in_file_address(f: &Finding) -> &str {
+    match f
+        .location
+        .resource_type
+        .as_deref()
+        .and_then(|t| f.location.resource.rfind(&format!("{t}.")))
+    {
+        Some(i) => &f.location.resource[i..],
+        None => f.location.resource.as_str(),
+    }
+}
+
+/// The name of a new log group for a stage inside a module, in the module's own terms:
+/// `{api-name}` is `${<api>.name}` when the stage's API is a resource (else `${<api id
+/// expression>}`), `{stage}` the stage's name as written (`${var.stage}`), `{api}` the API id
+/// expression; so each caller's instance gets its own group from one edit.
+fn module_group_name(
+    opts: &Options,
+    stage: &Block,
+    stage_resource: &str,
+) -> Result<String, String> {
+    let expr = |key: &str| {
+        stage
+            .body
+            .get_attribute(key)
+            .map(|a| a.value.to_string().trim().to_string())
+    };
+    let api_id = expr("api_id").or_else(|| expr("rest_api_id"));
+    let interpolated = |e: &str| match e.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+        Some(literal) if !literal.contains("${") => clean_name_part(literal),
+        Some(template) => template.to_string(),
+        None => format!("${{{e}}}"),
+    };
+    // What log group names cannot hold: the `$` of `$default`, spaces in an API's name.
+    let stage_part = |e: &str| match e.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+        Some(literal) if !literal.contains("${") => clean_name_part(literal),
+        _ if is_reference(e) => format!("${{trimprefix({e}, \"$\")}}"),
+        _ => interpolated(e),
+    };
+    opts.template()
+        .render(|p| match p {
+            Placeholder::ApiName => api_id.as_deref().map(|id| match id.strip_suffix(".id") {
+                Some(api) if is_reference(api) => format!("${{replace({api}.name, \" \", \"-\")}}"),
+                _ => interpolated(id),
+            }),
+            Placeholder::ApiId => api_id.as_deref().map(interpolated),
+            Placeholder::Stage => expr("name")
+                .or_else(|| expr("stage_name"))
+                .map(|e| stage_part(&e))
+                .or_else(|| Some(clean_name_part(stage_resource))),
+        })
+        .map_err(|_| {
+            "the log group name cannot be written in the module's terms; pass --log-group-name"
+                .to_string()
+        })
+}
+
 /// The fix hint for a Terraform finding: what `fix` does, or why it cannot.
 pub(crate) fn hint(f: &Finding) -> String {
     let rtype = f
@@ -265,16 +324,7 @@ pub(crate) fn fix(
     opts: &Options,
 ) -> Result<Vec<Edit>, String> {
     let f = target.finding;
-    // Inside a module, the resource's address in its own file is the part after the calls.
-    let address = match f
-        .location
-        .resource_type
-        .as_deref()
-        .and_then(|t| f.location.resource.rfind(&format!("{t}.")))
-    {
-        Some(i) => &f.location.resource[i..],
-        None => f.location.resource.as_str(),
-    };
+    let address = in_file_address(f);
     let through = f.location.via.last().map(|c| c.to_string());
     if f.location
         .file
@@ -332,7 +382,13 @@ pub(crate) fn fix(
     let missing = || "the edit could not be placed".to_string();
     let new_group = |retention: i64| -> Result<(String, Edit), String> {
         let group = format!("{name}_access_logs");
-        let group_name = new_group_name(opts, target.stage, name, f.stage.as_deref())?;
+        // Inside a module, one edit serves every caller: the name is built from the module's
+        // own expressions, never from one caller's values.
+        let group_name = if f.location.via.is_empty() {
+            new_group_name(opts, target.stage, name, f.stage.as_deref())?
+        } else {
+            module_group_name(opts, res, name)?
+        };
         let block = log_group_block(&group, &group_name, retention, opts.kms_key.as_deref());
         Ok((group, after_block(res, block).ok_or_else(missing)?))
     };
@@ -529,7 +585,8 @@ pub(crate) fn fix_file(
                 Remedy::RecommendedFormat { .. } => "RecommendedFormat".to_string(),
                 other => format!("{other:?}"),
             },
-            t.finding.location.resource.clone(),
+            // Every instance of a module's resource is one block in its file: fixed once.
+            in_file_address(t.finding).to_string(),
             t.finding.location.line,
         );
         if !seen.insert(key) {

@@ -14,6 +14,7 @@ pub fn run(args: FixArgs, ui: Ui) -> Result<ExitStatus> {
     let opts = Options {
         log_group_name: crate::inputs::log_group_template(args.log_group_name.as_deref())?,
         kms_key: args.kms_key.clone(),
+        config: pipeline.config.clone(),
     };
     let scanned = stagelog_iac::scan_with(
         &args.paths,

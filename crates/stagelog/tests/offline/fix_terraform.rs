@@ -203,3 +203,177 @@ fn a_windows_file_keeps_its_byte_order_mark_and_line_endings() {
     assert_eq!(json["errors"], serde_json::json!([]), "{json}");
     assert_eq!(json["findings"], serde_json::json!([]), "{json}");
 }
+
+fn stagelog_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_stagelog"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+const HTTP_STAGE_MODULE: &str = r#"variable "name" {
+  type = string
+}
+
+variable "stage" {
+  type    = string
+  default = "$default"
+}
+
+resource "aws_apigatewayv2_api" "this" {
+  name          = var.name
+  protocol_type = "HTTP"
+}
+
+# One stage per service.
+resource "aws_apigatewayv2_stage" "this" {
+  api_id      = aws_apigatewayv2_api.this.id
+  name        = var.stage
+  auto_deploy = true
+}
+"#;
+
+/// A module called from two roots, three times: one edit in the module fixes every instance,
+/// written in the module's own terms (no caller's value in shared code), and what it writes
+/// is read back clean; a second run changes nothing.
+#[test]
+fn a_module_called_from_several_roots_is_fixed_once_in_its_own_terms() {
+    let dir = tempfile::tempdir().unwrap();
+    let call = |name: &str, stage: Option<&str>| {
+        format!(
+            "module \"{name}\" {{\n  source = \"../../modules/http-stage\"\n  name   = \"{name}\"\n{}}}\n\n",
+            stage.map(|s| format!("  stage  = \"{s}\"\n")).unwrap_or_default()
+        )
+    };
+    let prod = format!("{}{}", call("orders", None), call("billing", Some("v1")));
+    let dev = call("orders", Some("dev"));
+    crate::common::write(
+        dir.path(),
+        &[
+            ("modules/http-stage/main.tf", HTTP_STAGE_MODULE),
+            ("envs/prod/main.tf", &prod),
+            ("envs/dev/main.tf", &dev),
+        ],
+    );
+    let fixed = stagelog_in(dir.path(), &["fix", ".", "--write", "--select", "SL002"]);
+    let (out, err) = (
+        String::from_utf8_lossy(&fixed.stdout),
+        String::from_utf8_lossy(&fixed.stderr),
+    );
+    assert_eq!(fixed.status.code(), Some(0), "{out}{err}");
+    assert_eq!(out.trim(), "fixed modules/http-stage/main.tf", "{err}");
+    let module = std::fs::read_to_string(dir.path().join("modules/http-stage/main.tf")).unwrap();
+    assert_eq!(
+        module.matches("access_log_settings {").count(),
+        1,
+        "{module}"
+    );
+    assert_eq!(
+        module
+            .matches("resource \"aws_cloudwatch_log_group\" \"this_access_logs\"")
+            .count(),
+        1,
+        "{module}"
+    );
+    assert!(
+        module.contains(
+            "name              = \"/aws/vendedlogs/apigateway/${replace(aws_apigatewayv2_api.this.name, \" \", \"-\")}/${trimprefix(var.stage, \"$\")}\""
+        ),
+        "{module}"
+    );
+    for caller_value in ["orders", "billing", "/dev", "/v1"] {
+        assert!(!module.contains(caller_value), "{caller_value}: {module}");
+    }
+    // The callers are untouched; read back, every instance logs, and nothing is an error.
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("envs/dev/main.tf")).unwrap(),
+        dev
+    );
+    let rescan = stagelog_in(
+        dir.path(),
+        &["scan", ".", "--format", "json", "--fail-on", "none"],
+    );
+    let json: serde_json::Value = serde_json::from_slice(&rescan.stdout).unwrap();
+    assert_eq!(json["errors"], serde_json::json!([]), "{json}");
+    let rules: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    assert!(!rules.contains(&"SL002"), "{rules:?}");
+    // Each instance has its own group: the names differ by caller.
+    let groups: std::collections::BTreeSet<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "SL021")
+        .map(|f| {
+            f["message"]
+                .as_str()
+                .unwrap()
+                .split('`')
+                .nth(1)
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        groups.into_iter().collect::<Vec<_>>(),
+        [
+            "/aws/vendedlogs/apigateway/billing/v1",
+            "/aws/vendedlogs/apigateway/orders/default",
+            "/aws/vendedlogs/apigateway/orders/dev",
+        ]
+    );
+    let again = stagelog_in(dir.path(), &["fix", ".", "--select", "SL002"]);
+    assert!(
+        again.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&again.stdout)
+    );
+    assert_eq!(again.status.code(), Some(0));
+}
+
+/// What a fix would write is read again first: a result Terraform would reject (a new log
+/// group named like one the file already has) is not written; the finding goes to a person
+/// with the reason.
+#[test]
+fn a_fix_terraform_would_reject_is_not_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let main = r#"resource "aws_apigatewayv2_api" "this" {
+  name          = "orders"
+  protocol_type = "HTTP"
+}
+
+resource "aws_apigatewayv2_stage" "this" {
+  api_id = aws_apigatewayv2_api.this.id
+  name   = "prod"
+}
+
+# Named by an earlier hand edit, for something else.
+resource "aws_cloudwatch_log_group" "this_access_logs" {
+  name              = "/orders/legacy"
+  retention_in_days = 365
+}
+"#;
+    crate::common::write(dir.path(), &[("main.tf", main)]);
+    let o = stagelog_in(dir.path(), &["fix", ".", "--write", "--select", "SL002"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert!(
+        err.contains(
+            "main.tf:6  SL002  aws_apigatewayv2_stage.this: the fixed file would be rejected"
+        ) && err.contains("declared twice"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("main.tf")).unwrap(),
+        main
+    );
+}
