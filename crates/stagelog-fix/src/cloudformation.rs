@@ -42,7 +42,12 @@ enum Change {
     DataTraceOff,
     Retention(i64),
     KmsKey(String),
+    /// SAM's extra `Stage` stage goes away with `OpenApiVersion` set (SAM: "OpenApiVersion").
+    OpenApiVersion,
 }
+
+/// The OpenAPI version SAM is told to write, which also stops it creating the `Stage` stage.
+const OPENAPI_VERSION: &str = "3.0.1";
 
 const DEPLOYMENT_STAGE: &str = "a stage created by the Deployment's StageName has no logging settings: declare an AWS::ApiGateway::Stage (with AccessLogSetting) instead";
 const QUICK_CREATE: &str = "a quick-create API's $default stage has no logging settings: remove Target and declare an AWS::ApiGatewayV2::Stage named $default (AutoDeploy: true) with AccessLogSettings";
@@ -52,6 +57,16 @@ fn access_property(rtype: &str) -> Option<&'static str> {
     match rtype {
         "AWS::ApiGateway::Stage" | "AWS::Serverless::Api" => Some("AccessLogSetting"),
         "AWS::ApiGatewayV2::Stage" | "AWS::Serverless::HttpApi" => Some("AccessLogSettings"),
+        _ => None,
+    }
+}
+
+/// The `Globals` section SAM merges into its implicit APIs (`Api`, `HttpApi`), for a finding
+/// on one the template does not declare.
+fn globals_section(f: &Finding) -> Option<&'static str> {
+    match f.location.resource.as_str() {
+        "ServerlessRestApi" => Some("Api"),
+        "ServerlessHttpApi" => Some("HttpApi"),
         _ => None,
     }
 }
@@ -179,8 +194,22 @@ fn new_group_name(t: &Target, opts: &Options) -> Result<Option<Json>, String> {
 
 fn change_for(t: &Target, rtype: &str, opts: &Options) -> Result<Change, String> {
     let f = t.finding;
+    // An implicit API (not declared) is configured in Globals, with its resource's properties.
+    let implicit = rtype.is_empty() && globals_section(f).is_some();
+    let rtype = match globals_section(f) {
+        Some("Api") if implicit => "AWS::Serverless::Api",
+        Some("HttpApi") if implicit => "AWS::Serverless::HttpApi",
+        _ => rtype,
+    };
     if rtype == "AWS::Serverless::Api" && f.stage.as_deref() == Some("Stage") {
-        return Err(SAM_STAGE.into());
+        return match &f.remedy {
+            Remedy::AccessLogs { .. }
+            | Remedy::DedicatedLogGroup { .. }
+            | Remedy::RecommendedFormat { .. }
+            | Remedy::ExecutionLogging { .. }
+            | Remedy::DataTraceOff { .. } => Ok(Change::OpenApiVersion),
+            _ => Err(SAM_STAGE.into()),
+        };
     }
     let kind = f.api_kind.unwrap_or(ApiKind::V2);
     let keep: &[stagelog_model::KeptField] = match &f.remedy {
@@ -278,32 +307,79 @@ fn add_group(
 
 fn apply(template: &mut Json, f: &Finding, change: &Change, opts: &Options) -> Result<(), String> {
     let id = f.location.resource.clone();
+    let implicit = globals_section(f).filter(|_| template["Resources"].get(&id).is_none());
+    if let Some(section) = implicit {
+        // An implicit API: its settings in Globals, a new log group among the resources.
+        let group = match change {
+            Change::AccessLogs {
+                retention, name, ..
+            }
+            | Change::Destination {
+                retention, name, ..
+            } => {
+                let resources = template
+                    .get_mut("Resources")
+                    .and_then(Json::as_object_mut)
+                    .ok_or("no Resources")?;
+                Some(add_group(resources, &id, *retention, name, &opts.kms_key))
+            }
+            _ => None,
+        };
+        let root = template
+            .as_object_mut()
+            .ok_or("the template is not a mapping")?;
+        let props = root
+            .entry("Globals")
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .ok_or("Globals is not a plain mapping")?
+            .entry(section)
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .ok_or_else(|| format!("Globals: {section}: is not a plain mapping"))?;
+        return set(props, f, change, group);
+    }
     let resources = template
         .get_mut("Resources")
         .and_then(Json::as_object_mut)
         .ok_or("no Resources")?;
     match change {
         Change::AccessLogs {
-            property,
-            format,
-            retention,
-            name,
+            retention, name, ..
+        }
+        | Change::Destination {
+            retention, name, ..
         } => {
             let group = add_group(resources, &id, *retention, name, &opts.kms_key);
             let props = properties(resources, &id)?;
+            return set(props, f, change, Some(group));
+        }
+        _ => {}
+    }
+    let props = properties(resources, &id)?;
+    set(props, f, change, None)
+}
+
+/// Applies a change to the properties it is about (a resource's, or a `Globals` section's);
+/// `group` is the log group a change that needs one added.
+fn set(
+    props: &mut Map<String, Json>,
+    f: &Finding,
+    change: &Change,
+    group: Option<String>,
+) -> Result<(), String> {
+    match change {
+        Change::AccessLogs {
+            property, format, ..
+        } => {
+            let group = group.ok_or("no log group was added")?;
             props.insert(
                 property.to_string(),
                 json!({"DestinationArn": {"Fn::GetAtt": [group, "Arn"]}, "Format": format}),
             );
-            return Ok(());
         }
-        Change::Destination {
-            property,
-            retention,
-            name,
-        } => {
-            let group = add_group(resources, &id, *retention, name, &opts.kms_key);
-            let props = properties(resources, &id)?;
+        Change::Destination { property, .. } => {
+            let group = group.ok_or("no log group was added")?;
             let setting = props
                 .get_mut(*property)
                 .and_then(Json::as_object_mut)
@@ -312,13 +388,12 @@ fn apply(template: &mut Json, f: &Finding, change: &Change, opts: &Options) -> R
                 "DestinationArn".into(),
                 json!({"Fn::GetAtt": [group, "Arn"]}),
             );
-            return Ok(());
         }
-        _ => {}
-    }
-    let props = properties(resources, &id)?;
-    match change {
-        Change::AccessLogs { .. } | Change::Destination { .. } => {}
+        Change::OpenApiVersion => {
+            if !props.contains_key("OpenApiVersion") {
+                props.insert("OpenApiVersion".into(), json!(OPENAPI_VERSION));
+            }
+        }
         Change::Format { property, format } => {
             let setting = props
                 .get_mut(*property)

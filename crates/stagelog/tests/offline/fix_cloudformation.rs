@@ -410,3 +410,65 @@ fn fix_examples_cloudformation_diff_snapshot() {
         String::from_utf8(out.stderr).unwrap()
     );
 }
+
+/// SAM's commonest shape: APIs made by function events, configured in `Globals` (which holds
+/// other settings already), beside an explicit API that sets its own. The implicit APIs are
+/// fixed in `Globals: Api:` / `Globals: HttpApi:`, the extra `Stage` stage removed with
+/// `OpenApiVersion`, comments kept; read back, nothing of the fixed rules remains, and a
+/// second run changes nothing.
+#[test]
+fn sam_implicit_apis_are_fixed_in_globals() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = include_str!("fixtures/sam_implicit_apis.yaml");
+    std::fs::write(dir.path().join("template.yaml"), src).unwrap();
+    assert_eq!(
+        rules_in(dir.path()),
+        [
+            "SL001 ServerlessRestApi",
+            "SL001 ServerlessRestApi",
+            "SL010 ServerlessRestApi",
+            "SL010 ServerlessRestApi",
+            "SL002 ServerlessHttpApi"
+        ]
+    );
+    let fixed = Command::new(env!("CARGO_BIN_EXE_stagelog"))
+        .args(["fix", ".", "--write"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&fixed.stderr);
+    assert_eq!(fixed.status.code(), Some(0), "{err}");
+    assert!(!err.contains("Needs a person"), "{err}");
+    let after = std::fs::read_to_string(dir.path().join("template.yaml")).unwrap();
+    for kept in [
+        "# Shared by every function.",
+        "# Its own settings win over Globals, as SAM merges them.",
+        "    Cors:\n      AllowOrigin: \"'*'\"\n",
+        "      OpenApiVersion: '3.0.1'\n",
+    ] {
+        assert!(after.contains(kept), "{kept}: {after}");
+    }
+    let globals = &after[after.find("Globals:").unwrap()..after.find("Resources:").unwrap()];
+    for written in [
+        "AccessLogSetting:\n      DestinationArn: !GetAtt ServerlessRestApiAccessLogs.Arn",
+        "OpenApiVersion: 3.0.1",
+        "LoggingLevel: ERROR",
+        "  HttpApi:\n    AccessLogSettings:\n      DestinationArn: !GetAtt ServerlessHttpApiAccessLogs.Arn",
+    ] {
+        assert!(globals.contains(written), "{written}: {globals}");
+    }
+    // The explicit API is left as it was.
+    let partner = src[src.find("  PartnerApi:").unwrap()..src.find("Outputs:").unwrap()].trim_end();
+    assert!(after.contains(partner), "{after}");
+    assert_eq!(rules_in(dir.path()), Vec::<String>::new());
+    let again = Command::new(env!("CARGO_BIN_EXE_stagelog"))
+        .args(["fix", "."])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        again.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&again.stdout)
+    );
+}
