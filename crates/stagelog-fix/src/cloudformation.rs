@@ -49,7 +49,7 @@ enum Change {
 /// The OpenAPI version SAM is told to write, which also stops it creating the `Stage` stage.
 const OPENAPI_VERSION: &str = "3.0.1";
 
-const DEPLOYMENT_STAGE: &str = "a stage created by the Deployment's StageName has no logging settings: declare an AWS::ApiGateway::Stage (with AccessLogSetting) instead";
+const DEPLOYMENT_STAGE: &str = "add StageDescription: {AccessLogSetting: {DestinationArn: !GetAtt <LogGroup>.Arn, Format}} to the Deployment that creates the stage (or declare an AWS::ApiGateway::Stage instead)";
 const QUICK_CREATE: &str = "a quick-create API's $default stage has no logging settings: remove Target and declare an AWS::ApiGatewayV2::Stage named $default (AutoDeploy: true) with AccessLogSettings";
 const SAM_STAGE: &str = "SAM's extra `Stage` stage: set OpenApiVersion on the API (or in Globals: Api:) to remove it; check first that your clients do not use that stage";
 
@@ -220,7 +220,10 @@ fn change_for(t: &Target, rtype: &str, opts: &Options) -> Result<Change, String>
         recommended_format_json(kind, keep)
             .ok_or_else(|| "the API's protocol is not known; choose a format by hand".to_string())
     };
-    let property = access_property(rtype);
+    // A Deployment with StageName creates its stage, configured by its StageDescription (the
+    // same AccessLogSetting, MethodSettings, LoggingLevel as a stage's properties).
+    let property = access_property(rtype)
+        .or((rtype == "AWS::ApiGateway::Deployment").then_some("AccessLogSetting"));
     match (&f.remedy, property) {
         (Remedy::AccessLogs { retention }, Some(property)) => Ok(Change::AccessLogs {
             property,
@@ -351,13 +354,35 @@ fn apply(template: &mut Json, f: &Finding, change: &Change, opts: &Options) -> R
             retention, name, ..
         } => {
             let group = add_group(resources, &id, *retention, name, &opts.kms_key);
-            let props = properties(resources, &id)?;
+            let props = stage_properties(resources, &id)?;
             return set(props, f, change, Some(group));
         }
         _ => {}
     }
-    let props = properties(resources, &id)?;
+    let props = stage_properties(resources, &id)?;
     set(props, f, change, None)
+}
+
+/// Where a resource's stage settings are: its properties, or for a Deployment its
+/// `StageDescription` (created when absent).
+fn stage_properties<'a>(
+    resources: &'a mut Map<String, Json>,
+    id: &str,
+) -> Result<&'a mut Map<String, Json>, String> {
+    let deployment = resources
+        .get(id)
+        .and_then(|r| r.get("Type"))
+        .and_then(Json::as_str)
+        == Some("AWS::ApiGateway::Deployment");
+    let props = properties(resources, id)?;
+    if !deployment {
+        return Ok(props);
+    }
+    props
+        .entry("StageDescription")
+        .or_insert_with(|| json!({}))
+        .as_object_mut()
+        .ok_or_else(|| format!("{id}.Properties.StageDescription is not a plain mapping"))
 }
 
 /// Applies a change to the properties it is about (a resource's, or a `Globals` section's);
