@@ -381,7 +381,13 @@ pub(crate) fn fix(
     let is_stage = matches!(rtype, "aws_api_gateway_stage" | "aws_apigatewayv2_stage");
     let missing = || "the edit could not be placed".to_string();
     let new_group = |retention: i64| -> Result<(String, Edit), String> {
-        let group = format!("{name}_access_logs");
+        // A name the file does not use yet (`…_access_logs2` when the first is taken).
+        let mut group = format!("{name}_access_logs");
+        let mut n = 2;
+        while resource(body, &format!("aws_cloudwatch_log_group.{group}")).is_some() {
+            group = format!("{name}_access_logs{n}");
+            n += 1;
+        }
         // Inside a module, one edit serves every caller: the name is built from the module's
         // own expressions, never from one caller's values.
         let group_name = if f.location.via.is_empty() {

@@ -103,3 +103,50 @@ pub(crate) fn refuse(
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BEFORE: &str = r#"resource "aws_apigatewayv2_stage" "prod" {
+  api_id = "a1b2c3"
+  name   = "prod"
+}
+"#;
+
+    fn sl002(text: &str) -> Vec<Finding> {
+        read("main.tf", text, &Config::default())
+            .findings
+            .into_iter()
+            .filter(|f| f.rule_id == "SL002")
+            .collect()
+    }
+
+    #[test]
+    fn what_the_deployer_rejects_what_misses_and_what_it_adds_are_refused() {
+        let fixed = sl002(BEFORE);
+        assert_eq!(fixed.len(), 1);
+        let fixed: Vec<&Finding> = fixed.iter().collect();
+        let refuse = |after: &str| refuse("main.tf", BEFORE, after, &fixed, &Config::default());
+        let logged = BEFORE.replace(
+            "  name   = \"prod\"\n",
+            "  name   = \"prod\"\n  access_log_settings {\n    destination_arn = \"arn:aws:logs:eu-west-1:123456789012:log-group:/orders\"\n    format = jsonencode({ requestId = \"$context.requestId\", ip = \"$context.identity.sourceIp\", requestTime = \"$context.requestTime\", httpMethod = \"$context.httpMethod\", routeKey = \"$context.routeKey\", status = \"$context.status\", protocol = \"$context.protocol\", responseLength = \"$context.responseLength\", caller = \"$context.identity.caller\", user = \"$context.identity.user\" })\n  }\n",
+        );
+        assert_eq!(refuse(&logged), None);
+        // A second block with the same address: Terraform refuses the file.
+        let twice = format!("{logged}\n{BEFORE}");
+        assert!(refuse(&twice).unwrap().contains("would be rejected"));
+        // Nothing changed where it mattered.
+        let missed = format!("{BEFORE}# logging to come\n");
+        assert!(refuse(&missed)
+            .unwrap()
+            .contains("would not remove the finding"));
+        // Logging on, with a format that has no request id: a new medium finding (SL004).
+        let idless = logged.replace("requestId = \"$context.requestId\", ", "");
+        let why = refuse(&idless).unwrap();
+        assert!(
+            why.contains("new finding") && why.contains("SL004"),
+            "{why}"
+        );
+    }
+}

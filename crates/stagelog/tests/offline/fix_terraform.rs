@@ -336,11 +336,9 @@ fn a_module_called_from_several_roots_is_fixed_once_in_its_own_terms() {
     assert_eq!(again.status.code(), Some(0));
 }
 
-/// What a fix would write is read again first: a result Terraform would reject (a new log
-/// group named like one the file already has) is not written; the finding goes to a person
-/// with the reason.
+/// A new log group takes a name the file does not use yet.
 #[test]
-fn a_fix_terraform_would_reject_is_not_written() {
+fn a_new_log_group_does_not_take_a_name_the_file_uses() {
     let dir = tempfile::tempdir().unwrap();
     let main = r#"resource "aws_apigatewayv2_api" "this" {
   name          = "orders"
@@ -360,20 +358,24 @@ resource "aws_cloudwatch_log_group" "this_access_logs" {
 "#;
     crate::common::write(dir.path(), &[("main.tf", main)]);
     let o = stagelog_in(dir.path(), &["fix", ".", "--write", "--select", "SL002"]);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        o.stdout.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
-    assert!(
-        err.contains(
-            "main.tf:6  SL002  aws_apigatewayv2_stage.this: the fixed file would be rejected"
-        ) && err.contains("declared twice"),
-        "{err}"
-    );
     assert_eq!(
-        std::fs::read_to_string(dir.path().join("main.tf")).unwrap(),
-        main
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
     );
+    let after = std::fs::read_to_string(dir.path().join("main.tf")).unwrap();
+    assert!(
+        after.contains("destination_arn = aws_cloudwatch_log_group.this_access_logs2.arn")
+            && after.contains("resource \"aws_cloudwatch_log_group\" \"this_access_logs2\"")
+            && after.contains("name              = \"/orders/legacy\""),
+        "{after}"
+    );
+    let rescan = stagelog_in(
+        dir.path(),
+        &["scan", ".", "--format", "json", "--select", "SL002"],
+    );
+    let json: serde_json::Value = serde_json::from_slice(&rescan.stdout).unwrap();
+    assert_eq!(json["errors"], serde_json::json!([]), "{json}");
+    assert_eq!(json["findings"], serde_json::json!([]), "{json}");
 }
