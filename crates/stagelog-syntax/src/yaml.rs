@@ -159,10 +159,11 @@ pub const MAX_NODES: usize = 2_000_000;
 /// lines of a quoted scalar at or left of its key (`!Sub '{` … `}'`). Such
 /// lines are indented further, which changes no value (flow context and quoted-scalar folding
 /// ignore leading spaces; no line is added, so lines stay right), and the text is parsed
-/// again. The repaired text is returned when it differs. Anything else stays an error.
-pub fn load_as_pyyaml(src: &str) -> Result<(Loaded, Option<String>), LoadIssue> {
+/// again. The text read is returned with it (the repaired one, or `src`). Anything else stays
+/// an error.
+pub fn load_as_pyyaml(src: &str) -> Result<(Loaded, std::borrow::Cow<'_, str>), LoadIssue> {
     let first = match load(src) {
-        Ok(l) => return Ok((l, None)),
+        Ok(l) => return Ok((l, std::borrow::Cow::Borrowed(src))),
         Err(e) => e,
     };
     let mut text = src.to_string();
@@ -179,7 +180,7 @@ pub fn load_as_pyyaml(src: &str) -> Result<(Loaded, Option<String>), LoadIssue> 
             break;
         }
         match load(&text) {
-            Ok(l) => return Ok((l, Some(text))),
+            Ok(l) => return Ok((l, std::borrow::Cow::Owned(text))),
             Err(e) => issue = e,
         }
     }

@@ -61,13 +61,8 @@ pub fn adapt(file: &str, src: &str, given: &Parameters) -> Adapted {
             notes: vec![],
         };
     }
-    let repaired;
-    let (loaded, src) = match yaml::load_as_pyyaml(src) {
-        Ok((l, None)) => (l, src),
-        Ok((l, Some(text))) => {
-            repaired = text;
-            (l, repaired.as_str())
-        }
+    let (loaded, read) = match yaml::load_as_pyyaml(src) {
+        Ok(loaded) => loaded,
         Err(issue) => {
             if looks_like_template(src) {
                 errors.push(err(
@@ -82,6 +77,8 @@ pub fn adapt(file: &str, src: &str, given: &Parameters) -> Adapted {
             };
         }
     };
+    // What was read: the repaired text, when the loader repaired it.
+    let src: &str = &read;
     let Some(root) = loaded.root else {
         return Adapted {
             inventory: None,

@@ -47,13 +47,8 @@ pub fn adapt(file: &str, src: &str) -> Adapted {
     let err = |line: u32, message: String| Problem::in_file(file.to_string(), Some(line), message);
     // Read as the framework reads it (its parser takes what PyYAML does: multi-line quoted
     // strings at the key's column, flow collections continued there).
-    let repaired;
-    let (loaded, src) = match yaml::load_as_pyyaml(src) {
-        Ok((l, None)) => (l, src),
-        Ok((l, Some(text))) => {
-            repaired = text;
-            (l, repaired.as_str())
-        }
+    let (loaded, read) = match yaml::load_as_pyyaml(src) {
+        Ok(loaded) => loaded,
         Err(issue) => {
             return Adapted {
                 errors: vec![err(
@@ -64,6 +59,8 @@ pub fn adapt(file: &str, src: &str) -> Adapted {
             }
         }
     };
+    // What was read: the repaired text, when the loader repaired it.
+    let src: &str = &read;
     let mut errors: Vec<Problem> = loaded
         .issues
         .iter()
