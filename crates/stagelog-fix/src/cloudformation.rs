@@ -354,6 +354,13 @@ fn apply(template: &mut Json, f: &Finding, change: &Change, opts: &Options) -> R
             retention, name, ..
         } => {
             let group = add_group(resources, &id, *retention, name, &opts.kms_key);
+            // Created where the stage is: a stage under `Condition: CreateCanary` gets its group
+            // under the same condition (else the group exists where the stage does not).
+            if let Some(condition) = resources.get(&id).and_then(|r| r.get("Condition")).cloned() {
+                if let Some(g) = resources.get_mut(&group).and_then(Json::as_object_mut) {
+                    g.insert("Condition".into(), condition);
+                }
+            }
             let props = stage_properties(resources, &id)?;
             return set(props, f, change, Some(group));
         }

@@ -472,3 +472,64 @@ fn sam_implicit_apis_are_fixed_in_globals() {
         String::from_utf8_lossy(&again.stdout)
     );
 }
+
+/// A log group a fix adds for a stage created under a `Condition` carries that condition:
+/// it exists exactly where the stage does.
+#[test]
+fn a_new_log_group_is_created_under_its_stages_condition() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = r#"AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  Canary:
+    Type: String
+    Default: 'false'
+    AllowedValues: ['true', 'false']
+Conditions:
+  CreateCanary: !Equals [!Ref Canary, 'true']
+Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Name: orders
+  Deployment:
+    Type: AWS::ApiGateway::Deployment
+    Properties:
+      RestApiId: !Ref Api
+  # Only in accounts that run a canary.
+  CanaryStage:
+    Type: AWS::ApiGateway::Stage
+    Condition: CreateCanary
+    Properties:
+      RestApiId: !Ref Api
+      DeploymentId: !Ref Deployment
+      StageName: canary
+"#;
+    std::fs::write(dir.path().join("template.yaml"), src).unwrap();
+    let fixed = Command::new(env!("CARGO_BIN_EXE_stagelog"))
+        .args([
+            "fix",
+            ".",
+            "--write",
+            "--select",
+            "SL001",
+            "--parameter",
+            "Canary=true",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        fixed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&fixed.stderr)
+    );
+    let after = std::fs::read_to_string(dir.path().join("template.yaml")).unwrap();
+    let group = &after[after.find("  CanaryStageAccessLogs:").expect(&after)..];
+    assert!(group.contains("Type: AWS::Logs::LogGroup"), "{group}");
+    assert!(group.contains("    Condition: CreateCanary"), "{group}");
+    assert!(
+        after.contains("DestinationArn: !GetAtt CanaryStageAccessLogs.Arn"),
+        "{after}"
+    );
+}
