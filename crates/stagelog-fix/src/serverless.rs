@@ -68,6 +68,13 @@ fn change(service: &mut Json, f: &Finding) -> Result<(), String> {
         provider.insert("logRetentionInDays".into(), json!(days.days()));
         return Ok(());
     }
+    // Access logs turned on go to a log group the framework declares, which keeps events as
+    // long as `provider.logRetentionInDays` says (forever without it).
+    if let Remedy::AccessLogs { retention } = f.remedy {
+        provider
+            .entry("logRetentionInDays")
+            .or_insert_with(|| json!(retention.days()));
+    }
     let key = match f.api_kind {
         Some(ApiKind::Rest) => "restApi",
         Some(ApiKind::Http) => "httpApi",
@@ -198,7 +205,10 @@ pub(crate) fn hint(f: &stagelog_model::Finding) -> String {
             "set {key}.fullExecutionData: false (the framework turns full request/response logging on by default)"
         ),
         Remedy::Retention { days } => format!("set provider.logRetentionInDays: {days}"),
-        Remedy::KmsKey => "set provider.kmsKeyArn / a KmsKeyId on the log group in resources:".into(),
+        Remedy::KmsKey => format!(
+            "override the log group the framework generates under resources: ({}: {{Properties: {{KmsKeyId: <key ARN>}}}})",
+            f.location.resource
+        ),
         Remedy::CloudWatchRole => format!(
             "set the account's CloudWatch role once per account and region in a baseline stack (a role trusted by apigateway.amazonaws.com), and keep {key}.roleManagedExternally: true here: see `stagelog explain SL032`"
         ),

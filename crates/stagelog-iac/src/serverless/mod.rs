@@ -232,6 +232,54 @@ pub fn adapt(file: &str, src: &str) -> Adapted {
                 });
             }
         }
+        // The access log group the framework declares in the stack for the stage
+        // (`ApiGatewayLogGroup`, `HttpApiLogGroup`, `WebsocketsLogGroup`), with
+        // `provider.logRetentionInDays` as its retention (never expiring without it).
+        if let Some(Value::Known(AccessLog {
+            destination: Some(d),
+            ..
+        })) = &mut st.access_log
+        {
+            if d.log_group.is_none() && shared.is_none() {
+                let retention = provider.and_then(|p| p.entry("logRetentionInDays"));
+                let days = retention.map(|(_, v)| {
+                    let t = resolve(v, root);
+                    match t.as_known().and_then(|k| k.trim().parse::<i64>().ok()) {
+                        Some(n) => Value::Known(n),
+                        None => Value::Unknown(t.to_string()),
+                    }
+                });
+                let mut name = Text::lit(group_prefix);
+                name.append(service.clone());
+                name.push_lit("-");
+                name.append(stage.clone());
+                let group_resource = match kind {
+                    ApiKind::Rest => "ApiGatewayLogGroup",
+                    ApiKind::Http => "HttpApiLogGroup",
+                    _ => "WebsocketsLogGroup",
+                };
+                let mut at = loc(group_resource, retention.map_or(line, |(k, _)| k.line));
+                at.resource_type = Some("AWS::Logs::LogGroup".into());
+                // `resources:` may override the generated group's properties, as the
+                // framework merges them: a retention or a KMS key given there wins.
+                let overridden = |key: &str| {
+                    framework_override(root, group_resource)
+                        .and_then(|p| p.get("Properties"))
+                        .and_then(|p| p.entry(key))
+                };
+                let days = match overridden("RetentionInDays") {
+                    Some((_, v)) => Some(match v.as_str().and_then(|t| t.trim().parse().ok()) {
+                        Some(n) => Value::Known(n),
+                        None => Value::Unknown(rendered(v, root)),
+                    }),
+                    None => days,
+                };
+                let kms = overridden("KmsKeyId").map(|(_, v)| Text::lit(rendered(v, root)));
+                inv.log_groups
+                    .push(stagelog_model::LogGroup::declared(name, days, kms, at));
+                d.log_group = Some(inv.log_groups.len() - 1);
+            }
+        }
         inv.stages.push(st);
     }
     // `resources:` is CloudFormation the framework merges into the stack it deploys: a log
@@ -272,6 +320,19 @@ pub fn adapt(file: &str, src: &str) -> Adapted {
         notes,
         included,
     }
+}
+
+/// The entry `resources:` gives for a resource the framework generates (`HttpApiLogGroup`),
+/// in the mapping form or any item of the list form.
+fn framework_override<'a>(root: &'a Node, id: &str) -> Option<&'a Node> {
+    let section = root.get("resources")?;
+    let sections: Vec<&Node> = match &section.value {
+        NodeValue::Seq(items) => items.iter().collect(),
+        _ => vec![section],
+    };
+    sections
+        .into_iter()
+        .find_map(|s| s.get("Resources").and_then(|r| r.get(id)))
 }
 
 /// The resource a stage deployed into a shared REST API is located at.

@@ -65,9 +65,20 @@ fn logs_true_uses_the_frameworks_defaults_full_execution_data_included() {
     ));
     // Access and execution logging on; full request/response data too (SL011), which only
     // serverless.yml shows for REST (the framework sets it through the SDK after deploy).
+    // The groups the framework declares for them keep events forever without
+    // provider.logRetentionInDays (SL020), unencrypted (SL021, info).
     assert_eq!(
         findings,
-        ["SL011 Rest dev line 5", "SL011 WebSocket dev line 6"]
+        [
+            "SL011 Rest dev line 5",
+            "SL011 WebSocket dev line 6",
+            "SL020 Http $default line 7",
+            "SL020 Rest dev line 5",
+            "SL020 WebSocket dev line 6",
+            "SL021 Http $default line 7",
+            "SL021 Rest dev line 5",
+            "SL021 WebSocket dev line 6",
+        ]
     );
 }
 

@@ -77,12 +77,14 @@ fn provider_logs_are_fixed_in_place_and_resources_are_left_to_a_person() {
             || after.contains("    websocket: { executionLogging: true, level: ERROR, fullExecutionData: false } # turned off while the chat is in beta\n"),
         "{after}"
     );
+    // Access logs turned on go to the group the framework declares: kept a year.
+    assert!(after.contains("\n  logRetentionInDays: 365\n"), "{after}");
     assert_eq!(
         after
             .replace("restApi: { fullExecutionData: false }", "restApi: true")
             .lines()
             .count(),
-        SERVICE.lines().count()
+        SERVICE.lines().count() + 1
     );
     // The stage under resources: is CloudFormation nested in the file: said, not rewritten.
     assert!(
