@@ -41,3 +41,12 @@ pub fn rule_and_stage(report: &serde_json::Value) -> Vec<String> {
     found.sort();
     found
 }
+
+/// `stagelog ARGS` run in `dir`.
+pub fn stagelog_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_stagelog"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}

@@ -431,11 +431,7 @@ fn sam_implicit_apis_are_fixed_in_globals() {
             "SL002 ServerlessHttpApi"
         ]
     );
-    let fixed = Command::new(env!("CARGO_BIN_EXE_stagelog"))
-        .args(["fix", ".", "--write"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let fixed = crate::common::stagelog_in(dir.path(), &["fix", ".", "--write"]);
     let err = String::from_utf8_lossy(&fixed.stderr);
     assert_eq!(fixed.status.code(), Some(0), "{err}");
     assert!(!err.contains("Needs a person"), "{err}");
@@ -461,11 +457,7 @@ fn sam_implicit_apis_are_fixed_in_globals() {
     let partner = src[src.find("  PartnerApi:").unwrap()..src.find("Outputs:").unwrap()].trim_end();
     assert!(after.contains(partner), "{after}");
     assert_eq!(rules_in(dir.path()), Vec::<String>::new());
-    let again = Command::new(env!("CARGO_BIN_EXE_stagelog"))
-        .args(["fix", "."])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let again = crate::common::stagelog_in(dir.path(), &["fix", "."]);
     assert!(
         again.stdout.is_empty(),
         "{}",
@@ -505,8 +497,9 @@ Resources:
       StageName: canary
 "#;
     std::fs::write(dir.path().join("template.yaml"), src).unwrap();
-    let fixed = Command::new(env!("CARGO_BIN_EXE_stagelog"))
-        .args([
+    let fixed = crate::common::stagelog_in(
+        dir.path(),
+        &[
             "fix",
             ".",
             "--write",
@@ -514,10 +507,8 @@ Resources:
             "SL001",
             "--parameter",
             "Canary=true",
-        ])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+        ],
+    );
     assert_eq!(
         fixed.status.code(),
         Some(0),

@@ -204,13 +204,7 @@ fn a_windows_file_keeps_its_byte_order_mark_and_line_endings() {
     assert_eq!(json["findings"], serde_json::json!([]), "{json}");
 }
 
-fn stagelog_in(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_stagelog"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
+use crate::common::stagelog_in;
 
 const HTTP_STAGE_MODULE: &str = r#"variable "name" {
   type = string
