@@ -215,26 +215,31 @@ pub fn format_of_group(
                 sdk_error(e)
             )
         };
-        // The first page alone first, failing fast; the paginator then reads it all.
-        first_call(&conf, |c| async move {
-            aws_sdk_apigateway::Client::new(&c)
-                .get_rest_apis()
-                .limit(500)
-                .send()
-                .await
-        })
-        .await
-        .map_err(|e| failed("GetRestApis", &e))?;
-        let v1 = aws_sdk_apigateway::Client::new(&conf);
-        let apis: Vec<_> = v1
-            .get_rest_apis()
-            .limit(500)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
+        // Page by page (GetRestApis' `position`), each asked as the first request is: an
+        // unreachable endpoint fails fast, and no page is read twice.
+        let mut apis = Vec::new();
+        let mut position: Option<String> = None;
+        loop {
+            let page = first_call(&conf, |c| {
+                let position = position.clone();
+                async move {
+                    aws_sdk_apigateway::Client::new(&c)
+                        .get_rest_apis()
+                        .limit(500)
+                        .set_position(position)
+                        .send()
+                        .await
+                }
+            })
             .await
             .map_err(|e| failed("GetRestApis", &e))?;
+            apis.extend(page.items().iter().cloned());
+            position = page.position().map(str::to_string);
+            if position.is_none() {
+                break;
+            }
+        }
+        let v1 = aws_sdk_apigateway::Client::new(&conf);
         for api in &apis {
             let id = api.id().unwrap_or_default();
             let stages = v1

@@ -146,6 +146,20 @@ fn is_service(file: &str) -> bool {
         })
 }
 
+/// A finding's resource address in its own file: inside a module, the part after the calls
+/// (`module.a.aws_apigatewayv2_stage.this` is `aws_apigatewayv2_stage.this` in the module).
+pub(crate) fn in_file_address(f: &Finding) -> &str {
+    match f
+        .location
+        .resource_type
+        .as_deref()
+        .and_then(|t| f.location.resource.rfind(&format!("{t}.")))
+    {
+        Some(i) => &f.location.resource[i..],
+        None => f.location.resource.as_str(),
+    }
+}
+
 /// The stage a finding is about, found in the scan's inventories.
 fn stage_of<'a>(inventories: &'a [Inventory], f: &Finding) -> Option<&'a Stage> {
     let name = f.stage.as_deref()?;

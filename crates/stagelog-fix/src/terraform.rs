@@ -211,20 +211,6 @@ pub(crate) fn new_group_name(
         })
 }
 
-/// A finding's resource address in its own file: inside a module, the part after the calls
-/// (`module.a.aws_apigatewayv2_stage.this` is `aws_apigatewayv2_stage.this` in the module).
-pub(crate) fn in_file_address(f: &Finding) -> &str {
-    match f
-        .location
-        .resource_type
-        .as_deref()
-        .and_then(|t| f.location.resource.rfind(&format!("{t}.")))
-    {
-        Some(i) => &f.location.resource[i..],
-        None => f.location.resource.as_str(),
-    }
-}
-
 /// The name of a new log group for a stage inside a module, in the module's own terms:
 /// `{api-name}` is `${<api>.name}` when the stage's API is a resource (else `${<api id
 /// expression>}`), `{stage}` the stage's name as written (`${var.stage}`), `{api}` the API id
@@ -324,7 +310,7 @@ pub(crate) fn fix(
     opts: &Options,
 ) -> Result<Vec<Edit>, String> {
     let f = target.finding;
-    let address = in_file_address(f);
+    let address = crate::in_file_address(f);
     let through = f.location.via.last().map(|c| c.to_string());
     if f.location
         .file
@@ -592,7 +578,7 @@ pub(crate) fn fix_file(
                 other => format!("{other:?}"),
             },
             // Every instance of a module's resource is one block in its file: fixed once.
-            in_file_address(t.finding).to_string(),
+            crate::in_file_address(t.finding).to_string(),
             t.finding.location.line,
         );
         if !seen.insert(key) {

@@ -11,7 +11,7 @@ use stagelog_rules::{check, Config, RuleKind, Selection};
 
 /// What a finding is about in its own file: rule and address without the module calls.
 fn key(f: &Finding) -> (&'static str, String) {
-    (f.rule_id, crate::terraform::in_file_address(f).to_string())
+    (f.rule_id, crate::in_file_address(f).to_string())
 }
 
 struct Read {

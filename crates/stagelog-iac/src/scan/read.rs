@@ -98,8 +98,13 @@ pub(super) fn read_template(
             let mut a = cloudformation::adapt(&name, &src, &cfn);
             if let Some(inv) = &mut a.inventory {
                 a.errors.extend(samconfig_error);
-                // A CDK stack's environment, from its cloud assembly's manifest.
-                if let Some((account, region)) = path.as_deref().and_then(cdk_environment) {
+                // A CDK stack's environment, from its cloud assembly's manifest: read only for
+                // a stack that sets the account's role, the one thing it is used for.
+                let environment = path
+                    .as_deref()
+                    .filter(|_| !inv.accounts.is_empty())
+                    .and_then(cdk_environment);
+                if let Some((account, region)) = environment {
                     for settings in &mut inv.accounts {
                         settings.location.account = Some(account.clone());
                         settings.location.region = Some(region.clone());
