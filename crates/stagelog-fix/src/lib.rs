@@ -89,6 +89,9 @@ pub struct FixPlan {
     pub files: Vec<FileFix>,
     pub manual: Vec<Manual>,
     pub errors: Vec<Problem>,
+    /// Where a fix was made other than at the finding (a module's input set at its call or
+    /// in its default), and why there: one line per finding.
+    pub said: Vec<String>,
 }
 
 /// A splice into the original text.
@@ -203,6 +206,7 @@ fn fixer(f: &Finding) -> Result<(&str, Fixer), String> {
 /// nothing is read twice; a file the scan did not keep is read now.
 pub fn plan(scan: &ScanOutput, findings: &[Finding], opts: &Options) -> FixPlan {
     let mut by_file: BTreeMap<&str, (Fixer, Vec<Target>)> = BTreeMap::new();
+    let mut terraform_targets = vec![];
     let mut out = FixPlan::default();
     for f in findings {
         let target = Target {
@@ -210,12 +214,40 @@ pub fn plan(scan: &ScanOutput, findings: &[Finding], opts: &Options) -> FixPlan 
             stage: stage_of(&scan.inventories, f),
         };
         match fixer(f) {
+            Ok((_, Fixer::Terraform)) => terraform_targets.push(target),
             Ok((file, fixer)) => by_file
                 .entry(file)
                 .or_insert_with(|| (fixer, vec![]))
                 .1
                 .push(target),
             Err(reason) => out.manual.push(Manual::of(f, reason)),
+        }
+    }
+    // Terraform is fixed as one configuration: a module's input is set where its caller is.
+    if !terraform_targets.is_empty() {
+        let mut cfg = terraform::Configuration::new(&scan.sources);
+        let mut errors = vec![];
+        let fixed = terraform::fix_configuration(
+            &mut cfg,
+            &terraform_targets,
+            opts,
+            &mut out.manual,
+            &mut out.said,
+            &mut errors,
+        );
+        out.errors.extend(
+            errors
+                .into_iter()
+                .map(|(file, e)| Problem::in_file(file, None, e.to_string())),
+        );
+        for (file, fixed) in fixed {
+            let before = cfg
+                .sources
+                .get(&file)
+                .cloned()
+                .or_else(|| std::fs::read_to_string(&file).ok())
+                .unwrap_or_default();
+            out.offer(&file, before, fixed.after, &fixed.findings, &opts.config);
         }
     }
     for (file, (fixer, targets)) in by_file {
@@ -235,11 +267,11 @@ pub fn plan(scan: &ScanOutput, findings: &[Finding], opts: &Options) -> FixPlan 
         };
         let routed = out.manual.len();
         let fixed = match fixer {
-            Fixer::Terraform => terraform::fix_file(&src, &targets, opts, &mut out.manual),
             Fixer::Serverless => serverless::fix_file(&src, &targets, &mut out.manual),
             Fixer::CloudFormation => {
                 cloudformation::fix_file(&src, &targets, opts, &mut out.manual)
             }
+            Fixer::Terraform => Ok(None),
         };
         match fixed {
             Ok(Some(after)) => {
@@ -256,16 +288,7 @@ pub fn plan(scan: &ScanOutput, findings: &[Finding], opts: &Options) -> FixPlan 
                         })
                     })
                     .collect();
-                match validate::refuse(file, &src, &after, &edited, &opts.config) {
-                    Some(reason) => out
-                        .manual
-                        .extend(edited.iter().map(|f| Manual::of(f, reason.clone()))),
-                    None => out.files.push(FileFix {
-                        file: file.to_string(),
-                        before: src,
-                        after,
-                    }),
-                }
+                out.offer(file, src, after, &edited, &opts.config);
             }
             Ok(None) => {}
             Err(e) => out
@@ -274,4 +297,28 @@ pub fn plan(scan: &ScanOutput, findings: &[Finding], opts: &Options) -> FixPlan 
         }
     }
     out
+}
+
+impl FixPlan {
+    /// A file's fixed text, offered when reading it again shows nothing wrong; else its
+    /// findings go to a person, with why.
+    fn offer(
+        &mut self,
+        file: &str,
+        before: String,
+        after: String,
+        edited: &[&Finding],
+        config: &stagelog_rules::Config,
+    ) {
+        match validate::refuse(file, &before, &after, edited, config) {
+            Some(reason) => self
+                .manual
+                .extend(edited.iter().map(|f| Manual::of(f, reason.clone()))),
+            None => self.files.push(FileFix {
+                file: file.to_string(),
+                before,
+                after,
+            }),
+        }
+    }
 }

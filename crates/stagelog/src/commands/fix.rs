@@ -72,6 +72,13 @@ pub fn run(args: FixArgs, ui: Ui) -> Result<ExitStatus> {
             "note: these fixes turn on execution logging, but this configuration sets no API Gateway account CloudWatch role (SL030); AWS refuses execution logging until the account has one in each region (see `stagelog explain SL030`)"
         );
     }
+    // A fix made away from its finding (a module's input, at its call or default) says where.
+    if !fixes.said.is_empty() && !ui.quiet() {
+        eprintln!("Fixed where the value comes from ({}):", fixes.said.len());
+        for s in &fixes.said {
+            eprintln!("  {s}");
+        }
+    }
     if !fixes.manual.is_empty() && !ui.quiet() {
         eprintln!("Needs a person ({}):", fixes.manual.len());
         for m in &fixes.manual {

@@ -3,24 +3,29 @@
 //! rewrite heredocs and escapes). The `=` of the attribute lines a fix touches are aligned as
 //! `terraform fmt` aligns them. The result is parsed again before it is offered.
 
+mod inputs;
+
 use crate::error::FileError;
 use crate::{Edit, Manual, Options, Target};
 use hcl_edit::structure::{Block, BlockLabel, Body};
 use hcl_edit::Span;
+pub(crate) use inputs::Configuration;
+use inputs::Placed;
 use stagelog_model::context_vars::recommended_fields;
 use stagelog_model::KeptField;
 use stagelog_model::{
     clean_name_part, ApiKind, Finding, Placeholder, Remedy, SettingsTarget, Stage,
 };
+use std::collections::BTreeMap;
 
-fn label(l: &BlockLabel) -> &str {
+pub(crate) fn label(l: &BlockLabel) -> &str {
     match l {
         BlockLabel::Ident(i) => i.as_str(),
         BlockLabel::String(s) => s.value().as_str(),
     }
 }
 
-fn line_of(src: &str, offset: usize) -> u32 {
+pub(crate) fn line_of(src: &str, offset: usize) -> u32 {
     src[..offset.min(src.len())]
         .bytes()
         .filter(|b| *b == b'\n')
@@ -60,7 +65,7 @@ fn indents(src: &str, block: &Block) -> (String, String) {
 }
 
 /// Inserts lines (already without indentation) as the last items of a block.
-fn insert_in_block(src: &str, block: &Block, lines: &[String]) -> Option<Edit> {
+pub(crate) fn insert_in_block(src: &str, block: &Block, lines: &[String]) -> Option<Edit> {
     let span = block.span()?;
     let close = span.start + src[span.clone()].rfind('}')?;
     let (own, inner) = indents(src, block);
@@ -303,12 +308,7 @@ const DEPLOYMENT_STAGE: &str = "a stage created by the deployment's stage_name h
 const ACCOUNT_ROLE: &str = "set the account's CloudWatch role once per account and region, in a baseline configuration that declares no APIs (aws_api_gateway_account { cloudwatch_role_arn = <a role trusted by apigateway.amazonaws.com> }), not beside these stages: see `stagelog explain SL032`";
 
 /// The edits that fix one finding in this file, or why it needs a person.
-pub(crate) fn fix(
-    src: &str,
-    body: &Body,
-    target: &Target,
-    opts: &Options,
-) -> Result<Vec<Edit>, String> {
+fn fix(src: &str, body: &Body, target: &Target, opts: &Options) -> Result<Vec<Edit>, String> {
     let f = target.finding;
     let address = crate::in_file_address(f);
     let through = f.location.via.last().map(|c| c.to_string());
@@ -322,13 +322,22 @@ pub(crate) fn fix(
             through.as_deref().unwrap_or("the module block")
         ));
     }
-    if address.contains('[') {
-        return Err(
-            "an instance of a resource with count/for_each: fix the resource by hand".into(),
-        );
-    }
+    // An instance of a resource with `count`/`for_each` is fixed in its block, for every
+    // instance at once; what the fix adds beside it has the same `count`/`for_each` and refers
+    // to the instance (`[count.index]`, `[each.key]`).
+    let address = address.split('[').next().unwrap_or(address);
     let res = resource(body, address)
         .ok_or_else(|| format!("resource {address} not found in the file"))?;
+    let repeat = ["count", "for_each"].into_iter().find_map(|meta| {
+        res.body
+            .get_attribute(meta)
+            .map(|a| (meta, a.value.to_string().trim().to_string()))
+    });
+    let index = match &repeat {
+        Some(("count", _)) => "[count.index]",
+        Some(_) => "[each.key]",
+        None => "",
+    };
     // A block a `dynamic` block makes is set by the module's inputs: a static block beside it
     // would be a second one, which Terraform refuses.
     let dynamic = |name: &str| {
@@ -376,13 +385,20 @@ pub(crate) fn fix(
         }
         // Inside a module, one edit serves every caller: the name is built from the module's
         // own expressions, never from one caller's values.
-        let group_name = if f.location.via.is_empty() {
+        // Every instance of a repeated resource too.
+        let group_name = if f.location.via.is_empty() && repeat.is_none() {
             new_group_name(opts, target.stage, name, f.stage.as_deref())?
         } else {
             module_group_name(opts, res, name)?
         };
-        let block = log_group_block(&group, &group_name, retention, opts.kms_key.as_deref());
-        Ok((group, after_block(res, block).ok_or_else(missing)?))
+        let mut block = log_group_block(&group, &group_name, retention, opts.kms_key.as_deref());
+        if let Some((meta, expr)) = &repeat {
+            block = block.replacen("{\n", &format!("{{\n  {meta} = {expr}\n\n"), 1);
+        }
+        Ok((
+            format!("{group}{index}"),
+            after_block(res, block).ok_or_else(missing)?,
+        ))
     };
     match &f.remedy {
         Remedy::AccessLogs { retention } if is_stage => {
@@ -447,7 +463,8 @@ pub(crate) fn fix(
             Ok(vec![after_block(
                 res,
                 format!(
-                    "resource \"aws_api_gateway_method_settings\" \"{name}_all\" {{\n  rest_api_id = aws_api_gateway_stage.{name}.rest_api_id\n  stage_name  = aws_api_gateway_stage.{name}.stage_name\n  method_path = \"*/*\"\n\n  settings {{\n    logging_level = \"{level}\"\n  }}\n}}"
+                    "resource \"aws_api_gateway_method_settings\" \"{name}_all\" {{\n{}  rest_api_id = aws_api_gateway_stage.{name}{index}.rest_api_id\n  stage_name  = aws_api_gateway_stage.{name}{index}.stage_name\n  method_path = \"*/*\"\n\n  settings {{\n    logging_level = \"{level}\"\n  }}\n}}",
+                    repeat.as_ref().map(|(meta, expr)| format!("  {meta} = {expr}\n\n")).unwrap_or_default()
                 ),
             )
             .ok_or_else(missing)?])
@@ -558,45 +575,276 @@ fn setting(remedy: &Remedy) -> Option<(&'static str, String)> {
     }
 }
 
-/// Every fix for one file, applied together; findings that need a person go to `manual`.
-pub(crate) fn fix_file(
-    src: &str,
-    targets: &[Target],
+/// The findings a configuration's fixes were made for, and the fixed text, by file.
+pub(crate) struct Fixed<'a> {
+    pub after: String,
+    pub findings: Vec<&'a Finding>,
+}
+
+/// What the fixes of a whole Terraform configuration write, by file; findings that need a
+/// person go to `manual`, what each fix through a module's inputs changed to `said`.
+/// Settings read from inputs are fixed first, each on the text the ones before left (two
+/// findings may set two attributes of one argument); then each file's own edits, together.
+pub(crate) fn fix_configuration<'a>(
+    cfg: &mut Configuration,
+    targets: &[Target<'a>],
     opts: &Options,
     manual: &mut Vec<Manual>,
-) -> Result<Option<String>, FileError> {
-    let body = stagelog_syntax::hcl::parse_edit_body(src)
-        .map_err(|e| FileError::Hcl(e.message().to_string()))?;
-    let mut edits = Vec::new();
+    said: &mut Vec<String>,
+    errors: &mut Vec<(String, FileError)>,
+) -> BTreeMap<String, Fixed<'a>> {
+    let mut out: BTreeMap<String, Fixed<'a>> = BTreeMap::new();
     let mut seen = std::collections::BTreeSet::new();
+    let mut local: BTreeMap<&str, Vec<&Target<'a>>> = BTreeMap::new();
     for t in targets {
-        // One fix per remedy and resource (SL004 and SL005 both rewrite the format).
-        let key = (
-            match &t.finding.remedy {
-                // The fields each rule saw to keep are the same format's.
-                Remedy::RecommendedFormat { .. } => "RecommendedFormat".to_string(),
-                other => format!("{other:?}"),
-            },
-            // Every instance of a module's resource is one block in its file: fixed once.
-            crate::in_file_address(t.finding).to_string(),
-            t.finding.location.line,
-        );
-        if !seen.insert(key) {
+        let f = t.finding;
+        let Some(file) = f.location.file.as_deref() else {
             continue;
-        }
-        match fix(src, &body, t, opts) {
-            Ok(e) => edits.extend(e),
-            Err(reason) => manual.push(Manual::of(t.finding, reason)),
+        };
+        // One fix per remedy and resource (SL004 and SL005 both rewrite the format); every
+        // instance of a module's resource is one block in its file, fixed once, unless the
+        // setting is the module's input, which each call may set.
+        let kind = match &f.remedy {
+            Remedy::RecommendedFormat { .. } => "RecommendedFormat".to_string(),
+            other => format!("{other:?}"),
+        };
+        let block = crate::in_file_address(f)
+            .split('[')
+            .next()
+            .unwrap_or_default();
+        let key = (kind, block.to_string(), f.location.line);
+        match through_input(cfg, file, t) {
+            None if !seen.insert(key) => {}
+            None => local.entry(file).or_default().push(t),
+            Some(Err(reason)) => manual.push(Manual::of(f, reason)),
+            Some(Ok(placed)) => {
+                let text = match cfg.text(&placed.file) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        manual.push(Manual::of(f, e));
+                        continue;
+                    }
+                };
+                match Edit::apply_all(&text, vec![placed.edit]) {
+                    Ok(next) => {
+                        let reached = f
+                            .location
+                            .via
+                            .first()
+                            .map(|c| format!(" (from {}:{})", c.file, c.line))
+                            .unwrap_or_default();
+                        said.push(format!(
+                            "{} {}{reached}: {}",
+                            f.rule_id, f.location.resource, placed.said
+                        ));
+                        cfg.edited.insert(placed.file.clone(), next);
+                        out.entry(placed.file)
+                            .or_insert_with(|| Fixed {
+                                after: String::new(),
+                                findings: vec![],
+                            })
+                            .findings
+                            .push(f);
+                    }
+                    Err(e) => manual.push(Manual::of(f, e.to_string())),
+                }
+            }
         }
     }
-    if edits.is_empty() {
-        return Ok(None);
+    // Each file's own edits, on the text the input fixes left.
+    let mut own: BTreeMap<String, Vec<Edit>> = BTreeMap::new();
+    for (file, targets) in local {
+        let (src, body) = match cfg.text(file).map(|src| {
+            let body = stagelog_syntax::hcl::parse_edit_body(&src);
+            (src, body)
+        }) {
+            Ok((src, Ok(body))) => (src, body),
+            Ok((_, Err(e))) => {
+                errors.push((file.to_string(), FileError::Hcl(e.message().to_string())));
+                continue;
+            }
+            Err(e) => {
+                errors.push((file.to_string(), FileError::Read(std::io::Error::other(e))));
+                continue;
+            }
+        };
+        for t in targets {
+            match fix(&src, &body, t, opts) {
+                Ok(e) => {
+                    own.entry(file.to_string()).or_default().extend(e);
+                    out.entry(file.to_string())
+                        .or_insert_with(|| Fixed {
+                            after: String::new(),
+                            findings: vec![],
+                        })
+                        .findings
+                        .push(t.finding);
+                }
+                Err(reason) => manual.push(Manual::of(t.finding, reason)),
+            }
+        }
     }
-    let fixed = Edit::apply_all(src, edits)?;
-    let fixed = align_touched(src, &fixed);
-    stagelog_syntax::hcl::parse_edit_body(&fixed)
-        .map_err(|e| FileError::FixedDoesNotParse(e.message().to_string()))?;
-    Ok(Some(fixed))
+    let mut done = BTreeMap::new();
+    for (file, mut fixed) in out {
+        let before = cfg
+            .sources
+            .get(&file)
+            .cloned()
+            .or_else(|| std::fs::read_to_string(&file).ok());
+        let (Some(before), Ok(text)) = (before, cfg.text(&file)) else {
+            continue;
+        };
+        let edits = own.remove(&file).unwrap_or_default();
+        let applied = Edit::apply_all(&text, edits)
+            .map_err(FileError::from)
+            .and_then(|after| {
+                let after = align_touched(&before, &after);
+                stagelog_syntax::hcl::parse_edit_body(&after)
+                    .map_err(|e| FileError::FixedDoesNotParse(e.message().to_string()))?;
+                Ok(after)
+            });
+        match applied {
+            Ok(after) if after != before => {
+                fixed.after = after;
+                done.insert(file, fixed);
+            }
+            Ok(_) => {}
+            Err(e) => errors.push((file, e)),
+        }
+    }
+    done
+}
+
+/// The block of `kinds` starting at `line` (or the first, when `line` is the resource's), as
+/// written or made by a `dynamic` block: the block whose attributes are set, and the
+/// iterator a `dynamic` block adds to the scope.
+fn settings_block<'b>(
+    src: &str,
+    res: &'b Block,
+    line: Option<u32>,
+    kinds: &[&str],
+) -> Option<(&'b Block, Option<(String, &'b hcl_edit::expr::Expression)>)> {
+    let starts_at =
+        |b: &Block| line.is_some_and(|l| b.span().map(|s| line_of(src, s.start)) == Some(l));
+    let is_kind = |b: &Block, first_only: bool| {
+        let name = if b.ident.as_str() == "dynamic" {
+            b.labels.first().map(label)
+        } else {
+            Some(b.ident.as_str())
+        };
+        name.is_some_and(|n| {
+            if first_only {
+                n == kinds[0]
+            } else {
+                kinds.contains(&n)
+            }
+        })
+    };
+    let block = res
+        .body
+        .blocks()
+        .find(|b| starts_at(b) && is_kind(b, false))
+        .or_else(|| res.body.blocks().find(|b| is_kind(b, true)))?;
+    if block.ident.as_str() != "dynamic" {
+        return Some((block, None));
+    }
+    let name = block
+        .body
+        .get_attribute("iterator")
+        .map(|a| a.value.to_string().trim().to_string())
+        .or_else(|| block.labels.first().map(|l| label(l).to_string()))?;
+    let for_each = &block.body.get_attribute("for_each")?.value;
+    let content = block.body.get_blocks("content").next()?;
+    Some((content, Some((name, for_each))))
+}
+
+/// The fix of a setting that the stage's file reads from a module input, at the input's
+/// source ([`inputs`]); `None` when the setting is written in place (fixed there).
+fn through_input(cfg: &Configuration, file: &str, t: &Target) -> Option<Result<Placed, String>> {
+    let f = t.finding;
+    let address = crate::in_file_address(f);
+    let (base, instance) = match address.split_once('[') {
+        Some((base, index)) => (
+            base,
+            index
+                .trim_end_matches(']')
+                .strip_prefix('"')
+                .and_then(|k| k.strip_suffix('"'))
+                .map(str::to_string),
+        ),
+        None => (address, None),
+    };
+    let (src, body) = cfg.body(file).ok()?;
+    let res = resource(&body, base)?;
+    let mut scope = inputs::Scope {
+        iterators: vec![],
+        each: res
+            .body
+            .get_attribute("for_each")
+            .map(|a| (&a.value, instance)),
+    };
+    let rtype = rtype_of(base);
+    let (block, key, value) = match (&f.remedy, rtype) {
+        (
+            Remedy::ExecutionLogging { .. } | Remedy::DataTraceOff { .. },
+            "aws_apigatewayv2_stage",
+        ) => {
+            let (block, iterator) = settings_block(
+                &src,
+                res,
+                f.location.line,
+                &["default_route_settings", "route_settings"],
+            )?;
+            scope.iterators.extend(iterator);
+            let (key, value) = setting(&f.remedy)?;
+            (block, key, value)
+        }
+        (
+            Remedy::ExecutionLogging { .. } | Remedy::DataTraceOff { .. },
+            "aws_api_gateway_method_settings",
+        ) => {
+            let (block, iterator) = settings_block(&src, res, None, &["settings"])?;
+            scope.iterators.extend(iterator);
+            let (key, value) = setting(&f.remedy)?;
+            (block, key, value)
+        }
+        (Remedy::Retention { days }, "aws_cloudwatch_log_group") => {
+            (res, "retention_in_days", days.to_string())
+        }
+        (Remedy::RecommendedFormat { .. }, "aws_apigatewayv2_stage" | "aws_api_gateway_stage") => {
+            let (block, iterator) = settings_block(&src, res, None, &["access_log_settings"])?;
+            scope.iterators.extend(iterator);
+            let format = block.body.get_attribute("format")?;
+            let (var, path) = inputs::source_of(&format.value, &scope)?;
+            return Some(Err(format!(
+                "the format is the module's input var.{}: pass a complete format where the module is called{}",
+                std::iter::once(var).chain(path).collect::<Vec<_>>().join("."),
+                f.location.via.last().map(|c| format!(" ({c})")).unwrap_or_default()
+            )));
+        }
+        _ => return None,
+    };
+    let attr = block.body.get_attribute(key)?;
+    match inputs::source_of(&attr.value, &scope) {
+        Some((var, path)) => {
+            let dir = std::path::Path::new(file)
+                .parent()
+                .unwrap_or(std::path::Path::new(""));
+            Some(inputs::fix_input(cfg, dir, &f.location.via, &var, &path, &value).map_err(|why| {
+                format!(
+                    "`{key}` is the module's input var.{}, which could not be set where it comes from: {why}",
+                    std::iter::once(var).chain(path).collect::<Vec<_>>().join(".")
+                )
+            }))
+        }
+        // A value computed from something else (a local, a function): a literal written over
+        // it would override what it computes.
+        None if !inputs::is_literal(&attr.value) => Some(Err(format!(
+            "`{key}` is computed (`{}`): set it where its value comes from",
+            attr.value.to_string().trim()
+        ))),
+        None => None,
+    }
 }
 
 /// The key of a `key = value` line whose value ends on the same line, as `terraform fmt`
