@@ -15,6 +15,7 @@ mod examples;
 mod fix_cloudformation;
 mod fix_serverless;
 mod fix_terraform;
+mod fix_terraform_inputs;
 mod logs_cli;
 mod modules;
 mod pipeline;
