@@ -405,21 +405,30 @@ fn set(
             property, format, ..
         } => {
             let group = group.ok_or("no log group was added")?;
-            props.insert(
-                property.to_string(),
-                json!({"DestinationArn": {"Fn::GetAtt": [group, "Arn"]}, "Format": format}),
-            );
+            let setting =
+                json!({"DestinationArn": {"Fn::GetAtt": [group, "Arn"]}, "Format": format});
+            // Decided by `Fn::If`: the branches without a setting get one, the others stay.
+            match props.get_mut(*property).filter(|v| is_if(v)) {
+                Some(slot) => {
+                    for leaf in leaves(slot) {
+                        if !leaf.is_object() || is_no_value(leaf) {
+                            *leaf = setting.clone();
+                        }
+                    }
+                }
+                None => {
+                    props.insert(property.to_string(), setting);
+                }
+            }
         }
         Change::Destination { property, .. } => {
             let group = group.ok_or("no log group was added")?;
-            let setting = props
-                .get_mut(*property)
-                .and_then(Json::as_object_mut)
-                .ok_or("the access log setting is not a plain mapping")?;
-            setting.insert(
-                "DestinationArn".into(),
-                json!({"Fn::GetAtt": [group, "Arn"]}),
-            );
+            for setting in settings_in(props, property)? {
+                setting.insert(
+                    "DestinationArn".into(),
+                    json!({"Fn::GetAtt": [group.clone(), "Arn"]}),
+                );
+            }
         }
         Change::OpenApiVersion => {
             if !props.contains_key("OpenApiVersion") {
@@ -427,11 +436,9 @@ fn set(
             }
         }
         Change::Format { property, format } => {
-            let setting = props
-                .get_mut(*property)
-                .and_then(Json::as_object_mut)
-                .ok_or("the access log setting is not a plain mapping")?;
-            setting.insert("Format".into(), Json::String(format.clone()));
+            for setting in settings_in(props, property)? {
+                setting.insert("Format".into(), Json::String(format.clone()));
+            }
         }
         Change::ExecutionLevel(_) | Change::DataTraceOff => {
             let (key, value) = match change {
@@ -440,15 +447,16 @@ fn set(
                 }
                 _ => ("DataTraceEnabled", Json::Bool(false)),
             };
-            let needs = |s: &Map<String, Json>| match change {
-                Change::ExecutionLevel(level) => {
-                    s.get(key).and_then(Json::as_str).is_some_and(|l| {
+            // A value that is the finding's: a level below the wanted one (absent in a branch
+            // is OFF), data trace on.
+            let bad = |v: &Json| match change {
+                Change::ExecutionLevel(level) => match v.as_str() {
+                    Some(l) => {
                         !l.eq_ignore_ascii_case(level.as_str()) && !l.eq_ignore_ascii_case("INFO")
-                    })
-                }
-                _ => s
-                    .get(key)
-                    .is_some_and(|v| v == &Json::Bool(true) || v == "true"),
+                    }
+                    None => is_no_value(v),
+                },
+                _ => v == &Json::Bool(true) || v == "true",
             };
             let is_level = matches!(change, Change::ExecutionLevel(_));
             if props.contains_key("MethodSettings") || f.api_kind == Some(ApiKind::Rest) {
@@ -462,8 +470,14 @@ fn set(
                     let is_default = item.get("ResourcePath").and_then(Json::as_str) == Some("/*")
                         && item.get("HttpMethod").and_then(Json::as_str) == Some("*");
                     default_seen |= is_default;
-                    if needs(item) || (is_default && is_level && !item.contains_key(key)) {
-                        item.insert(key.into(), value.clone());
+                    match item.get_mut(key) {
+                        Some(slot) => {
+                            set_where_bad(slot, &bad, &value);
+                        }
+                        None if is_default && is_level => {
+                            item.insert(key.into(), value.clone());
+                        }
+                        None => {}
                     }
                 }
                 if !default_seen && is_level {
@@ -475,26 +489,103 @@ fn set(
                     .or_insert_with(|| json!({}))
                     .as_object_mut()
                     .ok_or("DefaultRouteSettings is not a plain mapping")?;
-                if needs(default) || (is_level && !default.contains_key(key)) {
-                    default.insert(key.into(), value.clone());
+                match default.get_mut(key) {
+                    Some(slot) => {
+                        set_where_bad(slot, &bad, &value);
+                    }
+                    None if is_level => {
+                        default.insert(key.into(), value.clone());
+                    }
+                    None => {}
                 }
                 if let Some(routes) = props.get_mut("RouteSettings").and_then(Json::as_object_mut) {
                     for route in routes.values_mut().filter_map(Json::as_object_mut) {
-                        if needs(route) {
-                            route.insert(key.into(), value.clone());
+                        if let Some(slot) = route.get_mut(key) {
+                            set_where_bad(slot, &bad, &value);
                         }
                     }
                 }
             }
         }
         Change::Retention(days) => {
-            props.insert("RetentionInDays".into(), json!(days));
+            let short = |v: &Json| {
+                is_no_value(v)
+                    || v.as_i64()
+                        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                        .is_some_and(|n| n < i64::from(*days))
+            };
+            let in_branches = props
+                .get_mut("RetentionInDays")
+                .is_some_and(|slot| is_if(slot) && set_where_bad(slot, &short, &json!(days)));
+            if !in_branches {
+                props.insert("RetentionInDays".into(), json!(days));
+            }
         }
         Change::KmsKey(key) => {
             props.insert("KmsKeyId".into(), json!(key));
         }
     }
     Ok(())
+}
+
+/// `{"Ref": "AWS::NoValue"}`: in a branch of `Fn::If`, the property is absent.
+fn is_no_value(v: &Json) -> bool {
+    v.get("Ref").and_then(Json::as_str) == Some("AWS::NoValue")
+}
+
+/// The values a property may take: itself, or each branch of its `Fn::If` (nested too).
+fn leaves(v: &mut Json) -> Vec<&mut Json> {
+    if !is_if(v) {
+        return vec![v];
+    }
+    let branches = v["Fn::If"].as_array_mut().expect("checked by is_if");
+    branches.iter_mut().skip(1).flat_map(leaves).collect()
+}
+
+/// The access log settings of a property, as mappings: the property's, or each branch's of
+/// its `Fn::If` that sets one (a branch with `AWS::NoValue` sets none).
+fn settings_in<'a>(
+    props: &'a mut Map<String, Json>,
+    property: &str,
+) -> Result<Vec<&'a mut Map<String, Json>>, String> {
+    let slot = props
+        .get_mut(property)
+        .ok_or("the access log setting is not there")?;
+    let settings: Vec<_> = leaves(slot)
+        .into_iter()
+        .filter(|l| !is_no_value(l))
+        .map(|l| {
+            l.as_object_mut()
+                .filter(|o| !o.keys().any(|k| k.starts_with("Fn::")))
+        })
+        .collect::<Option<_>>()
+        .ok_or("the access log setting is not a plain mapping")?;
+    Ok(settings)
+}
+
+fn is_if(v: &Json) -> bool {
+    v.get("Fn::If")
+        .and_then(Json::as_array)
+        .is_some_and(|a| a.len() == 3)
+}
+
+/// Sets `value` where `bad` holds: in a value decided by `Fn::If`, inside each branch the
+/// finding holds in (the one the parameters select, or both), keeping the condition; nested
+/// `Fn::If` too. Whether anything changed.
+fn set_where_bad(slot: &mut Json, bad: &dyn Fn(&Json) -> bool, value: &Json) -> bool {
+    if is_if(slot) {
+        let branches = slot["Fn::If"].as_array_mut().expect("checked by is_if");
+        let mut changed = false;
+        for branch in &mut branches[1..] {
+            changed |= set_where_bad(branch, bad, value);
+        }
+        return changed;
+    }
+    if bad(slot) {
+        *slot = value.clone();
+        return true;
+    }
+    false
 }
 
 fn properties<'a>(
@@ -572,14 +663,31 @@ pub(crate) fn fix_file(
             Err(_) => serialise_json(src, &template),
         }));
     };
-    let written = yaml_edit::edits(src, &root, &base, &template, false, "the template")
-        .and_then(|edits| Edit::apply_all(src, edits))
-        .and_then(|out| same_meaning(&out, &template).map(|_| out));
-    match written {
-        Ok(out) => Ok(Some(out)),
-        Err(why) => {
-            // Each fix on its own, against the original, so every snippet stands alone.
-            for (f, change) in applied {
+    let write = |want: &Json| {
+        yaml_edit::edits(src, &root, &base, want, false, "the template")
+            .and_then(|edits| Edit::apply_all(src, edits))
+            .and_then(|out| same_meaning(&out, want).map(|_| out))
+    };
+    if let Ok(out) = write(&template) {
+        return Ok(Some(out));
+    }
+    // One fix that cannot be written in place (a value under an anchor, a flow mapping) does
+    // not hold back the others: each is added in turn and kept when the file can take it; the
+    // rest become snippets, each against the original so it stands alone.
+    let mut kept = base.clone();
+    let mut out = None;
+    for (f, change) in applied {
+        let mut next = kept.clone();
+        if let Err(reason) = apply(&mut next, f, &change, opts) {
+            manual.push(Manual::of(f, reason));
+            continue;
+        }
+        match write(&next) {
+            Ok(text) => {
+                kept = next;
+                out = Some(text);
+            }
+            Err(why) => {
                 let mut one = base.clone();
                 let text = match apply(&mut one, f, &change, opts) {
                     Ok(()) => yaml_snippet(&base, &one, &f.location.resource, &why.to_string()),
@@ -587,9 +695,9 @@ pub(crate) fn fix_file(
                 };
                 manual.push(Manual::of(f, text));
             }
-            Ok(None)
         }
     }
+    Ok(out)
 }
 
 /// The edited YAML must read back as exactly the fixed template.

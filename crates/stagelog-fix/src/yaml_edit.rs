@@ -78,6 +78,49 @@ impl Ctx<'_> {
                     .rfind('!')
                     .map(|i| line_start + i)
             };
+            // Inside an intrinsic whose shape stays (`!If [IsProd, ERROR, "OFF"]` with a branch
+            // changed): its argument is merged like any value, the tag kept.
+            if let (Some(tag), Some(a), Some(b)) = (
+                node.tag.as_deref(),
+                old.as_object().filter(|o| o.len() == 1),
+                new.as_object().filter(|o| o.len() == 1),
+            ) {
+                let name = format!("Fn::{}", tag.trim_start_matches('!'));
+                if let (Some(x), Some(y)) = (a.get(&name), b.get(&name)) {
+                    if matches!(node.value, NodeValue::Seq(_) | NodeValue::Map(_)) {
+                        return self.merge_value(node, x, y, &child_path(path, &name));
+                    }
+                }
+            }
+            // A sequence item (`- !Ref AWS::NoValue`, a branch of `Fn::If`) replaced by a plain
+            // mapping: its keys line up after the dash, as block style writes them.
+            if let (NodeValue::Scalar { .. }, Some(start), Some(map)) = (
+                &node.value,
+                tag_start,
+                new.as_object().filter(|m| {
+                    !m.is_empty() && !m.keys().any(|k| k.starts_with("Fn::") || k == "Ref")
+                }),
+            ) {
+                let prefix = &self.src[line_start..start];
+                if !self.json
+                    && prefix.trim() == "-"
+                    && !self.src[start..node.span.end].contains('\n')
+                {
+                    let mut text = String::new();
+                    emit(
+                        &Json::Object(map.clone()),
+                        prefix.len(),
+                        self.step,
+                        &mut text,
+                    );
+                    let text = text.trim_start().trim_end_matches('\n');
+                    self.out.push(Edit::replace(
+                        start..node.span.end,
+                        text.replace('\n', self.newline),
+                    ));
+                    return Ok(());
+                }
+            }
             let replacement = (!self.json).then(|| short_tag(new)).flatten();
             if let (NodeValue::Scalar { .. }, Some(start), Some(text)) =
                 (&node.value, tag_start, replacement)
@@ -92,9 +135,23 @@ impl Ctx<'_> {
                 path: path.to_string(),
             });
         }
+        self.merge_value(node, old, new, path)
+    }
+
+    /// [`Ctx::merge`] on a node's value, its tag (if any) already accounted for.
+    fn merge_value(
+        &mut self,
+        node: &Node,
+        old: &Json,
+        new: &Json,
+        path: &str,
+    ) -> Result<(), EditError> {
         match (&node.value, old, new) {
             (NodeValue::Map(entries), Json::Object(old_map), Json::Object(new_map)) => {
-                if node.span.flow && !self.json {
+                // In flow style (`{Level: "OFF"}`) a one-line value may be replaced; no key
+                // added.
+                if node.span.flow && !self.json && new_map.keys().any(|k| !old_map.contains_key(k))
+                {
                     return Err(EditError::FlowMapping {
                         path: path.to_string(),
                     });
@@ -142,7 +199,9 @@ impl Ctx<'_> {
                 Ok(())
             }
             (NodeValue::Seq(items), Json::Array(old_items), Json::Array(new_items)) => {
-                if node.span.flow && !self.json {
+                // In flow style (`[IsProd, ERROR, "OFF"]`) a one-line item may be replaced;
+                // nothing added.
+                if node.span.flow && !self.json && new_items.len() != old_items.len() {
                     return Err(EditError::FlowSequence {
                         path: path.to_string(),
                     });

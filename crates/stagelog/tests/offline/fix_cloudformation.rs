@@ -524,3 +524,59 @@ Resources:
         "{after}"
     );
 }
+
+/// Settings decided by `Fn::If` are fixed inside the branches the finding holds in, the
+/// condition kept; a branch without access logs (`AWS::NoValue`) gets them; a fix that cannot
+/// be written in place (a key to add to a flow mapping) does not hold back the others.
+#[test]
+fn values_decided_by_conditions_are_fixed_in_their_branches() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let file = root.join("conditions.yaml");
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/offline/fixtures/conditions.yaml"),
+        &file,
+    )
+    .unwrap();
+    let before = std::fs::read_to_string(&file).unwrap();
+    let fixed = crate::common::stagelog_in(root, &["fix", "conditions.yaml", "--write"]);
+    let err = String::from_utf8_lossy(&fixed.stderr);
+    assert_eq!(fixed.status.code(), Some(0), "{err}");
+    let after = std::fs::read_to_string(&file).unwrap();
+    for kept in [
+        "      # A year in production, a week elsewhere.\n      RetentionInDays: !If [IsProd, 365, 365]",
+        "LoggingLevel: !If [IsProd, INFO, ERROR]",
+        "DataTraceEnabled: !If\n            - IsProd\n            - false\n            - false",
+        "      # Access logs in production only.\n      AccessLogSetting: !If\n        - IsProd\n        - DestinationArn: !GetAtt AccessLogs.Arn",
+        "        - DestinationArn: !GetAtt PreviewAccessLogs.Arn\n          Format: '{\"requestId\"",
+    ] {
+        assert!(after.contains(kept), "{kept}\n{after}");
+    }
+    assert!(!after.contains("AWS::NoValue"), "{after}");
+    // The flow mapping that needs a key added: left as it was, with what to paste.
+    let canary = |t: &str| {
+        t[t.find("  Canary:").unwrap()..]
+            .lines()
+            .take(8)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(canary(&after), canary(&before));
+    assert!(
+        err.contains("SL010  Canary: not written in place") && err.contains("LoggingLevel: ERROR"),
+        "{err}"
+    );
+    // Read back with each environment: nothing fixed remains in either.
+    for params in [&[][..], &["--parameter", "Environment=prod"][..]] {
+        let mut args = vec!["conditions.yaml", "--select", "SL001,SL010,SL011,SL020"];
+        args.extend(params);
+        let (_, report) = crate::common::scan_json(root, &args);
+        assert_eq!(report["errors"], serde_json::json!([]), "{report}");
+        assert_eq!(
+            crate::common::rule_and_stage(&report),
+            ["SL010 canary"],
+            "{params:?}"
+        );
+    }
+}
