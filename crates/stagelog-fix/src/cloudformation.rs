@@ -512,7 +512,7 @@ fn set(
                 is_no_value(v)
                     || v.as_i64()
                         .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-                        .is_some_and(|n| n < i64::from(*days))
+                        .is_some_and(|n| n < *days)
             };
             let in_branches = props
                 .get_mut("RetentionInDays")
