@@ -612,7 +612,7 @@ pub(crate) fn fix_configuration<'a>(
             .split('[')
             .next()
             .unwrap_or_default();
-        let key = (kind, block.to_string(), f.location.line);
+        let key = (file, kind, block.to_string(), f.location.line);
         match through_input(cfg, file, t) {
             None if !seen.insert(key) => {}
             None => local.entry(file).or_default().push(t),

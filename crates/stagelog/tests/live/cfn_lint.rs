@@ -8,7 +8,7 @@ use std::process::Command;
 
 /// cfn-lint's errors (not warnings) per file, as (file, rule) pairs, from one run over all
 /// files (`--format parseable`: `path:line:col:endline:endcol:RULE:message`).
-fn cfn_lint_errors(files: &[PathBuf]) -> BTreeSet<(String, String)> {
+pub(crate) fn cfn_lint_errors(files: &[PathBuf]) -> BTreeSet<(String, String)> {
     let _ = aws_server::endpoint();
     let lint = Command::new(aws_server::root().join(".venv/bin/cfn-lint"))
         .args(["--format", "parseable"])

@@ -14,6 +14,7 @@ mod docs_book;
 mod docs_examples;
 #[path = "../shared/examples.rs"]
 mod examples;
+mod fix_everything;
 mod html_report;
 mod live_fix;
 mod organizations;

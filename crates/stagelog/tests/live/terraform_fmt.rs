@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// hclwrite's formatting of each file, in one node run.
-fn formatted(files: &[PathBuf]) -> Vec<String> {
+pub(crate) fn formatted(files: &[PathBuf]) -> Vec<String> {
     let tools = root().join("target/tools/node_modules/@cdktf/hcl-tools");
     assert!(
         tools.exists(),

@@ -113,7 +113,7 @@ fn module_inputs_are_fixed_where_their_values_come_from() {
         .unwrap()
         .iter()
         .filter(|f| f["severity"] != "info" && f["severity"] != "low")
-        .map(|f| format!("{} {}", f["rule_id"], f["location"]["resource"]))
+        .map(|f| format!("{} {}", f["rule_id"], f["resource"]))
         .collect();
     assert!(left.is_empty(), "{left:?}");
     let again = stagelog_in(root, &["fix", "."]);
