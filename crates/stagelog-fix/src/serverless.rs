@@ -131,6 +131,9 @@ fn change(service: &mut Json, f: &Finding) -> Result<(), String> {
     if matches!(setting, Json::Bool(false) | Json::Null) {
         parts.insert("accessLogging".into(), json!(false));
         parts.insert("executionLogging".into(), json!(false));
+        // Once logs are configured the framework sets the stage's data trace from
+        // `fullExecutionData`, true unless written (update-stage.js, websockets/lib/stage.js).
+        parts.insert("fullExecutionData".into(), json!(false));
     }
     match &f.remedy {
         Remedy::AccessLogs { .. } => {

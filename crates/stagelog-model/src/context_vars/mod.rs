@@ -404,14 +404,20 @@ mod tests {
         }
         // A v2 stage of unknown protocol: only variables both v2 kinds have.
         let fields = recommended_format(ApiKind::V2).unwrap();
-        let text: String = fields.iter().map(|(_, v)| format!("$context.{v} ")).collect();
+        let text: String = fields
+            .iter()
+            .map(|(_, v)| format!("$context.{v} "))
+            .collect();
         let vars = references(&text);
         for v in &vars {
             for kind in [ApiKind::Http, ApiKind::WebSocket] {
                 assert!(is_known(kind, v.name), "{kind:?}: {}", v.name);
             }
         }
-        for f in AUDIT_FIELDS.iter().filter(|f| !f.not_on.contains(&ApiKind::V2)) {
+        for f in AUDIT_FIELDS
+            .iter()
+            .filter(|f| !f.not_on.contains(&ApiKind::V2))
+        {
             assert!(f.satisfied_by(&vars), "V2 lacks {}", f.key);
         }
     }

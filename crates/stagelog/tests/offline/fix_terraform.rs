@@ -164,44 +164,59 @@ fn fix_examples_diff_snapshot_then_write_keeps_comments_and_rescans_clean() {
 
 /// A file saved by a Windows editor (byte-order mark, CRLF) is fixed in its own terms: the
 /// mark is kept, every line a fix adds ends in CRLF, and Terraform reads the result.
+/// Files saved by Windows editors (a byte-order mark, CRLF) keep both in every format: the
+/// lines a fix adds end in CRLF too, and the file reads back clean.
 #[test]
-fn a_windows_file_keeps_its_byte_order_mark_and_line_endings() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("main.tf");
-    std::fs::write(
-        &file,
-        "\u{feff}# orders API\r\nresource \"aws_api_gateway_stage\" \"prod\" {\r\n  rest_api_id   = \"abc\"\r\n  deployment_id = \"dep\"\r\n  stage_name    = \"prod\"\r\n}\r\n",
-    )
-    .unwrap();
-    let fixed = Command::new(env!("CARGO_BIN_EXE_stagelog"))
-        .args(["fix", ".", "--write", "--select", "SL001"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(
-        fixed.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&fixed.stderr)
-    );
-    let text = std::fs::read_to_string(&file).unwrap();
-    assert!(text.starts_with("\u{feff}# orders API\r\n"), "{text:?}");
-    assert!(text.contains("access_log_settings"), "{text}");
-    let lines = text.split_inclusive('\n').count();
-    assert!(lines > 6, "{text}");
-    assert!(
-        text.split_inclusive('\n').all(|l| l.ends_with("\r\n")),
-        "a line without CR: {text:?}"
-    );
-    // Rescanned (mark and all), SL001 is gone and nothing is an error.
-    let rescan = Command::new(env!("CARGO_BIN_EXE_stagelog"))
-        .args(["scan", ".", "--select", "SL001", "--format", "json"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let json: serde_json::Value = serde_json::from_slice(&rescan.stdout).unwrap();
-    assert_eq!(json["errors"], serde_json::json!([]), "{json}");
-    assert_eq!(json["findings"], serde_json::json!([]), "{json}");
+fn a_windows_file_keeps_its_byte_order_mark_and_line_endings_in_every_format() {
+    let cases = [
+        (
+            "main.tf",
+            "# orders API\nresource \"aws_api_gateway_stage\" \"prod\" {\n  rest_api_id   = \"abc\"\n  deployment_id = \"dep\"\n  stage_name    = \"prod\"\n}\n",
+            "SL001",
+            "access_log_settings",
+        ),
+        (
+            "template.yaml",
+            "# orders API\nAWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n  Orders:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: prod\n      OpenApiVersion: '3.0.1'\n",
+            "SL001",
+            "AccessLogSetting:",
+        ),
+        (
+            "serverless.yml",
+            "# orders service\nservice: orders\nprovider:\n  name: aws\n  runtime: nodejs20.x\nfunctions:\n  list:\n    handler: handler.list\n    events:\n      - http: GET /orders\n",
+            "SL001",
+            "fullExecutionData: false",
+        ),
+    ];
+    for (name, text, rule, added) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(name);
+        let windows = format!("\u{feff}{}", text.replace('\n', "\r\n"));
+        std::fs::write(&file, &windows).unwrap();
+        let fixed = stagelog_in(dir.path(), &["fix", ".", "--write", "--select", rule]);
+        assert_eq!(
+            fixed.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&fixed.stderr)
+        );
+        let after = std::fs::read_to_string(&file).unwrap();
+        let first_line = windows.split_inclusive('\n').next().unwrap();
+        assert!(after.starts_with(first_line), "{name}: {after:?}");
+        assert!(after.contains(added), "{name}: {after}");
+        assert!(
+            after.split_inclusive('\n').count() > windows.split_inclusive('\n').count(),
+            "{name}: {after}"
+        );
+        assert!(
+            after.split_inclusive('\n').all(|l| l.ends_with("\r\n")),
+            "{name}: a line without CR: {after:?}"
+        );
+        // Rescanned (mark and all), the finding is gone and nothing is an error.
+        let (_, json) = crate::common::scan_json(dir.path(), &[".", "--select", rule]);
+        assert_eq!(json["errors"], serde_json::json!([]), "{name}: {json}");
+        assert_eq!(json["findings"], serde_json::json!([]), "{name}: {json}");
+    }
 }
 
 use crate::common::stagelog_in;
