@@ -13,4 +13,7 @@ pub mod serverless;
 pub mod terraform;
 mod value;
 
-pub use scan::{scan, scan_each, scan_sources, scan_with, ScanOptions, ScanOutput, MAX_FILE_BYTES};
+pub use scan::{
+    scan, scan_each, scan_sources, scan_with, Exclusions, PatternSet, PatternUse, ScanOptions,
+    ScanOutput, MAX_FILE_BYTES,
+};

@@ -208,13 +208,6 @@ pub struct Judged {
     accounts: Vec<stagelog_model::AccountSettings>,
 }
 
-impl Pipeline {
-    /// `--exclude` and `exclude` in stagelog.toml, together.
-    pub fn exclude(&self, cli: &[String]) -> Vec<String> {
-        cli.iter().chain(&self.policy.exclude).cloned().collect()
-    }
-}
-
 /// The findings a fix acts on: what the report shows (suppressed and waived findings are not
 /// in it), above `info`.
 pub fn to_fix(report: &Report) -> Vec<Finding> {

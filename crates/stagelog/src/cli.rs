@@ -170,10 +170,18 @@ pub struct ScanArgs {
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
 
-    /// Leave out paths matching this glob (repeatable; also `exclude = [...]` in
-    /// stagelog.toml): `--exclude 'templates/**' --exclude '*.j2.yaml'`.
-    #[arg(long, value_name = "GLOB")]
+    /// Leave out paths matching this pattern, with .gitignore's rules (repeatable; also
+    /// `exclude = [...]` in stagelog.toml, relative to that file): relative to the current
+    /// directory; a bare name (`legacy`, `*.j2.yaml`) matches at any depth, `dir/` only
+    /// directories, `!pattern` brings a path back. Checkov's `--skip-path` and Trivy's
+    /// `--skip-dirs` are the same flag.
+    #[arg(long, value_name = "PATTERN", visible_aliases = ["skip-path", "skip-dirs"])]
     pub exclude: Vec<String>,
+
+    /// Leave out files named on the command line too when an exclude pattern matches them
+    /// (what pre-commit hooks pass; as ruff's flag).
+    #[arg(long)]
+    pub force_exclude: bool,
 
     #[command(flatten)]
     pub terraform: TerraformArgs,
@@ -227,9 +235,13 @@ pub struct FixArgs {
     #[arg(long, value_name = "TEMPLATE")]
     pub log_group_name: Option<String>,
 
-    /// Leave out paths matching this glob (repeatable), as `scan --exclude`.
-    #[arg(long, value_name = "GLOB")]
+    /// Leave out paths matching this pattern (repeatable), as `scan --exclude`.
+    #[arg(long, value_name = "PATTERN", visible_aliases = ["skip-path", "skip-dirs"])]
     pub exclude: Vec<String>,
+
+    /// Leave out files named on the command line too when an exclude pattern matches them.
+    #[arg(long)]
+    pub force_exclude: bool,
 
     #[command(flatten)]
     pub terraform: TerraformArgs,

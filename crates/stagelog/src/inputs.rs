@@ -80,3 +80,28 @@ pub fn output(args: &ReportArgs, quiet: bool) -> OutputOptions {
         summary: !quiet,
     }
 }
+
+/// `--exclude` (relative to the current directory) and `exclude` in stagelog.toml (relative
+/// to that file's directory); `force`: `--force-exclude`.
+pub fn exclusions(
+    pipeline: &stagelog_pipeline::Pipeline,
+    cli: &[String],
+    force: bool,
+) -> stagelog_iac::Exclusions {
+    let mut sets = vec![stagelog_iac::PatternSet {
+        base: std::env::current_dir().unwrap_or_default(),
+        patterns: cli.to_vec(),
+        origin: "--exclude".into(),
+    }];
+    if let Some(path) = &pipeline.policy.path {
+        sets.push(stagelog_iac::PatternSet {
+            base: path
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default(),
+            patterns: pipeline.policy.exclude.clone(),
+            origin: path.display().to_string(),
+        });
+    }
+    stagelog_iac::Exclusions { sets, force }
+}

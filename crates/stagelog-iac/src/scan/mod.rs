@@ -2,6 +2,7 @@
 //! and service files read one by one (`read`), a plan merged with its configuration (`plan`),
 //! all in parallel, each unit read, adapted, handed on and dropped on its own.
 
+mod exclude;
 mod input;
 mod large;
 mod output;
@@ -11,6 +12,7 @@ mod shared_api;
 mod terraform;
 mod walk;
 
+pub use exclude::{Exclusions, PatternSet, PatternUse};
 pub use input::MAX_FILE_BYTES;
 pub use output::{ScanOptions, ScanOutput};
 
@@ -24,7 +26,7 @@ use stagelog_model::Inventory;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use terraform::terraform_roots;
-use walk::{classify, collect, triage, Exclude};
+use walk::{classify, collect, triage};
 
 /// Scans files and directories with the default options.
 pub fn scan(paths: &[PathBuf]) -> ScanOutput {
@@ -47,7 +49,7 @@ pub fn scan_each<T: Send>(
     each: &(dyn Fn(Inventory) -> T + Sync),
 ) -> ScanOutput<T> {
     let mut errors = Vec::new();
-    let exclude = Exclude::new(&opts.exclude, &mut errors);
+    let exclude = exclude::Exclude::new(&opts.exclude, &mut errors);
     let mut notes = Vec::new();
     let mut excluded = Vec::new();
     let files = collect(paths, &exclude, &mut errors, &mut notes, &mut excluded);
@@ -75,6 +77,13 @@ pub fn scan_each<T: Send>(
     out.errors = errors;
     out.notes.extend(notes);
     out.excluded = excluded;
+    out.exclude_uses = exclude.uses();
+    for u in out.exclude_uses.iter().filter(|u| u.dirs + u.files == 0) {
+        out.notes.push(format!(
+            "exclude pattern `{}` ({}) matched nothing",
+            u.pattern, u.origin
+        ));
+    }
     // A module several roots call says what it says once (a registry module not downloaded,
     // called from a shared module, is one note, not one per root).
     let mut said = std::collections::HashSet::new();

@@ -23,6 +23,8 @@ pub struct ScanOutput<T = Inventory> {
     /// What `--exclude` kept from the walk that could hold infrastructure-as-code: files
     /// stagelog reads, and directories (ending in `/`), sorted.
     pub excluded: Vec<String>,
+    /// What each exclude pattern left out (for `-v`; one that matched nothing is also a note).
+    pub exclude_uses: Vec<super::PatternUse>,
 }
 
 impl<T> Default for ScanOutput<T> {
@@ -34,6 +36,7 @@ impl<T> Default for ScanOutput<T> {
             notes: Vec::new(),
             sources: BTreeMap::new(),
             excluded: Vec::new(),
+            exclude_uses: Vec::new(),
         }
     }
 }
@@ -73,9 +76,8 @@ impl<T> Unit<T> {
 /// How to scan.
 #[derive(Debug, Clone, Default)]
 pub struct ScanOptions {
-    /// Globs of paths to leave out (`--exclude`, `exclude` in stagelog.toml), matched against
-    /// the path relative to the scanned directory and against any of its directories.
-    pub exclude: Vec<String>,
+    /// Paths to leave out (`--exclude`, `exclude` in stagelog.toml), with gitignore's rules.
+    pub exclude: super::Exclusions,
     /// Keep each file's text in [`ScanOutput::sources`] (for `fix`).
     pub keep_sources: bool,
     /// Terraform variable values from outside (`TF_VAR_`, `--var-file`, `--var`).

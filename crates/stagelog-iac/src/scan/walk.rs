@@ -3,51 +3,13 @@
 //! name and read by the walk's own threads as it is found; a YAML or JSON file is triaged by
 //! its text there, so files that hold nothing stagelog judges are dropped before any parse.
 
+use super::exclude::Exclude;
 use super::input::{read_text, Kind};
 use crate::paths::display;
 use crate::{cloudformation, serverless, terraform};
 use rayon::prelude::*;
 use stagelog_model::Problem;
 use std::path::{Path, PathBuf};
-
-/// Compiled `exclude` globs.
-#[derive(Clone)]
-pub(super) struct Exclude(globset::GlobSet);
-
-impl Exclude {
-    pub(super) fn new(globs: &[String], errors: &mut Vec<Problem>) -> Exclude {
-        let mut b = globset::GlobSetBuilder::new();
-        for g in globs {
-            let g = g.trim_end_matches('/');
-            match globset::GlobBuilder::new(g)
-                .literal_separator(false)
-                .build()
-            {
-                Ok(glob) => {
-                    b.add(glob);
-                }
-                Err(e) => errors.push(Problem::in_file(
-                    g.to_string(),
-                    None,
-                    format!("--exclude: not a glob: {e}"),
-                )),
-            }
-        }
-        Exclude(b.build().unwrap_or_else(|_| globset::GlobSet::empty()))
-    }
-
-    /// A path (relative to the scanned root) is left out when it, or any directory above it,
-    /// matches.
-    fn skips(&self, relative: &Path) -> bool {
-        if self.0.is_empty() {
-            return false;
-        }
-        relative
-            .ancestors()
-            .filter(|a| !a.as_os_str().is_empty())
-            .any(|a| self.0.is_match(a))
-    }
-}
 
 pub(super) fn classify(path: &Path, explicit: bool) -> Option<Kind> {
     let name = path.file_name()?.to_str()?;
@@ -178,6 +140,13 @@ pub(super) fn collect(
                 None,
                 format!("cannot read: {e}"),
             )),
+            // A file named on the command line is read unless `--force-exclude` lets the
+            // patterns leave it out (pre-commit names every changed file).
+            Ok(m) if m.is_file() && exclude.force && exclude.skips(root, false) => {
+                if let Ok(mut s) = skipped.lock() {
+                    s.push(display(root));
+                }
+            }
             Ok(m) if m.is_file() => match classify(root, true).and_then(|k| read_found(root.clone(), k)) {
                 Some(found) => out.push(found),
                 None => notes.push(format!(
@@ -199,7 +168,6 @@ pub(super) fn collect(
                     .follow_links(true)
                     .filter_entry({
                         let exclude = exclude.clone();
-                        let root = root.clone();
                         let skipped = skipped.clone();
                         move |e| {
                             let dir = e.file_type().is_some_and(|t| t.is_dir());
@@ -210,7 +178,7 @@ pub(super) fn collect(
                             if skipped_dir {
                                 return false;
                             }
-                            if !exclude.skips(e.path().strip_prefix(&root).unwrap_or(e.path())) {
+                            if e.depth() == 0 || !exclude.skips(e.path(), dir) {
                                 return true;
                             }
                             if dir || classify(e.path(), false).is_some() {
@@ -266,7 +234,7 @@ pub(super) fn collect(
                     notes.push(format!(
                         "no infrastructure-as-code files under {} (Terraform, CloudFormation, SAM or CDK templates, Terraform plans, serverless.yml){}",
                         display(root),
-                        if exclude.0.is_empty() { "" } else { ", after --exclude" }
+                        if exclude.is_empty() { "" } else { ", after --exclude" }
                     ));
                 }
                 for failure in failed.into_inner().unwrap_or_default() {
@@ -281,8 +249,8 @@ pub(super) fn collect(
     let mut apps = cdk_apps.into_inner().unwrap_or_default();
     apps.sort();
     let mut cdk = Vec::new();
-    for (root, app) in apps {
-        cdk.extend(cdk_templates(&root, &app, exclude, notes));
+    for (_, app) in apps {
+        cdk.extend(cdk_templates(&app, exclude, notes));
     }
     out.par_extend(
         cdk.into_par_iter()
@@ -316,12 +284,7 @@ fn loop_of(e: &ignore::Error) -> Option<String> {
 /// `cdk.out/*.template.json` and those of its stages (`cdk.out/assembly-*/`). Read even
 /// though the `.gitignore` that `cdk init` writes lists cdk.out, since they are the only
 /// form of a CDK app's stages stagelog can judge.
-fn cdk_templates(
-    root: &Path,
-    app: &Path,
-    exclude: &Exclude,
-    notes: &mut Vec<String>,
-) -> Vec<(PathBuf, Kind)> {
+fn cdk_templates(app: &Path, exclude: &Exclude, notes: &mut Vec<String>) -> Vec<(PathBuf, Kind)> {
     let out_dir = app.join("cdk.out");
     if !out_dir.is_dir() {
         notes.push(format!(
@@ -352,7 +315,7 @@ fn cdk_templates(
                 .and_then(|n| n.to_str())
                 .is_some_and(|n| n.ends_with(".template.json"))
         })
-        .filter(|p| !exclude.skips(p.strip_prefix(root).unwrap_or(p)))
+        .filter(|p| !exclude.skips(p, false))
         .map(|p| (p, Kind::Template))
         .collect()
 }

@@ -19,7 +19,7 @@ pub fn run(args: FixArgs, ui: Ui) -> Result<ExitStatus> {
     let scanned = stagelog_iac::scan_with(
         &args.paths,
         &stagelog_iac::ScanOptions {
-            exclude: pipeline.exclude(&args.exclude),
+            exclude: crate::inputs::exclusions(&pipeline, &args.exclude, args.force_exclude),
             keep_sources: true,
             terraform: crate::inputs::terraform(&args.terraform)?,
             parameters: crate::inputs::cloudformation(&args.cloudformation)?,

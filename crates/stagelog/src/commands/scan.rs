@@ -16,7 +16,7 @@ pub fn run(args: ScanArgs, ui: Ui) -> Result<ExitStatus> {
     let scanned = stagelog_iac::scan_each(
         &args.paths,
         &stagelog_iac::ScanOptions {
-            exclude: pipeline.exclude(&args.exclude),
+            exclude: crate::inputs::exclusions(&pipeline, &args.exclude, args.force_exclude),
             keep_sources: false,
             terraform: crate::inputs::terraform(&args.terraform)?,
             parameters: crate::inputs::cloudformation(&args.cloudformation)?,
@@ -27,6 +27,14 @@ pub fn run(args: ScanArgs, ui: Ui) -> Result<ExitStatus> {
     // Asked with -v, what --exclude left out is said in every report, not only here.
     if ui.verbose() && !scanned.excluded.is_empty() {
         scanned.notes.push(excluded_note(&scanned.excluded));
+        for u in scanned.exclude_uses.iter().filter(|u| u.dirs + u.files > 0) {
+            scanned.notes.push(format!(
+                "exclude pattern `{}` ({}) left out {}",
+                u.pattern,
+                u.origin,
+                counted(u.dirs, u.files)
+            ));
+        }
     }
     if !ui.quiet() {
         for note in &scanned.notes {
@@ -63,6 +71,21 @@ pub fn run(args: ScanArgs, ui: Ui) -> Result<ExitStatus> {
     // tens of thousands of findings one by one would run on one thread after the output.
     std::mem::forget(report);
     Ok(status)
+}
+
+/// `1 directory and 2 files`.
+fn counted(dirs: usize, files: usize) -> String {
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    match (dirs, files) {
+        (0, f) => plural(f, "file", "files"),
+        (d, 0) => plural(d, "directory", "directories"),
+        (d, f) => format!(
+            "{} and {}",
+            plural(d, "directory", "directories"),
+            plural(f, "file", "files")
+        ),
+    }
 }
 
 /// `--exclude skipped 3: a.tf, modules/old/, …` (the first 20 named).

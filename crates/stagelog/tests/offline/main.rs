@@ -12,6 +12,7 @@ mod docs_examples;
 mod docs_tables;
 #[path = "../shared/examples.rs"]
 mod examples;
+mod exclude;
 mod fix_cloudformation;
 mod fix_serverless;
 mod fix_terraform;

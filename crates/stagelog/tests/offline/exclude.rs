@@ -1,0 +1,128 @@
+//! Exclusion as gitignore writes it: patterns relative to where they are written (the current
+//! directory for `--exclude`, the file's directory for stagelog.toml), bare names at any depth,
+//! `--skip-path`/`--skip-dirs` as aliases, `--force-exclude` for files named on the command line
+//! (pre-commit), a pattern that matched nothing noted, `-v` counting what each left out.
+
+use crate::common::{scan_json, write};
+
+const BAD: &str = r#"resource "aws_apigatewayv2_stage" "s" {
+  api_id = "a1b2c3"
+  name   = "prod"
+}
+"#;
+
+/// A repository: a legacy folder and a generated file the team's stagelog.toml leaves out.
+fn repository() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            (
+                "stagelog.toml",
+                "exclude = [\"legacy\", \"generated.tf\", \"./tools/**\", \"no-such-dir/\"]\n",
+            ),
+            ("infra/live/main.tf", BAD),
+            ("infra/legacy/main.tf", BAD),
+            ("infra/live/generated.tf", &BAD.replace("\"s\"", "\"g\"")),
+            ("tools/fixture/main.tf", &BAD.replace("\"s\"", "\"t\"")),
+        ],
+    );
+    dir
+}
+
+fn files_of(report: &serde_json::Value) -> Vec<String> {
+    let mut files: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap().to_string())
+        .collect();
+    files.sort();
+    files.dedup();
+    files
+}
+
+#[test]
+fn stagelog_toml_excludes_the_same_files_from_the_root_and_from_a_subfolder() {
+    let dir = repository();
+    let (_, from_root) = scan_json(dir.path(), &[".", "--fail-on", "none"]);
+    assert_eq!(files_of(&from_root), ["infra/live/main.tf"], "{from_root}");
+    let (_, named) = scan_json(dir.path(), &["infra", "--fail-on", "none"]);
+    assert_eq!(files_of(&named), ["infra/live/main.tf"], "{named}");
+    let (_, inside) = scan_json(&dir.path().join("infra"), &[".", "--fail-on", "none"]);
+    assert_eq!(files_of(&inside), ["live/main.tf"], "{inside}");
+    // A pattern that matched nothing is a note in every report.
+    let notes = from_root["notes"].to_string();
+    assert!(
+        notes.contains("exclude pattern `no-such-dir/`") && notes.contains("matched nothing"),
+        "{notes}"
+    );
+}
+
+#[test]
+fn command_line_patterns_are_relative_to_the_current_directory_and_have_peer_names() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("infra/live/main.tf", BAD),
+            ("infra/legacy/main.tf", BAD),
+            ("infra/live/generated.tf", &BAD.replace("\"s\"", "\"g\"")),
+        ],
+    );
+    for flag in ["--exclude", "--skip-path", "--skip-dirs"] {
+        let (_, report) = scan_json(
+            dir.path(),
+            &[
+                "infra",
+                flag,
+                "legacy",
+                flag,
+                "infra/live/generated.tf",
+                "--fail-on",
+                "none",
+            ],
+        );
+        assert_eq!(
+            files_of(&report),
+            ["infra/live/main.tf"],
+            "{flag}: {report}"
+        );
+    }
+}
+
+#[test]
+fn named_files_are_excluded_only_with_force_exclude_as_pre_commit_passes_them() {
+    let dir = repository();
+    let args = [
+        "infra/legacy/main.tf",
+        "infra/live/main.tf",
+        "--fail-on",
+        "none",
+    ];
+    let (_, as_named) = scan_json(dir.path(), &args);
+    assert_eq!(
+        files_of(&as_named),
+        ["infra/legacy/main.tf", "infra/live/main.tf"]
+    );
+    let mut forced = args.to_vec();
+    forced.push("--force-exclude");
+    let (_, report) = scan_json(dir.path(), &forced);
+    assert_eq!(files_of(&report), ["infra/live/main.tf"], "{report}");
+}
+
+#[test]
+fn verbose_says_what_each_pattern_left_out() {
+    let dir = repository();
+    let o = crate::common::stagelog_in(dir.path(), &["scan", ".", "-v", "--fail-on", "none"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    for said in [
+        "exclude pattern `legacy` (",
+        ") left out 1 directory",
+        "exclude pattern `generated.tf` (",
+        ") left out 1 file",
+        "exclude pattern `./tools/**` (",
+    ] {
+        assert!(err.contains(said), "{said}\n{err}");
+    }
+}
