@@ -43,9 +43,10 @@ impl FromStr for Severity {
             "info" => Ok(Severity::Info),
             "low" => Ok(Severity::Low),
             "medium" => Ok(Severity::Medium),
-            "high" => Ok(Severity::High),
+            // Trivy's and Checkov's highest level; stagelog's highest is high.
+            "high" | "critical" => Ok(Severity::High),
             other => Err(format!(
-                "unknown severity `{other}` (expected info, low, medium or high)"
+                "unknown severity `{other}` (expected info, low, medium, high or critical)"
             )),
         }
     }

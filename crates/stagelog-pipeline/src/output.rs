@@ -155,9 +155,6 @@ pub struct OutputOptions {
     pub file: Option<PathBuf>,
     /// One file per format, named by [`Format::file_name`].
     pub dir: Option<PathBuf>,
-    /// Only findings of these severities are shown (all when empty); the exit status is
-    /// decided on the whole report.
-    pub severities: Vec<Severity>,
     /// Colour in the text report.
     pub color: bool,
     /// The text report's summary lines.
@@ -200,17 +197,6 @@ pub fn write_reports(report: &Report, opts: &OutputOptions) -> Result<Vec<PathBu
     if formats.len() > 1 && opts.dir.is_none() {
         bail!("several formats need --output-dir DIR (one file each)");
     }
-    let shown;
-    let report = if opts.severities.is_empty() {
-        report
-    } else {
-        let mut r = report.clone();
-        r.findings.retain(|f| opts.severities.contains(&f.severity));
-        r.suppressed
-            .retain(|s| opts.severities.contains(&s.finding.severity));
-        shown = r;
-        &shown
-    };
     if let Some(dir) = &opts.dir {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }

@@ -171,6 +171,7 @@ impl Pipeline {
             suppressed: vec![],
             notes: vec![],
             live: None,
+            hidden: 0,
         };
         let mut marks = Vec::new();
         let mut accounts = Vec::new();

@@ -61,6 +61,24 @@ pub struct Report {
     pub notes: Vec<String>,
     /// A live run: the account×region pairs read (empty for infrastructure-as-code).
     pub live: Option<LiveCoverage>,
+    /// Findings left out by `--severity` (they decide nothing, not even the exit status).
+    pub hidden: usize,
+}
+
+impl Report {
+    /// Keeps only findings (and suppressed findings) of these severities, as Trivy's
+    /// `--severity` does: what is left out is counted in [`Report::hidden`] and no longer
+    /// decides the exit status. Empty: everything is kept.
+    pub fn keep_severities(&mut self, severities: &[Severity]) {
+        if severities.is_empty() {
+            return;
+        }
+        let before = self.findings.len();
+        self.findings.retain(|f| severities.contains(&f.severity));
+        self.suppressed
+            .retain(|s| severities.contains(&s.finding.severity));
+        self.hidden += before - self.findings.len();
+    }
 }
 
 /// What a live run covered, for its summary ("N stages in M accounts and R regions").
@@ -198,6 +216,8 @@ struct Summary {
     findings: Counts,
     suppressed: usize,
     notes: usize,
+    /// Findings `--severity` left out.
+    hidden: usize,
 }
 
 /// Where a finding is, for one-line listings: `file:line`, or the live resource.
@@ -398,6 +418,7 @@ pub fn write_json(report: &Report, out: &mut dyn std::io::Write) -> std::io::Res
             },
             suppressed: report.suppressed.len(),
             notes: report.notes.len(),
+            hidden: report.hidden,
         },
     )?;
     doc.end()?;

@@ -136,6 +136,13 @@ pub fn render(report: &Report, opts: TextOptions) -> String {
             )
         }
     );
+    if report.hidden > 0 {
+        let _ = writeln!(
+            out,
+            "{} more hidden by --severity (they do not decide the exit status)",
+            report.hidden
+        );
+    }
     if !report.suppressed.is_empty() {
         let mut by: Vec<(&str, usize)> = Vec::new();
         for s in &report.suppressed {

@@ -142,7 +142,7 @@ Exit codes as for audit: 0 nothing at or above --fail-on; 1 findings; 2 AWS erro
     Rollback(RollbackArgs),
     /// Print a shell completion script: `stagelog completions bash > /etc/bash_completion.d/stagelog`.
     Completions {
-        #[arg(value_enum)]
+        #[arg(value_enum, ignore_case = true)]
         shell: clap_complete::Shell,
     },
     /// Print the man page (roff), generated from these same definitions: `stagelog man >
@@ -153,7 +153,7 @@ Exit codes as for audit: 0 nothing at or above --fail-on; 1 findings; 2 AWS erro
     },
     /// List every rule with its id, severity and what it checks.
     Rules {
-        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        #[arg(long, value_enum, ignore_case = true, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
     /// Explain a rule: description, rationale, impact, default, remediation (console, CLI,
@@ -387,7 +387,7 @@ pub struct AuditArgs {
 
     /// Also send the findings to AWS Security Hub (BatchImportFindings in each audited account
     /// and region), and mark stagelog's findings there that are now fixed as resolved.
-    #[arg(long, value_enum, value_name = "TARGET")]
+    #[arg(long, value_enum, ignore_case = true, value_name = "TARGET")]
     pub export: Option<Export>,
 }
 
@@ -415,7 +415,7 @@ pub struct CostArgs {
     pub price_store_gb_month: Option<f64>,
 
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = CostFormat::Text)]
+    #[arg(long, short = 'f', value_enum, ignore_case = true, default_value_t = CostFormat::Text)]
     pub format: CostFormat,
 
     /// Write the report to FILE instead of standard output.
@@ -542,7 +542,7 @@ pub struct LogsArgs {
     pub latency: Option<String>,
 
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = LogsOutput::Table)]
+    #[arg(long, short = 'f', value_enum, ignore_case = true, default_value_t = LogsOutput::Table)]
     pub format: LogsOutput,
 
     /// Print each line that does not match the format, with where and why (stderr).
@@ -600,6 +600,7 @@ pub struct ReportArgs {
         long,
         short = 'f',
         value_parser = format_parser(),
+        ignore_case = true,
         value_delimiter = ',',
         default_value = "text",
         value_name = "FORMAT"
@@ -613,12 +614,20 @@ pub struct ReportArgs {
     #[arg(long, value_name = "DIR", help = output_dir_help())]
     pub output_dir: Option<PathBuf>,
 
-    /// Exit 1 when a finding is at or above this severity (`none`: never fail on findings).
-    #[arg(long, value_parser = fail_on_parser(), default_value = "low", value_name = "SEVERITY")]
+    /// Exit 1 when a reported finding is at or above this severity (`critical` is high;
+    /// `none`: never fail on findings).
+    #[arg(
+        long,
+        value_parser = fail_on_parser(),
+        ignore_case = true,
+        default_value = "low",
+        value_name = "SEVERITY"
+    )]
     pub fail_on: FailOn,
 
-    /// Show only findings of these severities (comma-separated: high,medium); --fail-on still
-    /// decides the exit code on every finding.
+    /// Report only findings of these severities (comma-separated: high,medium; `critical` is
+    /// high), as Trivy's --severity: the others are counted as hidden and do not decide the
+    /// exit status (--fail-on is the threshold among those reported).
     #[arg(long, value_delimiter = ',', value_name = "SEVERITIES", value_parser = parse_severity)]
     pub severity: Vec<Severity>,
 
@@ -654,8 +663,15 @@ fn format_parser() -> impl TypedValueParser<Value = Format> {
 
 /// `--fail-on`: a severity or `none`.
 fn fail_on_parser() -> impl TypedValueParser<Value = FailOn> {
-    PossibleValuesParser::new(["info", "low", "medium", "high", "none"])
-        .map(|s| s.parse::<FailOn>().expect("one of the possible values"))
+    PossibleValuesParser::new([
+        PossibleValue::new("info"),
+        PossibleValue::new("low"),
+        PossibleValue::new("medium"),
+        // Trivy's and Checkov's highest level; stagelog's highest is high.
+        PossibleValue::new("high").alias("critical"),
+        PossibleValue::new("none"),
+    ])
+    .map(|s| s.parse::<FailOn>().expect("one of the possible values"))
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

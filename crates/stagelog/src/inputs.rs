@@ -75,7 +75,6 @@ pub fn output(args: &ReportArgs, quiet: bool) -> OutputOptions {
         formats: args.format.clone(),
         file: args.output.clone(),
         dir: args.output_dir.clone(),
-        severities: args.severity.clone(),
         color: to_terminal && !args.no_color && std::env::var_os("NO_COLOR").is_none(),
         summary: !quiet,
     }

@@ -62,6 +62,7 @@ pub(super) fn report_live(live: LiveReport, policy: PolicyOptions, ui: Ui) -> Re
     report.live = Some(stagelog_report::LiveCoverage {
         scopes: out.covered.clone(),
     });
+    report.keep_severities(&report_args.severity);
     report.notes.extend(
         out.inactive_accounts.iter().map(|(id, state)| {
             format!("account {id} skipped: the Organization says it is {state}")

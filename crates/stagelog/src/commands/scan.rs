@@ -61,6 +61,7 @@ pub fn run(args: ScanArgs, ui: Ui) -> Result<ExitStatus> {
         super::say_policy(&pipeline, &report, sources, judged);
     }
     report.notes = scanned.notes;
+    report.keep_severities(&args.report.severity);
     for path in write_reports(&report, &crate::inputs::output(&args.report, ui.quiet()))? {
         if !ui.quiet() {
             eprintln!("wrote {}", path.display());

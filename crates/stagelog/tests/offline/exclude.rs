@@ -126,3 +126,61 @@ fn verbose_says_what_each_pattern_left_out() {
         assert!(err.contains(said), "{said}\n{err}");
     }
 }
+
+/// `--severity` as Trivy users read it: what it leaves out is hidden from every report and
+/// from the exit status, and counted; values in any case, `critical` as high.
+#[test]
+fn severity_filters_the_report_and_the_exit_status_in_any_case() {
+    let dir = tempfile::tempdir().unwrap();
+    // Access logs on, execution logging off: one medium finding (SL010), no high one.
+    let medium_only = r#"resource "aws_api_gateway_stage" "s" {
+  rest_api_id   = "abc"
+  deployment_id = "dep"
+  stage_name    = "prod"
+
+  access_log_settings {
+    destination_arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/vendedlogs/apigateway/orders/prod"
+    format          = jsonencode({ requestId = "$context.requestId", ip = "$context.identity.sourceIp", caller = "$context.identity.caller", user = "$context.identity.user", requestTime = "$context.requestTime", httpMethod = "$context.httpMethod", resourcePath = "$context.resourcePath", status = "$context.status", protocol = "$context.protocol", responseLength = "$context.responseLength" })
+  }
+}
+"#;
+    write(
+        dir.path(),
+        &[("medium/main.tf", medium_only), ("high/main.tf", BAD)],
+    );
+    let run = |args: &[&str]| crate::common::stagelog_in(dir.path(), args);
+    let o = run(&["scan", "medium", "--severity", "high"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("0 findings") && out.contains("more hidden by --severity"),
+        "{out}"
+    );
+    // Without --severity the same tree fails on the medium finding.
+    assert_eq!(run(&["scan", "medium"]).status.code(), Some(1));
+    // Any case, critical = high, in every flag that takes a severity or format.
+    for args in [
+        &["scan", "high", "--severity", "CRITICAL", "-f", "JSON"][..],
+        &["scan", "high", "--fail-on", "HIGH", "--format", "Sarif"][..],
+        &[
+            "scan",
+            "high",
+            "--fail-on",
+            "critical",
+            "--severity",
+            "High,MEDIUM",
+        ][..],
+    ] {
+        let o = run(args);
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let (code, report) = scan_json(dir.path(), &["high", "--severity", "Medium"]);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(report["summary"]["hidden"], 1, "{report}");
+    assert_eq!(report["findings"], serde_json::json!([]), "{report}");
+}
