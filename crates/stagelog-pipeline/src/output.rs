@@ -46,9 +46,10 @@ impl std::str::FromStr for FailOn {
     }
 }
 
-/// The status of a judged report: errors first, then findings at or above the threshold.
-pub fn exit_status(report: &Report, fail_on: FailOn) -> ExitStatus {
-    if !report.errors.is_empty() {
+/// The status of a judged report: errors first (unless `errors_as_warnings`: then they are
+/// in every report but decide nothing), then findings at or above the threshold.
+pub fn exit_status(report: &Report, fail_on: FailOn, errors_as_warnings: bool) -> ExitStatus {
+    if !report.errors.is_empty() && !errors_as_warnings {
         return ExitStatus::Error;
     }
     let FailOn::At(threshold) = fail_on else {

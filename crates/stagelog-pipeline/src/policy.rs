@@ -29,9 +29,13 @@ pub struct Policy {
     pub min_retention_days: Option<i64>,
     /// SL010: `ERROR` (default) or `INFO`.
     pub execution_level: Option<String>,
-    /// Paths (globs) to leave out of `scan` and `fix`, as `--exclude` does.
+    /// Paths to leave out of `scan` and `fix`, as `--exclude` does (gitignore's rules,
+    /// relative to this file's directory).
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// `warn`: errors (a file that cannot be read) are reported but do not decide the exit
+    /// status, as `--errors-as-warnings`; `fail` (default): they exit 2.
+    pub errors: Option<String>,
     #[serde(default, rename = "waiver")]
     pub waivers: Vec<Waiver>,
     #[serde(skip)]
@@ -52,6 +56,11 @@ pub struct Waiver {
 }
 
 impl Policy {
+    /// Whether errors decide the exit status (`errors = "warn"` says they do not).
+    pub fn errors_are_warnings(&self) -> bool {
+        self.errors.as_deref() == Some("warn")
+    }
+
     /// `--config FILE`, else the first `stagelog.toml` in `start` or a directory above it.
     pub fn load(explicit: Option<&Path>, start: &Path) -> Result<Policy> {
         let path = match explicit {
@@ -94,6 +103,14 @@ impl Policy {
                     "{}: required_fields `{field}`: expected one of {}",
                     path.display(),
                     known.iter().map(|f| f.key).collect::<Vec<_>>().join(", ")
+                );
+            }
+        }
+        if let Some(mode) = &policy.errors {
+            if !["warn", "fail"].contains(&mode.as_str()) {
+                bail!(
+                    "{}: errors = \"{mode}\": expected \"warn\" or \"fail\"",
+                    path.display()
                 );
             }
         }

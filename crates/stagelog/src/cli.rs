@@ -631,6 +631,12 @@ pub struct ReportArgs {
     #[arg(long, value_delimiter = ',', value_name = "SEVERITIES", value_parser = parse_severity)]
     pub severity: Vec<Severity>,
 
+    /// Report errors (a file that cannot be read or parsed, a region that cannot be read) in
+    /// every report but leave them out of the exit status, which then says only whether
+    /// findings reached --fail-on (also `errors = "warn"` in stagelog.toml).
+    #[arg(long)]
+    pub errors_as_warnings: bool,
+
     /// Never colour the text report (also: NO_COLOR=1).
     #[arg(long)]
     pub no_color: bool,

@@ -77,7 +77,8 @@ pub(super) fn report_live(live: LiveReport, policy: PolicyOptions, ui: Ui) -> Re
         export_securityhub(&export_opts, &out.inventories, &mut report, ui);
     }
     write(&report, report_args, ui)?;
-    Ok(exit_status(&report, report_args.fail_on))
+    let soft = report_args.errors_as_warnings || pipeline.policy.errors_are_warnings();
+    Ok(exit_status(&report, report_args.fail_on, soft))
 }
 
 /// With --verbose: the accounts and regions read (an organisation walk names hundreds).

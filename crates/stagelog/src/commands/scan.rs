@@ -67,7 +67,8 @@ pub fn run(args: ScanArgs, ui: Ui) -> Result<ExitStatus> {
             eprintln!("wrote {}", path.display());
         }
     }
-    let status = exit_status(&report, args.report.fail_on);
+    let soft = args.report.errors_as_warnings || pipeline.policy.errors_are_warnings();
+    let status = exit_status(&report, args.report.fail_on, soft);
     // The process ends next: the kernel takes the report's pages back at once, where freeing
     // tens of thousands of findings one by one would run on one thread after the output.
     std::mem::forget(report);

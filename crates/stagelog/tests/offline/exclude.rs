@@ -184,3 +184,61 @@ fn severity_filters_the_report_and_the_exit_status_in_any_case() {
     assert_eq!(report["summary"]["hidden"], 1, "{report}");
     assert_eq!(report["findings"], serde_json::json!([]), "{report}");
 }
+
+/// A file that cannot be read is an error in every report; `--errors-as-warnings` (or
+/// `errors = "warn"` in stagelog.toml) keeps it there but out of the exit status, which then
+/// says only whether findings reached `--fail-on` — so CI publishes SARIF and carries on.
+#[test]
+fn errors_as_warnings_keep_errors_in_reports_but_out_of_the_exit_status() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            // A cookiecutter template: not YAML until rendered.
+            (
+                "templates/{{cookiecutter.name}}/template.yaml",
+                "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n{% if cookiecutter.api %}\n  Api:\n    Type: AWS::ApiGateway::RestApi\n{% endif %}\n",
+            ),
+            ("ok/main.tf", "# nothing to judge here\nlocals {\n  x = 1\n}\n"),
+        ],
+    );
+    let run = |args: &[&str]| crate::common::stagelog_in(dir.path(), args);
+    assert_eq!(run(&["scan", "."]).status.code(), Some(2));
+    let sarif = dir.path().join("out.sarif");
+    let o = run(&[
+        "scan",
+        ".",
+        "--errors-as-warnings",
+        "-f",
+        "sarif",
+        "-o",
+        "out.sarif",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let written = std::fs::read_to_string(&sarif).unwrap();
+    assert!(
+        written.contains("template.yaml"),
+        "the error is in the SARIF: {written}"
+    );
+    // Findings still decide: one unlogged stage beside the broken template fails the run.
+    write(dir.path(), &[("api/main.tf", BAD)]);
+    assert_eq!(
+        run(&["scan", ".", "--errors-as-warnings"]).status.code(),
+        Some(1)
+    );
+    // The same from stagelog.toml.
+    write(dir.path(), &[("stagelog.toml", "errors = \"warn\"\n")]);
+    assert_eq!(
+        run(&["scan", ".", "--fail-on", "none"]).status.code(),
+        Some(0)
+    );
+    write(dir.path(), &[("stagelog.toml", "errors = \"sometimes\"\n")]);
+    let o = run(&["scan", "."]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("expected \"warn\" or \"fail\""));
+}
