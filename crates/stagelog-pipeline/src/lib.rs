@@ -13,6 +13,7 @@
 //! - [`suppress`]: which findings the suppression marks in the sources silence.
 //! - [`output`]: reports written in every format asked for, and the exit status.
 
+pub mod baseline;
 pub mod output;
 pub mod pipeline;
 pub mod policy;

@@ -190,8 +190,9 @@ fn write_one(
     out.write_all(body.as_bytes())
 }
 
-/// Writes the report in each format asked for; gives back the files written into the output
-/// directory. A closed standard output (`| head`) is not an error.
+/// Writes the report in each format asked for; gives back the files written (`--output` or
+/// into `--output-dir`), so each command says what it wrote. A closed standard output
+/// (`| head`) is not an error.
 pub fn write_reports(report: &Report, opts: &OutputOptions) -> Result<Vec<PathBuf>> {
     let mut formats = opts.formats.clone();
     formats.dedup();
@@ -216,9 +217,7 @@ pub fn write_reports(report: &Report, opts: &OutputOptions) -> Result<Vec<PathBu
                 write_one(report, format, opts, &mut out)
                     .and_then(|_| out.flush())
                     .with_context(|| format!("cannot write the report to {}", path.display()))?;
-                if opts.dir.is_some() {
-                    written.push(path.clone());
-                }
+                written.push(path.clone());
             }
             None => {
                 let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());

@@ -36,6 +36,17 @@ pub struct Policy {
     /// `warn`: errors (a file that cannot be read) are reported but do not decide the exit
     /// status, as `--errors-as-warnings`; `fail` (default): they exit 2.
     pub errors: Option<String>,
+    /// `--fail-on` when the command line does not say (a severity or `none`).
+    pub fail_on: Option<String>,
+    /// `--format` when the command line does not say (comma-separated for several, with
+    /// `output` naming a directory).
+    pub format: Option<String>,
+    /// `--output FILE` (one format) when the command line names no output; relative to this
+    /// file's directory.
+    pub output: Option<String>,
+    /// `--baseline FILE` when the command line does not say; relative to this file's
+    /// directory.
+    pub baseline: Option<String>,
     #[serde(default, rename = "waiver")]
     pub waivers: Vec<Waiver>,
     #[serde(skip)]
@@ -56,6 +67,23 @@ pub struct Waiver {
 }
 
 impl Policy {
+    /// The formats `format` names.
+    pub fn formats(&self) -> Vec<Result<crate::Format, String>> {
+        self.format
+            .iter()
+            .flat_map(|f| f.split(','))
+            .map(str::parse)
+            .collect()
+    }
+
+    /// A path written in this file, relative to its directory.
+    pub fn relative(&self, written: &str) -> PathBuf {
+        match self.path.as_deref().and_then(Path::parent) {
+            Some(dir) => dir.join(written),
+            None => PathBuf::from(written),
+        }
+    }
+
     /// Whether errors decide the exit status (`errors = "warn"` says they do not).
     pub fn errors_are_warnings(&self) -> bool {
         self.errors.as_deref() == Some("warn")
@@ -105,6 +133,17 @@ impl Policy {
                     known.iter().map(|f| f.key).collect::<Vec<_>>().join(", ")
                 );
             }
+        }
+        if let Some(fail_on) = &policy.fail_on {
+            fail_on
+                .parse::<crate::FailOn>()
+                .map_err(anyhow::Error::msg)
+                .with_context(|| format!("{}: fail_on", path.display()))?;
+        }
+        for format in policy.formats() {
+            format
+                .map_err(anyhow::Error::msg)
+                .with_context(|| format!("{}: format", path.display()))?;
         }
         if let Some(mode) = &policy.errors {
             if !["warn", "fail"].contains(&mode.as_str()) {

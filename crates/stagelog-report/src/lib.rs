@@ -215,6 +215,8 @@ struct Summary {
     regions: Option<usize>,
     findings: Counts,
     suppressed: usize,
+    /// Of the suppressed, those a baseline records (`--baseline`).
+    baselined: usize,
     notes: usize,
     /// Findings `--severity` left out.
     hidden: usize,
@@ -417,6 +419,11 @@ pub fn write_json(report: &Report, out: &mut dyn std::io::Write) -> std::io::Res
                 info: report.count(Severity::Info),
             },
             suppressed: report.suppressed.len(),
+            baselined: report
+                .suppressed
+                .iter()
+                .filter(|s| s.by == "baseline")
+                .count(),
             notes: report.notes.len(),
             hidden: report.hidden,
         },

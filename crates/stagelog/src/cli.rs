@@ -199,6 +199,17 @@ pub struct ScanArgs {
     /// stagelog.toml's min_retention_days).
     #[arg(long, value_name = "DAYS")]
     pub min_retention_days: Option<i64>,
+
+    /// Report only findings this baseline does not record (the others are listed as
+    /// suppressed by `baseline` and decide nothing); entries that no longer occur are a note.
+    /// Also `baseline = "FILE"` in stagelog.toml.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record today's findings in FILE (by rule, resource, stage and message: line moves and
+    /// reformatting keep them), then report them as baselined.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -595,14 +606,14 @@ pub struct PolicyArgs {
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
-    /// Output format; several, comma-separated, with --output-dir (json,sarif,html).
+    /// Output format (default text, or stagelog.toml's format); several, comma-separated,
+    /// with --output-dir (json,sarif,html).
     #[arg(
         long,
         short = 'f',
         value_parser = format_parser(),
         ignore_case = true,
         value_delimiter = ',',
-        default_value = "text",
         value_name = "FORMAT"
     )]
     pub format: Vec<Format>,
@@ -615,15 +626,14 @@ pub struct ReportArgs {
     pub output_dir: Option<PathBuf>,
 
     /// Exit 1 when a reported finding is at or above this severity (`critical` is high;
-    /// `none`: never fail on findings).
+    /// `none`: never fail on findings). Default: stagelog.toml's fail_on, else low.
     #[arg(
         long,
         value_parser = fail_on_parser(),
         ignore_case = true,
-        default_value = "low",
         value_name = "SEVERITY"
     )]
-    pub fail_on: FailOn,
+    pub fail_on: Option<FailOn>,
 
     /// Report only findings of these severities (comma-separated: high,medium; `critical` is
     /// high), as Trivy's --severity: the others are counted as hidden and do not decide the

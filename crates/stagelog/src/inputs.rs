@@ -68,13 +68,36 @@ pub fn policy(args: &PolicyArgs) -> PolicyOptions {
     }
 }
 
-/// Where and how the report goes; colour only on a terminal that wants it.
-pub fn output(args: &ReportArgs, quiet: bool) -> OutputOptions {
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+/// Where and how the report goes (the command line, else stagelog.toml's `format` and
+/// `output`, else text on standard output); colour only on a terminal that wants it.
+pub fn output(
+    args: &ReportArgs,
+    quiet: bool,
+    policy: &stagelog_pipeline::policy::Policy,
+) -> OutputOptions {
+    let formats = if args.format.is_empty() {
+        let from_file: Vec<_> = policy.formats().into_iter().flatten().collect();
+        if from_file.is_empty() {
+            vec![stagelog_pipeline::Format::Text]
+        } else {
+            from_file
+        }
+    } else {
+        args.format.clone()
+    };
+    // stagelog.toml's output goes with its format: a format asked on the command line is
+    // written where the command line says (standard output by default).
+    let from_file = args.format.is_empty() && args.output.is_none() && args.output_dir.is_none();
+    let (file, dir) = match &policy.output {
+        Some(written) if from_file && formats.len() > 1 => (None, Some(policy.relative(written))),
+        Some(written) if from_file => (Some(policy.relative(written)), None),
+        _ => (args.output.clone(), args.output_dir.clone()),
+    };
+    let to_terminal = file.is_none() && dir.is_none() && std::io::stdout().is_terminal();
     OutputOptions {
-        formats: args.format.clone(),
-        file: args.output.clone(),
-        dir: args.output_dir.clone(),
+        formats,
+        file,
+        dir,
         color: to_terminal && !args.no_color && std::env::var_os("NO_COLOR").is_none(),
         summary: !quiet,
     }
@@ -103,4 +126,14 @@ pub fn exclusions(
         });
     }
     stagelog_iac::Exclusions { sets, force }
+}
+
+/// `--fail-on`, else stagelog.toml's `fail_on`, else low.
+pub fn fail_on(
+    args: &ReportArgs,
+    policy: &stagelog_pipeline::policy::Policy,
+) -> stagelog_pipeline::FailOn {
+    args.fail_on
+        .or_else(|| policy.fail_on.as_deref().and_then(|f| f.parse().ok()))
+        .unwrap_or(stagelog_pipeline::FailOn::At(stagelog_model::Severity::Low))
 }

@@ -23,9 +23,14 @@ pub(super) fn progress(ui: Ui) -> Option<Arc<dyn stagelog_aws::Progress>> {
 }
 
 /// The report in every format asked for; says what it wrote into --output-dir.
-pub(super) fn write(report: &stagelog_report::Report, args: &ReportArgs, ui: Ui) -> Result<()> {
-    for path in stagelog_pipeline::write_reports(report, &crate::inputs::output(args, ui.quiet()))?
-    {
+pub(super) fn write(
+    report: &stagelog_report::Report,
+    args: &ReportArgs,
+    policy: &stagelog_pipeline::policy::Policy,
+    ui: Ui,
+) -> Result<()> {
+    let opts = crate::inputs::output(args, ui.quiet(), policy);
+    for path in stagelog_pipeline::write_reports(report, &opts)? {
         if !ui.quiet() {
             eprintln!("wrote {}", path.display());
         }
@@ -76,9 +81,10 @@ pub(super) fn report_live(live: LiveReport, policy: PolicyOptions, ui: Ui) -> Re
     if export.is_some() {
         export_securityhub(&export_opts, &out.inventories, &mut report, ui);
     }
-    write(&report, report_args, ui)?;
+    write(&report, report_args, &pipeline.policy, ui)?;
     let soft = report_args.errors_as_warnings || pipeline.policy.errors_are_warnings();
-    Ok(exit_status(&report, report_args.fail_on, soft))
+    let fail_on = crate::inputs::fail_on(report_args, &pipeline.policy);
+    Ok(exit_status(&report, fail_on, soft))
 }
 
 /// With --verbose: the accounts and regions read (an organisation walk names hundreds).

@@ -4,6 +4,7 @@ use crate::cli::ScanArgs;
 use crate::Ui;
 use anyhow::Result;
 use stagelog_pipeline::{exit_status, write_reports, ExitStatus, Pipeline};
+use stagelog_report::Report;
 
 pub fn run(args: ScanArgs, ui: Ui) -> Result<ExitStatus> {
     let start = args.paths.first().cloned().unwrap_or_else(|| ".".into());
@@ -61,18 +62,55 @@ pub fn run(args: ScanArgs, ui: Ui) -> Result<ExitStatus> {
         super::say_policy(&pipeline, &report, sources, judged);
     }
     report.notes = scanned.notes;
+    baseline(&args, &pipeline, &mut report, ui)?;
     report.keep_severities(&args.report.severity);
-    for path in write_reports(&report, &crate::inputs::output(&args.report, ui.quiet()))? {
+    let output = crate::inputs::output(&args.report, ui.quiet(), &pipeline.policy);
+    for path in write_reports(&report, &output)? {
         if !ui.quiet() {
             eprintln!("wrote {}", path.display());
         }
     }
     let soft = args.report.errors_as_warnings || pipeline.policy.errors_are_warnings();
-    let status = exit_status(&report, args.report.fail_on, soft);
+    let status = exit_status(
+        &report,
+        crate::inputs::fail_on(&args.report, &pipeline.policy),
+        soft,
+    );
     // The process ends next: the kernel takes the report's pages back at once, where freeing
     // tens of thousands of findings one by one would run on one thread after the output.
     std::mem::forget(report);
     Ok(status)
+}
+
+/// `--write-baseline` records today's findings (then reports them as baselined);
+/// `--baseline` (or stagelog.toml's `baseline`) moves the findings it records apart.
+fn baseline(args: &ScanArgs, pipeline: &Pipeline, report: &mut Report, ui: Ui) -> Result<()> {
+    use stagelog_pipeline::baseline::{write, Baseline};
+    if let Some(path) = &args.write_baseline {
+        let n = write(report, path)?;
+        if !ui.quiet() {
+            eprintln!("wrote baseline {} ({n} findings)", path.display());
+        }
+        Baseline::load(path)?.apply(report);
+        return Ok(());
+    }
+    let path = args.baseline.clone().or_else(|| {
+        pipeline
+            .policy
+            .baseline
+            .as_deref()
+            .map(|b| pipeline.policy.relative(b))
+    });
+    if let Some(path) = path {
+        let said = report.notes.len();
+        Baseline::load(&path)?.apply(report);
+        if !ui.quiet() {
+            for note in &report.notes[said..] {
+                eprintln!("note: {note}");
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `1 directory and 2 files`.

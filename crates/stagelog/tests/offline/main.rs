@@ -3,6 +3,7 @@
 //! live binary).
 
 mod account_owners;
+mod baseline;
 mod cli;
 mod cloudformation_parameters;
 mod common;
