@@ -159,7 +159,8 @@ Exit codes as for audit: 0 nothing at or above --fail-on; 1 findings; 2 AWS erro
     /// Explain a rule: description, rationale, impact, default, remediation (console, CLI,
     /// Terraform, CloudFormation), backout, references and compliance mapping.
     Explain {
-        /// Rule id, e.g. SL001.
+        /// Rule id (SL001), or a peer's id or control it maps to (CKV_AWS_76, AVD-AWS-0001,
+        /// W69, AwsSolutions-APIG1, APIGateway.1): then the rules that check it.
         rule: String,
     },
 }

@@ -5,12 +5,49 @@ use stagelog_pipeline::ExitStatus;
 use stagelog_rules::{frameworks, registry, Config, Selection};
 
 pub fn run(rule: &str) -> Result<ExitStatus> {
-    let Some(r) = stagelog_rules::find(rule) else {
+    if let Some(r) = stagelog_rules::find(rule) {
+        print!("{}", explain(r));
+        return Ok(ExitStatus::Clean);
+    }
+    // A peer's id (Checkov, Trivy/tfsec, KICS, cfn_nag, cdk-nag, Guard) or a control
+    // (Security Hub's APIGateway.1, an AWS Config rule): the rules it maps to.
+    let found = peer_id(rule);
+    if found.is_empty() {
         let ids: Vec<&str> = registry().iter().map(|r| r.id).collect();
-        bail!("no rule `{rule}`; the rules are {}", ids.join(", "));
-    };
-    print!("{}", explain(r));
+        bail!(
+            "no rule `{rule}`, and no stagelog rule maps to it (the rules are {}; `stagelog explain SL001` lists each rule's peer ids and controls)",
+            ids.join(", ")
+        );
+    }
+    let mut out = String::new();
+    for (framework, control, rule) in &found {
+        out.push_str(&format!(
+            "{control} ({framework}) is checked by {} {}: {}\n",
+            rule.id, rule.name, rule.summary
+        ));
+    }
+    out.push_str(&format!(
+        "\n`stagelog explain {}` tells the rule in full.\n",
+        found[0].2.id
+    ));
+    print!("{out}");
     Ok(ExitStatus::Clean)
+}
+
+/// The rules a peer tool's id or a framework's control maps to, as the rules declare them
+/// (any case; `CKV_AWS_76`, `AVD-AWS-0001`, `APIGateway.1`, `W69`).
+fn peer_id(id: &str) -> Vec<(&'static str, &'static str, &'static stagelog_rules::Rule)> {
+    let mut out = Vec::new();
+    for m in frameworks::mappings() {
+        for (control, _) in m.controls() {
+            if control.eq_ignore_ascii_case(id.trim()) {
+                if let Some(rule) = stagelog_rules::find(m.rule_id) {
+                    out.push((m.framework, control, rule));
+                }
+            }
+        }
+    }
+    out
 }
 
 fn explain(rule: &stagelog_rules::Rule) -> String {

@@ -426,3 +426,39 @@ fn version_says_the_commit_and_whether_the_aws_commands_are_in() {
         "{text}"
     );
 }
+
+/// `explain` takes the ids users bring from other tools and controls: every peer id and
+/// control the rules map (Checkov, Trivy/tfsec, KICS, cfn_nag, cdk-nag, Guard, Security Hub,
+/// AWS Config) names the rules it maps to, in any case; an id nothing maps to says so.
+#[test]
+fn explain_takes_every_peer_id_and_control_the_rules_map() {
+    let mut checked = 0;
+    for m in stagelog_rules::frameworks::mappings() {
+        let peer = stagelog_rules::frameworks::PEER_TOOLS.contains(&m.framework)
+            || m.framework.contains("Security Hub")
+            || m.framework == stagelog_rules::frameworks::CONFIG;
+        if !peer {
+            continue;
+        }
+        for (control, _) in m.controls() {
+            let o = stagelog(&["explain", &control.to_ascii_lowercase()]);
+            let out = String::from_utf8_lossy(&o.stdout);
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "{control}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            assert!(
+                out.contains(&format!("is checked by {} ", m.rule_id)),
+                "{control} → {}: {out}",
+                m.rule_id
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} ids");
+    let o = stagelog(&["explain", "CKV_AWS_999"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no stagelog rule maps to it"));
+}
