@@ -462,3 +462,15 @@ fn explain_takes_every_peer_id_and_control_the_rules_map() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no stagelog rule maps to it"));
 }
+
+/// Each compliance statement the README opens with links the source the rules cite.
+#[test]
+fn the_readme_links_each_compliance_statement_to_its_source() {
+    use stagelog_rules::frameworks::{source, CIS_AWS, FSBP, PCI, SOC2};
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let opening = &readme[..readme.find("## ").unwrap()];
+    for framework in [CIS_AWS, SOC2, PCI, FSBP] {
+        let url = source(framework).unwrap();
+        assert!(opening.contains(&format!("]({url})")), "{framework}: {url}");
+    }
+}
