@@ -117,6 +117,22 @@ fn sdk_error(e: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
+/// Why the caller's identity could not be read: when the SDK found no credentials, where it
+/// looked (not the provider chain's internals, such as the instance metadata service's
+/// refusal); otherwise the SDK's error.
+pub(crate) fn identity_error(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if s.downcast_ref::<aws_credential_types::provider::error::CredentialsError>()
+            .is_some()
+        {
+            return "no AWS credentials found: looked in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), a profile (--profile or AWS_PROFILE, in ~/.aws/config and ~/.aws/credentials; SSO profiles after `aws sso login`), web identity and container or instance metadata".into();
+        }
+        source = s.source();
+    }
+    format!("cannot read the caller's identity: {}", sdk_error(e))
+}
+
 struct Account {
     id: String,
     config: SdkConfig,
@@ -248,10 +264,7 @@ async fn accounts(
                 None,
                 match role {
                     Some(r) => format!("cannot assume {r}: {}", sdk_error(&e)),
-                    None => format!(
-                        "cannot read the caller's identity (credentials?): {}",
-                        sdk_error(&e)
-                    ),
+                    None => identity_error(&e),
                 },
             )),
         }

@@ -46,12 +46,7 @@ pub(crate) async fn accounts(
         .get_caller_identity()
         .send()
         .await
-        .map_err(|e| {
-            format!(
-                "cannot read the caller's identity (credentials?): {}",
-                sdk_error(&e)
-            )
-        })?;
+        .map_err(|e| crate::identity_error(&e))?;
     let caller = identity.account().unwrap_or_default().to_string();
     let partition = identity
         .arn()

@@ -43,7 +43,8 @@ impl Problem {
         }
     }
 
-    /// `file:line`, the file, `account/region`, or what is known of it (reports' column).
+    /// `file:line`, the file, `account/region`, or what is known of it (reports' column; empty
+    /// when nothing is).
     pub fn place(&self) -> String {
         match (&self.file, self.line, &self.account, &self.region) {
             (Some(f), Some(l), _, _) => format!("{f}:{l}"),
@@ -51,22 +52,18 @@ impl Problem {
             (None, _, Some(a), Some(r)) => format!("{a}/{r}"),
             (None, _, Some(a), None) => a.clone(),
             (None, _, None, Some(r)) => r.clone(),
-            _ => "stagelog".into(),
+            // Nowhere in particular (no credentials at all): the message says it all.
+            _ => String::new(),
         }
     }
 
-    /// `file:line: message`, `account region: message`, or the message alone.
+    /// `file:line: message`, `account/region: message`, or the message alone.
     fn describe(&self) -> String {
         match (&self.file, self.line, &self.account, &self.region) {
             (Some(file), Some(line), _, _) => format!("{file}:{line}: {}", self.message),
             (Some(file), None, _, _) => format!("{file}: {}", self.message),
             (None, _, None, None) => self.message.clone(),
-            (None, _, account, region) => format!(
-                "{} {}: {}",
-                account.as_deref().unwrap_or("-"),
-                region.as_deref().unwrap_or("-"),
-                self.message
-            ),
+            (None, _, _, _) => format!("{}: {}", self.place(), self.message),
         }
     }
 }
@@ -84,7 +81,7 @@ mod tests {
         assert_eq!(Problem::in_file("a.tf", None, "x").to_string(), "a.tf: x");
         assert_eq!(
             Problem::in_scope(Some("111111111111".into()), None, "throttled").to_string(),
-            "111111111111 -: throttled"
+            "111111111111: throttled"
         );
         assert_eq!(
             Problem::in_scope(None, None, "no credentials").to_string(),

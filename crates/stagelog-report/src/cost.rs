@@ -513,40 +513,49 @@ pub fn cost_text(r: &CostReport) -> String {
             }
         );
     }
-    let _ = writeln!(
-        out,
-        "total: {} per month ({} ingested in the last {}, {} stored){}, {} stages in {}",
-        usd(r.totals.monthly_usd),
-        bytes(Some(r.totals.ingested_bytes)),
-        window_text(r.window_days),
-        bytes(Some(r.totals.stored_bytes)),
-        if r.totals.estimated_monthly_usd > 0.0 {
-            format!(
-                "; ~{} more with access logging on everywhere (estimate)",
-                usd(r.totals.estimated_monthly_usd)
-            )
-        } else {
-            String::new()
-        },
-        {
-            let mut stages: Vec<&str> = r.rows.iter().map(|x| x.resource.as_str()).collect();
-            stages.sort();
-            stages.dedup();
-            stages.len()
-        },
-        {
-            let c = &r.coverage;
-            format!(
-                "{} account{} and {} region{}",
-                c.accounts(),
-                if c.accounts() == 1 { "" } else { "s" },
-                c.regions(),
-                if c.regions() == 1 { "" } else { "s" }
-            )
-        }
-    );
+    // Nothing read (no credentials, every region refused): no total to print, only why.
+    let nothing_read = r.rows.is_empty() && !r.errors.is_empty();
+    if !nothing_read {
+        let _ = writeln!(
+            out,
+            "{}: {} per month ({} ingested in the last {}, {} stored){}, {} stages in {}",
+            if r.errors.is_empty() {
+                "total"
+            } else {
+                "total of what could be read"
+            },
+            usd(r.totals.monthly_usd),
+            bytes(Some(r.totals.ingested_bytes)),
+            window_text(r.window_days),
+            bytes(Some(r.totals.stored_bytes)),
+            if r.totals.estimated_monthly_usd > 0.0 {
+                format!(
+                    "; ~{} more with access logging on everywhere (estimate)",
+                    usd(r.totals.estimated_monthly_usd)
+                )
+            } else {
+                String::new()
+            },
+            {
+                let mut stages: Vec<&str> = r.rows.iter().map(|x| x.resource.as_str()).collect();
+                stages.sort();
+                stages.dedup();
+                stages.len()
+            },
+            {
+                let c = &r.coverage;
+                format!(
+                    "{} account{} and {} region{}",
+                    c.accounts(),
+                    if c.accounts() == 1 { "" } else { "s" },
+                    c.regions(),
+                    if c.regions() == 1 { "" } else { "s" }
+                )
+            }
+        );
+    }
     for e in &r.errors {
-        let _ = writeln!(out, "error: {}: {}", e.place(), e.message);
+        let _ = writeln!(out, "stagelog: error: {e}");
     }
     out
 }

@@ -107,7 +107,9 @@ pub fn render(report: &Report) -> String {
             "  <testsuite name=\"unreadable\" tests=\"{errors}\" failures=\"0\" errors=\"{errors}\" skipped=\"0\">\n"
         ));
         for e in &report.errors {
-            let name = e.place();
+            let name = Some(e.place())
+                .filter(|p| !p.is_empty())
+                .unwrap_or_else(|| "stagelog".into());
             suites.push_str(&format!(
                 "    <testcase classname=\"stagelog\" name=\"{}\">\n      <error message=\"{}\"/>\n    </testcase>\n",
                 crate::markup::escape(&name),

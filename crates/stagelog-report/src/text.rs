@@ -83,8 +83,7 @@ pub fn render(report: &Report, opts: TextOptions) -> String {
         }
         let _ = writeln!(out, "{}", p.wrap("1;31", "Errors:"));
         for e in &report.errors {
-            let place = e.place();
-            let _ = writeln!(out, "  {place}: {}", e.message);
+            let _ = writeln!(out, "  {e}");
         }
     }
     if !opts.summary {

@@ -333,8 +333,18 @@ pub struct RollbackArgs {
     #[arg(long)]
     pub delete_created: bool,
 
-    #[command(flatten)]
-    pub scope: ScopeArgs,
+    /// Named profile from ~/.aws/config. The accounts and regions are the journal's.
+    #[arg(long)]
+    pub profile: Option<String>,
+
+    /// Assume this role in its account to undo what the fix did there (repeatable: one per
+    /// account the journal names, when it is not the caller's).
+    #[arg(long = "role-arn", value_name = "ARN")]
+    pub role_arns: Vec<String>,
+
+    /// Send every AWS request to this endpoint (LocalStack, moto). AWS_ENDPOINT_URL works too.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
 }
 
 /// Which live accounts and regions, and how to reach them.

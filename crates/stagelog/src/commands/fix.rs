@@ -97,7 +97,7 @@ pub fn run(args: FixArgs, ui: Ui) -> Result<ExitStatus> {
         .map(|e| e.to_string())
         .collect();
     for e in &errors {
-        eprintln!("error: {e}");
+        eprintln!("stagelog: error: {e}");
     }
     Ok(if !errors.is_empty() {
         ExitStatus::Error

@@ -28,12 +28,7 @@ pub fn run(args: &FixArgs, ui: Ui) -> Result<ExitStatus> {
         ..opts.clone()
     });
     for e in &out.errors {
-        eprintln!(
-            "error: {} {}: {}",
-            e.account.as_deref().unwrap_or("-"),
-            e.region.as_deref().unwrap_or("-"),
-            e.message
-        );
+        eprintln!("stagelog: error: {e}");
     }
     if !out.errors.is_empty() {
         eprintln!("nothing changed: the audit was incomplete");
@@ -94,7 +89,7 @@ pub fn run(args: &FixArgs, ui: Ui) -> Result<ExitStatus> {
             Ok(ExitStatus::Clean)
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("stagelog: error: {e}");
             if journal.exists() {
                 eprintln!(
                     "every change made so far is in {0}; `stagelog rollback {0}` restores it",

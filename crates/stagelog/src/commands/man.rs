@@ -7,7 +7,8 @@ use std::io::Write;
 
 /// The man page from the clap definitions; with a directory, one page per subcommand too.
 pub fn run(out_dir: Option<std::path::PathBuf>) -> Result<ExitStatus> {
-    let cmd = <Cli as clap::CommandFactory>::command();
+    // `.TH` takes one line: the version alone (`--version` adds the commit and features).
+    let cmd = <Cli as clap::CommandFactory>::command().version(env!("CARGO_PKG_VERSION"));
     let render = |c: clap::Command| -> Result<Vec<u8>> {
         let mut buf = Vec::new();
         clap_mangen::Man::new(c).render(&mut buf)?;
@@ -21,7 +22,7 @@ pub fn run(out_dir: Option<std::path::PathBuf>) -> Result<ExitStatus> {
             for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
                 let name = format!("stagelog-{}", sub.get_name());
                 let leaked: &'static str = Box::leak(name.clone().into_boxed_str());
-                let page = render(sub.clone().name(leaked))?;
+                let page = render(sub.clone().name(leaked).version(env!("CARGO_PKG_VERSION")))?;
                 std::fs::write(dir.join(format!("{name}.1")), page)?;
             }
             std::fs::write(dir.join("stagelog.1"), render(cmd)?)?;

@@ -1,12 +1,18 @@
 //! `stagelog rollback JOURNAL`: undo a live fix from its journal.
 
-use super::live::{options, tokio_runtime};
+use super::live::tokio_runtime;
 use crate::cli::RollbackArgs;
 use anyhow::Result;
 use stagelog_pipeline::ExitStatus;
 
 pub fn run(args: RollbackArgs) -> Result<ExitStatus> {
-    let opts = options(&args.scope, None)?;
+    // Only how to reach the accounts: which accounts and regions is the journal's.
+    let opts = stagelog_aws::AuditOptions {
+        profile: args.profile.clone(),
+        role_arns: args.role_arns.clone(),
+        endpoint_url: args.endpoint_url.clone(),
+        ..Default::default()
+    };
     let rt = tokio_runtime()?;
     match rt.block_on(stagelog_aws::fix::rollback(
         &args.journal,
@@ -18,7 +24,7 @@ pub fn run(args: RollbackArgs) -> Result<ExitStatus> {
             Ok(ExitStatus::Clean)
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("stagelog: error: {e}");
             Ok(ExitStatus::Error)
         }
     }

@@ -11,6 +11,7 @@ mod common;
 mod docs;
 mod docs_examples;
 mod docs_tables;
+mod errors;
 #[path = "../shared/examples.rs"]
 mod examples;
 mod exclude;

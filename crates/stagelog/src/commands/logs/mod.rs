@@ -271,7 +271,7 @@ pub fn run(args: LogsArgs, ui: Ui) -> Result<ExitStatus> {
     if summary.lines > 0 && summary.unparsed == summary.lines {
         let (source, line, why) = summary.first_unparsed.clone().unwrap_or_default();
         eprintln!(
-            "error: none of the {} lines matches the format; the first ({source}:{line}, column {}): {}\n  pass the stage's own format (--stage ARN) or --log-format (`--log-format help` lists the presets)",
+            "stagelog: error: none of the {} lines matches the format; the first ({source}:{line}, column {}): {}\n  pass the stage's own format (--stage ARN) or --log-format (`--log-format help` lists the presets)",
             summary.lines, why.column, why.reason
         );
         return Ok(ExitStatus::Error);
