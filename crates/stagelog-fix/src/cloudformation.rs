@@ -51,7 +51,7 @@ const OPENAPI_VERSION: &str = "3.0.1";
 
 const DEPLOYMENT_STAGE: &str = "add StageDescription: {AccessLogSetting: {DestinationArn: !GetAtt <LogGroup>.Arn, Format}} to the Deployment that creates the stage (or declare an AWS::ApiGateway::Stage instead)";
 const QUICK_CREATE: &str = "a quick-create API's $default stage has no logging settings: remove Target and declare an AWS::ApiGatewayV2::Stage named $default (AutoDeploy: true) with AccessLogSettings";
-const SAM_STAGE: &str = "SAM's extra `Stage` stage: set OpenApiVersion on the API (or in Globals: Api:) to remove it; check first that your clients do not use that stage";
+const SAM_STAGE: &str = "it is SAM's extra `Stage` stage: set OpenApiVersion on the API (or in Globals: Api:) to remove it; check first that your clients do not use that stage";
 
 fn access_property(rtype: &str) -> Option<&'static str> {
     match rtype {
@@ -91,7 +91,7 @@ pub(crate) fn hint(f: &Finding) -> String {
         Remedy::AccessLogs { .. }
             if rtype == "AWS::Serverless::Api" && f.stage.as_deref() == Some("Stage") =>
         {
-            SAM_STAGE.to_string()
+            crate::on_sam_stage(f, SAM_STAGE)
         }
         Remedy::AccessLogs { .. } => {
             let property = if f.api_kind == Some(ApiKind::Rest) {
@@ -104,9 +104,10 @@ pub(crate) fn hint(f: &Finding) -> String {
         Remedy::DedicatedLogGroup { .. } => {
             "set DestinationArn to !GetAtt <LogGroup>.Arn of a log group of this stage's own".into()
         }
-        Remedy::RecommendedFormat { .. } => {
-            "write Format as one line of JSON that includes \"$context.requestId\"".into()
-        }
+        Remedy::RecommendedFormat { .. } => format!(
+            "{}: set Format to one line of JSON (`stagelog fix` writes the recommended fields, keeping yours)",
+            crate::format_problem(f)
+        ),
         Remedy::ExecutionLogging { level, target } => match target {
             SettingsTarget::Override(_) => format!(
                 "set LoggingLevel: {} in this override, or remove it",

@@ -54,6 +54,25 @@ pub fn hint(f: &Finding) -> Option<String> {
     }
 }
 
+/// What is wrong with a finding's access log format, as its hint opens: SL004 (not valid for
+/// the API) and SL005 (incomplete) share the remedy, not the problem.
+pub(crate) fn format_problem(f: &Finding) -> &'static str {
+    match f.rule_id {
+        "SL004" => "make the format valid for this API: one line, with $context.requestId, valid JSON, only variables this API kind has",
+        "SL005" => "add the audit fields the format lacks",
+        _ => "write a complete access log format",
+    }
+}
+
+/// A hint for a finding on SAM's extra `Stage` stage, whose fix is removing the stage: the
+/// rule's problem first, so the hint says what is wrong before how it goes away.
+pub(crate) fn on_sam_stage(f: &Finding, how: &str) -> String {
+    let what = stagelog_rules::find(f.rule_id)
+        .map(|r| r.summary)
+        .unwrap_or("this finding");
+    format!("{what}; {how}")
+}
+
 /// A finding that needs a person, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Manual {

@@ -198,7 +198,8 @@ pub(crate) fn hint(f: &stagelog_model::Finding) -> String {
             "let the framework name the access log group ({key}: true) instead of a group of its own choosing"
         ),
         Remedy::RecommendedFormat { .. } => format!(
-            "set {key}.format to one line of JSON with $context.requestId, keeping the fields AWS documents for the API (see `stagelog explain SL005`)"
+            "{}: set {key}.format to one line of JSON (`stagelog fix` writes the recommended fields, keeping yours)",
+            crate::format_problem(f)
         ),
         Remedy::ExecutionLogging { level, .. } => format!(
             "set {key}.executionLogging: true and level: {}",

@@ -43,7 +43,10 @@ fn marks_in_comment(comment: &str) -> Vec<(MarkTool, String, Option<String>)> {
         };
         out.push((MarkTool::Checkov, id.trim().to_string(), why));
     }
-    for tool in ["trivy:ignore:", "tfsec:ignore:"] {
+    for (tool, by) in [
+        ("trivy:ignore:", MarkTool::Trivy),
+        ("tfsec:ignore:", MarkTool::Tfsec),
+    ] {
         if let Some(at) = c.find(tool) {
             let rest = &c[at + tool.len()..];
             let id: String = rest
@@ -55,7 +58,7 @@ fn marks_in_comment(comment: &str) -> Vec<(MarkTool, String, Option<String>)> {
             let after = after.strip_prefix(":exp:").map_or(after, |e| {
                 e.trim_start_matches(|ch: char| ch.is_ascii_digit() || ch == '-')
             });
-            out.push((MarkTool::Trivy, id, reason(after)));
+            out.push((by, id, reason(after)));
         }
     }
     if kics_command(c) == Some("ignore-block") {
@@ -258,7 +261,7 @@ mod tests {
         assert_eq!(
             marks_in_comment("tfsec:ignore:aws-api-gateway-enable-access-logging legacy"),
             vec![(
-                MarkTool::Trivy,
+                MarkTool::Tfsec,
                 "aws-api-gateway-enable-access-logging".into(),
                 Some("legacy".into())
             )]

@@ -439,8 +439,10 @@ pub enum MarkTool {
     Stagelog,
     /// `#checkov:skip=CKV_AWS_76:why`, `Metadata: checkov: skip:`.
     Checkov,
-    /// `#trivy:ignore:AVD-AWS-0001`, and tfsec's `#tfsec:ignore:…`, which Trivy reads too.
+    /// `#trivy:ignore:AVD-AWS-0001` (Trivy reads tfsec's ids in it too).
     Trivy,
+    /// `#tfsec:ignore:aws-api-gateway-enable-access-logging`.
+    Tfsec,
     /// `# kics-scan ignore-line`, `ignore-block`, `disable=…`.
     Kics,
     /// `Metadata: cfn_nag: rules_to_suppress:`.
@@ -464,6 +466,7 @@ impl MarkTool {
             MarkTool::Stagelog => "inline",
             MarkTool::Checkov => "checkov",
             MarkTool::Trivy => "trivy",
+            MarkTool::Tfsec => "tfsec",
             MarkTool::Kics => "kics",
             MarkTool::CfnNag => "cfn_nag",
             MarkTool::CdkNag => "cdk_nag",

@@ -273,9 +273,10 @@ pub(crate) fn hint(f: &Finding) -> String {
         (Remedy::AccessLogs { .. }, "aws_api_gateway_deployment") => DEPLOYMENT_STAGE.into(),
         (Remedy::AccessLogs { .. }, _) => "add an access_log_settings block with destination_arn = aws_cloudwatch_log_group.<name>.arn and a jsonencode({...}) format".into(),
         (Remedy::DedicatedLogGroup { .. }, _) => "set destination_arn to a log group of this stage's own (aws_cloudwatch_log_group.<name>.arn)".into(),
-        (Remedy::RecommendedFormat { .. }, _) => {
-            "write the format as one line with jsonencode({ requestId = \"$context.requestId\", ... })".into()
-        }
+        (Remedy::RecommendedFormat { .. }, _) => format!(
+            "{}: format = jsonencode({{ requestId = \"$context.requestId\", ... }}) (`stagelog fix` writes the recommended fields, keeping yours)",
+            crate::format_problem(f)
+        ),
         (Remedy::ExecutionLogging { level, target }, _) => match (target, rtype) {
             (SettingsTarget::Override(_), _) => format!(
                 "set logging_level = \"{}\" in this override, or remove the override",

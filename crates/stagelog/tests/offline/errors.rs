@@ -95,3 +95,66 @@ fn man_header_and_help_say_only_what_applies() {
         assert!(help.contains(used), "{used}: {help}");
     }
 }
+
+/// Each finding's fix hint names the finding's own problem: on every rule's bad example in
+/// every source format, the hint mentions what the rule is about.
+#[test]
+fn every_fix_hint_names_the_findings_own_problem() {
+    let about: &[(&str, &[&str])] = &[
+        ("SL001", &["access"]),
+        ("SL002", &["access"]),
+        ("SL003", &["destination"]),
+        ("SL004", &["variable"]),
+        ("SL005", &["field"]),
+        ("SL006", &["destination", "log group"]),
+        ("SL010", &["level", "executionlogging"]),
+        ("SL011", &["data"]),
+        ("SL020", &["retention"]),
+        ("SL021", &["kms"]),
+        ("SL030", &["role"]),
+        ("SL031", &["role"]),
+        ("SL032", &["role"]),
+        ("SL090", &["reason"]),
+    ];
+    let mut checked = 0;
+    let mut wrong = vec![];
+    for rule in stagelog_rules::registry()
+        .iter()
+        .filter(|r| r.judges_code())
+    {
+        let words = about
+            .iter()
+            .find(|(id, _)| *id == rule.id)
+            .unwrap_or_else(|| panic!("{}: say what its hints must mention", rule.id))
+            .1;
+        for (example, name) in [
+            ("bad.tf", "main.tf"),
+            ("bad.yaml", "template.yaml"),
+            ("bad.sam.yaml", "template.yaml"),
+            ("bad.serverless.yml", "serverless.yml"),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::copy(
+                rule.examples_dir().unwrap().join(example),
+                dir.path().join(name),
+            )
+            .unwrap();
+            let (_, report) = crate::common::scan_json(
+                dir.path(),
+                &[".", "--select", rule.id, "--fail-on", "none"],
+            );
+            for f in report["findings"].as_array().unwrap() {
+                let hint = f["fix"].as_str().unwrap().to_ascii_lowercase();
+                if !words.iter().any(|w| hint.contains(w)) {
+                    wrong.push(format!(
+                        "{} {example}: the hint does not say {words:?}: {hint}\n  ({})",
+                        rule.id, f["message"]
+                    ));
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert!(checked >= 40, "only {checked} hints");
+}

@@ -168,7 +168,7 @@ fn every_mark_and_waiver() {
             "SL001 noreason by cfn_nag (no reason)",
             "SL001 own by inline (synthetic canary stage)",
             "SL001 peers by checkov (logs at the edge)",
-            "SL001 tfsec by trivy (sandbox)",
+            "SL001 tfsec by tfsec (sandbox)",
             "SL001 trivy by trivy (legacy, replaced in Q2)",
             "SL001 waived by waiver (migration ticket OPS-42)",
             "SL010 checkov by checkov (no reason)",
@@ -238,7 +238,7 @@ fn every_mark_and_waiver() {
     let (text, _, _) = stagelog(&dir.path().join("infra"), &["scan", "."]);
     assert!(
         text.contains(
-            "10 suppressed (2 by inline, 3 by checkov, 2 by trivy, 1 by waiver, 2 by cfn_nag;"
+            "10 suppressed (2 by inline, 3 by checkov, 1 by trivy, 1 by tfsec, 1 by waiver, 2 by cfn_nag;"
         ),
         "{text}"
     );
