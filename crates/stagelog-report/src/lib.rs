@@ -35,7 +35,8 @@ pub struct Subject {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suppressed {
     pub finding: Finding,
-    /// `inline`, `waiver`, `checkov`, `trivy`, `cfn_nag`, `kics`, `cdk_nag` or `guard`.
+    /// `inline`, `waiver`, `baseline`, `checkov`, `trivy`, `tfsec`, `cfn_nag`, `kics`, `cdk_nag` or
+    /// `guard`.
     pub by: String,
     pub reason: Option<String>,
     /// A waiver's expiry date (YYYY-MM-DD).
