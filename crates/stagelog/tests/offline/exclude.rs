@@ -158,6 +158,19 @@ fn severity_filters_the_report_and_the_exit_status_in_any_case() {
     );
     // Without --severity the same tree fails on the medium finding.
     assert_eq!(run(&["scan", "medium"]).status.code(), Some(1));
+    // With each threshold: hidden findings never fail; reported ones fail at or above it.
+    for (fail_on, medium_tree, high_tree) in [
+        ("info", 0, 1),
+        ("low", 0, 1),
+        ("medium", 0, 1),
+        ("high", 0, 1),
+        ("none", 0, 0),
+    ] {
+        for (tree, want) in [("medium", medium_tree), ("high", high_tree)] {
+            let o = run(&["scan", tree, "--severity", "high", "--fail-on", fail_on]);
+            assert_eq!(o.status.code(), Some(want), "{tree} --fail-on {fail_on}");
+        }
+    }
     // Any case, critical = high, in every flag that takes a severity or format.
     for args in [
         &["scan", "high", "--severity", "CRITICAL", "-f", "JSON"][..],
@@ -220,6 +233,8 @@ fn errors_as_warnings_keep_errors_in_reports_but_out_of_the_exit_status() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+    // -o says what it wrote, as --output-dir does.
+    assert!(String::from_utf8_lossy(&o.stderr).contains("wrote out.sarif"));
     let written = std::fs::read_to_string(&sarif).unwrap();
     assert!(
         written.contains("template.yaml"),
