@@ -5,23 +5,12 @@
 //! printed for a person, pasted where it says, is accepted by cfn-lint.
 use crate::aws_server::root;
 use crate::cfn_lint::cfn_lint_errors;
+use crate::examples::copy_tree;
 use crate::terraform_fmt::formatted;
 use serde_json::Value as Json;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_tree(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
 
 /// Every input, each in a directory of its own (Terraform files of one directory are one
 /// module); the rules' bad examples under the names their sources are found by.

@@ -54,19 +54,8 @@ pub fn stagelog_in(dir: &Path, args: &[&str]) -> std::process::Output {
 /// A copy of a fixture tree (hidden directories such as `.terraform` included) in a new
 /// temporary directory.
 pub fn copy_fixture(name: &str) -> tempfile::TempDir {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for e in std::fs::read_dir(from).unwrap().flatten() {
-            let dest = to.join(e.file_name());
-            if e.file_type().unwrap().is_dir() {
-                copy(&e.path(), &dest);
-            } else {
-                std::fs::copy(e.path(), dest).unwrap();
-            }
-        }
-    }
     let dir = tempfile::tempdir().unwrap();
-    copy(
+    crate::examples::copy_tree(
         &Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/offline/fixtures")
             .join(name),

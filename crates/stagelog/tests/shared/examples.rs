@@ -41,3 +41,16 @@ pub fn findings() -> Vec<serde_json::Value> {
     let v: serde_json::Value = serde_json::from_str(&scan("json")).unwrap();
     v["findings"].as_array().unwrap().clone()
 }
+
+/// A directory copied, hidden entries (`.terraform`) included.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
