@@ -337,6 +337,11 @@ pub struct RollbackArgs {
     #[arg(long)]
     pub profile: Option<String>,
 
+    /// Region of the calls that identify the caller and assume roles (default: the
+    /// configured region); the changes are undone in the regions the journal names.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
     /// Assume this role in its account to undo what the fix did there (repeatable: one per
     /// account the journal names, when it is not the caller's).
     #[arg(long = "role-arn", value_name = "ARN")]

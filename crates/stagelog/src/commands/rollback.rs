@@ -9,6 +9,7 @@ pub fn run(args: RollbackArgs) -> Result<ExitStatus> {
     // Only how to reach the accounts: which accounts and regions is the journal's.
     let opts = stagelog_aws::AuditOptions {
         profile: args.profile.clone(),
+        regions: args.region.iter().cloned().collect(),
         role_arns: args.role_arns.clone(),
         endpoint_url: args.endpoint_url.clone(),
         ..Default::default()

@@ -83,7 +83,7 @@ fn man_header_and_help_say_only_what_applies() {
         .output()
         .unwrap();
     let help = String::from_utf8_lossy(&o.stdout);
-    for unused in ["--all-regions", "--org-role", "--concurrency", "--region "] {
+    for unused in ["--all-regions", "--org-role", "--concurrency", "--accounts"] {
         assert!(!help.contains(unused), "{unused}: {help}");
     }
     for used in [
