@@ -151,6 +151,11 @@ Exit codes as for audit: 0 nothing at or above --fail-on; 1 findings; 2 AWS erro
         #[arg(long, value_name = "DIR")]
         out_dir: Option<PathBuf>,
     },
+    /// Write controls AWS's own engines run, from the same rules: an Organizations SCP that
+    /// refuses stages without access logs, an EventBridge rule (CloudFormation) that hands
+    /// every logging change to stagelog as it happens. Each says which rules it enforces and
+    /// what its engine cannot (stderr; docs/guardrails.md).
+    Guardrails(GuardrailsArgs),
     /// List every rule with its id, severity and what it checks.
     Rules {
         #[arg(long, value_enum, ignore_case = true, default_value_t = ListFormat::Text)]
@@ -163,6 +168,51 @@ Exit codes as for audit: 0 nothing at or above --fail-on; 1 findings; 2 AWS erro
         /// W69, AwsSolutions-APIG1, APIGateway.1): then the rules that check it.
         rule: String,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct GuardrailsArgs {
+    /// One or more of scp, eventbridge (comma-separated; several need --output-dir).
+    #[arg(
+        long,
+        short = 'f',
+        value_parser = guardrail_parser(),
+        ignore_case = true,
+        value_delimiter = ',',
+        required = true,
+        value_name = "FORMAT"
+    )]
+    pub format: Vec<stagelog_guardrails::Engine>,
+
+    /// Write the artefact to FILE instead of standard output (one format).
+    #[arg(long, short = 'o', value_name = "FILE", conflicts_with = "output_dir")]
+    pub output: Option<PathBuf>,
+
+    /// Write one file per format into DIR (stagelog-scp.json, stagelog-eventbridge.yaml).
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+
+    /// Where access logs may go, as an IAM StringLike pattern on the destination ARN
+    /// (repeatable). Default: any CloudWatch Logs group, or a Firehose stream named
+    /// amazon-apigateway-*.
+    #[arg(long, value_name = "PATTERN")]
+    pub log_destination_pattern: Vec<String>,
+
+    /// SCP: also deny an UpdateStage after which a logged stage has no destination (it may
+    /// refuse updates that do not restate the destination: try it on a test account first).
+    #[arg(long)]
+    pub deny_unlogged_updates: bool,
+}
+
+/// `guardrails --format`: the engines, each with its line of help.
+fn guardrail_parser() -> impl TypedValueParser<Value = stagelog_guardrails::Engine> {
+    PossibleValuesParser::new(
+        stagelog_guardrails::Engine::ALL.map(|e| PossibleValue::new(e.name()).help(e.about())),
+    )
+    .map(|s| {
+        s.parse::<stagelog_guardrails::Engine>()
+            .expect("one of the possible values")
+    })
 }
 
 #[derive(Args, Debug)]

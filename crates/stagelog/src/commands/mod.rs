@@ -7,6 +7,7 @@
 mod completions;
 mod explain;
 mod fix;
+mod guardrails;
 mod logs;
 mod man;
 mod rules;
@@ -36,6 +37,7 @@ pub fn run(cli: Cli, ui: Ui) -> Result<ExitStatus> {
         Command::Fix(args) if args.live => fix_live(args, ui),
         Command::Fix(args) => fix::run(args, ui),
         Command::Logs(args) => logs::run(args, ui),
+        Command::Guardrails(args) => guardrails::run(args, ui),
         Command::Rules { format } => Ok(rules::run(format)),
         Command::Completions { shell } => Ok(completions::run(shell)),
         Command::Man { out_dir } => man::run(out_dir),

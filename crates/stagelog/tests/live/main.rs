@@ -15,6 +15,7 @@ mod docs_examples;
 #[path = "../shared/examples.rs"]
 mod examples;
 mod fix_everything;
+mod guardrails;
 mod html_report;
 mod live_fix;
 mod organizations;

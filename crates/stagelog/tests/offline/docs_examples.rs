@@ -25,8 +25,19 @@ fn every_file_only_example_runs_as_written() {
             out.status.code(),
             String::from_utf8_lossy(&out.stderr)
         );
-        // It answered: on standard output, or in the file `-o` names.
+        // It answered: on standard output, in the file `-o` names, or in `--output-dir`.
         let words: Vec<&str> = e.command.split_whitespace().collect();
+        if let Some(i) = words.iter().position(|w| *w == "--output-dir") {
+            let dir = dir.path().join(words[i + 1]);
+            assert!(
+                std::fs::read_dir(&dir).is_ok_and(|mut d| d.next().is_some()),
+                "{}: `{}` wrote nothing into {}",
+                e.file,
+                e.command,
+                dir.display()
+            );
+            continue;
+        }
         match words.iter().position(|w| *w == "-o" || *w == "--output") {
             Some(i) => {
                 let file = dir.path().join(words[i + 1]);
