@@ -1,13 +1,15 @@
 //! Guardrails: the stagelog rules as controls AWS's own engines run, so the bad state is
 //! refused or seen at once without running stagelog — an Organizations SCP (IAM evaluates it
-//! on every request) and an EventBridge rule on the CloudTrail events that change a stage's
-//! logging (to hand each change to stagelog as it happens).
+//! on every request), CloudFormation Guard rules (Guard Hooks, Config custom policy rules) for
+//! what IAM cannot key on, and an EventBridge rule on the CloudTrail events that change a
+//! stage's logging (to hand each change to stagelog as it happens).
 //!
 //! Each artefact says which stagelog version and rules it enforces, and what its engine cannot
 //! enforce ([`Artefact::holes`]): IAM has condition keys for access logging only, so an SCP can
 //! never require execution logging or forbid data trace.
 
 mod eventbridge;
+pub mod guard;
 mod scp;
 
 use stagelog_rules::Rule;
@@ -17,16 +19,19 @@ use stagelog_rules::Rule;
 pub enum Engine {
     /// An AWS Organizations service control policy (JSON).
     Scp,
+    /// CloudFormation Guard rules (Guard Hooks, Config custom policy rules).
+    Guard,
     /// An EventBridge rule on CloudTrail's API Gateway events, in a CloudFormation template.
     EventBridge,
 }
 
 impl Engine {
-    pub const ALL: [Engine; 2] = [Engine::Scp, Engine::EventBridge];
+    pub const ALL: [Engine; 3] = [Engine::Scp, Engine::Guard, Engine::EventBridge];
 
     pub fn name(self) -> &'static str {
         match self {
             Engine::Scp => "scp",
+            Engine::Guard => "guard",
             Engine::EventBridge => "eventbridge",
         }
     }
@@ -35,6 +40,7 @@ impl Engine {
     pub fn file_name(self) -> &'static str {
         match self {
             Engine::Scp => "stagelog-scp.json",
+            Engine::Guard => "stagelog.guard",
             Engine::EventBridge => "stagelog-eventbridge.yaml",
         }
     }
@@ -42,6 +48,9 @@ impl Engine {
     pub fn about(self) -> &'static str {
         match self {
             Engine::Scp => "an AWS Organizations SCP denying stages without access logs",
+            Engine::Guard => {
+                "CloudFormation Guard rules: access logging, execution logging and data trace on every stage form"
+            }
             Engine::EventBridge => {
                 "a CloudFormation template: an EventBridge rule on the CloudTrail events that change stage logging"
             }
@@ -103,6 +112,7 @@ pub struct Artefact {
 pub fn render(engine: Engine, opts: &Options) -> Result<Artefact, String> {
     match engine {
         Engine::Scp => scp::render(opts),
+        Engine::Guard => Ok(guard::render()),
         Engine::EventBridge => Ok(eventbridge::render()),
     }
 }
