@@ -5,6 +5,7 @@
 //! bound; the SDK's standard retry mode (10 attempts, backoff capped at 5 s) absorbs API
 //! Gateway's throttling; a scope that fails is reported and the rest go on.
 
+pub mod cloudtrail;
 mod cost;
 pub mod fix;
 mod flow;
@@ -52,6 +53,9 @@ pub struct AuditOptions {
     /// Also read what each log group took in, and the traffic of stages that do not log
     /// (`stagelog cost`, `fix --live`'s estimate).
     pub cost: Option<CostWindow>,
+    /// Read one API (and stage) in each scope instead of every API: what a CloudTrail event
+    /// names (`audit --cloudtrail-event`), at the cost of one or two reads, not a region's.
+    pub focus: Option<cloudtrail::Focus>,
 }
 
 /// Progress callbacks, for a progress bar.
@@ -393,8 +397,10 @@ pub async fn audit(opts: AuditOptions) -> AuditOutput {
             let progress = opts.progress.clone();
             let verify = opts.verify;
             let cost = opts.cost;
+            let focus = opts.focus.clone();
             async move {
-                let mut r = scope::read(&account.config, &account.id, &region, roles).await;
+                let mut r =
+                    scope::read(&account.config, &account.id, &region, roles, focus.as_ref()).await;
                 let mut cost_error = None;
                 if let (Some(window), Some(inv)) = (cost, r.inventory.as_mut()) {
                     if let Err(message) =

@@ -48,6 +48,7 @@ pub(crate) async fn read(
     account: &str,
     region: &str,
     roles: &RoleCache,
+    focus: Option<&crate::cloudtrail::Focus>,
 ) -> ScopeResult {
     let conf = config
         .to_builder()
@@ -71,38 +72,57 @@ pub(crate) async fn read(
     };
 
     // REST APIs: one paginated list, then one GetStages per API (it returns every stage
-    // with its method settings and access log settings).
-    let rest_apis: Vec<_> = match v1
-        .get_rest_apis()
-        .limit(500)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-    {
-        Ok(apis) => apis,
-        Err(e) => {
-            // Nothing can be said of a region whose APIs cannot be listed.
-            result
-                .errors
-                .push(err(format!("cannot list REST APIs: {}", sdk_error(&e))));
-            return result;
-        }
+    // with its method settings and access log settings). With a focus, the one API it names
+    // (GetRestApi), or none when it names a v2 API.
+    let rest_apis: Vec<(String, Option<String>)> = match focus {
+        Some(f) if !f.rest => vec![],
+        Some(f) => match v1.get_rest_api().rest_api_id(&f.api_id).send().await {
+            Ok(api) => vec![(f.api_id.clone(), api.name().map(str::to_string))],
+            Err(e) => {
+                result.errors.push(err(format!(
+                    "cannot read REST API {}: {}",
+                    f.api_id,
+                    sdk_error(&e)
+                )));
+                return result;
+            }
+        },
+        None => match v1
+            .get_rest_apis()
+            .limit(500)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+        {
+            Ok(apis) => apis
+                .iter()
+                .map(|a| {
+                    (
+                        a.id().unwrap_or_default().to_string(),
+                        a.name().map(str::to_string),
+                    )
+                })
+                .collect(),
+            Err(e) => {
+                // Nothing can be said of a region whose APIs cannot be listed.
+                result
+                    .errors
+                    .push(err(format!("cannot list REST APIs: {}", sdk_error(&e))));
+                return result;
+            }
+        },
     };
     let rest_stages: Vec<_> = stream::iter(rest_apis.iter())
         .map(|api| {
             let v1 = &v1;
-            async move {
-                let id = api.id().unwrap_or_default();
-                (api, v1.get_stages().rest_api_id(id).send().await)
-            }
+            async move { (api, v1.get_stages().rest_api_id(&api.0).send().await) }
         })
         .buffered(STAGE_READS_AT_ONCE)
         .collect()
         .await;
-    for (api, stages) in rest_stages {
-        let id = api.id().unwrap_or_default();
+    for ((id, api_name), stages) in rest_stages {
         let stages = match stages {
             Ok(s) => s,
             Err(e) => {
@@ -118,7 +138,7 @@ pub(crate) async fn read(
             let arn = StageArn::new(region, true, id, name).to_string();
             let mut stage = Stage {
                 api: Some(Text::lit(id)),
-                api_name: api.name().map(str::to_string),
+                api_name: api_name.clone(),
                 access_log: s
                     .access_log_settings()
                     .and_then(|a| access_log(a.destination_arn(), a.format())),
@@ -150,30 +170,58 @@ pub(crate) async fn read(
     }
     result.apis += rest_apis.len();
 
-    // HTTP and WebSocket APIs.
-    let mut v2_apis = Vec::new();
-    let mut token = None;
-    loop {
-        match v2
-            .get_apis()
-            .max_results("500")
-            .set_next_token(token)
-            .send()
-            .await
-        {
-            Ok(page) => {
-                v2_apis.extend(page.items().iter().cloned());
-                token = page.next_token().map(str::to_string);
-                if token.is_none() {
-                    break;
+    // HTTP and WebSocket APIs: listed, or the one a focus names (GetApi).
+    let mut v2_apis: Vec<(String, Option<String>, ApiKind)> = Vec::new();
+    let kind_of = |p: Option<&aws_sdk_apigatewayv2::types::ProtocolType>| match p {
+        Some(aws_sdk_apigatewayv2::types::ProtocolType::Websocket) => ApiKind::WebSocket,
+        Some(aws_sdk_apigatewayv2::types::ProtocolType::Http) => ApiKind::Http,
+        _ => ApiKind::V2,
+    };
+    match focus {
+        Some(f) if f.rest => {}
+        Some(f) => match v2.get_api().api_id(&f.api_id).send().await {
+            Ok(api) => v2_apis.push((
+                f.api_id.clone(),
+                api.name().map(str::to_string),
+                kind_of(api.protocol_type()),
+            )),
+            Err(e) => result.errors.push(err(format!(
+                "cannot read API {}: {}",
+                f.api_id,
+                sdk_error(&e)
+            ))),
+        },
+        None => {
+            let mut token = None;
+            loop {
+                match v2
+                    .get_apis()
+                    .max_results("500")
+                    .set_next_token(token)
+                    .send()
+                    .await
+                {
+                    Ok(page) => {
+                        v2_apis.extend(page.items().iter().map(|a| {
+                            (
+                                a.api_id().unwrap_or_default().to_string(),
+                                a.name().map(str::to_string),
+                                kind_of(a.protocol_type()),
+                            )
+                        }));
+                        token = page.next_token().map(str::to_string);
+                        if token.is_none() {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        result.errors.push(err(format!(
+                            "cannot list HTTP/WebSocket APIs: {}",
+                            sdk_error(&e)
+                        )));
+                        break;
+                    }
                 }
-            }
-            Err(e) => {
-                result.errors.push(err(format!(
-                    "cannot list HTTP/WebSocket APIs: {}",
-                    sdk_error(&e)
-                )));
-                break;
             }
         }
     }
@@ -181,7 +229,7 @@ pub(crate) async fn read(
         .map(|api| {
             let v2 = &v2;
             async move {
-                let id = api.api_id().unwrap_or_default();
+                let id = api.0.as_str();
                 let mut all = Vec::new();
                 let mut token = None;
                 loop {
@@ -207,13 +255,8 @@ pub(crate) async fn read(
         .buffered(STAGE_READS_AT_ONCE)
         .collect()
         .await;
-    for (api, stages) in v2_stages {
-        let id = api.api_id().unwrap_or_default();
-        let kind = match api.protocol_type() {
-            Some(aws_sdk_apigatewayv2::types::ProtocolType::Websocket) => ApiKind::WebSocket,
-            Some(aws_sdk_apigatewayv2::types::ProtocolType::Http) => ApiKind::Http,
-            _ => ApiKind::V2,
-        };
+    for ((id, api_name, kind), stages) in v2_stages {
+        let (id, kind) = (id.as_str(), *kind);
         let stages = match stages {
             Ok(s) => s,
             Err(e) => {
@@ -241,7 +284,7 @@ pub(crate) async fn read(
             inv.stages.push(Stage {
                 api_kind: kind,
                 api: Some(Text::lit(id)),
-                api_name: api.name().map(str::to_string),
+                api_name: api_name.clone(),
                 name: Text::lit(name),
                 access_log: s
                     .access_log_settings()
@@ -259,6 +302,12 @@ pub(crate) async fn read(
         }
     }
     result.apis += v2_apis.len();
+
+    // The stage a focus names, alone (the API's other stages were not changed).
+    if let Some(stage) = focus.and_then(|f| f.stage.as_deref()) {
+        inv.stages
+            .retain(|s| s.name.as_known().as_deref() == Some(stage));
+    }
 
     // Account settings: the CloudWatch role, and what IAM says of it.
     match v1.get_account().send().await {

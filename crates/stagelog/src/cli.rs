@@ -464,6 +464,13 @@ pub struct AuditArgs {
     #[arg(long, value_name = "DAYS")]
     pub min_retention_days: Option<i64>,
 
+    /// Audit exactly what a CloudTrail event names — the API and stage a CreateStage,
+    /// UpdateStage, CreateDeployment or CreateApi touched, in the event's region (the account's
+    /// settings for UpdateAccount) — as CloudTrail or EventBridge delivers it: a few reads, not
+    /// the region's. What the stagelog Lambda runs for each event.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["org_role", "all_regions", "regions"])]
+    pub cloudtrail_event: Option<PathBuf>,
+
     /// Also send the findings to AWS Security Hub (BatchImportFindings in each audited account
     /// and region), and mark stagelog's findings there that are now fixed as resolved.
     #[arg(long, value_enum, ignore_case = true, value_name = "TARGET")]

@@ -13,6 +13,9 @@ pub(super) struct LiveReport<'a> {
     pub report: &'a ReportArgs,
     pub verify: Option<stagelog_aws::VerifyOptions>,
     pub export: Option<Export>,
+    /// What a CloudTrail event names (`audit --cloudtrail-event`): its region, and the API and
+    /// stage to read instead of the region's.
+    pub event: Option<stagelog_aws::cloudtrail::EventScope>,
 }
 
 /// A progress bar on a terminal, unless quiet.
@@ -51,11 +54,17 @@ pub(super) fn report_live(live: LiveReport, policy: PolicyOptions, ui: Ui) -> Re
         report: report_args,
         verify,
         export,
+        event,
     } = live;
     let pipeline = live_pipeline(policy, report_args)?;
     let progress = progress(ui);
     let mut opts = options(scope, progress.clone())?;
     opts.verify = verify;
+    if let Some(event) = event {
+        opts.regions = vec![event.region];
+        opts.all_regions = false;
+        opts.focus = event.focus;
+    }
     let export_opts = stagelog_aws::AuditOptions {
         progress: None,
         ..opts.clone()
@@ -180,6 +189,7 @@ pub(super) fn options(
         progress,
         verify: None,
         cost: None,
+        focus: None,
     })
 }
 

@@ -19,6 +19,7 @@ pub fn run(args: VerifyArgs, ui: Ui) -> Result<ExitStatus> {
             report: &args.report,
             verify: Some(stagelog_aws::VerifyOptions::new(window_ms, args.sample)),
             export: None,
+            event: None,
         },
         policy,
         ui,

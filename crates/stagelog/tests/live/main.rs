@@ -6,6 +6,7 @@
 mod audit;
 mod aws_server;
 mod cfn_lint;
+mod cloudtrail_event;
 mod cost;
 mod deliveries;
 #[path = "../shared/docs.rs"]
