@@ -1,7 +1,7 @@
 //! Guardrails: the stagelog rules as controls AWS's own engines run, so the bad state is
 //! refused or seen at once without running stagelog — an Organizations SCP (IAM evaluates it
 //! on every request), CloudFormation Guard rules (Guard Hooks, Config custom policy rules) for
-//! what IAM cannot key on, and an EventBridge rule on the CloudTrail events that change a
+//! what IAM cannot key on, Rego over Terraform plans for OPA pipelines, and an EventBridge rule on the CloudTrail events that change a
 //! stage's logging (to hand each change to stagelog as it happens).
 //!
 //! Each artefact says which stagelog version and rules it enforces, and what its engine cannot
@@ -10,6 +10,7 @@
 
 mod eventbridge;
 pub mod guard;
+pub mod rego;
 mod scp;
 
 use stagelog_rules::Rule;
@@ -21,17 +22,25 @@ pub enum Engine {
     Scp,
     /// CloudFormation Guard rules (Guard Hooks, Config custom policy rules).
     Guard,
+    /// Rego (Conftest, OPA) over Terraform plan JSON.
+    Rego,
     /// An EventBridge rule on CloudTrail's API Gateway events, in a CloudFormation template.
     EventBridge,
 }
 
 impl Engine {
-    pub const ALL: [Engine; 3] = [Engine::Scp, Engine::Guard, Engine::EventBridge];
+    pub const ALL: [Engine; 4] = [
+        Engine::Scp,
+        Engine::Guard,
+        Engine::Rego,
+        Engine::EventBridge,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Engine::Scp => "scp",
             Engine::Guard => "guard",
+            Engine::Rego => "rego",
             Engine::EventBridge => "eventbridge",
         }
     }
@@ -41,6 +50,7 @@ impl Engine {
         match self {
             Engine::Scp => "stagelog-scp.json",
             Engine::Guard => "stagelog.guard",
+            Engine::Rego => "stagelog.rego",
             Engine::EventBridge => "stagelog-eventbridge.yaml",
         }
     }
@@ -51,6 +61,7 @@ impl Engine {
             Engine::Guard => {
                 "CloudFormation Guard rules: access logging, execution logging and data trace on every stage form"
             }
+            Engine::Rego => "Rego for Conftest/OPA over Terraform plan JSON",
             Engine::EventBridge => {
                 "a CloudFormation template: an EventBridge rule on the CloudTrail events that change stage logging"
             }
@@ -113,6 +124,7 @@ pub fn render(engine: Engine, opts: &Options) -> Result<Artefact, String> {
     match engine {
         Engine::Scp => scp::render(opts),
         Engine::Guard => Ok(guard::render()),
+        Engine::Rego => Ok(rego::render()),
         Engine::EventBridge => Ok(eventbridge::render()),
     }
 }

@@ -153,8 +153,8 @@ Exit codes as for audit: 0 nothing at or above --fail-on; 1 findings; 2 AWS erro
     },
     /// Write controls AWS's own engines run, from the same rules: an Organizations SCP that
     /// refuses stages without access logs, CloudFormation Guard rules for Guard Hooks and
-    /// Config, an EventBridge rule (CloudFormation) that hands every logging change to stagelog
-    /// as it happens. Each says which rules it enforces and what its engine cannot (stderr;
+    /// Config, Rego for OPA over Terraform plans, an EventBridge rule (CloudFormation) that
+    /// hands every logging change to stagelog as it happens. Each says which rules it enforces and what its engine cannot (stderr;
     /// docs/guardrails.md).
     Guardrails(GuardrailsArgs),
     /// List every rule with its id, severity and what it checks.
@@ -173,7 +173,8 @@ Exit codes as for audit: 0 nothing at or above --fail-on; 1 findings; 2 AWS erro
 
 #[derive(Args, Debug)]
 pub struct GuardrailsArgs {
-    /// One or more of scp, guard, eventbridge (comma-separated; several need --output-dir).
+    /// One or more of scp, guard, rego, eventbridge (comma-separated; several need
+    /// --output-dir).
     #[arg(
         long,
         short = 'f',
@@ -189,7 +190,7 @@ pub struct GuardrailsArgs {
     #[arg(long, short = 'o', value_name = "FILE", conflicts_with = "output_dir")]
     pub output: Option<PathBuf>,
 
-    /// Write one file per format into DIR (stagelog-scp.json, stagelog.guard,
+    /// Write one file per format into DIR (stagelog-scp.json, stagelog.guard, stagelog.rego,
     /// stagelog-eventbridge.yaml).
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
