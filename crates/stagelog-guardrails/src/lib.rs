@@ -26,14 +26,17 @@ pub enum Engine {
     Rego,
     /// An EventBridge rule on CloudTrail's API Gateway events, in a CloudFormation template.
     EventBridge,
+    /// The same EventBridge rule as a Terraform module.
+    EventBridgeTerraform,
 }
 
 impl Engine {
-    pub const ALL: [Engine; 4] = [
+    pub const ALL: [Engine; 5] = [
         Engine::Scp,
         Engine::Guard,
         Engine::Rego,
         Engine::EventBridge,
+        Engine::EventBridgeTerraform,
     ];
 
     pub fn name(self) -> &'static str {
@@ -42,6 +45,7 @@ impl Engine {
             Engine::Guard => "guard",
             Engine::Rego => "rego",
             Engine::EventBridge => "eventbridge",
+            Engine::EventBridgeTerraform => "eventbridge-terraform",
         }
     }
 
@@ -52,6 +56,7 @@ impl Engine {
             Engine::Guard => "stagelog.guard",
             Engine::Rego => "stagelog.rego",
             Engine::EventBridge => "stagelog-eventbridge.yaml",
+            Engine::EventBridgeTerraform => "stagelog-eventbridge.tf",
         }
     }
 
@@ -65,6 +70,7 @@ impl Engine {
             Engine::EventBridge => {
                 "a CloudFormation template: an EventBridge rule on the CloudTrail events that change stage logging"
             }
+            Engine::EventBridgeTerraform => "the same EventBridge rule as a Terraform module",
         }
     }
 }
@@ -126,6 +132,7 @@ pub fn render(engine: Engine, opts: &Options) -> Result<Artefact, String> {
         Engine::Guard => Ok(guard::render()),
         Engine::Rego => Ok(rego::render()),
         Engine::EventBridge => Ok(eventbridge::render()),
+        Engine::EventBridgeTerraform => Ok(eventbridge::render_terraform()),
     }
 }
 

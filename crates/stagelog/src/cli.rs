@@ -173,8 +173,8 @@ Exit codes as for audit: 0 nothing at or above --fail-on; 1 findings; 2 AWS erro
 
 #[derive(Args, Debug)]
 pub struct GuardrailsArgs {
-    /// One or more of scp, guard, rego, eventbridge (comma-separated; several need
-    /// --output-dir).
+    /// One or more of scp, guard, rego, eventbridge, eventbridge-terraform (comma-separated;
+    /// several need --output-dir).
     #[arg(
         long,
         short = 'f',
@@ -191,7 +191,7 @@ pub struct GuardrailsArgs {
     pub output: Option<PathBuf>,
 
     /// Write one file per format into DIR (stagelog-scp.json, stagelog.guard, stagelog.rego,
-    /// stagelog-eventbridge.yaml).
+    /// stagelog-eventbridge.yaml, stagelog-eventbridge.tf).
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
 

@@ -158,4 +158,20 @@ fn the_eventbridge_rule_routes_exactly_the_logging_changes_and_its_template_lint
     let mut want: Vec<&str> = changes.to_vec();
     want.sort();
     assert_eq!(got, json!(want));
+
+    // The same rule as a Terraform module: `terraform fmt`-clean (hclwrite's formatter), read
+    // by stagelog without error, matching the same calls.
+    let (module, _) = stagelog(&["guardrails", "--format", "eventbridge-terraform"]);
+    let tf = dir.path().join("module").join("main.tf");
+    std::fs::create_dir_all(tf.parent().unwrap()).unwrap();
+    std::fs::write(&tf, &module).unwrap();
+    assert_eq!(
+        crate::terraform_fmt::formatted(std::slice::from_ref(&tf))[0],
+        module
+    );
+    let scanned = stagelog_iac::scan(&[tf.parent().unwrap().to_path_buf()]);
+    assert!(scanned.errors.is_empty(), "{:?}", scanned.errors);
+    for name in pattern["detail"]["eventName"].as_array().unwrap() {
+        assert!(module.contains(&format!("{name},")), "{name}: {module}");
+    }
 }
