@@ -34,6 +34,21 @@ fn sid(rules: &[&str], what: &str) -> String {
     format!("StagelogV{v}{}{what}", rules.concat())
 }
 
+/// Deny `action` on `resources` naming an access log destination none of the allowed
+/// patterns matches (SL003).
+fn outside_destinations(what: &str, action: &str, resources: &[&str], opts: &Options) -> Json {
+    json!({
+        "Sid": sid(&["SL003"], what),
+        "Effect": "Deny",
+        "Action": action,
+        "Resource": resources,
+        "Condition": {
+            "Null": {"apigateway:Request/AccessLoggingDestination": "false"},
+            "StringNotLike": {"apigateway:Request/AccessLoggingDestination": opts.log_destinations}
+        }
+    })
+}
+
 pub(crate) fn render(opts: &Options) -> Result<Artefact, String> {
     if opts.log_destinations.is_empty() {
         return Err("no allowed log destination: give --log-destination-pattern".into());
@@ -50,26 +65,18 @@ pub(crate) fn render(opts: &Options) -> Result<Artefact, String> {
         // A destination outside the allowed ones, on create (a POST on the stage collection)
         // and on update (a PATCH on the stage) (SL003): one statement each, as each action
         // has its own resource type.
-        json!({
-            "Sid": sid(&["SL003"], "DenyNewStageLoggingOutsideAllowedDestinations"),
-            "Effect": "Deny",
-            "Action": "apigateway:POST",
-            "Resource": STAGE_COLLECTIONS,
-            "Condition": {
-                "Null": {"apigateway:Request/AccessLoggingDestination": "false"},
-                "StringNotLike": {"apigateway:Request/AccessLoggingDestination": opts.log_destinations}
-            }
-        }),
-        json!({
-            "Sid": sid(&["SL003"], "DenyStageLoggingOutsideAllowedDestinations"),
-            "Effect": "Deny",
-            "Action": "apigateway:PATCH",
-            "Resource": STAGES,
-            "Condition": {
-                "Null": {"apigateway:Request/AccessLoggingDestination": "false"},
-                "StringNotLike": {"apigateway:Request/AccessLoggingDestination": opts.log_destinations}
-            }
-        }),
+        outside_destinations(
+            "DenyNewStageLoggingOutsideAllowedDestinations",
+            "apigateway:POST",
+            &STAGE_COLLECTIONS,
+            opts,
+        ),
+        outside_destinations(
+            "DenyStageLoggingOutsideAllowedDestinations",
+            "apigateway:PATCH",
+            &STAGES,
+            opts,
+        ),
         // A REST deployment naming a stage creates that stage with no logging settings, where
         // the access-log keys do not reach (SL001). v2's CreateDeployment only deploys to a
         // stage that exists, so it is left alone.
