@@ -574,19 +574,12 @@ fn is_if(v: &Json) -> bool {
 /// finding holds in (the one the parameters select, or both), keeping the condition; nested
 /// `Fn::If` too. Whether anything changed.
 fn set_where_bad(slot: &mut Json, bad: &dyn Fn(&Json) -> bool, value: &Json) -> bool {
-    if is_if(slot) {
-        let branches = slot["Fn::If"].as_array_mut().expect("checked by is_if");
-        let mut changed = false;
-        for branch in &mut branches[1..] {
-            changed |= set_where_bad(branch, bad, value);
-        }
-        return changed;
+    let mut changed = false;
+    for leaf in leaves(slot).into_iter().filter(|l| bad(l)) {
+        *leaf = value.clone();
+        changed = true;
     }
-    if bad(slot) {
-        *slot = value.clone();
-        return true;
-    }
-    false
+    changed
 }
 
 fn properties<'a>(

@@ -260,13 +260,13 @@ pub fn plan(scan: &ScanOutput, findings: &[Finding], opts: &Options) -> FixPlan 
                 .map(|(file, e)| Problem::in_file(file, None, e.to_string())),
         );
         for (file, fixed) in fixed {
-            let before = cfg
-                .sources
-                .get(&file)
-                .cloned()
-                .or_else(|| std::fs::read_to_string(&file).ok())
-                .unwrap_or_default();
-            out.offer(&file, before, fixed.after, &fixed.findings, &opts.config);
+            out.offer(
+                &file,
+                fixed.before,
+                fixed.after,
+                &fixed.findings,
+                &opts.config,
+            );
         }
     }
     for (file, (fixer, targets)) in by_file {

@@ -13,6 +13,8 @@ pub mod serverless;
 pub mod terraform;
 mod value;
 
+/// `a/b/../c` → `a/c`, as module sources are resolved, without touching the file system.
+pub use paths::normalize as normalize_path;
 pub use scan::{
     scan, scan_each, scan_sources, scan_with, Exclusions, PatternSet, PatternUse, ScanOptions,
     ScanOutput, MAX_FILE_BYTES,

@@ -32,7 +32,7 @@ pub(crate) fn display(p: &Path) -> String {
 }
 
 /// `a/b/../c` → `a/c`, without touching the file system (the path may be in memory).
-pub(crate) fn normalize(p: &Path) -> PathBuf {
+pub fn normalize(p: &Path) -> PathBuf {
     use std::path::Component;
     let mut out = PathBuf::new();
     for c in p.components() {

@@ -15,15 +15,43 @@ use crate::Edit;
 use hcl_edit::expr::{Expression, Object};
 use hcl_edit::structure::{Block, Body};
 use hcl_edit::Span;
+use stagelog_iac::normalize_path as normalize;
 use stagelog_model::CallSite;
-use std::collections::BTreeMap;
-use std::path::{Component, Path, PathBuf};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
-/// The files of the configuration, as the scan kept them (read from disk when it did not).
+/// The files of the configuration, as the scan kept them (read from disk when it did not),
+/// each parsed once until a fix changes it: the stage's file is read for every finding in it,
+/// the calls of a module for every input fix.
 pub(crate) struct Configuration<'s> {
-    pub sources: &'s BTreeMap<String, String>,
+    sources: &'s BTreeMap<String, String>,
     /// Files as the input fixes so far left them: each is worked out on the text before it.
-    pub edited: BTreeMap<String, String>,
+    edited: BTreeMap<String, String>,
+    parsed: RefCell<HashMap<String, Result<Rc<Parsed>, Unusable>>>,
+}
+
+/// A file's text and what hcl-edit made of it.
+pub(crate) struct Parsed {
+    pub text: String,
+    pub body: Body,
+}
+
+/// Why a file cannot be edited.
+#[derive(Debug, Clone)]
+pub(crate) enum Unusable {
+    Read(String),
+    Parse(String),
+}
+
+impl Unusable {
+    pub fn say(&self, file: &str) -> String {
+        match self {
+            Unusable::Read(e) => format!("cannot read {file}: {e}"),
+            Unusable::Parse(e) => format!("{file} does not parse: {e}"),
+        }
+    }
 }
 
 /// An edit in a file other than (or the same as) the stage's, and what it does, for the plan.
@@ -39,36 +67,56 @@ impl<'s> Configuration<'s> {
         Configuration {
             sources,
             edited: BTreeMap::new(),
+            parsed: RefCell::default(),
         }
     }
 
-    /// The file's text as the fixes so far left it.
-    pub fn text(&self, file: &str) -> Result<String, String> {
-        if let Some(t) = self.edited.get(file) {
-            return Ok(t.clone());
-        }
+    /// The file as the scan read it (before any fix).
+    pub fn original(&self, file: &str) -> Result<String, Unusable> {
         match self.sources.get(file) {
             Some(t) => Ok(t.clone()),
-            None => std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}")),
+            None => std::fs::read_to_string(file).map_err(|e| Unusable::Read(e.to_string())),
         }
     }
 
-    pub fn body(&self, file: &str) -> Result<(String, Body), String> {
-        let text = self.text(file)?;
-        let body = stagelog_syntax::hcl::parse_edit_body(&text)
-            .map_err(|e| format!("{file} does not parse: {}", e.message()))?;
-        Ok((text, body))
+    /// The file as the fixes so far left it, parsed (once until the next fix of it).
+    pub fn parsed(&self, file: &str) -> Result<Rc<Parsed>, Unusable> {
+        if let Some(p) = self.parsed.borrow().get(file) {
+            return p.clone();
+        }
+        let text = match self.edited.get(file) {
+            Some(t) => Ok(t.clone()),
+            None => self.original(file),
+        };
+        let p = text.and_then(|text| {
+            let body = stagelog_syntax::hcl::parse_edit_body(&text)
+                .map_err(|e| Unusable::Parse(e.message().to_string()))?;
+            Ok(Rc::new(Parsed { text, body }))
+        });
+        self.parsed.borrow_mut().insert(file.to_string(), p.clone());
+        p
+    }
+
+    /// [`Configuration::parsed`], with why not as a message naming the file.
+    pub fn body(&self, file: &str) -> Result<Rc<Parsed>, String> {
+        self.parsed(file).map_err(|e| e.say(file))
+    }
+
+    /// A fix's new text for a file: later fixes work on it.
+    pub fn set(&mut self, file: &str, text: String) {
+        self.parsed.get_mut().remove(file);
+        self.edited.insert(file.to_string(), text);
     }
 
     /// The Terraform files of a directory.
     fn files_in(&self, dir: &Path, ext: &[&str]) -> Vec<String> {
         let wanted = |f: &str| ext.iter().any(|e| f.ends_with(e));
+        let dir_normal = normalize(dir);
         let mut files: Vec<String> = self
             .sources
             .keys()
             .filter(|f| {
-                wanted(f)
-                    && normalize(Path::new(f).parent().unwrap_or(Path::new(""))) == normalize(dir)
+                wanted(f) && normalize(Path::new(f).parent().unwrap_or(Path::new(""))) == dir_normal
             })
             .cloned()
             .collect();
@@ -95,22 +143,8 @@ impl<'s> Configuration<'s> {
 
 /// `var.NAME` followed by attribute names: the input and the path into its value.
 pub(crate) fn input_reference(expr: &Expression) -> Option<(String, Vec<String>)> {
-    let text = expr.to_string();
-    let mut parts = text.trim().split('.');
-    if parts.next()? != "var" {
-        return None;
-    }
-    let parts: Vec<String> = parts.map(str::to_string).collect();
-    let ident = |p: &str| {
-        !p.is_empty()
-            && p.chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && p.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    };
-    (!parts.is_empty() && parts.iter().all(|p| ident(p)))
-        .then(|| (parts[0].clone(), parts[1..].to_vec()))
+    let parts = dotted_parts(expr)?;
+    (parts[0] == "var").then(|| (parts[1].clone(), parts[2..].to_vec()))
 }
 
 /// What setting a value inside an expression comes to.
@@ -274,13 +308,14 @@ fn default_edit(
     why: &str,
 ) -> Result<Placed, String> {
     for file in cfg.files_in(module_dir, &[".tf", ".tofu"]) {
-        let Ok((src, body)) = cfg.body(&file) else {
+        let Ok(parsed) = cfg.body(&file) else {
             continue;
         };
-        let Some(block) = variable(&body, var) else {
+        let (src, body) = (&parsed.text, &parsed.body);
+        let Some(block) = variable(body, var) else {
             continue;
         };
-        let line = block.span().map(|s| line_of(&src, s.start)).unwrap_or(0);
+        let line = block.span().map(|s| line_of(src, s.start)).unwrap_or(0);
         let said = format!(
             "set {} = {value} in its default ({file}:{line}): {why}",
             dotted(var, path)
@@ -293,7 +328,7 @@ fn default_edit(
                     .as_object()
                     .is_some_and(|o| o.iter().any(|(k, _)| object_key(k) == path[0]));
             if sets {
-                return match set_in(&src, &d.value, path, value)? {
+                return match set_in(src, &d.value, path, value)? {
                     Step::Edit(edit) => Ok(Placed { file, edit, said }),
                     Step::Follow(..) => Err("the default reads another input".into()),
                 };
@@ -313,7 +348,7 @@ fn default_edit(
             // `type = any` (or a map) with an object default: the attribute joins it.
             Err(e) => match default.map(|d| (&d.value, d.value.as_object())) {
                 Some((d, Some(obj))) => insert_in_object(
-                    &src,
+                    src,
                     d.span().ok_or("no span")?,
                     obj,
                     &path[0],
@@ -328,21 +363,6 @@ fn default_edit(
         "variable \"{var}\" not found in {}",
         module_dir.display()
     ))
-}
-
-/// Lexical normalisation (`a/./b/../c` → `a/c`), as module sources are resolved.
-fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir if out.file_name().is_some() && !out.ends_with("..") => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 fn parent(file: &str) -> PathBuf {
@@ -364,20 +384,18 @@ fn another_call_sets(
     let want = normalize(module_dir);
     // Only files that could name the module's directory are parsed (any, for the top one).
     let dir_name = want.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    cfg.sources.keys().any(|file| {
-        let Ok(text) = cfg.text(file) else {
-            return false;
-        };
-        let text = text.as_str();
+    cfg.sources.iter().any(|(file, scanned)| {
+        let now = cfg.edited.get(file).unwrap_or(scanned);
         if !(file.ends_with(".tf") || file.ends_with(".tofu"))
-            || !text.contains("module")
-            || !text.contains(dir_name)
+            || !now.contains("module")
+            || !now.contains(dir_name)
         {
             return false;
         }
-        let Ok(body) = stagelog_syntax::hcl::parse_edit_body(text) else {
+        let Ok(parsed) = cfg.parsed(file) else {
             return false;
         };
+        let (text, body) = (parsed.text.as_str(), &parsed.body);
         let here = parent(file);
         let found = body.get_blocks("module").any(|b| {
             let is_this =
@@ -428,12 +446,13 @@ pub(crate) fn fix_input(
         }
         // A root module: the `.tfvars` of its directory that sets the input, else its default.
         for file in cfg.files_in(module_dir, &[".tfvars"]) {
-            let Ok((src, body)) = cfg.body(&file) else {
+            let Ok(parsed) = cfg.body(&file) else {
                 continue;
             };
+            let (src, body) = (&parsed.text, &parsed.body);
             if let Some(a) = body.get_attribute(var) {
-                let line = line_of(&src, a.span().map(|s| s.start).unwrap_or(0));
-                return match set_in(&src, &a.value, path, value)? {
+                let line = line_of(src, a.span().map(|s| s.start).unwrap_or(0));
+                return match set_in(src, &a.value, path, value)? {
                     Step::Edit(edit) => Ok(Placed {
                         file: file.clone(),
                         edit,
@@ -455,18 +474,19 @@ pub(crate) fn fix_input(
             "no .tfvars beside this root sets it",
         );
     };
-    let (src, body) = cfg.body(&call.file)?;
+    let parsed = cfg.body(&call.file)?;
+    let (src, body) = (&parsed.text, &parsed.body);
     let name = call.call.rsplit('.').next().unwrap_or_default();
     let name = name.split('[').next().unwrap_or(name);
     let block = body
         .get_blocks("module")
         .find(|b| {
             b.labels.first().is_some_and(|l| label(l) == name)
-                && b.span().map(|s| line_of(&src, s.start)) == Some(call.line)
+                && b.span().map(|s| line_of(src, s.start)) == Some(call.line)
         })
         .ok_or_else(|| format!("module \"{name}\" not found at {call}"))?;
     if let Some(arg) = block.body.get_attribute(var) {
-        return match set_in(&src, &arg.value, path, value)? {
+        return match set_in(src, &arg.value, path, value)? {
             Step::Edit(edit) => Ok(Placed {
                 file: call.file.clone(),
                 edit,
@@ -495,7 +515,7 @@ pub(crate) fn fix_input(
         } else {
             "other calls of the module set it"
         };
-        let edit = insert_in_block(&src, block, &[format!("{var} = {}", nested(path, value))])
+        let edit = insert_in_block(src, block, &[format!("{var} = {}", nested(path, value))])
             .ok_or("the argument could not be placed")?;
         return Ok(Placed {
             file: call.file.clone(),

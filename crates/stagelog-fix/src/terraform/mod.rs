@@ -10,7 +10,7 @@ use crate::{Edit, Manual, Options, Target};
 use hcl_edit::structure::{Block, BlockLabel, Body};
 use hcl_edit::Span;
 pub(crate) use inputs::Configuration;
-use inputs::Placed;
+use inputs::{Placed, Unusable};
 use stagelog_model::context_vars::recommended_fields;
 use stagelog_model::KeptField;
 use stagelog_model::{
@@ -576,8 +576,10 @@ fn setting(remedy: &Remedy) -> Option<(&'static str, String)> {
     }
 }
 
-/// The findings a configuration's fixes were made for, and the fixed text, by file.
+/// A file a configuration's fixes changed: as the scan read it, as fixed, and the findings the
+/// fixes were made for.
 pub(crate) struct Fixed<'a> {
+    pub before: String,
     pub after: String,
     pub findings: Vec<&'a Finding>,
 }
@@ -594,7 +596,8 @@ pub(crate) fn fix_configuration<'a>(
     said: &mut Vec<String>,
     errors: &mut Vec<(String, FileError)>,
 ) -> BTreeMap<String, Fixed<'a>> {
-    let mut out: BTreeMap<String, Fixed<'a>> = BTreeMap::new();
+    // The findings each changed file's edits are for.
+    let mut touched: BTreeMap<String, Vec<&'a Finding>> = BTreeMap::new();
     let mut seen = std::collections::BTreeSet::new();
     let mut local: BTreeMap<&str, Vec<&Target<'a>>> = BTreeMap::new();
     for t in targets {
@@ -619,14 +622,10 @@ pub(crate) fn fix_configuration<'a>(
             None => local.entry(file).or_default().push(t),
             Some(Err(reason)) => manual.push(Manual::of(f, reason)),
             Some(Ok(placed)) => {
-                let text = match cfg.text(&placed.file) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        manual.push(Manual::of(f, e));
-                        continue;
-                    }
-                };
-                match Edit::apply_all(&text, vec![placed.edit]) {
+                let applied = cfg.body(&placed.file).and_then(|p| {
+                    Edit::apply_all(&p.text, vec![placed.edit]).map_err(|e| e.to_string())
+                });
+                match applied {
                     Ok(next) => {
                         let reached = f
                             .location
@@ -638,16 +637,10 @@ pub(crate) fn fix_configuration<'a>(
                             "{} {}{reached}: {}",
                             f.rule_id, f.location.resource, placed.said
                         ));
-                        cfg.edited.insert(placed.file.clone(), next);
-                        out.entry(placed.file)
-                            .or_insert_with(|| Fixed {
-                                after: String::new(),
-                                findings: vec![],
-                            })
-                            .findings
-                            .push(f);
+                        cfg.set(&placed.file, next);
+                        touched.entry(placed.file).or_default().push(f);
                     }
-                    Err(e) => manual.push(Manual::of(f, e.to_string())),
+                    Err(e) => manual.push(Manual::of(f, e)),
                 }
             }
         }
@@ -655,48 +648,34 @@ pub(crate) fn fix_configuration<'a>(
     // Each file's own edits, on the text the input fixes left.
     let mut own: BTreeMap<String, Vec<Edit>> = BTreeMap::new();
     for (file, targets) in local {
-        let (src, body) = match cfg.text(file).map(|src| {
-            let body = stagelog_syntax::hcl::parse_edit_body(&src);
-            (src, body)
-        }) {
-            Ok((src, Ok(body))) => (src, body),
-            Ok((_, Err(e))) => {
-                errors.push((file.to_string(), FileError::Hcl(e.message().to_string())));
+        let parsed = match cfg.parsed(file) {
+            Ok(p) => p,
+            Err(Unusable::Parse(e)) => {
+                errors.push((file.to_string(), FileError::Hcl(e)));
                 continue;
             }
-            Err(e) => {
+            Err(Unusable::Read(e)) => {
                 errors.push((file.to_string(), FileError::Read(std::io::Error::other(e))));
                 continue;
             }
         };
         for t in targets {
-            match fix(&src, &body, t, opts) {
+            match fix(&parsed.text, &parsed.body, t, opts) {
                 Ok(e) => {
                     own.entry(file.to_string()).or_default().extend(e);
-                    out.entry(file.to_string())
-                        .or_insert_with(|| Fixed {
-                            after: String::new(),
-                            findings: vec![],
-                        })
-                        .findings
-                        .push(t.finding);
+                    touched.entry(file.to_string()).or_default().push(t.finding);
                 }
                 Err(reason) => manual.push(Manual::of(t.finding, reason)),
             }
         }
     }
     let mut done = BTreeMap::new();
-    for (file, mut fixed) in out {
-        let before = cfg
-            .sources
-            .get(&file)
-            .cloned()
-            .or_else(|| std::fs::read_to_string(&file).ok());
-        let (Some(before), Ok(text)) = (before, cfg.text(&file)) else {
+    for (file, findings) in touched {
+        let (Ok(before), Ok(now)) = (cfg.original(&file), cfg.body(&file)) else {
             continue;
         };
         let edits = own.remove(&file).unwrap_or_default();
-        let applied = Edit::apply_all(&text, edits)
+        let applied = Edit::apply_all(&now.text, edits)
             .map_err(FileError::from)
             .and_then(|after| {
                 let after = align_touched(&before, &after);
@@ -706,8 +685,14 @@ pub(crate) fn fix_configuration<'a>(
             });
         match applied {
             Ok(after) if after != before => {
-                fixed.after = after;
-                done.insert(file, fixed);
+                done.insert(
+                    file,
+                    Fixed {
+                        before,
+                        after,
+                        findings,
+                    },
+                );
             }
             Ok(_) => {}
             Err(e) => errors.push((file, e)),
@@ -775,8 +760,19 @@ fn through_input(cfg: &Configuration, file: &str, t: &Target) -> Option<Result<P
         ),
         None => (address, None),
     };
-    let (src, body) = cfg.body(file).ok()?;
-    let res = resource(&body, base)?;
+    // Only the settings a module may take from its inputs; the file is parsed once for all.
+    if !matches!(
+        f.remedy,
+        Remedy::ExecutionLogging { .. }
+            | Remedy::DataTraceOff { .. }
+            | Remedy::Retention { .. }
+            | Remedy::RecommendedFormat { .. }
+    ) {
+        return None;
+    }
+    let parsed = cfg.body(file).ok()?;
+    let (src, body) = (parsed.text.as_str(), &parsed.body);
+    let res = resource(body, base)?;
     let mut scope = inputs::Scope {
         iterators: vec![],
         each: res
@@ -791,7 +787,7 @@ fn through_input(cfg: &Configuration, file: &str, t: &Target) -> Option<Result<P
             "aws_apigatewayv2_stage",
         ) => {
             let (block, iterator) = settings_block(
-                &src,
+                src,
                 res,
                 f.location.line,
                 &["default_route_settings", "route_settings"],
@@ -804,7 +800,7 @@ fn through_input(cfg: &Configuration, file: &str, t: &Target) -> Option<Result<P
             Remedy::ExecutionLogging { .. } | Remedy::DataTraceOff { .. },
             "aws_api_gateway_method_settings",
         ) => {
-            let (block, iterator) = settings_block(&src, res, None, &["settings"])?;
+            let (block, iterator) = settings_block(src, res, None, &["settings"])?;
             scope.iterators.extend(iterator);
             let (key, value) = setting(&f.remedy)?;
             (block, key, value)
@@ -813,7 +809,7 @@ fn through_input(cfg: &Configuration, file: &str, t: &Target) -> Option<Result<P
             (res, "retention_in_days", days.to_string())
         }
         (Remedy::RecommendedFormat { .. }, "aws_apigatewayv2_stage" | "aws_api_gateway_stage") => {
-            let (block, iterator) = settings_block(&src, res, None, &["access_log_settings"])?;
+            let (block, iterator) = settings_block(src, res, None, &["access_log_settings"])?;
             scope.iterators.extend(iterator);
             let format = block.body.get_attribute("format")?;
             let (var, path) = inputs::source_of(&format.value, &scope)?;

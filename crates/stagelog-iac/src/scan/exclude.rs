@@ -10,7 +10,7 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::Match;
 use stagelog_model::Problem;
 use std::collections::BTreeMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 /// Patterns written in one place, relative to `base`.
@@ -55,22 +55,15 @@ type Counts = BTreeMap<(usize, String), (usize, usize)>;
 
 /// `path` made absolute against `cwd`, `.` and `..` resolved without touching the disk.
 fn absolute(path: &Path, cwd: &Path) -> PathBuf {
-    let joined = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        cwd.join(path)
-    };
-    let mut out = PathBuf::new();
-    for c in joined.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
+    crate::paths::normalize(&cwd.join(path))
+}
+
+/// A pattern as gitignore writes it: `./crates/**` is `/crates/**` (anchored at the base).
+fn gitignore_line(pattern: &str) -> String {
+    match pattern.strip_prefix("./") {
+        Some(rest) => format!("/{rest}"),
+        None => pattern.to_string(),
     }
-    out
 }
 
 impl Exclude {
@@ -82,12 +75,7 @@ impl Exclude {
             let mut builder = GitignoreBuilder::new(&base);
             let mut kept = Vec::new();
             for pattern in &set.patterns {
-                // `./crates/**` means what gitignore writes `/crates/**`.
-                let line = match pattern.strip_prefix("./") {
-                    Some(rest) => format!("/{rest}"),
-                    None => pattern.clone(),
-                };
-                match builder.add_line(None, &line) {
+                match builder.add_line(None, &gitignore_line(pattern)) {
                     Ok(_) => kept.push(pattern.clone()),
                     Err(e) => errors.push(Problem::in_file(
                         set.origin.clone(),
@@ -154,11 +142,10 @@ impl Exclude {
         let mut out = Vec::new();
         for (i, (_, origin, patterns)) in self.sets.iter().enumerate() {
             for pattern in patterns {
-                let line = match pattern.strip_prefix("./") {
-                    Some(rest) => format!("/{rest}"),
-                    None => pattern.clone(),
-                };
-                let (dirs, files) = counts.get(&(i, line)).copied().unwrap_or_default();
+                let (dirs, files) = counts
+                    .get(&(i, gitignore_line(pattern)))
+                    .copied()
+                    .unwrap_or_default();
                 out.push(PatternUse {
                     pattern: pattern.clone(),
                     origin: origin.clone(),

@@ -3,7 +3,7 @@
 use crate::cli::GuardrailsArgs;
 use crate::Ui;
 use anyhow::{bail, Context, Result};
-use stagelog_guardrails::{render, Options, DEFAULT_DESTINATIONS};
+use stagelog_guardrails::{render, Options};
 use stagelog_pipeline::ExitStatus;
 
 pub fn run(args: GuardrailsArgs, ui: Ui) -> Result<ExitStatus> {
@@ -12,14 +12,13 @@ pub fn run(args: GuardrailsArgs, ui: Ui) -> Result<ExitStatus> {
     if formats.len() > 1 && args.output_dir.is_none() {
         bail!("several formats need --output-dir DIR (one file each)");
     }
-    let opts = Options {
-        log_destinations: if args.log_destination_pattern.is_empty() {
-            DEFAULT_DESTINATIONS.iter().map(|d| d.to_string()).collect()
-        } else {
-            args.log_destination_pattern.clone()
-        },
+    let mut opts = Options {
         deny_unlogged_updates: args.deny_unlogged_updates,
+        ..Options::default()
     };
+    if !args.log_destination_pattern.is_empty() {
+        opts.log_destinations = args.log_destination_pattern.clone();
+    }
     if let Some(dir) = &args.output_dir {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
