@@ -51,6 +51,11 @@ The layer adds only what the tests need and moto does not offer, and nothing els
   Organization, ``AccessDeniedException`` for a member that is not a delegated administrator,
   and the Organization's accounts for one that is.
 
+* AWS Config custom Lambda rules: ``PutEvaluations`` outside test mode and
+  ``GetComplianceDetailsByConfigRule``, on the rules moto keeps, with result tokens a test asks
+  for at ``POST /_stagelog/config/result-token`` as Config would hand them to the rule's
+  function (``config_rules.py`` says how).
+
 Everything else goes to moto unchanged. Only 127.0.0.1 is bound.
 """
 
@@ -63,6 +68,7 @@ import re
 import threading
 import urllib.parse
 
+import config_rules
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request
 
@@ -362,6 +368,9 @@ class Extension:
                 self.state.rng = random.Random(cfg.get("seed", 0))
             return json_response(start_response, {"ok": True})
 
+        if path == "/_stagelog/config/result-token" and method == "POST":
+            return config_rules.issue_token(start_response, body, json_response)
+
         match = CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
         if not match:
             return self.app(environ, start_response)
@@ -393,6 +402,8 @@ class Extension:
                 protocol = "rest-json"
             return throttle(start_response, protocol)
         patched = patched_operation(environ, start_response, body, service, method, path, access_key, region)
+        if patched is None and service == "config":
+            patched = config_rules.patched(start_response, body, operation, account_of(environ, access_key), region)
         if patched is None and service == "monitoring":
             patched = cloudwatch_cbor(environ, start_response, body, path, access_key, region)
         if patched is not None:

@@ -6,6 +6,7 @@
 //! Gateway's throttling; a scope that fails is reported and the rest go on.
 
 pub mod cloudtrail;
+pub mod config;
 mod cost;
 pub mod fix;
 mod flow;
@@ -171,6 +172,19 @@ async fn base_config(opts: &AuditOptions) -> SdkConfig {
             .or_else(Region::new(fallback)),
     );
     loader.load().await
+}
+
+/// The SDK configuration the audit's calls use (retries, user agent, endpoint, credentials), in
+/// the options' first region: for callers that write what an audit found (Config evaluations).
+pub async fn sdk_config(opts: &AuditOptions) -> SdkConfig {
+    let base = base_config(opts).await;
+    match opts.regions.first() {
+        Some(region) => base
+            .to_builder()
+            .region(Region::new(region.clone()))
+            .build(),
+        None => base,
+    }
 }
 
 /// The region configured by environment or profile, if any.

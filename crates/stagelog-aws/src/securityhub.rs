@@ -129,6 +129,34 @@ async fn account_config(opts: &AuditOptions, base: &SdkConfig, account: &str) ->
     }
 }
 
+/// Which of stagelog's earlier findings an export may resolve: all of the scope's (an audit of
+/// whole regions), or only those about resources an audit of one API or stage read (the
+/// Lambda's: the rest of the region was not looked at, so its findings stand).
+#[derive(Debug, Clone, Default)]
+pub enum Resolve {
+    #[default]
+    Scope,
+    /// Resources by ARN; an entry ending in `/` stands for every ARN it starts.
+    Only(Vec<String>),
+}
+
+impl Resolve {
+    fn covers(&self, finding: &AwsSecurityFinding) -> bool {
+        let Resolve::Only(list) = self else {
+            return true;
+        };
+        finding.resources().iter().filter_map(|r| r.id()).any(|id| {
+            list.iter().any(|r| {
+                if r.ends_with('/') {
+                    id.starts_with(r.as_str())
+                } else {
+                    id == r
+                }
+            })
+        })
+    }
+}
+
 /// Sends `findings` (ASFF JSON) to Security Hub per account and region, and resolves stagelog's
 /// earlier findings there that are not in `findings`, for every audited `scopes` pair (so a
 /// scope whose problems were all fixed gets its old findings resolved too).
@@ -138,41 +166,47 @@ pub fn export_blocking(
     scopes: &[(String, String)],
     now: &str,
 ) -> Vec<ExportOutcome> {
-    let rt = match tokio::runtime::Builder::new_current_thread()
+    match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
-        Ok(rt) => rt,
-        Err(e) => {
-            return vec![ExportOutcome {
-                failed: vec![format!("cannot start the async runtime: {e}")],
-                ..ExportOutcome::default()
-            }]
-        }
-    };
-    rt.block_on(async {
-        let base = base_config(opts).await;
-        let mut by_scope: BTreeMap<(String, String), Vec<&Value>> =
-            scopes.iter().map(|s| (s.clone(), Vec::new())).collect();
-        for f in findings {
-            let key = (
-                str_of(f, "AwsAccountId").unwrap_or_default(),
-                str_of(f, "Region").unwrap_or_default(),
-            );
-            by_scope.entry(key).or_default().push(f);
-        }
-        let mut out = Vec::new();
-        for ((account, region), list) in by_scope {
-            let conf = account_config(opts, &base, &account).await;
-            let conf = conf
-                .to_builder()
-                .region(Region::new(region.clone()))
-                .build();
-            let client = aws_sdk_securityhub::Client::new(&conf);
-            out.push(export_scope(&client, &account, &region, &list, now).await);
-        }
-        out
-    })
+        Ok(rt) => rt.block_on(export(opts, findings, scopes, now, &Resolve::Scope)),
+        Err(e) => vec![ExportOutcome {
+            failed: vec![format!("cannot start the async runtime: {e}")],
+            ..ExportOutcome::default()
+        }],
+    }
+}
+
+/// [`export_blocking`] on the caller's runtime, resolving only what `resolve` covers.
+pub async fn export(
+    opts: &AuditOptions,
+    findings: &[Value],
+    scopes: &[(String, String)],
+    now: &str,
+    resolve: &Resolve,
+) -> Vec<ExportOutcome> {
+    let base = base_config(opts).await;
+    let mut by_scope: BTreeMap<(String, String), Vec<&Value>> =
+        scopes.iter().map(|s| (s.clone(), Vec::new())).collect();
+    for f in findings {
+        let key = (
+            str_of(f, "AwsAccountId").unwrap_or_default(),
+            str_of(f, "Region").unwrap_or_default(),
+        );
+        by_scope.entry(key).or_default().push(f);
+    }
+    let mut out = Vec::new();
+    for ((account, region), list) in by_scope {
+        let conf = account_config(opts, &base, &account).await;
+        let conf = conf
+            .to_builder()
+            .region(Region::new(region.clone()))
+            .build();
+        let client = aws_sdk_securityhub::Client::new(&conf);
+        out.push(export_scope(&client, &account, &region, &list, now, resolve).await);
+    }
+    out
 }
 
 async fn export_scope(
@@ -181,6 +215,7 @@ async fn export_scope(
     region: &str,
     findings: &[&Value],
     now: &str,
+    resolve: &Resolve,
 ) -> ExportOutcome {
     let mut outcome = ExportOutcome {
         account: account.to_string(),
@@ -233,6 +268,7 @@ async fn export_scope(
                         && f.generator_id().is_some_and(|g| g.starts_with("stagelog-"))
                         && f.aws_account_id() == Some(account)
                         && f.record_state() != Some(&RecordState::Archived)
+                        && resolve.covers(f)
                 })
                 .cloned(),
         );

@@ -58,6 +58,12 @@ impl Cli {
     /// relative order of `--var` and `--var-file`, which decides which value wins.
     pub fn from_command_line() -> Cli {
         use clap::{CommandFactory, FromArgMatches};
+        // A Lambda runtime starts `bootstrap` (this binary, in a `lambda` build) with no
+        // arguments: that is `stagelog lambda`.
+        #[cfg(feature = "lambda")]
+        if std::env::args_os().len() == 1 && std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+            return Cli::parse_from(["stagelog", "lambda"]);
+        }
         let matches = Cli::command().get_matches();
         let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
         let terraform = match &mut cli.command {
@@ -157,6 +163,15 @@ Exit codes as for audit: 0 nothing at or above --fail-on; 1 findings; 2 AWS erro
     /// hands every logging change to stagelog as it happens. Each says which rules it enforces and what its engine cannot (stderr;
     /// docs/guardrails.md).
     Guardrails(GuardrailsArgs),
+    /// Run as an AWS Lambda function (this is a `lambda` build): judge each EventBridge event
+    /// of an API Gateway call (CloudTrail) or AWS Config rule invocation the Lambda runtime
+    /// delivers, send findings to Security Hub (STAGELOG_SECURITY_HUB=true) and verdicts to
+    /// Config. Started without arguments under a Lambda runtime (as `bootstrap`), it runs this.
+    #[cfg(feature = "lambda")]
+    #[command(
+        after_help = "Deployed with the template of `stagelog guardrails --format eventbridge` or `--format config`; docs/guardrails.md says how, and what the function's role needs."
+    )]
+    Lambda,
     /// List every rule with its id, severity and what it checks.
     Rules {
         #[arg(long, value_enum, ignore_case = true, default_value_t = ListFormat::Text)]

@@ -2,7 +2,8 @@
 //! command line names (`crate::inputs`) and, the live ones, `live`; never each other.
 //!
 //! The `aws` feature is switched here, where the live commands are declared: without it they
-//! are not compiled, and their arms say so.
+//! are not compiled, and their arms say so. The `lambda` feature adds `lambda`, the function's
+//! entry point.
 
 mod completions;
 mod explain;
@@ -19,6 +20,8 @@ mod audit;
 mod cost;
 #[cfg(feature = "aws")]
 mod fix_live;
+#[cfg(feature = "lambda")]
+mod lambda;
 #[cfg(feature = "aws")]
 mod live;
 #[cfg(feature = "aws")]
@@ -50,6 +53,8 @@ pub fn run(cli: Cli, ui: Ui) -> Result<ExitStatus> {
         Command::Cost(args) => cost::run(args, ui),
         #[cfg(feature = "aws")]
         Command::Rollback(args) => rollback::run(args),
+        #[cfg(feature = "lambda")]
+        Command::Lambda => lambda::run(),
         #[cfg(not(feature = "aws"))]
         Command::Audit(_) | Command::Verify(_) | Command::Cost(_) | Command::Rollback(_) => {
             anyhow::bail!(NO_AWS)

@@ -120,6 +120,11 @@ pub fn faults(json: &str) {
     http("POST", "/_stagelog/faults", json);
 }
 
+/// POSTs to one of the server's own endpoints; its answer's body.
+pub fn server_post(path: &str, body: &str) -> String {
+    http("POST", path, body)
+}
+
 /// A tiny HTTP/1.0 client for the server's own endpoints (no extra crate needed).
 fn http(method: &str, path: &str, body: &str) -> String {
     use std::io::{Read, Write};

@@ -8,6 +8,11 @@
                       a rule with PATTERN on the test server's EventBridge, targeting an SQS
                       queue; puts EVENTS (CloudTrail-shaped) and prints the eventNames that
                       reached the queue.
+  config-rule ENDPOINT REGION RULE
+                      in the account of the credentials in the environment: the stagelog
+                      function (provided.al2023, its code a placeholder: the test runs the real
+                      binary under a Lambda runtime emulator) and a Config custom rule invoking it
+                      on API Gateway stages' changes and hourly; prints the function's ARN.
 """
 import json
 import re
@@ -87,8 +92,47 @@ def eventbridge(endpoint, pattern, events):
     print(json.dumps(sorted(got)))
 
 
+def config_rule(endpoint, region, rule):
+    import io
+    import zipfile
+
+    import boto3
+
+    iam = boto3.client("iam", endpoint_url=endpoint, region_name=region)
+    role = iam.create_role(
+        RoleName="stagelog-function",
+        AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+        }),
+    )["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as z:
+        z.writestr("bootstrap", "placeholder: the emulator runs the real binary")
+    fn = boto3.client("lambda", endpoint_url=endpoint, region_name=region).create_function(
+        FunctionName="stagelog", Runtime="provided.al2023", Handler="bootstrap", Role=role,
+        Architectures=["arm64"], Code={"ZipFile": code.getvalue()},
+    )["FunctionArn"]
+    boto3.client("config", endpoint_url=endpoint, region_name=region).put_config_rule(ConfigRule={
+        "ConfigRuleName": rule,
+        "Scope": {"ComplianceResourceTypes": ["AWS::ApiGateway::Stage", "AWS::ApiGatewayV2::Stage"]},
+        "Source": {
+            "Owner": "CUSTOM_LAMBDA",
+            "SourceIdentifier": fn,
+            "SourceDetails": [
+                {"EventSource": "aws.config", "MessageType": "ConfigurationItemChangeNotification"},
+                {"EventSource": "aws.config", "MessageType": "OversizedConfigurationItemChangeNotification"},
+                {"EventSource": "aws.config", "MessageType": "ScheduledNotification", "MaximumExecutionFrequency": "One_Hour"},
+            ],
+        },
+    })
+    print(json.dumps({"function": fn}))
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "scp":
         scp(sys.argv[2:])
+    elif sys.argv[1] == "config-rule":
+        config_rule(*sys.argv[2:5])
     else:
         eventbridge(*sys.argv[2:5])

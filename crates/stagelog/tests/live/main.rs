@@ -18,6 +18,7 @@ mod examples;
 mod fix_everything;
 mod guardrails;
 mod html_report;
+mod lambda;
 mod live_fix;
 mod organizations;
 mod release_artefacts;
