@@ -9,6 +9,7 @@
 //! never require execution logging or forbid data trace.
 
 mod eventbridge;
+mod function;
 pub mod guard;
 pub mod rego;
 mod scp;
@@ -28,15 +29,18 @@ pub enum Engine {
     EventBridge,
     /// The same EventBridge rule as a Terraform module.
     EventBridgeTerraform,
+    /// The stagelog function as an AWS Config custom rule, in a CloudFormation template.
+    Config,
 }
 
 impl Engine {
-    pub const ALL: [Engine; 5] = [
+    pub const ALL: [Engine; 6] = [
         Engine::Scp,
         Engine::Guard,
         Engine::Rego,
         Engine::EventBridge,
         Engine::EventBridgeTerraform,
+        Engine::Config,
     ];
 
     pub fn name(self) -> &'static str {
@@ -46,6 +50,7 @@ impl Engine {
             Engine::Rego => "rego",
             Engine::EventBridge => "eventbridge",
             Engine::EventBridgeTerraform => "eventbridge-terraform",
+            Engine::Config => "config",
         }
     }
 
@@ -57,6 +62,7 @@ impl Engine {
             Engine::Rego => "stagelog.rego",
             Engine::EventBridge => "stagelog-eventbridge.yaml",
             Engine::EventBridgeTerraform => "stagelog-eventbridge.tf",
+            Engine::Config => "stagelog-config.yaml",
         }
     }
 
@@ -68,9 +74,12 @@ impl Engine {
             }
             Engine::Rego => "Rego for Conftest/OPA over Terraform plan JSON",
             Engine::EventBridge => {
-                "a CloudFormation template: an EventBridge rule on the CloudTrail events that change stage logging"
+                "a CloudFormation template: the stagelog Lambda function and an EventBridge rule handing it the CloudTrail events that change stage logging (optionally also a Config rule)"
             }
-            Engine::EventBridgeTerraform => "the same EventBridge rule as a Terraform module",
+            Engine::EventBridgeTerraform => "the same function and EventBridge rule as a Terraform module",
+            Engine::Config => {
+                "a CloudFormation template: the stagelog Lambda function as an AWS Config custom rule on API Gateway stages"
+            }
         }
     }
 }
@@ -133,6 +142,7 @@ pub fn render(engine: Engine, opts: &Options) -> Result<Artefact, String> {
         Engine::Rego => Ok(rego::render()),
         Engine::EventBridge => Ok(eventbridge::render()),
         Engine::EventBridgeTerraform => Ok(eventbridge::render_terraform()),
+        Engine::Config => Ok(eventbridge::render_config()),
     }
 }
 

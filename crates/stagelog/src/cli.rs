@@ -159,9 +159,10 @@ Exit codes as for audit: 0 nothing at or above --fail-on; 1 findings; 2 AWS erro
     },
     /// Write controls AWS's own engines run, from the same rules: an Organizations SCP that
     /// refuses stages without access logs, CloudFormation Guard rules for Guard Hooks and
-    /// Config, Rego for OPA over Terraform plans, an EventBridge rule (CloudFormation) that
-    /// hands every logging change to stagelog as it happens. Each says which rules it enforces and what its engine cannot (stderr;
-    /// docs/guardrails.md).
+    /// Config, Rego for OPA over Terraform plans, and the stagelog Lambda function deployed
+    /// with an EventBridge rule that hands it every logging change as it happens
+    /// (CloudFormation or Terraform) or as an AWS Config custom rule. Each says which rules it
+    /// enforces and what its engine cannot (stderr; docs/guardrails.md).
     Guardrails(GuardrailsArgs),
     /// Run as an AWS Lambda function (this is a `lambda` build): judge each EventBridge event
     /// of an API Gateway call (CloudTrail) or AWS Config rule invocation the Lambda runtime
@@ -188,8 +189,8 @@ Exit codes as for audit: 0 nothing at or above --fail-on; 1 findings; 2 AWS erro
 
 #[derive(Args, Debug)]
 pub struct GuardrailsArgs {
-    /// One or more of scp, guard, rego, eventbridge, eventbridge-terraform (comma-separated;
-    /// several need --output-dir).
+    /// One or more of scp, guard, rego, eventbridge, eventbridge-terraform, config
+    /// (comma-separated; several need --output-dir).
     #[arg(
         long,
         short = 'f',
@@ -206,7 +207,7 @@ pub struct GuardrailsArgs {
     pub output: Option<PathBuf>,
 
     /// Write one file per format into DIR (stagelog-scp.json, stagelog.guard, stagelog.rego,
-    /// stagelog-eventbridge.yaml, stagelog-eventbridge.tf).
+    /// stagelog-eventbridge.yaml, stagelog-eventbridge.tf, stagelog-config.yaml).
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
 

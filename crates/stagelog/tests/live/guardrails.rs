@@ -175,3 +175,106 @@ fn the_eventbridge_rule_routes_exactly_the_logging_changes_and_its_template_lint
         assert!(module.contains(&format!("{name},")), "{name}: {module}");
     }
 }
+
+/// `Fn::Sub` strings with the pseudo parameters of one account and region: the policy IAM
+/// would see once CloudFormation made it.
+fn substituted(v: &Json) -> Json {
+    match v {
+        Json::Object(m) if m.len() == 1 && m.contains_key("Fn::Sub") => json!(m["Fn::Sub"]
+            .as_str()
+            .unwrap()
+            .replace("${AWS::Partition}", "aws")
+            .replace("${AWS::Region}", "eu-west-1")
+            .replace("${AWS::AccountId}", "111122223333")),
+        Json::Object(m) => {
+            Json::Object(m.iter().map(|(k, v)| (k.clone(), substituted(v))).collect())
+        }
+        Json::Array(a) => Json::Array(a.iter().map(substituted).collect()),
+        other => other.clone(),
+    }
+}
+
+#[test]
+fn the_function_templates_lint_their_policies_pass_parliament_and_config_calls_what_the_handler_reads(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["eventbridge", "config"] {
+        let (template, header) = stagelog(&["guardrails", "--format", format]);
+        assert!(
+            header.contains("it detects, it does not prevent"),
+            "{header}"
+        );
+        let file = dir.path().join(format!("{format}.yaml"));
+        std::fs::write(&file, &template).unwrap();
+        let lint = Command::new(root().join(".venv/bin/cfn-lint"))
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            lint.status.success(),
+            "{format}: {}",
+            String::from_utf8_lossy(&lint.stdout)
+        );
+        let doc: Json =
+            serde_json::from_str(&stagelog_fix::yaml_template_as_json(&template).unwrap()).unwrap();
+        let function = &doc["Resources"]["StagelogFunction"]["Properties"];
+        assert_eq!(function["Runtime"], "provided.al2023");
+        assert_eq!(function["Handler"], "bootstrap");
+        assert_eq!(
+            function["Environment"]["Variables"]["STAGELOG_SECURITY_HUB"],
+            json!({"Ref": "SecurityHub"})
+        );
+        // Every policy the role gets, as IAM would read it, passes parliament.
+        let mut policies = vec![];
+        for (i, p) in doc["Resources"]["StagelogRole"]["Properties"]["Policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .enumerate()
+        {
+            // `!If [condition, policy, NoValue]`: the policy.
+            let policy = p.get("Fn::If").map_or(p, |branches| &branches[1]);
+            let path = dir.path().join(format!("{format}-{i}.json"));
+            std::fs::write(&path, substituted(&policy["PolicyDocument"]).to_string()).unwrap();
+            policies.push(path);
+        }
+        let report = check(
+            &std::iter::once("scp")
+                .chain(policies.iter().map(|f| f.to_str().unwrap()))
+                .collect::<Vec<_>>(),
+        );
+        for r in report.as_array().unwrap() {
+            assert_eq!(r["findings"], json!([]), "parliament on {}: {r}", r["file"]);
+        }
+        // The Config rule is triggered by what the handler reads: the stage resource types it
+        // evaluates, every message type it handles.
+        let rule = &doc["Resources"]["StageLoggingConfigRule"];
+        assert_eq!(
+            rule["Properties"]["Scope"]["ComplianceResourceTypes"],
+            json!([
+                stagelog_aws::config::REST_STAGE,
+                stagelog_aws::config::V2_STAGE
+            ])
+        );
+        let kinds: Vec<&str> = rule["Properties"]["Source"]["SourceDetails"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["MessageType"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "ConfigurationItemChangeNotification",
+                "OversizedConfigurationItemChangeNotification",
+                "ScheduledNotification"
+            ]
+        );
+        // Optional beside the EventBridge rule, always in the Config template.
+        assert_eq!(
+            rule.get("Condition").is_some(),
+            format == "eventbridge",
+            "{format}: {rule}"
+        );
+    }
+}
