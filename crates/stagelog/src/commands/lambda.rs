@@ -172,30 +172,11 @@ async fn export(
 ) -> Json {
     let asff = stagelog_report::AsffOptions::from_env();
     let findings = stagelog_report::asff_findings(report, &asff);
-    let mut scopes: Vec<(String, String)> = inventories
-        .iter()
-        .flat_map(|inv| {
-            inv.stages
-                .iter()
-                .map(|s| &s.location)
-                .chain(inv.accounts.iter().map(|a| &a.location))
-        })
-        .filter_map(|l| Some((l.account.clone()?, l.region.clone()?)))
-        .collect();
-    scopes.sort();
-    scopes.dedup();
+    let scopes = super::live::export_scopes(inventories);
     let outcomes =
         stagelog_aws::securityhub::export(opts, &findings, &scopes, &asff.generated_at, resolve)
             .await;
-    for o in &outcomes {
-        for message in &o.failed {
-            report.errors.push(stagelog_model::Problem::in_scope(
-                Some(o.account.clone()),
-                Some(o.region.clone()),
-                format!("Security Hub export: {message}"),
-            ));
-        }
-    }
+    super::live::export_failures(&outcomes, report);
     outcomes
         .iter()
         .map(|o| json!({"account": o.account, "region": o.region, "imported": o.imported, "resolved": o.resolved}))

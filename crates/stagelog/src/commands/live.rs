@@ -135,6 +135,26 @@ fn export_securityhub(
 ) {
     let asff = stagelog_report::AsffOptions::from_env();
     let findings = stagelog_report::asff_findings(report, &asff);
+    let outcomes = stagelog_aws::securityhub::export_blocking(
+        opts,
+        &findings,
+        &export_scopes(inventories),
+        &asff.generated_at,
+    );
+    for o in &outcomes {
+        if !ui.quiet() {
+            eprintln!(
+                "security hub {} {}: {} findings imported, {} resolved",
+                o.account, o.region, o.imported, o.resolved
+            );
+        }
+    }
+    export_failures(&outcomes, report);
+}
+
+/// The account×region pairs an export covers: every one the audit read something in (so a
+/// scope whose findings were all fixed gets its old ones resolved).
+pub(super) fn export_scopes(inventories: &[stagelog_model::Inventory]) -> Vec<(String, String)> {
     let mut scopes: Vec<(String, String)> = inventories
         .iter()
         .flat_map(|inv| {
@@ -147,16 +167,16 @@ fn export_securityhub(
         .collect();
     scopes.sort();
     scopes.dedup();
-    let outcomes =
-        stagelog_aws::securityhub::export_blocking(opts, &findings, &scopes, &asff.generated_at);
+    scopes
+}
+
+/// What Security Hub did not take becomes an error of the report (exit 2).
+pub(super) fn export_failures(
+    outcomes: &[stagelog_aws::securityhub::ExportOutcome],
+    report: &mut stagelog_report::Report,
+) {
     for o in outcomes {
-        if !ui.quiet() {
-            eprintln!(
-                "security hub {} {}: {} findings imported, {} resolved",
-                o.account, o.region, o.imported, o.resolved
-            );
-        }
-        for message in o.failed {
+        for message in &o.failed {
             report.errors.push(stagelog_model::Problem::in_scope(
                 Some(o.account.clone()),
                 Some(o.region.clone()),

@@ -22,6 +22,20 @@ fn stagelog(args: &[&str]) -> (String, String) {
     )
 }
 
+/// cfn-lint (installed with the test server) passes the template.
+fn cfn_lint(file: &std::path::Path) {
+    let lint = Command::new(root().join(".venv/bin/cfn-lint"))
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(
+        lint.status.success(),
+        "{}: {}",
+        file.display(),
+        String::from_utf8_lossy(&lint.stdout)
+    );
+}
+
 fn check(args: &[&str]) -> Json {
     let _ = aws_server::endpoint();
     let o = Command::new(root().join(".venv/bin/python"))
@@ -118,15 +132,7 @@ fn the_eventbridge_rule_routes_exactly_the_logging_changes_and_its_template_lint
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("eventbridge.yaml");
     std::fs::write(&file, &template).unwrap();
-    let lint = Command::new(root().join(".venv/bin/cfn-lint"))
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        lint.status.success(),
-        "{}",
-        String::from_utf8_lossy(&lint.stdout)
-    );
+    cfn_lint(&file);
     let doc: Json =
         serde_json::from_str(&stagelog_fix::yaml_template_as_json(&template).unwrap()).unwrap();
     let pattern = &doc["Resources"]["StageLoggingChanges"]["Properties"]["EventPattern"];
@@ -206,15 +212,7 @@ fn the_function_templates_lint_their_policies_pass_parliament_and_config_calls_w
         );
         let file = dir.path().join(format!("{format}.yaml"));
         std::fs::write(&file, &template).unwrap();
-        let lint = Command::new(root().join(".venv/bin/cfn-lint"))
-            .arg(&file)
-            .output()
-            .unwrap();
-        assert!(
-            lint.status.success(),
-            "{format}: {}",
-            String::from_utf8_lossy(&lint.stdout)
-        );
+        cfn_lint(&file);
         let doc: Json =
             serde_json::from_str(&stagelog_fix::yaml_template_as_json(&template).unwrap()).unwrap();
         let function = &doc["Resources"]["StagelogFunction"]["Properties"];

@@ -105,22 +105,21 @@ fn function(
     Running(child)
 }
 
-/// One invocation through the emulator (`cargo lambda invoke`): the function's answer.
-fn invoke(port: u16, event: &Value) -> Value {
-    let out = Command::new(cargo_lambda())
-        .args([
-            "lambda",
-            "invoke",
-            "_",
-            "--invoke-address",
-            "127.0.0.1",
-            "--invoke-port",
-        ])
+/// `cargo lambda invoke` of the function under the emulator with `event`.
+fn invocation(port: u16, event: &Value) -> std::process::Output {
+    Command::new(cargo_lambda())
+        .args(["lambda", "invoke", "_", "--invoke-address", "127.0.0.1"])
+        .arg("--invoke-port")
         .arg(port.to_string())
         .args(["--output-format", "json", "--data-ascii"])
         .arg(event.to_string())
         .output()
-        .expect("runs cargo lambda invoke");
+        .expect("runs cargo lambda invoke")
+}
+
+/// One invocation through the emulator: the function's answer.
+fn invoke(port: u16, event: &Value) -> Value {
+    let out = invocation(port, event);
     assert!(
         out.status.success(),
         "invocation failed: {}",
@@ -416,20 +415,7 @@ async fn a_change_is_judged_by_the_function_within_seconds_and_reported_to_confi
 
     // A stolen or made-up token is refused by Config: the invocation fails, loudly.
     let forged = config_event("stagelog-stage-logging", "forged", &stage_arn, "prod");
-    let out = Command::new(cargo_lambda())
-        .args([
-            "lambda",
-            "invoke",
-            "_",
-            "--invoke-address",
-            "127.0.0.1",
-            "--invoke-port",
-        ])
-        .arg(port.to_string())
-        .arg("--data-ascii")
-        .arg(forged.to_string())
-        .output()
-        .unwrap();
+    let out = invocation(port, &forged);
     assert!(!out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("InvalidResultToken"),
