@@ -42,6 +42,9 @@ The layer adds only what the tests need and moto does not offer, and nothing els
   that exists and whose execution logging (``*/*``) is ERROR or INFO; otherwise
   ``ValidationException``. The source is kept on moto's own state, so moto's
   ``DescribeDeliverySources``, ``CreateDelivery`` and ``DescribeDeliveries`` see it.
+* CloudWatch Logs ``DescribeLogGroups`` with ``logGroupIdentifiers`` (1 to 50 group names or
+  ARNs, alone: not with a prefix or pattern), which moto ignores (it lists every group): only
+  the groups named, as AWS answers.
 * Log classes: ``CreateLogGroup`` keeps ``logGroupClass`` (``STANDARD`` unless given) and
   ``DescribeLogGroups`` returns it, which moto drops; ``FilterLogEvents`` on an
   ``INFREQUENT_ACCESS`` group answers ``InvalidOperationException`` as AWS does (Logs
@@ -542,6 +545,29 @@ def log_classes():
         return filter_log_events(self, log_group_name, *args, **kwargs)
 
     LogsBackend.filter_log_events = filter_events
+    describe_log_groups = LogsResponse.describe_log_groups
+
+    def describe_by_identifiers(self):
+        identifiers = self._get_param("logGroupIdentifiers")
+        if identifiers is None:
+            return describe_log_groups(self)
+        if not 1 <= len(identifiers) <= 50:
+            raise LogsClientError(
+                "InvalidParameterException",
+                "1 validation error detected: Value at 'logGroupIdentifiers' failed to satisfy "
+                "constraint: Member must have length less than or equal to 50",
+            )
+        if self._get_param("logGroupNamePrefix") or self._get_param("logGroupNamePattern"):
+            raise LogsClientError(
+                "InvalidParameterException",
+                "logGroupIdentifiers cannot be combined with logGroupNamePrefix or logGroupNamePattern",
+            )
+        # Names (or ARNs, with or without the trailing :*) of the caller's groups.
+        names = {i.split(":log-group:", 1)[-1].removesuffix(":*") for i in identifiers}
+        groups = [g for name, g in sorted(self.logs_backend.groups.items()) if name in names]
+        return json.dumps({"logGroups": [g.to_describe_dict() for g in groups]})
+
+    LogsResponse.describe_log_groups = describe_by_identifiers
 
 
 def list_accounts_only_where_aws_answers():

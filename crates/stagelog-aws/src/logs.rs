@@ -1,5 +1,7 @@
 //! The log groups stages write to: access log destinations and execution log groups, read
-//! with DescribeLogGroups by a few shared name prefixes rather than one call per stage.
+//! with DescribeLogGroups by their exact names, 50 a call (`logGroupIdentifiers`, CloudWatch
+//! Logs API Reference): never by listing or prefix, which on an account with very many
+//! groups costs calls in proportion to the account's groups, not to its stages.
 
 use crate::sdk_error;
 use aws_config::SdkConfig;
@@ -9,8 +11,8 @@ use std::collections::BTreeSet;
 
 pub(crate) const EXECUTION_PREFIX: &str = "API-Gateway-Execution-Logs_";
 
-/// Past this many prefixes, listing every log group in the region is fewer calls.
-const MAX_PREFIXES: usize = 20;
+/// DescribeLogGroups takes at most this many `logGroupIdentifiers`.
+pub(crate) const NAMES_PER_CALL: usize = 50;
 
 /// Names of the log groups the stages may write to.
 fn wanted(stages: &[Stage]) -> BTreeSet<String> {
@@ -35,44 +37,6 @@ fn wanted(stages: &[Stage]) -> BTreeSet<String> {
     names
 }
 
-/// Groups names by their first segment and takes each group's longest common prefix.
-pub(crate) fn prefixes(names: &BTreeSet<String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let first_segment = |n: &str| -> String {
-        let body = n.trim_start_matches('/');
-        let end = body
-            .find(['/', '_', '-'])
-            .map(|i| i + 1)
-            .unwrap_or(body.len());
-        n[..n.len() - body.len() + end].to_string()
-    };
-    let mut groups: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
-    for n in names {
-        groups
-            .entry(first_segment(n))
-            .and_modify(|lcp| {
-                let common = lcp
-                    .chars()
-                    .zip(n.chars())
-                    .take_while(|(a, b)| a == b)
-                    .count();
-                lcp.truncate(
-                    lcp.char_indices()
-                        .nth(common)
-                        .map(|(i, _)| i)
-                        .unwrap_or(lcp.len()),
-                );
-            })
-            .or_insert_with(|| n.clone());
-    }
-    for (_, lcp) in groups {
-        if !lcp.is_empty() && !out.iter().any(|p| lcp.starts_with(p.as_str())) {
-            out.push(lcp);
-        }
-    }
-    out
-}
-
 pub(crate) async fn read(
     conf: &SdkConfig,
     account: &str,
@@ -84,17 +48,12 @@ pub(crate) async fn read(
         return Ok(vec![]);
     }
     let client = aws_sdk_cloudwatchlogs::Client::new(conf);
-    let prefixes = prefixes(&names);
-    let calls: Vec<Option<String>> = if prefixes.len() > MAX_PREFIXES {
-        vec![None]
-    } else {
-        prefixes.into_iter().map(Some).collect()
-    };
+    let names: Vec<String> = names.into_iter().collect();
     let mut out = Vec::new();
-    for prefix in calls {
+    for batch in names.chunks(NAMES_PER_CALL) {
         let groups: Vec<_> = client
             .describe_log_groups()
-            .set_log_group_name_prefix(prefix.clone())
+            .set_log_group_identifiers(Some(batch.to_vec()))
             .into_paginator()
             .items()
             .send()
@@ -102,10 +61,13 @@ pub(crate) async fn read(
             .await
             .map_err(|e| {
                 format!(
-                    "cannot describe log groups{}: {}",
-                    prefix
-                        .map(|p| format!(" with prefix {p}"))
-                        .unwrap_or_default(),
+                    "cannot describe log groups {}{}: {}",
+                    batch[0],
+                    if batch.len() > 1 {
+                        format!(" and {} more", batch.len() - 1)
+                    } else {
+                        String::new()
+                    },
                     sdk_error(&e)
                 )
             })?;
@@ -113,7 +75,7 @@ pub(crate) async fn read(
             let Some(name) = g.log_group_name() else {
                 continue;
             };
-            if !names.contains(name) {
+            if !batch.iter().any(|n| n == name) {
                 continue;
             }
             let arn = g
@@ -254,29 +216,5 @@ pub(crate) fn link_deliveries(inv: &mut stagelog_model::Inventory) {
         d.log_group = names
             .iter()
             .position(|n| n.as_deref() == Some(name.as_str()));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prefixes_group_names_sharing_a_first_segment() {
-        let names: BTreeSet<String> = [
-            "/aws/vendedlogs/apigateway/a/prod",
-            "/aws/vendedlogs/apigateway/b/prod",
-            "/aws/apigateway/c",
-            "API-Gateway-Execution-Logs_abc/prod",
-            "API-Gateway-Execution-Logs_def/dev",
-            "access",
-        ]
-        .into_iter()
-        .map(String::from)
-        .collect();
-        assert_eq!(
-            prefixes(&names),
-            ["/aws/", "API-Gateway-Execution-Logs_", "access"]
-        );
     }
 }

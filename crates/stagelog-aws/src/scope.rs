@@ -346,7 +346,7 @@ pub(crate) async fn read(
     if let Err(e) = logs::deliveries(&conf, account, region, &mut inv.stages).await {
         result.errors.push(err(e));
     }
-    // Log groups the stages write to, fetched by shared prefixes, not one call per stage.
+    // Log groups the stages write to, fetched by name, 50 a call, not one call per stage.
     match logs::read(&conf, account, region, &inv.stages).await {
         Ok(groups) => {
             inv.log_groups = groups;
