@@ -14,6 +14,7 @@ mod iam;
 pub mod logread;
 mod logs;
 mod org;
+pub mod pace;
 mod scope;
 pub mod securityhub;
 
@@ -57,6 +58,11 @@ pub struct AuditOptions {
     /// Read one API (and stage) in each scope instead of every API: what a CloudTrail event
     /// names (`audit --cloudtrail-event`), at the cost of one or two reads, not a region's.
     pub focus: Option<cloudtrail::Focus>,
+    /// API Gateway requests per second per account and region (`--max-rate`); the other
+    /// services' rates follow [`pace::Rates`]. `None`: the default, 5.
+    pub max_rate: Option<f64>,
+    /// Counts every request sent, for progress (shared with the caller's progress bar).
+    pub counter: Option<Arc<pace::Counter>>,
 }
 
 /// Progress callbacks, for a progress bar.
@@ -65,6 +71,10 @@ pub trait Progress: Send + Sync {
     fn accounts_planned(&self, _accounts: usize) {}
     fn scopes_planned(&self, total: usize);
     fn scope_done(&self, account: &str, region: &str, apis: usize);
+    /// Where the audit counts the requests it sends, for the progress to show.
+    fn counter(&self) -> Option<Arc<pace::Counter>> {
+        None
+    }
 }
 
 #[derive(Debug, Default)]
@@ -372,11 +382,48 @@ async fn unused_roles(
     }
 }
 
+/// What paces an audit's requests: one shared HTTPS client, the rates, the request counter.
+struct Pacing {
+    http: aws_smithy_runtime_api::client::http::SharedHttpClient,
+    rates: pace::Rates,
+    counter: Arc<pace::Counter>,
+}
+
+impl Pacing {
+    fn new(opts: &AuditOptions) -> Pacing {
+        Pacing {
+            http: pace::default_https_client(),
+            rates: pace::Rates::with_max_rate(opts.max_rate.unwrap_or(pace::DEFAULT_MAX_RATE)),
+            counter: opts
+                .counter
+                .clone()
+                .or_else(|| opts.progress.as_ref().and_then(|p| p.counter()))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// `config` with limiters of its own: one account's.
+    fn account(&self, config: &SdkConfig) -> SdkConfig {
+        config
+            .to_builder()
+            .http_client(pace::PacedClient::new(
+                self.http.clone(),
+                self.rates,
+                self.counter.clone(),
+            ))
+            .build()
+    }
+}
+
 /// Reads every account and region the options name.
 pub async fn audit(opts: AuditOptions) -> AuditOutput {
     let mut out = AuditOutput::default();
-    let base = base_config(&opts).await;
-    let accounts = accounts(&opts, &base, &mut out.errors, &mut out.inactive_accounts).await;
+    let pacing = Pacing::new(&opts);
+    let base = pacing.account(&base_config(&opts).await);
+    let mut accounts = accounts(&opts, &base, &mut out.errors, &mut out.inactive_accounts).await;
+    for account in &mut accounts {
+        account.config = pacing.account(&account.config);
+    }
     if let Some(p) = &opts.progress {
         p.accounts_planned(accounts.len());
     }

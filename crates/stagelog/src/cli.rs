@@ -463,6 +463,29 @@ pub struct ScopeArgs {
     /// Account×region pairs read at once (accounts are entered this many at a time too).
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub concurrency: usize,
+
+    /// API Gateway requests per second stagelog sends to each account and region, retries
+    /// included: half of the 10 per second the account's own deployments share by default.
+    /// CloudWatch Logs (half this), IAM (this) and Organizations (0.4 times this) calls are
+    /// paced with it (docs/audit.md).
+    #[arg(
+        long,
+        env = "STAGELOG_MAX_RATE",
+        default_value_t = 5.0,
+        value_name = "PER_SECOND",
+        value_parser = positive_rate
+    )]
+    pub max_rate: f64,
+}
+
+/// `--max-rate`: a positive number of requests per second.
+fn positive_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
+        _ => Err(format!(
+            "`{s}` is not a positive number of requests per second"
+        )),
+    }
 }
 
 #[derive(Args, Debug)]

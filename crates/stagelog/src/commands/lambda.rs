@@ -89,6 +89,11 @@ fn options(region: &str, focus: Option<Focus>) -> AuditOptions {
         regions: vec![region.to_string()],
         concurrency: 1,
         focus,
+        // The function's pace, as `--max-rate` sets the command's (default 5 a second).
+        max_rate: std::env::var("STAGELOG_MAX_RATE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|r: &f64| r.is_finite() && *r > 0.0),
         ..AuditOptions::default()
     }
 }

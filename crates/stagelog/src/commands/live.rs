@@ -206,6 +206,8 @@ pub(super) fn options(
         exclude_accounts: ids("--exclude-accounts", &scope.exclude_accounts)?,
         endpoint_url: scope.endpoint_url.clone(),
         concurrency: scope.concurrency,
+        max_rate: Some(scope.max_rate),
+        counter: None,
         progress,
         verify: None,
         cost: None,
@@ -213,12 +215,13 @@ pub(super) fn options(
     })
 }
 
-/// accounts × regions, and APIs found, on stderr.
-pub(super) struct Bar(
-    indicatif::ProgressBar,
-    std::sync::atomic::AtomicUsize,
-    std::sync::atomic::AtomicUsize,
-);
+/// accounts × regions, APIs found, requests sent and their rate, on stderr.
+pub(super) struct Bar {
+    bar: indicatif::ProgressBar,
+    apis: std::sync::atomic::AtomicUsize,
+    requests: Arc<stagelog_aws::pace::Counter>,
+    started: std::time::Instant,
+}
 
 impl Bar {
     fn new() -> Bar {
@@ -231,36 +234,45 @@ impl Bar {
             .progress_chars("=> "),
         );
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
-        Bar(
+        Bar {
             bar,
-            std::sync::atomic::AtomicUsize::new(0),
-            std::sync::atomic::AtomicUsize::new(0),
-        )
+            apis: std::sync::atomic::AtomicUsize::new(0),
+            requests: Arc::default(),
+            started: std::time::Instant::now(),
+        }
     }
 }
 
 impl stagelog_aws::Progress for Bar {
     fn accounts_planned(&self, accounts: usize) {
-        self.2.store(accounts, std::sync::atomic::Ordering::Relaxed);
-        self.0.set_prefix(format!(
+        self.bar.set_prefix(format!(
             "({accounts} account{})",
             if accounts == 1 { "" } else { "s" }
         ));
     }
     fn scopes_planned(&self, total: usize) {
-        self.0.set_length(total as u64);
+        self.bar.set_length(total as u64);
     }
     fn scope_done(&self, account: &str, region: &str, apis: usize) {
-        let total = self.1.fetch_add(apis, std::sync::atomic::Ordering::Relaxed) + apis;
-        self.0
-            .set_message(format!("{total} APIs (last: {account} {region})"));
-        self.0.inc(1);
+        let total = self
+            .apis
+            .fetch_add(apis, std::sync::atomic::Ordering::Relaxed)
+            + apis;
+        let sent = self.requests.sent();
+        let rate = sent as f64 / self.started.elapsed().as_secs_f64().max(0.001);
+        self.bar.set_message(format!(
+            "{total} APIs, {sent} requests ({rate:.1}/s) (last: {account} {region})"
+        ));
+        self.bar.inc(1);
+    }
+    fn counter(&self) -> Option<Arc<stagelog_aws::pace::Counter>> {
+        Some(self.requests.clone())
     }
 }
 
 impl Drop for Bar {
     fn drop(&mut self) {
-        self.0.finish_and_clear();
+        self.bar.finish_and_clear();
     }
 }
 
