@@ -10,7 +10,12 @@ The layer adds only what the tests need and moto does not offer, and nothing els
   "user_agent_contains": "app/stagelog", "operations": ["UpdateStage"], "accounts": [...]}``
   answers that share of matching AWS requests with the throttling error of the service's
   protocol (HTTP 429/400, as AWS does), chosen by a seeded generator so runs repeat;
-  ``{"rate": 0}`` turns it off. The audit must still finish with complete results.
+  ``{"rate": 0}`` turns it off. The audit must still finish with complete results. The same
+  call sets ``"latency_ms"`` (added to every AWS request, as a real region's round trip) and
+  ``"rate_limits": {"apigateway": {"rate": 10, "burst": 40}}``: each service's quota per
+  account and region, a token bucket as AWS meters it, above which requests are throttled
+  (only in ``"accounts"`` when given).
+  Each recorded request carries its ``account``, ``time`` and whether it was ``throttled``.
 * Account ``ListRegions`` (``POST /listRegions``, which moto 5.2 does not implement): answers
   in the shape of the AWS Account API reference with the regions in STAGELOG_TEST_REGIONS
   (``name:STATUS`` pairs, default below), honouring ``RegionOptStatusContains``.
@@ -69,6 +74,7 @@ import os
 import random
 import re
 import threading
+import time
 import urllib.parse
 
 import config_rules
@@ -100,6 +106,11 @@ class State:
         self.fault_operations = None
         self.fault_accounts = None
         self.rng = random.Random(0)
+        # Latency added to every AWS request, and each service's rate per account and region
+        # above which it is throttled (token buckets by account, region, service).
+        self.latency = 0.0
+        self.rate_limits = {}
+        self.buckets = {}
 
 
 RPC_V2 = re.compile(r"^/service/[^/]+/operation/([A-Za-z]+)$")
@@ -156,6 +167,14 @@ def throttle(start_response, protocol):
         status = "400 Bad Request"
     start_response(status, headers + [("Content-Length", str(len(body)))])
     return [body]
+
+
+def protocol_of(environ, service):
+    if environ.get("HTTP_X_AMZ_TARGET"):
+        return "json"
+    if service in ("iam", "sts"):
+        return "query"
+    return "rest-json"
 
 
 def json_response(start_response, value, status="200 OK"):
@@ -369,6 +388,9 @@ class Extension:
                 self.state.fault_operations = cfg.get("operations")
                 self.state.fault_accounts = cfg.get("accounts")
                 self.state.rng = random.Random(cfg.get("seed", 0))
+                self.state.latency = float(cfg.get("latency_ms", 0)) / 1000
+                self.state.rate_limits = cfg.get("rate_limits") or {}
+                self.state.buckets = {}
             return json_response(start_response, {"ok": True})
 
         if path == "/_stagelog/config/result-token" and method == "POST":
@@ -385,7 +407,13 @@ class Extension:
             return list_regions(start_response, body)
         operation = operation_of(environ, body, service)
         user_agent = environ.get("HTTP_USER_AGENT", "")
-        self.record(service, operation, access_key, region, method, path, user_agent)
+        account = account_of(environ, access_key)
+        over = self.over_rate(account, region, service)
+        self.record(service, operation, access_key, region, method, path, user_agent, account, over)
+        if self.state.latency:
+            time.sleep(self.state.latency)
+        if over:
+            return throttle(start_response, protocol_of(environ, service))
 
         with self.state.lock:
             inject = (
@@ -397,13 +425,7 @@ class Extension:
                 and self.state.rng.random() < self.state.fault_rate
             )
         if inject:
-            if environ.get("HTTP_X_AMZ_TARGET"):
-                protocol = "json"
-            elif service in ("iam", "sts"):
-                protocol = "query"
-            else:
-                protocol = "rest-json"
-            return throttle(start_response, protocol)
+            return throttle(start_response, protocol_of(environ, service))
         patched = patched_operation(environ, start_response, body, service, method, path, access_key, region)
         if patched is None and service == "config":
             patched = config_rules.patched(start_response, body, operation, account_of(environ, access_key), region)
@@ -413,17 +435,35 @@ class Extension:
             return patched
         return self.app(environ, start_response)
 
-    def record(self, service, operation, access_key, region, method, path, user_agent):
+    def over_rate(self, account, region, service):
+        """A token bucket per account, region and service, as AWS meters its quotas: True when
+        this request is over the rate (and burst) set for the service."""
+        limit = self.state.rate_limits.get(service)
+        if not limit or (self.state.fault_accounts is not None and account not in self.state.fault_accounts):
+            return False
+        rate, burst = float(limit["rate"]), float(limit.get("burst", limit["rate"]))
+        now = time.monotonic()
+        with self.state.lock:
+            tokens, last = self.state.buckets.get((account, region, service), (burst, now))
+            tokens = min(burst, tokens + (now - last) * rate)
+            over = tokens < 1
+            self.state.buckets[(account, region, service)] = (tokens if over else tokens - 1, now)
+        return over
+
+    def record(self, service, operation, access_key, region, method, path, user_agent, account=None, throttled=False):
         with self.state.lock:
             self.state.requests.append(
                 {
                     "service": service,
                     "operation": operation,
                     "account_key": access_key,
+                    "account": account,
                     "region": region,
                     "method": method,
                     "path": path,
                     "user_agent": user_agent,
+                    "time": time.time(),
+                    "throttled": throttled,
                 }
             )
 

@@ -120,6 +120,11 @@ pub fn faults(json: &str) {
     http("POST", "/_stagelog/faults", json);
 }
 
+/// Forgets the requests recorded so far.
+pub fn server_delete_requests() -> String {
+    http("DELETE", "/_stagelog/requests", "")
+}
+
 /// POSTs to one of the server's own endpoints; its answer's body.
 pub fn server_post(path: &str, body: &str) -> String {
     http("POST", path, body)

@@ -21,6 +21,7 @@ mod html_report;
 mod lambda;
 mod live_fix;
 mod organizations;
+mod politeness;
 mod release_artefacts;
 mod securityhub;
 mod terraform_fmt;

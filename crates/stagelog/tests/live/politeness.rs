@@ -1,0 +1,169 @@
+//! An organisation walked politely: on the test server, each member account has API Gateway's
+//! quota (a token bucket of 10 requests a second, as AWS meters it per account and region) and
+//! every request takes 20 ms more, as a real region answers. At the default `--max-rate` (5)
+//! no account and region sees more than 5 of stagelog's API Gateway requests in any second, by
+//! the server's own clock, and none is throttled; unpaced, the same walk is throttled and
+//! still finishes complete, the throttling retried and never reported.
+use crate::aws_server::{self, faults, faults_lock, rest_api, rest_stage, role_config};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+const ROLE: &str = "OrganizationAccountAccessRole";
+const REGIONS: [&str; 2] = ["eu-west-1", "us-east-1"];
+
+/// REST APIs (of one stage) in each member account and region: enough that an unpaced walk
+/// reads faster than the quota.
+const APIS: usize = 12;
+
+/// An Organization of `members` accounts with [`APIS`] REST APIs in each region.
+async fn organization(management: &str, members: usize) -> Vec<String> {
+    use aws_sdk_organizations::types::OrganizationFeatureSet;
+    let conf = aws_server::account_config(management, "eu-west-1").await;
+    let org = aws_sdk_organizations::Client::new(&conf);
+    org.create_organization()
+        .feature_set(OrganizationFeatureSet::All)
+        .send()
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for i in 0..members {
+        let status = org
+            .create_account()
+            .account_name(format!("team-{i}"))
+            .email(format!("aws+team-{i}@example.com"))
+            .send()
+            .await
+            .unwrap()
+            .create_account_status
+            .unwrap();
+        ids.push(status.account_id.unwrap());
+    }
+    for id in &ids {
+        for region in REGIONS {
+            let conf = role_config(&format!("arn:aws:iam::{id}:role/{ROLE}"), region).await;
+            for i in 0..APIS {
+                let api = rest_api(&conf, &format!("service-{i}")).await;
+                rest_stage(&conf, &api, "prod", &[]).await;
+            }
+        }
+    }
+    ids
+}
+
+/// Of stagelog's API Gateway requests in `accounts`: the most any account and region received
+/// in one second (a sliding window over the server's receive times), and how many the server
+/// throttled.
+fn api_gateway_pace(requests: &[Value], accounts: &[String]) -> (usize, usize) {
+    let mut times: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
+    let mut throttled = 0;
+    for r in requests.iter().filter(|r| {
+        r["service"] == "apigateway"
+            && r["user_agent"]
+                .as_str()
+                .unwrap_or("")
+                .contains("app/stagelog")
+            && accounts.iter().any(|a| r["account"] == a.as_str())
+    }) {
+        throttled += usize::from(r["throttled"] == true);
+        times
+            .entry((
+                r["account"].as_str().unwrap().to_string(),
+                r["region"].as_str().unwrap().to_string(),
+            ))
+            .or_default()
+            .push(r["time"].as_f64().unwrap());
+    }
+    let most = times
+        .values_mut()
+        .map(|t| {
+            t.sort_by(f64::total_cmp);
+            (0..t.len())
+                .map(|i| t[i..].iter().take_while(|&&x| x < t[i] + 1.0).count())
+                .max()
+                .unwrap_or(0)
+        })
+        .max()
+        .unwrap_or(0);
+    (most, throttled)
+}
+
+fn stage_findings(json: &Value) -> usize {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "SL001")
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organisation_is_walked_within_each_accounts_rate() {
+    let management = "772200000001";
+    let members = organization(management, 3).await;
+    let creds =
+        aws_server::role_credentials(&format!("arn:aws:iam::{management}:role/admin")).await;
+    let _lock = faults_lock().await;
+    let audit = |rate: &'static str| {
+        let creds = creds.clone();
+        let members = members.clone();
+        async move {
+            faults(
+                &serde_json::json!({
+                    "rate": 0,
+                    "latency_ms": 20,
+                    "rate_limits": {"apigateway": {"rate": 10, "burst": 10}},
+                    "accounts": members,
+                })
+                .to_string(),
+            );
+            let _ = aws_server::server_delete_requests();
+            let out = tokio::task::spawn_blocking(move || {
+                aws_server::stagelog_as(
+                    &creds,
+                    &[
+                        "audit",
+                        "--org-role",
+                        ROLE,
+                        "--region",
+                        REGIONS[0],
+                        "--region",
+                        REGIONS[1],
+                        "--select",
+                        "SL001",
+                        "--format",
+                        "json",
+                        "--max-rate",
+                        rate,
+                    ],
+                )
+            })
+            .await
+            .unwrap();
+            let requests = aws_server::requests();
+            faults(r#"{"rate": 0}"#);
+            let json: Value = serde_json::from_slice(&out.stdout)
+                .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+            (json, requests)
+        }
+    };
+
+    let (polite, requests) = audit("5").await;
+    assert_eq!(polite["errors"], serde_json::json!([]), "{polite}");
+    assert_eq!(stage_findings(&polite), members.len() * REGIONS.len() * APIS);
+    let (most, throttled) = api_gateway_pace(&requests, &members);
+    eprintln!("politeness: --max-rate 5: at most {most} API Gateway requests in a second in one account and region, {throttled} throttled");
+    // 5 a second, evenly spaced; one more where the server's receive times jitter.
+    assert!(most <= 6, "{most} requests in one second");
+    assert_eq!(throttled, 0);
+
+    // Unpaced, the same walk goes over the accounts' quota: throttled, retried, complete.
+    let (eager, requests) = audit("10000").await;
+    assert_eq!(eager["errors"], serde_json::json!([]), "{eager}");
+    assert_eq!(stage_findings(&eager), stage_findings(&polite));
+    let (most, throttled) = api_gateway_pace(&requests, &members);
+    eprintln!("politeness: unpaced: at most {most} in a second, {throttled} throttled and retried");
+    assert!(
+        throttled > 0,
+        "the unpaced walk stayed under the quota: {most}/s"
+    );
+}
