@@ -149,7 +149,10 @@ async fn an_organisation_is_walked_within_each_accounts_rate() {
 
     let (polite, requests) = audit("5").await;
     assert_eq!(polite["errors"], serde_json::json!([]), "{polite}");
-    assert_eq!(stage_findings(&polite), members.len() * REGIONS.len() * APIS);
+    assert_eq!(
+        stage_findings(&polite),
+        members.len() * REGIONS.len() * APIS
+    );
     let (most, throttled) = api_gateway_pace(&requests, &members);
     eprintln!("politeness: --max-rate 5: at most {most} API Gateway requests in a second in one account and region, {throttled} throttled");
     // 5 a second, evenly spaced; one more where the server's receive times jitter.
@@ -166,4 +169,84 @@ async fn an_organisation_is_walked_within_each_accounts_rate() {
         throttled > 0,
         "the unpaced walk stayed under the quota: {most}/s"
     );
+}
+
+/// An account with many log groups of its own costs what its stages need: their groups are
+/// read by name, 50 a call, never by listing the account's groups.
+#[tokio::test]
+async fn log_groups_are_read_by_name_not_by_listing_the_account() {
+    let account = "772200000009";
+    let region = "ap-southeast-2";
+    let conf = aws_server::account_config(account, region).await;
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&conf);
+    for i in 0..120 {
+        logs.create_log_group()
+            .log_group_name(format!("/aws/lambda/unrelated-{i:03}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let mut stages = 0;
+    for i in 0..60 {
+        let group = format!("/aws/vendedlogs/apigateway/api-{i:02}");
+        logs.create_log_group()
+            .log_group_name(&group)
+            .send()
+            .await
+            .unwrap();
+        let api = rest_api(&conf, &format!("api-{i:02}")).await;
+        let destination = format!("arn:aws:logs:{region}:{account}:log-group:{group}");
+        rest_stage(
+            &conf,
+            &api,
+            "prod",
+            &[
+                ("/accessLogSettings/destinationArn", &destination),
+                ("/accessLogSettings/format", "$context.requestId"),
+            ],
+        )
+        .await;
+        stages += 1;
+    }
+    let role = format!("arn:aws:iam::{account}:role/seed");
+    let out = tokio::task::spawn_blocking(move || {
+        aws_server::stagelog(&[
+            "audit",
+            "--role-arn",
+            &role,
+            "--region",
+            region,
+            "--select",
+            "SL003,SL020",
+            "--format",
+            "json",
+        ])
+    })
+    .await
+    .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(json["errors"], serde_json::json!([]), "{json}");
+    // Every destination exists (no SL003) and has no retention (SL020 on each): all were read.
+    let sl020 = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "SL020")
+        .count();
+    assert_eq!(sl020, stages, "{json}");
+    let describes: Vec<Value> = aws_server::requests()
+        .into_iter()
+        .filter(|r| {
+            r["operation"] == "DescribeLogGroups"
+                && r["region"] == region
+                && r["account"] == account
+                && r["user_agent"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("app/stagelog")
+        })
+        .collect();
+    // 60 access log groups and 60 execution log group names: 120 names, 3 calls of 50.
+    assert_eq!(describes.len(), 3, "{describes:?}");
 }
