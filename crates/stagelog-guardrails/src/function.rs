@@ -198,7 +198,9 @@ pub(crate) fn cfn_resources(version: &str, config: ConfigRule) -> String {
         S3Bucket: !Ref CodeS3Bucket
         S3Key: !Ref CodeS3Key
       MemorySize: 256
-      Timeout: 60
+      # A periodic Config run or an UpdateAccount event reads the region's stages at the
+      # polite pace (5 API Gateway requests a second): about a minute per 300 APIs.
+      Timeout: 300
       Role: !GetAtt StagelogRole.Arn
       Environment:
         Variables:
@@ -414,7 +416,7 @@ resource "aws_lambda_function" "stagelog" {{
   s3_bucket     = var.code_s3_bucket
   s3_key        = var.code_s3_key
   memory_size   = 256
-  timeout       = 60
+  timeout       = 300 # a periodic Config run reads the region at 5 requests a second
   role          = aws_iam_role.stagelog.arn
 
   environment {{

@@ -197,12 +197,15 @@ async fn config_rule(event: &Json, settings: &Settings) -> Result<Json, String> 
         .or_else(|| std::env::var("AWS_REGION").ok())
         .ok_or("the Config rule's region is unknown (no configRuleArn, no AWS_REGION)")?;
     let mut answer = json!({"config_rule": invocation.rule_name, "region": region});
-    let (evaluations, report) = match &invocation.what {
+    // What was read and judged (nothing for a deleted or foreign resource), and which of
+    // Security Hub's earlier findings that reading may resolve.
+    let (evaluations, judged) = match &invocation.what {
         Subject::Item(item) => match (item.gone, item.stage()) {
             (false, Some(stage)) => {
                 let region = item.region.clone().unwrap_or(region.clone());
-                let out =
-                    stagelog_aws::audit(options(&region, Some(config::focus_of(&stage)))).await;
+                let focus = config::focus_of(&stage);
+                let opts = options(&region, Some(focus.clone()));
+                let out = stagelog_aws::audit(opts.clone()).await;
                 let report = settings.pipeline.judge(&out.inventories, out.errors, 0);
                 let mut evaluations = evaluate(settings, &out.inventories, &item.capture_time);
                 // The item's own identity, as Config recorded it, is what it evaluates.
@@ -213,7 +216,8 @@ async fn config_rule(event: &Json, settings: &Settings) -> Result<Json, String> 
                 if evaluations.is_empty() && report.errors.is_empty() {
                     evaluations.push(not_applicable(item, "the stage no longer exists"));
                 }
-                (evaluations, Some(report))
+                let resolve = Resolve::Only(read_resources(&out.inventories, &focus, &region));
+                (evaluations, Some((report, out.inventories, opts, resolve)))
             }
             (true, _) => (
                 vec![not_applicable(item, "deleted or out of the rule's scope")],
@@ -222,11 +226,13 @@ async fn config_rule(event: &Json, settings: &Settings) -> Result<Json, String> 
             (false, None) => (vec![not_applicable(item, "not an API Gateway stage")], None),
         },
         Subject::Scheduled { ordering_time } => {
-            let out = stagelog_aws::audit(options(&region, None)).await;
+            let opts = options(&region, None);
+            let out = stagelog_aws::audit(opts.clone()).await;
             let report = settings.pipeline.judge(&out.inventories, out.errors, 0);
+            let evaluations = evaluate(settings, &out.inventories, ordering_time);
             (
-                evaluate(settings, &out.inventories, ordering_time),
-                Some(report),
+                evaluations,
+                Some((report, out.inventories, opts, Resolve::Scope)),
             )
         }
     };
@@ -237,8 +243,13 @@ async fn config_rule(event: &Json, settings: &Settings) -> Result<Json, String> 
             config::put_evaluations(&conf, &invocation.result_token, &evaluations).await?;
         answer["refused"] = json!(refused);
     }
-    match report {
-        Some(report) => finish(answer, &report),
+    match judged {
+        Some((mut report, inventories, opts, resolve)) => {
+            if settings.security_hub {
+                answer["security_hub"] = export(&opts, &inventories, &mut report, &resolve).await;
+            }
+            finish(answer, &report)
+        }
         None => Ok(answer),
     }
 }

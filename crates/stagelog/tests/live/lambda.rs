@@ -365,6 +365,11 @@ async fn a_change_is_judged_by_the_function_within_seconds_and_reported_to_confi
         evaluated["evaluations"][0]["compliance"], "NON_COMPLIANT",
         "{evaluated}"
     );
+    // The same findings go to Security Hub from Config's invocation too.
+    assert!(
+        evaluated["security_hub"][0]["imported"].as_u64().unwrap() >= 1,
+        "{evaluated}"
+    );
     let results = compliance(&conf, "stagelog-stage-logging").await;
     assert_eq!(results.len(), 1, "{results:?}");
     assert_eq!(results[0].0, stage_arn);
