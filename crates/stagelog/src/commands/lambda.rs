@@ -104,6 +104,15 @@ async fn change(event: &Json, settings: &Settings) -> Result<Json, String> {
     let focus = scope.focus.clone();
     let opts = options(&scope.region, focus.clone());
     let out = stagelog_aws::audit(opts.clone()).await;
+    // The function reads its own account: an event forwarded from another account's bus
+    // would be judged on the wrong account's API (or not found), so it is refused by name.
+    if let (Some(event_account), Some((own, _))) = (&scope.account, out.covered.first()) {
+        if event_account != own {
+            return Err(format!(
+                "the event is from account {event_account}, and this function reads account {own}: deploy the function in each account (a StackSet) rather than forwarding events"
+            ));
+        }
+    }
     let inventories = out.inventories;
     let mut report = settings.pipeline.judge(&inventories, out.errors, 0);
     let mut answer = json!({

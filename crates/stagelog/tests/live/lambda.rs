@@ -418,6 +418,19 @@ async fn a_change_is_judged_by_the_function_within_seconds_and_reported_to_confi
     assert_eq!(results.len(), 2, "{results:?}");
     assert!(results.iter().all(|r| r.1 == "COMPLIANT"), "{results:?}");
 
+    // An event of another account (forwarded to this account's bus) is refused by name, not
+    // judged on this account's API.
+    let mut foreign = update_stage_event(&orders, "prod", json!([]));
+    foreign["account"] = json!("999988887777");
+    foreign["detail"]["recipientAccountId"] = json!("999988887777");
+    let out = invocation(port, &foreign);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("deploy the function in each account"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
     // A stolen or made-up token is refused by Config: the invocation fails, loudly.
     let forged = config_event("stagelog-stage-logging", "forged", &stage_arn, "prod");
     let out = invocation(port, &forged);
