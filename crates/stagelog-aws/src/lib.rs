@@ -300,10 +300,45 @@ async fn accounts(
     out
 }
 
-fn aws_credential_provider(
+/// An assumed role's credentials for every client of the account. The SDK caches identities
+/// per client, so each client made from the account's config (API Gateway, v2, Logs, IAM, in
+/// each region) assumed the role again: 9 AssumeRole calls per member of an organisation walk
+/// where 1 serves (scripts/bench-audit). Refreshed five minutes before they expire.
+pub(crate) fn aws_credential_provider(
     p: aws_config::sts::AssumeRoleProvider,
 ) -> aws_credential_types::provider::SharedCredentialsProvider {
-    aws_credential_types::provider::SharedCredentialsProvider::new(p)
+    aws_credential_types::provider::SharedCredentialsProvider::new(SharedAssumedRole {
+        role: p,
+        cached: tokio::sync::Mutex::new(None),
+    })
+}
+
+#[derive(Debug)]
+struct SharedAssumedRole {
+    role: aws_config::sts::AssumeRoleProvider,
+    cached: tokio::sync::Mutex<Option<aws_credential_types::Credentials>>,
+}
+
+impl aws_credential_types::provider::ProvideCredentials for SharedAssumedRole {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::new(async move {
+            let mut cached = self.cached.lock().await;
+            let fresh_until = std::time::SystemTime::now() + std::time::Duration::from_secs(300);
+            if let Some(c) = cached.as_ref() {
+                if c.expiry().is_none_or(|e| e > fresh_until) {
+                    return Ok(c.clone());
+                }
+            }
+            let credentials = self.role.provide_credentials().await?;
+            *cached = Some(credentials.clone());
+            Ok(credentials)
+        })
+    }
 }
 
 async fn regions_of(opts: &AuditOptions, account: &Account) -> Result<Vec<String>, String> {

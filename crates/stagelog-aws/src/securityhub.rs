@@ -120,9 +120,7 @@ async fn account_config(opts: &AuditOptions, base: &SdkConfig, account: &str) ->
                 .build()
                 .await;
             base.to_builder()
-                .credentials_provider(
-                    aws_credential_types::provider::SharedCredentialsProvider::new(provider),
-                )
+                .credentials_provider(crate::aws_credential_provider(provider))
                 .build()
         }
         None => base.clone(),

@@ -158,6 +158,18 @@ async fn an_organisation_is_walked_within_each_accounts_rate() {
     // 5 a second, evenly spaced; one more where the server's receive times jitter.
     assert!(most <= 6, "{most} requests in one second");
     assert_eq!(throttled, 0);
+    // Each member's role is assumed once, for every client of the account.
+    let assumed = requests
+        .iter()
+        .filter(|r| {
+            r["operation"] == "AssumeRole"
+                && r["user_agent"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("app/stagelog")
+        })
+        .count();
+    assert_eq!(assumed, members.len(), "AssumeRole calls");
 
     // Unpaced, the same walk goes over the accounts' quota: throttled, retried, complete.
     let (eager, requests) = audit("10000").await;
