@@ -120,6 +120,33 @@ pub fn faults(json: &str) {
     http("POST", "/_stagelog/faults", json);
 }
 
+/// An AWS Organization of `management` with a member account per name (moto's CreateAccount
+/// makes each member's OrganizationAccountAccessRole): the members' ids, in order.
+pub async fn organization_with(management: &str, names: &[String]) -> Vec<String> {
+    use aws_sdk_organizations::types::OrganizationFeatureSet;
+    let conf = account_config(management, "eu-west-1").await;
+    let org = aws_sdk_organizations::Client::new(&conf);
+    org.create_organization()
+        .feature_set(OrganizationFeatureSet::All)
+        .send()
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for name in names {
+        let status = org
+            .create_account()
+            .account_name(name)
+            .email(format!("aws+{name}@example.com"))
+            .send()
+            .await
+            .unwrap()
+            .create_account_status
+            .unwrap();
+        ids.push(status.account_id.unwrap());
+    }
+    ids
+}
+
 /// Forgets the requests recorded so far.
 pub fn server_delete_requests() -> String {
     http("DELETE", "/_stagelog/requests", "")

@@ -22,27 +22,8 @@ struct Org {
 /// legacy closed (SUSPENDED), sandbox whose access role was deleted. Every active account
 /// gets a REST API `api-ACCOUNT` with an unlogged stage `prod`.
 async fn organization(management: &str) -> Org {
-    use aws_sdk_organizations::types::OrganizationFeatureSet;
-    let conf = account_config(management, "eu-west-1").await;
-    let org = aws_sdk_organizations::Client::new(&conf);
-    org.create_organization()
-        .feature_set(OrganizationFeatureSet::All)
-        .send()
-        .await
-        .unwrap();
-    let mut ids = Vec::new();
-    for name in ["payments", "shop", "legacy", "sandbox"] {
-        let status = org
-            .create_account()
-            .account_name(name)
-            .email(format!("aws+{name}@example.com"))
-            .send()
-            .await
-            .unwrap()
-            .create_account_status
-            .unwrap();
-        ids.push(status.account_id.unwrap());
-    }
+    let names = ["payments", "shop", "legacy", "sandbox"].map(String::from);
+    let ids = aws_server::organization_with(management, &names).await;
     let o = Org {
         management: management.to_string(),
         payments: ids[0].clone(),
@@ -50,6 +31,7 @@ async fn organization(management: &str) -> Org {
         legacy: ids[2].clone(),
         sandbox: ids[3].clone(),
     };
+    let org = aws_sdk_organizations::Client::new(&account_config(management, "eu-west-1").await);
     org.close_account()
         .account_id(&o.legacy)
         .send()
