@@ -585,6 +585,13 @@ def log_classes():
         return filter_log_events(self, log_group_name, *args, **kwargs)
 
     LogsBackend.filter_log_events = filter_events
+
+
+def log_group_identifiers():
+    """Patches moto's DescribeLogGroups with ``logGroupIdentifiers`` (see the module's docstring)."""
+    from moto.logs.exceptions import LogsClientError
+    from moto.logs.responses import LogsResponse
+
     describe_log_groups = LogsResponse.describe_log_groups
 
     def describe_by_identifiers(self):
@@ -656,6 +663,7 @@ def main():
     list_accounts_only_where_aws_answers()
     api_gateway_execution_log_sources()
     log_classes()
+    log_group_identifiers()
     app = Extension(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
     print(f"listening on http://127.0.0.1:{server.server_port}", flush=True)

@@ -133,7 +133,14 @@ pub fn fail_on(
     args: &ReportArgs,
     policy: &stagelog_pipeline::policy::Policy,
 ) -> stagelog_pipeline::FailOn {
-    args.fail_on
-        .or_else(|| policy.fail_on.as_deref().and_then(|f| f.parse().ok()))
+    args.fail_on.unwrap_or_else(|| policy_fail_on(policy))
+}
+
+/// stagelog.toml's `fail_on`, else low (where no command line sets it: the Lambda).
+pub fn policy_fail_on(policy: &stagelog_pipeline::policy::Policy) -> stagelog_pipeline::FailOn {
+    policy
+        .fail_on
+        .as_deref()
+        .and_then(|f| f.parse().ok())
         .unwrap_or(stagelog_pipeline::FailOn::At(stagelog_model::Severity::Low))
 }

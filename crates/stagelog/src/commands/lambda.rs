@@ -40,10 +40,9 @@ pub fn run() -> Result<ExitStatus> {
         std::path::Path::new("."),
         crate::hints::hint,
     )?;
-    let fail_on = match pipeline.policy.fail_on.as_deref().map(str::parse) {
-        Some(Ok(FailOn::At(severity))) => Some(severity),
-        Some(Ok(FailOn::Never)) => None,
-        _ => Some(Severity::Low),
+    let fail_on = match crate::inputs::policy_fail_on(&pipeline.policy) {
+        FailOn::At(severity) => Some(severity),
+        FailOn::Never => None,
     };
     let settings = Arc::new(Settings {
         pipeline,
@@ -166,14 +165,10 @@ fn read_resources(inventories: &[Inventory], focus: &Focus, region: &str) -> Vec
                 .chain(inv.log_groups.iter().map(|g| g.location.resource.clone()))
         })
         .collect();
-    let api = StageArn::new(region, focus.rest, &focus.api_id, "-");
-    let prefix = api.to_string();
-    let prefix = prefix.trim_end_matches('-');
-    match &focus.stage {
-        Some(stage) => out.push(format!("{prefix}{stage}")),
-        // An API-wide change (CreateApi, an import): every stage of the API.
-        None => out.push(prefix.to_string()),
-    }
+    // The stage named, or (an API-wide change: CreateApi, an import) the ARN prefix of every
+    // stage of the API.
+    let stage = focus.stage.as_deref().unwrap_or("");
+    out.push(StageArn::new(region, focus.rest, &focus.api_id, stage).to_string());
     out
 }
 
@@ -283,10 +278,15 @@ fn evaluate(
 ) -> Vec<Evaluation> {
     let mut out = Vec::new();
     for inv in inventories {
+        // The inventory around the stages, copied once rather than with every stage.
+        let around = Inventory {
+            stages: Vec::new(),
+            ..inv.clone()
+        };
         for stage in &inv.stages {
             let alone = Inventory {
                 stages: vec![stage.clone()],
-                ..inv.clone()
+                ..around.clone()
             };
             let report = settings.pipeline.judge(&[alone], Vec::new(), 0);
             let about: Vec<String> = report
