@@ -7,7 +7,7 @@ use aws_config::{Region, SdkConfig};
 use futures::stream::{self, StreamExt};
 use stagelog_model::{
     AccessLog, AccountSettings, ApiKind, Destination, Inventory, Location, LogLevel,
-    MethodSettings, Problem, Stage, Text, Value,
+    MethodSettings, Problem, Stage, Tags, Text, Value,
 };
 
 /// API Gateway's control plane throttles hard: a few stage reads at once per scope.
@@ -43,6 +43,17 @@ fn access_log(dest: Option<&str>, format: Option<&str>) -> Option<Value<AccessLo
     }))
 }
 
+/// Tags as a sorted list (the SDK returns a map).
+fn tag_list(tags: Option<&std::collections::HashMap<String, String>>) -> Vec<(String, String)> {
+    let mut list: Vec<(String, String)> = tags
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    list.sort();
+    list
+}
+
 pub(crate) async fn read(
     config: &SdkConfig,
     account: &str,
@@ -74,10 +85,14 @@ pub(crate) async fn read(
     // REST APIs: one paginated list, then one GetStages per API (it returns every stage
     // with its method settings and access log settings). With a focus, the one API it names
     // (GetRestApi), or none when it names a v2 API.
-    let rest_apis: Vec<(String, Option<String>)> = match focus {
+    let rest_apis: Vec<(String, Option<String>, Vec<(String, String)>)> = match focus {
         Some(f) if !f.rest => vec![],
         Some(f) => match v1.get_rest_api().rest_api_id(&f.api_id).send().await {
-            Ok(api) => vec![(f.api_id.clone(), api.name().map(str::to_string))],
+            Ok(api) => vec![(
+                f.api_id.clone(),
+                api.name().map(str::to_string),
+                tag_list(api.tags()),
+            )],
             Err(e) => {
                 result.errors.push(err(format!(
                     "cannot read REST API {}: {}",
@@ -102,6 +117,7 @@ pub(crate) async fn read(
                     (
                         a.id().unwrap_or_default().to_string(),
                         a.name().map(str::to_string),
+                        tag_list(a.tags()),
                     )
                 })
                 .collect(),
@@ -122,7 +138,7 @@ pub(crate) async fn read(
         .buffered(STAGE_READS_AT_ONCE)
         .collect()
         .await;
-    for ((id, api_name), stages) in rest_stages {
+    for ((id, api_name, api_tags), stages) in rest_stages {
         let stages = match stages {
             Ok(s) => s,
             Err(e) => {
@@ -142,6 +158,10 @@ pub(crate) async fn read(
                 access_log: s
                     .access_log_settings()
                     .and_then(|a| access_log(a.destination_arn(), a.format())),
+                tags: Tags {
+                    stage: tag_list(s.tags()),
+                    api: api_tags.clone(),
+                },
                 ..Stage::new(
                     ApiKind::Rest,
                     Text::lit(name),
@@ -171,7 +191,7 @@ pub(crate) async fn read(
     result.apis += rest_apis.len();
 
     // HTTP and WebSocket APIs: listed, or the one a focus names (GetApi).
-    let mut v2_apis: Vec<(String, Option<String>, ApiKind)> = Vec::new();
+    let mut v2_apis: Vec<(String, Option<String>, ApiKind, Vec<(String, String)>)> = Vec::new();
     let kind_of = |p: Option<&aws_sdk_apigatewayv2::types::ProtocolType>| match p {
         Some(aws_sdk_apigatewayv2::types::ProtocolType::Websocket) => ApiKind::WebSocket,
         Some(aws_sdk_apigatewayv2::types::ProtocolType::Http) => ApiKind::Http,
@@ -184,6 +204,7 @@ pub(crate) async fn read(
                 f.api_id.clone(),
                 api.name().map(str::to_string),
                 kind_of(api.protocol_type()),
+                tag_list(api.tags()),
             )),
             Err(e) => result.errors.push(err(format!(
                 "cannot read API {}: {}",
@@ -207,6 +228,7 @@ pub(crate) async fn read(
                                 a.api_id().unwrap_or_default().to_string(),
                                 a.name().map(str::to_string),
                                 kind_of(a.protocol_type()),
+                                tag_list(a.tags()),
                             )
                         }));
                         token = page.next_token().map(str::to_string);
@@ -255,7 +277,7 @@ pub(crate) async fn read(
         .buffered(STAGE_READS_AT_ONCE)
         .collect()
         .await;
-    for ((id, api_name, kind), stages) in v2_stages {
+    for ((id, api_name, kind, api_tags), stages) in v2_stages {
         let (id, kind) = (id.as_str(), *kind);
         let stages = match stages {
             Ok(s) => s,
@@ -297,6 +319,10 @@ pub(crate) async fn read(
                 flow: None,
                 delivery_flows: vec![],
                 requests: None,
+                tags: Tags {
+                    stage: tag_list(s.tags()),
+                    api: api_tags.clone(),
+                },
                 location: Location::live(account, region, arn),
             });
         }

@@ -91,6 +91,33 @@ pub struct Location {
     pub region: Option<String>,
     /// The module calls this object came through, outermost first.
     pub via: Vec<CallSite>,
+    /// (Live, with `--iac`) where the code that made this object declares it.
+    pub defined_at: Option<Box<Origin>>,
+}
+
+/// Where code declares a live object, as `--iac` found it: CloudFormation's stack and
+/// logical-id tags matched to a template, or a Terraform state's id matched to an address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Origin {
+    pub file: String,
+    pub line: Option<u32>,
+    /// `stack/LogicalId`, or the Terraform address.
+    pub id: String,
+    /// How the link was made (`cloudformation tags`, `terraform state`).
+    pub by: &'static str,
+    /// The module calls the declaration is reached through, outermost first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub via: Vec<CallSite>,
+}
+
+impl std::fmt::Display for Origin {
+    /// `file:line (id)`, as editors open it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line} ({})", self.file, self.id),
+            None => write!(f, "{} ({})", self.file, self.id),
+        }
+    }
 }
 
 impl Location {
@@ -106,6 +133,7 @@ impl Location {
             account: Some(account.to_string()),
             via: vec![],
             region: Some(region.to_string()),
+            defined_at: None,
         }
     }
 }
@@ -212,7 +240,29 @@ pub struct Stage {
     pub delivery_flows: Vec<LogFlow>,
     /// Requests the stage served in the cost window (live, `stagelog cost` only).
     pub requests: Option<u64>,
+    /// (Live) the stage's tags, then its API's: CloudFormation's `aws:cloudformation:stack-name`
+    /// and `aws:cloudformation:logical-id` name the stack and resource that made them.
+    pub tags: Tags,
     pub location: Location,
+}
+
+/// A live stage's tags and its API's, as GetStages and GetRestApis/GetApis return them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tags {
+    pub stage: Vec<(String, String)>,
+    pub api: Vec<(String, String)>,
+}
+
+impl Tags {
+    /// The stack and logical id CloudFormation tagged the stage (`on_api` false) or its API with.
+    pub fn cloudformation(&self, on_api: bool) -> Option<(&str, &str)> {
+        let tags = if on_api { &self.api } else { &self.stage };
+        let get = |key: &str| tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+        Some((
+            get("aws:cloudformation:stack-name")?,
+            get("aws:cloudformation:logical-id")?,
+        ))
+    }
 }
 
 /// A CloudWatch Logs delivery of a stage's execution logs: delivery source (log type
@@ -264,6 +314,7 @@ impl Stage {
             flow: None,
             delivery_flows: vec![],
             requests: None,
+            tags: Tags::default(),
             location,
         }
     }
@@ -402,6 +453,23 @@ pub struct Inventory {
     /// (Live) roles of the account that trust `apigateway.amazonaws.com` and that no region's
     /// API Gateway account settings name: read only when every enabled region was audited.
     pub unused_roles: Vec<UnusedRole>,
+    /// The CloudFormation stack this unit deploys as, when the source names it (a Serverless
+    /// service: `provider.stackName`, else `{service}-{stage}`).
+    pub stack: Option<Text>,
+    /// (`stagelog drift`) each stage as the code declares it beside the account's.
+    pub drift: Vec<StagePair>,
+}
+
+/// One stage as code declares it and as an account has it (`stagelog drift`); either side may
+/// be missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StagePair {
+    pub declared: Option<Stage>,
+    pub live: Option<Stage>,
+    /// What the records say beyond the two sides: who sets logging outside this kind of code
+    /// (both sides), why no code matched (live only), where the stage was looked for
+    /// (declared only).
+    pub context: Option<String>,
 }
 
 /// An IAM role trusted by API Gateway that no region's account settings use.

@@ -95,6 +95,7 @@ impl<'a> Template<'a> {
             account: None,
             via: vec![],
             region: None,
+            defined_at: None,
         }
     }
 }

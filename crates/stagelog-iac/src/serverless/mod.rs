@@ -144,8 +144,23 @@ pub fn adapt(file: &str, src: &str) -> Adapted {
         account: None,
         via: vec![],
         region: None,
+        defined_at: None,
     };
-    let mut inv = Inventory::default();
+    // The framework deploys the service as the stack `{service}-{stage}` unless
+    // `provider.stackName` names it (what `--iac` matches CloudFormation's tags with).
+    let stack = match provider.and_then(|p| p.get("stackName")) {
+        Some(name) => resolve(name, root),
+        None => {
+            let mut name = service.clone();
+            name.push_lit("-");
+            name.append(stage.clone());
+            name
+        }
+    };
+    let mut inv = Inventory {
+        stack: Some(stack),
+        ..Inventory::default()
+    };
     // A REST API another stack owns (`provider.apiGateway.restApiId`): this service's
     // deployment creates its stage there, and the framework applies provider.logs.restApi to
     // it (serverless#7034). Several services may deploy the same stage: the scan judges it

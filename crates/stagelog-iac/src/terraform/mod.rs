@@ -107,6 +107,7 @@ impl Module {
             account: None,
             via: vec![],
             region: None,
+            defined_at: None,
         }
     }
 

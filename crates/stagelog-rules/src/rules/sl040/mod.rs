@@ -129,6 +129,7 @@ mod tests {
             account: Some("123456789012".into()),
             via: vec![],
             region: Some("us-east-1".into()),
+            defined_at: None,
         };
         let mut s = Stage::new(ApiKind::Rest, Text::lit("prod"), loc);
         s.access_log = Some(Value::Known(AccessLog {

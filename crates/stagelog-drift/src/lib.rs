@@ -1,0 +1,85 @@
+//! Live stages linked to the code that declares them, and what differs between the two.
+//!
+//! `--iac PATH` reads the infrastructure-as-code under PATH as `scan` does; each live stage is
+//! then matched to its declaration by what AWS and the deploy tools record:
+//! - CloudFormation (and SAM, CDK, the Serverless Framework, which deploy through it) tags
+//!   every resource it creates with `aws:cloudformation:stack-name` and
+//!   `aws:cloudformation:logical-id`; the stack names which template ([`stacks`]);
+//! - a Terraform state maps each resource address to the stage's API id and name
+//!   ([`tfstate`]).
+//!
+//! [`Code::attach`] writes the declaration into each live stage's location (`defined_at`),
+//! so every report format shows it; [`Code::drift`] pairs both sides for the drift rules.
+
+mod compare;
+mod link;
+pub mod stacks;
+pub mod tfstate;
+
+pub use compare::Drift;
+pub use link::{Attached, Link, Unlinked};
+
+use stagelog_model::{Inventory, Problem};
+use std::path::PathBuf;
+
+/// What `--iac` and its companions name.
+#[derive(Debug, Clone, Default)]
+pub struct IacOptions {
+    pub paths: Vec<PathBuf>,
+    /// `--stack NAME=TEMPLATE`.
+    pub stacks: Vec<(String, PathBuf)>,
+    /// `--tf-state FILE`.
+    pub tf_states: Vec<PathBuf>,
+    pub scan: stagelog_iac::ScanOptions,
+}
+
+/// The code under `--iac`, read once, with what links it to live stages.
+#[derive(Debug, Default)]
+pub struct Code {
+    pub inventories: Vec<Inventory>,
+    /// What could not be read (a malformed template, a state that is not one): errors of the
+    /// report, as in `scan`.
+    pub errors: Vec<Problem>,
+    pub notes: Vec<String>,
+    pub files: usize,
+    pub(crate) stacks: stacks::StackMap,
+    pub(crate) states: Vec<tfstate::StateStage>,
+    /// The state files read, canonical, to know which Terraform roots they cover.
+    pub(crate) state_files: Vec<PathBuf>,
+}
+
+/// Reads the code under `opts.paths`, the stack names the deploy tools' files give, and the
+/// Terraform states.
+pub fn read(opts: &IacOptions) -> Code {
+    let scanned = stagelog_iac::scan_with(&opts.paths, &opts.scan);
+    let mut code = Code {
+        inventories: scanned.inventories,
+        errors: scanned.errors,
+        notes: scanned.notes,
+        files: scanned.files,
+        stacks: stacks::StackMap::discover(&opts.paths, &opts.stacks),
+        ..Code::default()
+    };
+    code.notes.append(&mut code.stacks.notes);
+    for path in &opts.tf_states {
+        match tfstate::read(path) {
+            Ok(stages) => {
+                code.states.extend(stages);
+                code.state_files.push(stacks::canonical(path));
+            }
+            Err(e) => {
+                let (line, message) = match e.strip_prefix("line ").and_then(|r| r.split_once(": "))
+                {
+                    Some((n, rest)) => (n.parse().ok(), rest.to_string()),
+                    None => (None, e),
+                };
+                code.errors.push(Problem::in_file(
+                    path.display().to_string(),
+                    line,
+                    format!("--tf-state: {message}"),
+                ));
+            }
+        }
+    }
+    code
+}

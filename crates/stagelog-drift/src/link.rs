@@ -1,0 +1,313 @@
+//! Matching a live stage to the stage the code declares.
+
+use crate::stacks::canonical;
+use crate::tfstate::{without_keys, StateStage};
+use crate::Code;
+use stagelog_model::{ApiKind, Inventory, Origin, SourceKind, Stage};
+use std::path::{Path, PathBuf};
+
+/// A live stage's declaration: which stage of which inventory of the code, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub inventory: usize,
+    pub stage: usize,
+    pub origin: Origin,
+}
+
+/// What the live side's records name, when no declaration under `--iac` matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unlinked {
+    /// Neither CloudFormation tags nor a given state name it.
+    Unclaimed,
+    /// CloudFormation tags name a stack no template under `--iac` deploys as.
+    UnknownStack { stack: String, logical_id: String },
+    /// The stack's templates declare no such stage.
+    NotInTemplate { stack: String, logical_id: String },
+    /// A state records it at an address no configuration under `--iac` declares.
+    NotInConfiguration { address: String, state: PathBuf },
+}
+
+impl std::fmt::Display for Unlinked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unlinked::Unclaimed => f.write_str(
+                "no CloudFormation tags and no given Terraform state name it: made by hand, by a script or by code elsewhere",
+            ),
+            Unlinked::UnknownStack { stack, logical_id } => write!(
+                f,
+                "CloudFormation stack `{stack}` made it ({logical_id}), and no template under --iac deploys as that stack (samconfig.toml, cdk.out, serverless.yml, or --stack {stack}=TEMPLATE)"
+            ),
+            Unlinked::NotInTemplate { stack, logical_id } => write!(
+                f,
+                "CloudFormation stack `{stack}` made it as {logical_id}, which its template under --iac no longer declares"
+            ),
+            Unlinked::NotInConfiguration { address, state } => write!(
+                f,
+                "the state {} records it as {address}, which no configuration under --iac declares",
+                state.display()
+            ),
+        }
+    }
+}
+
+impl Code {
+    /// The declaration of a live stage, or what its records say instead.
+    pub fn link(&self, live: &Stage) -> Result<Link, Unlinked> {
+        let mut named = None;
+        for on_api in [false, true] {
+            let Some((stack, logical_id)) = live.tags.cloudformation(on_api) else {
+                continue;
+            };
+            if let Some(link) = self.by_stack(live, stack, logical_id, on_api) {
+                return Ok(link);
+            }
+            named.get_or_insert((stack, logical_id));
+        }
+        if let Some(state) = self.state_entry(live) {
+            return self
+                .by_state(live, state)
+                .ok_or_else(|| Unlinked::NotInConfiguration {
+                    address: state.address.clone(),
+                    state: state.state.clone(),
+                });
+        }
+        Err(match named {
+            Some((stack, logical_id)) => {
+                let (stack, logical_id) = (stack.to_string(), logical_id.to_string());
+                if self.inventories_of_stack(&stack).next().is_some() {
+                    Unlinked::NotInTemplate { stack, logical_id }
+                } else {
+                    Unlinked::UnknownStack { stack, logical_id }
+                }
+            }
+            None => Unlinked::Unclaimed,
+        })
+    }
+
+    /// Writes each live stage's declaration into its location; the stacks named by tags that
+    /// no template under `--iac` deploys as are said once each.
+    pub fn attach(&self, live: &mut [Inventory]) -> Attached {
+        let mut attached = Attached::default();
+        for stage in live.iter_mut().flat_map(|inv| inv.stages.iter_mut()) {
+            match self.link(stage) {
+                Ok(link) => {
+                    stage.location.defined_at = Some(Box::new(link.origin));
+                    attached.linked += 1;
+                }
+                Err(Unlinked::UnknownStack { stack, .. }) => {
+                    attached.unlinked += 1;
+                    if !attached.unknown_stacks.contains(&stack) {
+                        attached.unknown_stacks.push(stack);
+                    }
+                }
+                Err(_) => attached.unlinked += 1,
+            }
+        }
+        attached
+    }
+
+    /// The code's inventories that deploy as `stack`: templates the stack map names for it,
+    /// and Serverless services whose stack name it is.
+    pub(crate) fn inventories_of_stack<'a>(
+        &'a self,
+        stack: &'a str,
+    ) -> impl Iterator<Item = usize> + 'a {
+        let templates = self.stacks.templates(stack);
+        self.inventories
+            .iter()
+            .enumerate()
+            .filter(move |(_, inv)| {
+                inv.stack.as_ref().and_then(|s| s.as_known()).as_deref() == Some(stack)
+                    || inventory_file(inv)
+                        .is_some_and(|f| templates.contains(&canonical(Path::new(f))))
+            })
+            .map(|(i, _)| i)
+    }
+
+    /// The stack an inventory deploys as, when the code says.
+    pub(crate) fn stack_of(&self, inv: &Inventory) -> Option<String> {
+        inv.stack.as_ref().and_then(|s| s.as_known()).or_else(|| {
+            inventory_file(inv)
+                .and_then(|f| self.stacks.stack_of(Path::new(f)))
+                .map(str::to_string)
+        })
+    }
+
+    fn by_stack(&self, live: &Stage, stack: &str, logical_id: &str, on_api: bool) -> Option<Link> {
+        let live_name = live.name.as_known();
+        for i in self.inventories_of_stack(stack) {
+            for (j, declared) in self.inventories[i].stages.iter().enumerate() {
+                if declared.api_kind.is_v2() != live.api_kind.is_v2()
+                    || declared.location.source == SourceKind::Terraform
+                {
+                    continue;
+                }
+                let name_ok = match (declared.name.as_known(), &live_name) {
+                    (Some(d), Some(l)) => d == *l,
+                    _ => true,
+                };
+                let resource = declared.location.resource.as_str();
+                let hit = if on_api {
+                    // SAM's API resources are their stages' declarations (no `RestApiId`).
+                    name_ok
+                        && declared.api.as_ref().map_or(resource == logical_id, |a| {
+                            refers_to(&a.to_string(), logical_id)
+                        })
+                } else {
+                    resource == logical_id
+                        || (name_ok
+                            && sam_stage_id(resource, declared).as_deref() == Some(logical_id))
+                };
+                if hit {
+                    return Some(Link {
+                        inventory: i,
+                        stage: j,
+                        origin: origin(
+                            declared,
+                            format!("{stack}/{resource}"),
+                            "cloudformation tags",
+                        ),
+                    });
+                }
+            }
+        }
+        None
+    }
+
+    fn state_entry(&self, live: &Stage) -> Option<&StateStage> {
+        let api = live.api.as_ref()?.as_known()?;
+        let name = live.name.as_known()?;
+        self.states.iter().find(|s| {
+            s.rest == (live.api_kind == ApiKind::Rest) && s.api_id == api && s.stage_name == name
+        })
+    }
+
+    fn by_state(&self, live: &Stage, state: &StateStage) -> Option<Link> {
+        let live_name = live.name.as_known();
+        let bare = without_keys(&state.address);
+        let mut found: Vec<(usize, usize, bool)> = Vec::new();
+        for (i, inv) in self.inventories.iter().enumerate() {
+            for (j, d) in inv.stages.iter().enumerate() {
+                if d.location.source != SourceKind::Terraform {
+                    continue;
+                }
+                let exact = d.location.resource == state.address;
+                let name_ok = match (d.name.as_known(), &live_name) {
+                    (Some(a), Some(b)) => a == *b,
+                    _ => true,
+                };
+                if exact || (name_ok && without_keys(&d.location.resource) == bare) {
+                    found.push((i, j, exact));
+                }
+            }
+        }
+        // Exact addresses first; among several roots declaring the address, the one the state
+        // file sits in.
+        found.sort_by_key(|(_, _, exact)| !exact);
+        let state_file = canonical(&state.state);
+        let pick = found
+            .iter()
+            .find(|(i, j, _)| covers(&root_of(&self.inventories[*i].stages[*j]), &state_file))
+            .or_else(|| (found.len() == 1).then(|| &found[0]))
+            .or_else(|| {
+                found
+                    .first()
+                    .filter(|(_, _, exact)| *exact && found.iter().filter(|f| f.2).count() == 1)
+            })?;
+        let declared = &self.inventories[pick.0].stages[pick.1];
+        Some(Link {
+            inventory: pick.0,
+            stage: pick.1,
+            origin: origin(declared, state.address.clone(), "terraform state"),
+        })
+    }
+}
+
+/// How many live stages `attach` linked, and which stacks it could not place.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Attached {
+    pub linked: usize,
+    pub unlinked: usize,
+    pub unknown_stacks: Vec<String>,
+}
+
+fn origin(declared: &Stage, id: String, by: &'static str) -> Origin {
+    Origin {
+        file: declared.location.file.clone().unwrap_or_default(),
+        line: declared.location.line,
+        id,
+        by,
+        via: declared.location.via.clone(),
+    }
+}
+
+/// The file an inventory was read from (a template, a service file, a module's first file).
+fn inventory_file(inv: &Inventory) -> Option<&str> {
+    inv.stages
+        .iter()
+        .map(|s| &s.location)
+        .chain(inv.log_groups.iter().map(|g| &g.location))
+        .chain(inv.accounts.iter().map(|a| &a.location))
+        .find_map(|l| l.file.as_deref())
+}
+
+/// The directory of the Terraform root a declaration was reached from: the outermost module
+/// call's file, or the declaration's own.
+pub(crate) fn root_of(stage: &Stage) -> PathBuf {
+    let file = stage
+        .location
+        .via
+        .first()
+        .map(|c| c.file.as_str())
+        .or(stage.location.file.as_deref())
+        .unwrap_or(".");
+    canonical(Path::new(file).parent().unwrap_or(Path::new(".")))
+}
+
+/// Whether a state file belongs to a root: it lies in the root's directory or below it.
+pub(crate) fn covers(root: &Path, state_file: &Path) -> bool {
+    state_file.starts_with(root)
+}
+
+/// Whether a CloudFormation value refers to a resource: `!Ref Api` reads as `${Api}`.
+fn refers_to(text: &str, logical_id: &str) -> bool {
+    text == logical_id
+        || text
+            .strip_prefix("${")
+            .and_then(|t| t.strip_suffix('}'))
+            .is_some_and(|t| t == logical_id || t.split('.').next() == Some(logical_id))
+}
+
+/// The logical id SAM gives the stage it generates for an API resource
+/// (`{ApiLogicalId}{StageName}Stage`; an HTTP API's `$default` stage is
+/// `{ApiLogicalId}ApiGatewayDefaultStage`), per SAM's "Generated CloudFormation resources".
+fn sam_stage_id(resource: &str, declared: &Stage) -> Option<String> {
+    let name = declared.name.as_known()?;
+    if name == "$default" {
+        return Some(format!("{resource}ApiGatewayDefaultStage"));
+    }
+    let name: String = name.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    Some(format!("{resource}{name}Stage"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refs_and_sam_ids() {
+        assert!(refers_to("${Api}", "Api"));
+        assert!(refers_to("${Api.RootResourceId}", "Api"));
+        assert!(refers_to("ApiGatewayRestApi", "ApiGatewayRestApi"));
+        assert!(!refers_to("${ApiV2}", "Api"));
+        let st = Stage::new(
+            ApiKind::Rest,
+            stagelog_model::Text::lit("Prod"),
+            Default::default(),
+        );
+        assert_eq!(
+            sam_stage_id("ServerlessRestApi", &st).as_deref(),
+            Some("ServerlessRestApiProdStage")
+        );
+    }
+}
