@@ -142,6 +142,10 @@ pub fn asff_findings(report: &Report, opts: &AsffOptions) -> Vec<Value> {
                 };
                 product_fields["stagelog/Location"] = json!(at);
             }
+            if let Some(origin) = &f.location.defined_at {
+                // ProductFields values hold at most 2,048 characters.
+                product_fields["stagelog/DefinedAt"] = json!(truncate(&origin.to_string(), 2048));
+            }
             json!({
                 "SchemaVersion": "2018-10-08",
                 "Id": finding_id(f),

@@ -104,6 +104,9 @@ pub struct CostRow {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub shared: bool,
     pub price_source: String,
+    /// Where the code declares the stage (`--iac`): `file:line (stack/id or address)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub defined_at: Option<String>,
 }
 
 /// Totals for one account and region.
@@ -172,6 +175,7 @@ pub fn cost_rows(
                 account: account.clone(),
                 region: region.clone(),
                 resource: s.location.resource.clone(),
+                defined_at: s.location.defined_at.as_ref().map(|o| o.to_string()),
                 stage: s.name.to_string(),
                 api: s.api_name.clone(),
                 api_kind: s.api_kind,
@@ -343,9 +347,13 @@ fn usd(v: f64) -> String {
 }
 
 fn who(r: &CostRow) -> String {
-    match &r.api {
+    let who = match &r.api {
         Some(api) => format!("{api}/{}", r.stage),
         None => format!("{}/{}", api_id(&r.resource), r.stage),
+    };
+    match &r.defined_at {
+        Some(at) => format!("{who} ({at})"),
+        None => who,
     }
 }
 
@@ -419,6 +427,7 @@ pub fn cost_csv(r: &CostReport) -> String {
         "estimated",
         "shared",
         "price_source",
+        "defined_at",
     ]);
     let opt = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_default();
     for row in &r.rows {
@@ -441,6 +450,7 @@ pub fn cost_csv(r: &CostReport) -> String {
             row.estimated.to_string(),
             row.shared.to_string(),
             row.price_source.clone(),
+            row.defined_at.clone().unwrap_or_default(),
         ]);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()

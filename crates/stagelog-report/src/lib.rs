@@ -172,6 +172,9 @@ struct JsonFinding<'a> {
     /// The module calls the resource was reached through, outermost first.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     via: &'a [stagelog_model::CallSite],
+    /// (Live, with `--iac`) where the code declares the resource.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    defined_at: Option<&'a stagelog_model::Origin>,
 }
 
 #[derive(Serialize)]
@@ -225,9 +228,10 @@ struct Summary {
 
 /// Where a finding is, for one-line listings: `file:line`, or the live resource.
 pub(crate) fn place(f: &Finding) -> String {
-    match (&f.location.file, f.location.line) {
-        (Some(file), Some(line)) => format!("{file}:{line}"),
-        (Some(file), None) => file.clone(),
+    match (&f.location.file, f.location.line, &f.location.defined_at) {
+        (Some(file), Some(line), _) => format!("{file}:{line}"),
+        (Some(file), None, _) => file.clone(),
+        (None, _, Some(origin)) => format!("{} (defined at {origin})", f.location.resource),
         _ => f.location.resource.clone(),
     }
 }
@@ -258,6 +262,7 @@ fn json_finding(f: &Finding) -> JsonFinding<'_> {
         message: &f.message,
         fix: &f.fix,
         via: &f.location.via,
+        defined_at: f.location.defined_at.as_deref(),
     }
 }
 

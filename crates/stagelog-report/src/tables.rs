@@ -8,8 +8,17 @@ use stagelog_model::Severity;
 pub fn csv(report: &Report) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let header = [
-        "rule_id", "severity", "file", "line", "account", "region", "resource", "stage", "message",
+        "rule_id",
+        "severity",
+        "file",
+        "line",
+        "account",
+        "region",
+        "resource",
+        "stage",
+        "message",
         "fix",
+        "defined_at",
     ];
     let _ = w.write_record(header);
     for f in &report.findings {
@@ -25,6 +34,11 @@ pub fn csv(report: &Report) -> String {
             f.stage.as_deref().unwrap_or(""),
             &f.message,
             &f.fix,
+            &f.location
+                .defined_at
+                .as_ref()
+                .map(|o| o.to_string())
+                .unwrap_or_default(),
         ]);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
@@ -183,9 +197,15 @@ pub fn github(report: &Report) -> String {
             Severity::Low | Severity::Info => "notice",
         };
         let mut props = Vec::new();
-        if let Some(file) = &f.location.file {
+        // A live finding with --iac is annotated on the code that declares the resource.
+        let at = match (&f.location.file, &f.location.defined_at) {
+            (Some(file), _) => Some((file.as_str(), f.location.line)),
+            (None, Some(origin)) => Some((origin.file.as_str(), origin.line)),
+            (None, None) => None,
+        };
+        if let Some((file, line)) = at {
             props.push(format!("file={}", gh_escape(file, true)));
-            if let Some(line) = f.location.line {
+            if let Some(line) = line {
                 props.push(format!("line={line}"));
             }
         }

@@ -76,6 +76,9 @@ pub fn render(report: &Report, opts: TextOptions) -> String {
             let chain: Vec<String> = f.location.via.iter().map(|c| c.to_string()).collect();
             let _ = writeln!(out, "    {} {}", p.wrap("2", "via:"), chain.join(" → "));
         }
+        if let Some(origin) = &f.location.defined_at {
+            let _ = writeln!(out, "    {} {origin}", p.wrap("2", "defined at:"));
+        }
     }
     if !report.errors.is_empty() {
         if !out.is_empty() {

@@ -139,6 +139,12 @@ Exit codes as for audit: 0 nothing at or above --fail-on; 1 findings; 2 AWS erro
     /// Read-only.
     #[command(after_help = COST_HELP)]
     Cost(CostArgs),
+    /// Compare the logging the code under --iac declares with what the accounts have: logging
+    /// declared but off live (SL050), on live but not declared (SL051), declared stages not
+    /// deployed (SL052), live stages no code declares (SL053). Read-only; reports and exit
+    /// codes as `audit`.
+    #[command(after_help = DRIFT_HELP)]
+    Drift(DriftArgs),
     /// Read access logs from files, standard input or CloudWatch: parse them with the stage's
     /// format, filter, count and measure latency; or push the query to CloudWatch Logs Insights.
     #[command(after_help = LOGS_HELP)]
@@ -348,8 +354,16 @@ pub struct FixArgs {
     #[arg(long, value_name = "PATH", requires = "apply")]
     pub journal: Option<PathBuf>,
 
+    /// With --live and --iac: change stages the code owns too (the code's next deploy may undo
+    /// the change; `stagelog fix PATH` fixes the code instead).
+    #[arg(long, requires = "live")]
+    pub force: bool,
+
     #[command(flatten)]
     pub scope: ScopeArgs,
+
+    #[command(flatten)]
+    pub iac: IacArgs,
 }
 
 /// Terraform variable values, as `terraform plan` takes them. Precedence, lowest first:
@@ -494,6 +508,9 @@ pub struct AuditArgs {
     pub scope: ScopeArgs,
 
     #[command(flatten)]
+    pub iac: IacArgs,
+
+    #[command(flatten)]
     pub policy: PolicyArgs,
 
     #[command(flatten)]
@@ -517,6 +534,54 @@ pub struct AuditArgs {
     pub export: Option<Export>,
 }
 
+/// Where the code that made the live stages is, and how to match it to them.
+#[derive(Args, Debug, Default, Clone)]
+pub struct IacArgs {
+    /// Read the infrastructure-as-code under PATH (as `scan` reads it) and show for each live
+    /// stage where it is defined: CloudFormation/SAM/CDK/Serverless stacks by the stack and
+    /// logical-id tags CloudFormation puts on what it creates, Terraform by --tf-state
+    /// (repeatable)
+    #[arg(long, value_name = "PATH")]
+    pub iac: Vec<PathBuf>,
+
+    /// With --iac: the CloudFormation stack NAME is deployed from TEMPLATE (when no
+    /// samconfig.toml, cdk.out manifest or serverless.yml under PATH says so; repeatable)
+    #[arg(long, value_name = "NAME=TEMPLATE", value_parser = parse_stack, requires = "iac")]
+    pub stack: Vec<(String, PathBuf)>,
+
+    /// With --iac: a Terraform state, as `terraform state pull` prints it or as `terraform
+    /// show -json` shows it; its stages' ids link live stages to their addresses (repeatable;
+    /// a state in a root's directory belongs to that root)
+    #[arg(long, value_name = "FILE", requires = "iac")]
+    pub tf_state: Vec<PathBuf>,
+}
+
+fn parse_stack(s: &str) -> Result<(String, PathBuf), String> {
+    match s.split_once('=') {
+        Some((name, template)) if !name.is_empty() && !template.is_empty() => {
+            Ok((name.to_string(), PathBuf::from(template)))
+        }
+        _ => Err(format!(
+            "`{s}`: expected NAME=TEMPLATE, e.g. orders-prod=template.yaml"
+        )),
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct DriftArgs {
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+
+    #[command(flatten)]
+    pub iac: IacArgs,
+
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Export {
     /// AWS Security Hub (needs securityhub:BatchImportFindings and securityhub:GetFindings).
@@ -527,6 +592,9 @@ pub enum Export {
 pub struct CostArgs {
     #[command(flatten)]
     pub scope: ScopeArgs,
+
+    #[command(flatten)]
+    pub iac: IacArgs,
 
     /// The window measured, scaled to a month: 90s, 15m, 24h, 7d.
     #[arg(long, default_value = "30d", value_name = "DURATION")]
@@ -567,6 +635,9 @@ pub struct VerifyArgs {
     pub scope: ScopeArgs,
 
     #[command(flatten)]
+    pub iac: IacArgs,
+
+    #[command(flatten)]
     pub policy: PolicyArgs,
 
     #[command(flatten)]
@@ -580,6 +651,20 @@ pub struct VerifyArgs {
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub sample: usize,
 }
+
+const DRIFT_HELP: &str = "Live stages are linked to code as `audit --iac` links them: \
+CloudFormation's aws:cloudformation:stack-name and aws:cloudformation:logical-id tags on the stage \
+or its API, matched to the template the stack deploys (samconfig.toml, cdk.out's manifest.json, \
+serverless.yml's service and stage, or --stack NAME=TEMPLATE); Terraform state (--tf-state) \
+matched by API id and stage name to an address, then to its file and line. A declared stage is \
+judged not deployed only where its stack or state is known; the rest is counted in a note.
+
+Examples:
+  stagelog drift --iac . --region eu-west-1
+  stagelog drift --iac infra --tf-state prod.tfstate --stack orders-prod=orders/template.yaml
+  stagelog drift --iac . --org-role OrganizationAccountAccessRole --all-regions -f sarif -o drift.sarif
+
+Exit codes as for audit: 0 nothing at or above --fail-on; 1 differences; 2 code or AWS errors.";
 
 const COST_HELP: &str = "Ingested bytes are `AWS/Logs` `IncomingBytes` per log group, read with \
 GetMetricData (up to 500 queries per call); stored bytes are DescribeLogGroups' `storedBytes`. \

@@ -14,7 +14,7 @@ macro_rules! rules {
 
 rules![
     sl001, sl002, sl003, sl004, sl005, sl006, sl010, sl011, sl020, sl021, sl030, sl031, sl032,
-    sl040, sl041, sl090,
+    sl040, sl041, sl050, sl051, sl052, sl053, sl090,
 ];
 
 use crate::Rule;
@@ -94,4 +94,41 @@ pub(crate) fn check_access_logging(
             ));
         }
     }
+}
+
+/// The logging a stage asks for, as the drift rules compare it: `Some(on)`, or `None` where
+/// the source leaves it unknown. Execution logging only for the kinds that have it.
+pub(crate) fn logging_aspects(stage: &Stage) -> [(&'static str, Option<bool>); 2] {
+    use stagelog_model::LogLevel;
+    let access = match &stage.access_log {
+        None => Some(false),
+        Some(Value::Unknown(_)) => None,
+        Some(Value::Known(a)) => Some(a.destination.as_ref().is_some_and(|d| !d.arn.is_empty())),
+    };
+    let execution = match &stage.default_settings.logging_level {
+        _ if !stage.api_kind.has_execution_logging() => None,
+        None => Some(false),
+        Some(Value::Unknown(_)) => None,
+        Some(Value::Known(level)) => Some(matches!(level, LogLevel::Error | LogLevel::Info)),
+    };
+    [("access logging", access), ("execution logging", execution)]
+}
+
+/// The aspects one side has on and the other off (both known), joined for a message.
+pub(crate) fn on_here_off_there(here: &Stage, there: &Stage) -> Option<String> {
+    let differing: Vec<&str> = logging_aspects(here)
+        .into_iter()
+        .zip(logging_aspects(there))
+        .filter(|((_, a), (_, b))| *a == Some(true) && *b == Some(false))
+        .map(|((name, _), _)| name)
+        .collect();
+    (!differing.is_empty()).then(|| differing.join(" and "))
+}
+
+/// `file:line (id)` of a live stage's declaration, for drift messages.
+pub(crate) fn declared_at(live: &Stage) -> String {
+    live.location
+        .defined_at
+        .as_ref()
+        .map_or_else(|| "its code".to_string(), |o| o.to_string())
 }

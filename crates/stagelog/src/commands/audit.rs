@@ -50,6 +50,8 @@ pub fn run(args: AuditArgs, ui: Ui) -> Result<ExitStatus> {
             verify: None,
             export: args.export,
             event,
+            iac: &args.iac,
+            drift: false,
         },
         policy,
         ui,

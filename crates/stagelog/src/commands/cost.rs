@@ -1,4 +1,4 @@
-use super::live::{options, progress, say_coverage};
+use super::live::{attach_code, options, progress, read_code, say_coverage};
 use crate::cli::CostArgs;
 use crate::Ui;
 use anyhow::{anyhow, Result};
@@ -20,14 +20,26 @@ pub fn run(args: CostArgs, ui: Ui) -> Result<ExitStatus> {
             return Err(anyhow!("{flag}: a price is a number of dollars, 0 or more"));
         }
     }
+    let code = read_code(&args.iac, ui)?;
     let progress = progress(ui);
     let mut opts = options(&args.scope, progress.clone())?;
     opts.cost = Some(stagelog_aws::CostWindow::new(window_ms));
-    let out = stagelog_aws::audit_blocking(opts);
+    let mut out = stagelog_aws::audit_blocking(opts);
     drop(progress);
     say_coverage(&out, ui);
     let mut errors = out.errors;
     errors.extend(out.cost_errors);
+    if let Some(code) = &code {
+        let mut notes = Vec::new();
+        attach_code(code, &mut out.inventories, &mut notes);
+        notes.extend(code.notes.iter().cloned());
+        errors.extend(code.errors.iter().cloned());
+        if !ui.quiet() {
+            for note in notes {
+                eprintln!("note: {note}");
+            }
+        }
+    }
     let failed = !errors.is_empty();
     let report = CostReport::new(
         &out.inventories,

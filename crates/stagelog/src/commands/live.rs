@@ -1,7 +1,7 @@
 //! What the live commands share: the scope the command line names, a progress bar, the
 //! audit judged and reported through the pipeline (`audit`, `verify`), Security Hub export.
 
-use crate::cli::{Export, ReportArgs, ScopeArgs};
+use crate::cli::{Export, IacArgs, ReportArgs, ScopeArgs};
 use crate::Ui;
 use anyhow::{anyhow, Result};
 use stagelog_pipeline::{exit_status, ExitStatus, Pipeline, PolicyOptions};
@@ -16,6 +16,65 @@ pub(super) struct LiveReport<'a> {
     /// What a CloudTrail event names (`audit --cloudtrail-event`): its region, and the API and
     /// stage to read instead of the region's.
     pub event: Option<stagelog_aws::cloudtrail::EventScope>,
+    /// `--iac`: the code that made the stages, to link each to its declaration.
+    pub iac: &'a IacArgs,
+    /// `drift`: judge the stages paired with their declarations instead of the stages.
+    pub drift: bool,
+}
+
+/// The code `--iac` names, read before any AWS call (so its errors come first), or `None`
+/// without `--iac`.
+pub(super) fn read_code(iac: &IacArgs, ui: Ui) -> Result<Option<stagelog_drift::Code>> {
+    if iac.iac.is_empty() {
+        return Ok(None);
+    }
+    for path in iac.iac.iter().chain(iac.tf_state.iter()) {
+        if !path.exists() {
+            return Err(anyhow!("{}: no such file or directory", path.display()));
+        }
+    }
+    for (name, template) in &iac.stack {
+        if !template.is_file() {
+            return Err(anyhow!(
+                "--stack {name}={}: no such template",
+                template.display()
+            ));
+        }
+    }
+    let code = stagelog_drift::read(&stagelog_drift::IacOptions {
+        paths: iac.iac.clone(),
+        stacks: iac.stack.clone(),
+        tf_states: iac.tf_state.clone(),
+        scan: stagelog_iac::ScanOptions::default(),
+    });
+    if ui.verbose() {
+        let stages: usize = code.inventories.iter().map(|i| i.stages.len()).sum();
+        eprintln!(
+            "--iac: {} file(s), {stages} declared stage(s), {} Terraform state file(s)",
+            code.files,
+            iac.tf_state.len()
+        );
+    }
+    Ok(Some(code))
+}
+
+/// Writes each live stage's declaration into its location; says what could not be placed.
+pub(super) fn attach_code(
+    code: &stagelog_drift::Code,
+    inventories: &mut [stagelog_model::Inventory],
+    notes: &mut Vec<String>,
+) {
+    let attached = code.attach(inventories);
+    notes.push(format!(
+        "--iac: {} of {} live stage(s) linked to their code",
+        attached.linked,
+        attached.linked + attached.unlinked
+    ));
+    for stack in attached.unknown_stacks {
+        notes.push(format!(
+            "--iac: CloudFormation stack `{stack}` made live stages, and no template under --iac deploys as it (samconfig.toml, cdk.out, serverless.yml, or --stack {stack}=TEMPLATE)"
+        ));
+    }
 }
 
 /// A progress bar on a terminal, unless quiet.
@@ -55,8 +114,11 @@ pub(super) fn report_live(live: LiveReport, policy: PolicyOptions, ui: Ui) -> Re
         verify,
         export,
         event,
+        iac,
+        drift,
     } = live;
     let pipeline = live_pipeline(policy, report_args)?;
+    let code = read_code(iac, ui)?;
     let progress = progress(ui);
     let mut opts = options(scope, progress.clone())?;
     opts.verify = verify;
@@ -69,10 +131,29 @@ pub(super) fn report_live(live: LiveReport, policy: PolicyOptions, ui: Ui) -> Re
         progress: None,
         ..opts.clone()
     };
-    let out = stagelog_aws::audit_blocking(opts);
+    let mut out = stagelog_aws::audit_blocking(opts);
     drop(progress);
     say_coverage(&out, ui);
-    let mut report = pipeline.judge(&out.inventories, out.errors, 0);
+    let mut notes = Vec::new();
+    let mut errors = out.errors;
+    let judged = match &code {
+        Some(code) if drift => {
+            let paired = code.drift(&out.inventories);
+            notes.extend(paired.notes);
+            vec![paired.inventory]
+        }
+        Some(code) => {
+            attach_code(code, &mut out.inventories, &mut notes);
+            std::mem::take(&mut out.inventories)
+        }
+        None => std::mem::take(&mut out.inventories),
+    };
+    if let Some(code) = &code {
+        errors.extend(code.errors.iter().cloned());
+        notes.extend(code.notes.iter().cloned());
+    }
+    let mut report = pipeline.judge(&judged, errors, code.as_ref().map_or(0, |c| c.files));
+    report.notes.extend(notes);
     report.live = Some(stagelog_report::LiveCoverage {
         scopes: out.covered.clone(),
     });
@@ -88,7 +169,7 @@ pub(super) fn report_live(live: LiveReport, policy: PolicyOptions, ui: Ui) -> Re
         }
     }
     if export.is_some() {
-        export_securityhub(&export_opts, &out.inventories, &mut report, ui);
+        export_securityhub(&export_opts, &judged, &mut report, ui);
     }
     write(&report, report_args, &pipeline.policy, ui)?;
     let soft = report_args.errors_as_warnings || pipeline.policy.errors_are_warnings();

@@ -19,6 +19,8 @@ mod audit;
 #[cfg(feature = "aws")]
 mod cost;
 #[cfg(feature = "aws")]
+mod drift;
+#[cfg(feature = "aws")]
 mod fix_live;
 #[cfg(feature = "lambda")]
 mod lambda;
@@ -52,11 +54,17 @@ pub fn run(cli: Cli, ui: Ui) -> Result<ExitStatus> {
         #[cfg(feature = "aws")]
         Command::Cost(args) => cost::run(args, ui),
         #[cfg(feature = "aws")]
+        Command::Drift(args) => drift::run(args, ui),
+        #[cfg(feature = "aws")]
         Command::Rollback(args) => rollback::run(args),
         #[cfg(feature = "lambda")]
         Command::Lambda => lambda::run(),
         #[cfg(not(feature = "aws"))]
-        Command::Audit(_) | Command::Verify(_) | Command::Cost(_) | Command::Rollback(_) => {
+        Command::Audit(_)
+        | Command::Verify(_)
+        | Command::Cost(_)
+        | Command::Drift(_)
+        | Command::Rollback(_) => {
             anyhow::bail!(NO_AWS)
         }
     }

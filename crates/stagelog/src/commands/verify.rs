@@ -20,6 +20,8 @@ pub fn run(args: VerifyArgs, ui: Ui) -> Result<ExitStatus> {
             verify: Some(stagelog_aws::VerifyOptions::new(window_ms, args.sample)),
             export: None,
             event: None,
+            iac: &args.iac,
+            drift: false,
         },
         policy,
         ui,
