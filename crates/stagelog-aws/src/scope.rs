@@ -43,8 +43,11 @@ fn access_log(dest: Option<&str>, format: Option<&str>) -> Option<Value<AccessLo
     }))
 }
 
+/// Tags as (key, value), sorted.
+type TagList = Vec<(String, String)>;
+
 /// Tags as a sorted list (the SDK returns a map).
-fn tag_list(tags: Option<&std::collections::HashMap<String, String>>) -> Vec<(String, String)> {
+fn tag_list(tags: Option<&std::collections::HashMap<String, String>>) -> TagList {
     let mut list: Vec<(String, String)> = tags
         .into_iter()
         .flatten()
@@ -85,7 +88,7 @@ pub(crate) async fn read(
     // REST APIs: one paginated list, then one GetStages per API (it returns every stage
     // with its method settings and access log settings). With a focus, the one API it names
     // (GetRestApi), or none when it names a v2 API.
-    let rest_apis: Vec<(String, Option<String>, Vec<(String, String)>)> = match focus {
+    let rest_apis: Vec<(String, Option<String>, TagList)> = match focus {
         Some(f) if !f.rest => vec![],
         Some(f) => match v1.get_rest_api().rest_api_id(&f.api_id).send().await {
             Ok(api) => vec![(
@@ -191,7 +194,7 @@ pub(crate) async fn read(
     result.apis += rest_apis.len();
 
     // HTTP and WebSocket APIs: listed, or the one a focus names (GetApi).
-    let mut v2_apis: Vec<(String, Option<String>, ApiKind, Vec<(String, String)>)> = Vec::new();
+    let mut v2_apis: Vec<(String, Option<String>, ApiKind, TagList)> = Vec::new();
     let kind_of = |p: Option<&aws_sdk_apigatewayv2::types::ProtocolType>| match p {
         Some(aws_sdk_apigatewayv2::types::ProtocolType::Websocket) => ApiKind::WebSocket,
         Some(aws_sdk_apigatewayv2::types::ProtocolType::Http) => ApiKind::Http,

@@ -1,4 +1,4 @@
-use super::live::{options, tokio_runtime};
+use super::live::{attach_code, options, read_code, tokio_runtime};
 use crate::cli::FixArgs;
 use crate::Ui;
 use anyhow::Result;
@@ -21,9 +21,10 @@ pub fn run(args: &FixArgs, ui: Ui) -> Result<ExitStatus> {
         kms_key: args.kms_key.clone(),
         create_cloudwatch_role: args.create_cloudwatch_role,
     };
+    let code = read_code(&args.iac, ui)?;
     let opts = options(&args.scope, None)?;
     // The stages' traffic too, for the estimate of what the changes will cost.
-    let out = stagelog_aws::audit_blocking(stagelog_aws::AuditOptions {
+    let mut out = stagelog_aws::audit_blocking(stagelog_aws::AuditOptions {
         cost: Some(stagelog_aws::CostWindow::new(FIX_COST_WINDOW_MS)),
         ..opts.clone()
     });
@@ -34,6 +35,16 @@ pub fn run(args: &FixArgs, ui: Ui) -> Result<ExitStatus> {
         eprintln!("nothing changed: the audit was incomplete");
         return Ok(ExitStatus::Error);
     }
+    if let Some(code) = &code {
+        let mut notes = Vec::new();
+        attach_code(code, &mut out.inventories, &mut notes);
+        for e in &code.errors {
+            eprintln!("stagelog: error: --iac: {e}");
+        }
+        if !ui.quiet() {
+            notes.iter().for_each(|n| eprintln!("note: {n}"));
+        }
+    }
     let report = pipeline.judge(&out.inventories, vec![], 0);
     if !report.suppressed.is_empty() && !ui.quiet() {
         eprintln!(
@@ -41,7 +52,12 @@ pub fn run(args: &FixArgs, ui: Ui) -> Result<ExitStatus> {
             report.suppressed.len()
         );
     }
-    let findings = stagelog_pipeline::to_fix(&report);
+    let mut findings = stagelog_pipeline::to_fix(&report);
+    let held = if args.force {
+        0
+    } else {
+        hold_code_owned(&mut findings, &args.iac.iac)
+    };
     let (changes, skipped) = plan(&out.inventories, &findings, &fix_opts);
     if changes.is_empty() {
         println!("# nothing to change");
@@ -62,7 +78,7 @@ pub fn run(args: &FixArgs, ui: Ui) -> Result<ExitStatus> {
         println!("{}", estimate_line(&changes, &out));
     }
     if !args.apply {
-        return Ok(if changes.is_empty() {
+        return Ok(if changes.is_empty() && held == 0 {
             ExitStatus::Clean
         } else {
             ExitStatus::Findings
@@ -76,7 +92,11 @@ pub fn run(args: &FixArgs, ui: Ui) -> Result<ExitStatus> {
         std::path::PathBuf::from(format!("stagelog-journal-{secs}.jsonl"))
     });
     if changes.is_empty() {
-        return Ok(ExitStatus::Clean);
+        return Ok(if held == 0 {
+            ExitStatus::Clean
+        } else {
+            ExitStatus::Findings
+        });
     }
     eprintln!("journal: {}", journal.display());
     let rt = tokio_runtime()?;
@@ -99,6 +119,35 @@ pub fn run(args: &FixArgs, ui: Ui) -> Result<ExitStatus> {
             Ok(ExitStatus::Error)
         }
     }
+}
+
+/// Takes out the findings on stages code declares (`--iac` linked them): the code's next
+/// deploy would undo a live change, so the code is what to fix. Says so for each, with the
+/// command that fixes the code; returns how many were held back.
+fn hold_code_owned(
+    findings: &mut Vec<stagelog_model::Finding>,
+    iac: &[std::path::PathBuf],
+) -> usize {
+    let (owned, rest): (Vec<_>, Vec<_>) = std::mem::take(findings)
+        .into_iter()
+        .partition(|f| f.location.defined_at.is_some());
+    *findings = rest;
+    for f in &owned {
+        let origin = f.location.defined_at.as_deref().expect("partitioned on it");
+        eprintln!(
+            "code owns it: {} {} is defined at {origin}; its next deploy would undo a live change. Fix the code: stagelog fix {} (--force changes it live anyway)",
+            f.rule_id, f.location.resource, origin.file
+        );
+    }
+    if !owned.is_empty() && !iac.is_empty() {
+        let paths: Vec<String> = iac.iter().map(|p| p.display().to_string()).collect();
+        eprintln!(
+            "{} finding(s) on stages the code owns were not planned; `stagelog fix {}` shows the code's fixes",
+            owned.len(),
+            paths.join(" ")
+        );
+    }
+    owned.len()
 }
 
 /// The traffic `fix --live` prices its changes on: the last 30 days.

@@ -13,6 +13,7 @@ mod deliveries;
 mod docs;
 mod docs_book;
 mod docs_examples;
+mod drift;
 #[path = "../shared/examples.rs"]
 mod examples;
 mod fix_everything;
