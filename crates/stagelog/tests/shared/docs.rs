@@ -17,7 +17,7 @@ impl Example {
     pub fn is_live(&self) -> bool {
         let words: Vec<&str> = self.command.split_whitespace().collect();
         match words.get(1).copied() {
-            Some("audit" | "verify" | "cost" | "rollback") => true,
+            Some("audit" | "verify" | "cost" | "drift" | "rollback") => true,
             Some("fix") => words.contains(&"--live"),
             Some("logs") => words.iter().any(|w| *w == "--stage" || *w == "--log-group"),
             _ => false,
@@ -68,7 +68,8 @@ pub fn examples(root: &Path) -> Vec<Example> {
 }
 
 /// A directory where the examples' paths exist: `examples/` and `infra/` (the bundled
-/// examples), `access.log`, `prod.tfvars`, `params/prod.json`.
+/// examples), `access.log`, `prod.tfvars`, `params/prod.json`, `prod.tfstate` (a state with
+/// nothing in it, as `terraform show -json` shows it).
 pub fn sandbox() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for name in ["examples", "infra"] {
@@ -94,6 +95,11 @@ pub fn sandbox() -> tempfile::TempDir {
     }
     std::fs::write(dir.path().join("access.log"), log).unwrap();
     std::fs::write(dir.path().join("prod.tfvars"), "stage_name = \"prod\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("prod.tfstate"),
+        r#"{"format_version":"1.0","terraform_version":"1.9.8"}"#,
+    )
+    .unwrap();
     std::fs::create_dir(dir.path().join("params")).unwrap();
     std::fs::write(
         dir.path().join("params/prod.json"),
