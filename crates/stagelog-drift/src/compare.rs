@@ -86,8 +86,8 @@ impl Code {
                     }
                 }
             } else {
-                match self.stack_of(&self.inventories[i]) {
-                    Some(stack) if seen_stacks.contains(&stack) => format!(
+                match self.stack_of(i) {
+                    Some(stack) if seen_stacks.contains(stack) => format!(
                         "stack `{stack}` is deployed where the audit read, without this stage"
                     ),
                     Some(stack) => format!(

@@ -16,6 +16,9 @@ mod link;
 pub mod stacks;
 pub mod tfstate;
 
+#[cfg(test)]
+mod tests;
+
 pub use compare::Drift;
 pub use link::{Attached, Link, Unlinked};
 
@@ -46,6 +49,9 @@ pub struct Code {
     pub(crate) states: Vec<tfstate::StateStage>,
     /// The state files read, canonical, to know which Terraform roots they cover.
     pub(crate) state_files: Vec<PathBuf>,
+    /// The stack each inventory deploys as, when the code says (worked out once: a live
+    /// stage's tags are matched against it for every stage of an organisation).
+    pub(crate) inventory_stacks: Vec<Option<String>>,
 }
 
 /// Reads the code under `opts.paths`, the stack names the deploy tools' files give, and the
@@ -61,6 +67,11 @@ pub fn read(opts: &IacOptions) -> Code {
         ..Code::default()
     };
     code.notes.append(&mut code.stacks.notes);
+    code.inventory_stacks = code
+        .inventories
+        .iter()
+        .map(|inv| link::stack_of(&code.stacks, inv))
+        .collect();
     for path in &opts.tf_states {
         match tfstate::read(path) {
             Ok(stages) => {

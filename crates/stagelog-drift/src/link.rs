@@ -112,25 +112,16 @@ impl Code {
         &'a self,
         stack: &'a str,
     ) -> impl Iterator<Item = usize> + 'a {
-        let templates = self.stacks.templates(stack);
-        self.inventories
+        self.inventory_stacks
             .iter()
             .enumerate()
-            .filter(move |(_, inv)| {
-                inv.stack.as_ref().and_then(|s| s.as_known()).as_deref() == Some(stack)
-                    || inventory_file(inv)
-                        .is_some_and(|f| templates.contains(&canonical(Path::new(f))))
-            })
+            .filter(move |(_, s)| s.as_deref() == Some(stack))
             .map(|(i, _)| i)
     }
 
-    /// The stack an inventory deploys as, when the code says.
-    pub(crate) fn stack_of(&self, inv: &Inventory) -> Option<String> {
-        inv.stack.as_ref().and_then(|s| s.as_known()).or_else(|| {
-            inventory_file(inv)
-                .and_then(|f| self.stacks.stack_of(Path::new(f)))
-                .map(str::to_string)
-        })
+    /// The stack an inventory of the code deploys as, when the code says.
+    pub(crate) fn stack_of(&self, inventory: usize) -> Option<&str> {
+        self.inventory_stacks.get(inventory)?.as_deref()
     }
 
     fn by_stack(&self, live: &Stage, stack: &str, logical_id: &str, on_api: bool) -> Option<Link> {
@@ -239,6 +230,16 @@ fn origin(declared: &Stage, id: String, by: &'static str) -> Origin {
         by,
         via: declared.location.via.clone(),
     }
+}
+
+/// The stack an inventory deploys as: its own (a Serverless service's), or the one the stack
+/// map names for its template.
+pub(crate) fn stack_of(stacks: &crate::stacks::StackMap, inv: &Inventory) -> Option<String> {
+    inv.stack.as_ref().and_then(|s| s.as_known()).or_else(|| {
+        inventory_file(inv)
+            .and_then(|f| stacks.stack_of(Path::new(f)))
+            .map(str::to_string)
+    })
 }
 
 /// The file an inventory was read from (a template, a service file, a module's first file).
