@@ -72,8 +72,9 @@ impl Code {
                 let state = self
                     .state_files
                     .iter()
-                    .find(|f| covers(&root, f))
-                    .or(self.state_files.first().filter(|_| single_root));
+                    .find(|(_, canonical)| covers(&root, canonical))
+                    .or(self.state_files.first().filter(|_| single_root))
+                    .map(|(given, _)| given);
                 match state {
                     Some(state) => format!(
                         "the state {} records no stage at {}",

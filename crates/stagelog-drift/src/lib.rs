@@ -47,11 +47,16 @@ pub struct Code {
     pub files: usize,
     pub(crate) stacks: stacks::StackMap,
     pub(crate) states: Vec<tfstate::StateStage>,
-    /// The state files read, canonical, to know which Terraform roots they cover.
-    pub(crate) state_files: Vec<PathBuf>,
+    /// The state files read: as given (for messages), and canonical (to know which Terraform
+    /// roots they cover).
+    pub(crate) state_files: Vec<(PathBuf, PathBuf)>,
     /// The stack each inventory deploys as, when the code says (worked out once: a live
     /// stage's tags are matched against it for every stage of an organisation).
     pub(crate) inventory_stacks: Vec<Option<String>>,
+    /// Stack name → the inventories that deploy as it.
+    pub(crate) by_stack: std::collections::HashMap<String, Vec<usize>>,
+    /// (REST?, API id, stage name) → the state entry recording it.
+    pub(crate) by_state_id: std::collections::HashMap<(bool, String, String), usize>,
 }
 
 /// Reads the code under `opts.paths`, the stack names the deploy tools' files give, and the
@@ -72,11 +77,17 @@ pub fn read(opts: &IacOptions) -> Code {
         .iter()
         .map(|inv| link::stack_of(&code.stacks, inv))
         .collect();
+    for (i, stack) in code.inventory_stacks.iter().enumerate() {
+        if let Some(stack) = stack {
+            code.by_stack.entry(stack.clone()).or_default().push(i);
+        }
+    }
     for path in &opts.tf_states {
         match tfstate::read(path) {
             Ok(stages) => {
                 code.states.extend(stages);
-                code.state_files.push(stacks::canonical(path));
+                code.state_files
+                    .push((path.clone(), stacks::canonical(path)));
             }
             Err(e) => {
                 let (line, message) = match e.strip_prefix("line ").and_then(|r| r.split_once(": "))
@@ -91,6 +102,11 @@ pub fn read(opts: &IacOptions) -> Code {
                 ));
             }
         }
+    }
+    for (i, s) in code.states.iter().enumerate() {
+        code.by_state_id
+            .entry((s.rest, s.api_id.clone(), s.stage_name.clone()))
+            .or_insert(i);
     }
     code
 }

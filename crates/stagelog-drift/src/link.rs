@@ -108,15 +108,8 @@ impl Code {
 
     /// The code's inventories that deploy as `stack`: templates the stack map names for it,
     /// and Serverless services whose stack name it is.
-    pub(crate) fn inventories_of_stack<'a>(
-        &'a self,
-        stack: &'a str,
-    ) -> impl Iterator<Item = usize> + 'a {
-        self.inventory_stacks
-            .iter()
-            .enumerate()
-            .filter(move |(_, s)| s.as_deref() == Some(stack))
-            .map(|(i, _)| i)
+    pub(crate) fn inventories_of_stack(&self, stack: &str) -> impl Iterator<Item = usize> + '_ {
+        self.by_stack.get(stack).into_iter().flatten().copied()
     }
 
     /// The stack an inventory of the code deploys as, when the code says.
@@ -166,11 +159,12 @@ impl Code {
     }
 
     fn state_entry(&self, live: &Stage) -> Option<&StateStage> {
-        let api = live.api.as_ref()?.as_known()?;
-        let name = live.name.as_known()?;
-        self.states.iter().find(|s| {
-            s.rest == (live.api_kind == ApiKind::Rest) && s.api_id == api && s.stage_name == name
-        })
+        let key = (
+            live.api_kind == ApiKind::Rest,
+            live.api.as_ref()?.as_known()?,
+            live.name.as_known()?,
+        );
+        self.by_state_id.get(&key).map(|&i| &self.states[i])
     }
 
     fn by_state(&self, live: &Stage, state: &StateStage) -> Option<Link> {

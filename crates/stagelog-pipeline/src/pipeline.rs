@@ -135,7 +135,8 @@ impl Pipeline {
         Judged {
             findings,
             subjects,
-            stages: inv.stages.len(),
+            // `drift` judges stages paired with their declarations: each pair is one stage.
+            stages: inv.stages.len() + inv.drift.len(),
             live: inv.live,
             marks: inv.marks.clone(),
             // For the checks across units: only settings whose account and region are known

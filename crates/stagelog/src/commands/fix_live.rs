@@ -53,10 +53,13 @@ pub fn run(args: &FixArgs, ui: Ui) -> Result<ExitStatus> {
         );
     }
     let mut findings = stagelog_pipeline::to_fix(&report);
-    let held = if args.force {
-        0
-    } else {
-        hold_code_owned(&mut findings, &args.iac.iac)
+    let held = match &code {
+        Some(code) if !args.force => {
+            // The code judged by the same pipeline: its findings' fixes are in the code's terms.
+            let in_code = pipeline.judge(&code.inventories, vec![], 0);
+            hold_code_owned(&mut findings, &in_code.findings, &args.iac.iac)
+        }
+        _ => 0,
     };
     let (changes, skipped) = plan(&out.inventories, &findings, &fix_opts);
     if changes.is_empty() {
@@ -126,6 +129,7 @@ pub fn run(args: &FixArgs, ui: Ui) -> Result<ExitStatus> {
 /// command that fixes the code; returns how many were held back.
 fn hold_code_owned(
     findings: &mut Vec<stagelog_model::Finding>,
+    in_code: &[stagelog_model::Finding],
     iac: &[std::path::PathBuf],
 ) -> usize {
     let (owned, rest): (Vec<_>, Vec<_>) = std::mem::take(findings)
@@ -135,14 +139,28 @@ fn hold_code_owned(
     for f in &owned {
         let origin = f.location.defined_at.as_deref().expect("partitioned on it");
         eprintln!(
-            "code owns it: {} {} is defined at {origin}; its next deploy would undo a live change. Fix the code: stagelog fix {} (--force changes it live anyway)",
-            f.rule_id, f.location.resource, origin.file
+            "code owns it: {} {} is defined at {origin}; its next deploy would undo a live change",
+            f.rule_id, f.location.resource
         );
+        // The same rule on the declaration, when the code has the problem too: its fix, in the
+        // code's terms. Otherwise the code is right and the account drifted from it.
+        match in_code.iter().find(|c| {
+            c.rule_id == f.rule_id
+                && c.location.file.as_deref() == Some(origin.file.as_str())
+                && c.location.line == origin.line
+                && c.stage == f.stage
+        }) {
+            Some(c) => eprintln!("  fix the code: {}", c.fix),
+            None => eprintln!(
+                "  the code declares what {} asks: deploy it again to put it back",
+                f.rule_id
+            ),
+        }
     }
-    if !owned.is_empty() && !iac.is_empty() {
+    if !owned.is_empty() {
         let paths: Vec<String> = iac.iter().map(|p| p.display().to_string()).collect();
         eprintln!(
-            "{} finding(s) on stages the code owns were not planned; `stagelog fix {}` shows the code's fixes",
+            "{} finding(s) on stages the code owns were not planned (--force plans them); `stagelog fix {}` fixes the code",
             owned.len(),
             paths.join(" ")
         );

@@ -523,6 +523,21 @@ async fn fix_live_leaves_code_owned_stages_to_the_code_unless_forced() {
         stderr.contains(&format!("stagelog fix {}", tree())),
         "{stderr}"
     );
+    // The code declares the orders prod stage's access logs (the account drifted): deploy it
+    // again. SAM's `Stage` stage has none in the code either: the code's own fix is offered.
+    let said_of = |arn: &str| {
+        let from = stderr.find(&format!("SL001 {arn} is defined at")).unwrap();
+        stderr[from..].lines().nth(1).unwrap().to_string()
+    };
+    assert_eq!(
+        said_of(&s.orders),
+        "  the code declares what SL001 asks: deploy it again to put it back"
+    );
+    let sam_stage = s.orders.replace("/stages/prod", "/stages/Stage");
+    assert!(
+        said_of(&sam_stage).starts_with("  fix the code: "),
+        "{stderr}"
+    );
     assert!(
         !planned(&held, &orders_api),
         "{}",
