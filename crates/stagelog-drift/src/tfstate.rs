@@ -1,7 +1,8 @@
 //! The API Gateway stages a Terraform state records: each one's address and the ids that name
 //! it in the account. Read from the state file itself (format version 4, what `terraform
-//! state pull` prints) or from `terraform show -json` of it (the JSON output format's
-//! `values.root_module`, https://developer.hashicorp.com/terraform/internals/json-format).
+//! state pull` prints), from `terraform show -json` of it (the JSON output format's
+//! `values.root_module`, https://developer.hashicorp.com/terraform/internals/json-format), or
+//! from `terraform show -json` of a saved plan (its `prior_state`).
 
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
@@ -29,7 +30,13 @@ pub fn read(path: &Path) -> Result<Vec<StateStage>, String> {
         )
     })?;
     let mut out = Vec::new();
-    if let Some(root) = json.get("values").and_then(|v| v.get("root_module")) {
+    // `terraform show -json` of a state has `values`; of a saved plan, the state the plan was
+    // made against as `prior_state.values`.
+    let shown = json
+        .get("values")
+        .or_else(|| json.get("prior_state").and_then(|p| p.get("values")))
+        .and_then(|v| v.get("root_module"));
+    if let Some(root) = shown {
         shown_module(root, path, &mut out);
     } else if let Some(resources) = json.get("resources").and_then(Json::as_array) {
         let version = json.get("version").and_then(Json::as_u64);
@@ -232,6 +239,18 @@ mod tests {
                 )
             ]
         );
+    }
+
+    #[test]
+    fn a_plans_prior_state_is_read() {
+        let (_d, path) = write(
+            r#"{"format_version":"1.2","planned_values":{"root_module":{"resources":[{"address":"aws_api_gateway_stage.new","type":"aws_api_gateway_stage","mode":"managed","values":{"stage_name":"v2"}}]}},
+               "prior_state":{"format_version":"1.0","values":{"root_module":{"resources":[
+                 {"address":"aws_api_gateway_stage.old","mode":"managed","type":"aws_api_gateway_stage","name":"old","values":{"rest_api_id":"r9","stage_name":"v1"}}]}}}}"#,
+        );
+        let stages = read(&path).unwrap();
+        assert_eq!(stages.len(), 1, "only what is deployed: {stages:?}");
+        assert_eq!(stages[0].address, "aws_api_gateway_stage.old");
     }
 
     #[test]

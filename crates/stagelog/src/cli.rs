@@ -549,9 +549,10 @@ pub struct IacArgs {
     #[arg(long, value_name = "NAME=TEMPLATE", value_parser = parse_stack, requires = "iac")]
     pub stack: Vec<(String, PathBuf)>,
 
-    /// With --iac: a Terraform state, as `terraform state pull` prints it or as `terraform
-    /// show -json` shows it; its stages' ids link live stages to their addresses (repeatable;
-    /// a state in a root's directory belongs to that root)
+    /// With --iac: a Terraform or OpenTofu state, as `terraform state pull` prints it or as
+    /// `terraform show -json` shows it (of a saved plan: the state it was planned against);
+    /// its stages' ids link live stages to their addresses (repeatable; a state in a root's
+    /// directory belongs to that root)
     #[arg(long, value_name = "FILE", requires = "iac")]
     pub tf_state: Vec<PathBuf>,
 }
