@@ -132,3 +132,11 @@ pub(crate) fn declared_at(live: &Stage) -> String {
         .as_ref()
         .map_or_else(|| "its code".to_string(), |o| o.to_string())
 }
+
+/// `: what the records say` of a drift pair, for the end of a message (empty when nothing).
+pub(crate) fn context_of(pair: &stagelog_model::StagePair) -> String {
+    pair.context
+        .as_deref()
+        .map(|c| format!(": {c}"))
+        .unwrap_or_default()
+}

@@ -211,10 +211,21 @@ fn stagelog_command(args: &[&str]) -> Command {
 
 /// A REST API with one GET method on `/` (a deployment needs a method).
 pub async fn rest_api(conf: &aws_config::SdkConfig, name: &str) -> String {
+    rest_api_tagged(conf, name, vec![]).await
+}
+
+/// [`rest_api`] with tags given at creation (the test server has no TagResource for API
+/// Gateway; `_custom_id_` chooses its id).
+pub async fn rest_api_tagged(
+    conf: &aws_config::SdkConfig,
+    name: &str,
+    tags: Vec<(String, String)>,
+) -> String {
     let c = aws_sdk_apigateway::Client::new(conf);
     let id = c
         .create_rest_api()
         .name(name)
+        .set_tags((!tags.is_empty()).then(|| tags.into_iter().collect()))
         .send()
         .await
         .unwrap()

@@ -4,7 +4,7 @@
 //! state records — then changed by hand. Each live stage is linked to its declaration; every
 //! kind of difference is found with both locations; `fix --live` leaves code-owned stages to
 //! the code.
-use crate::aws_server::{account_config, stagelog};
+use crate::aws_server::{account_config, rest_api_tagged, stagelog};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -55,39 +55,11 @@ async fn seed() -> Seeded {
             .await
             .unwrap();
     }
-    // A REST API as CloudFormation leaves it: tagged (at creation: the test server has no
-    // TagResource for API Gateway), one GET method, one deployment.
+    // A REST API as CloudFormation leaves it: tagged, one GET method, one deployment.
     let rest = |name: &'static str, tags: Vec<(String, String)>| {
-        let v1 = v1.clone();
+        let (v1, conf) = (v1.clone(), conf.clone());
         async move {
-            use aws_sdk_apigateway::types::IntegrationType;
-            let id = v1
-                .create_rest_api()
-                .name(name)
-                .set_tags(Some(tags.into_iter().collect()))
-                .send()
-                .await
-                .unwrap()
-                .id
-                .unwrap();
-            let resources = v1.get_resources().rest_api_id(&id).send().await.unwrap();
-            let root = resources.items.unwrap()[0].id.clone().unwrap();
-            v1.put_method()
-                .rest_api_id(&id)
-                .resource_id(&root)
-                .http_method("GET")
-                .authorization_type("NONE")
-                .send()
-                .await
-                .unwrap();
-            v1.put_integration()
-                .rest_api_id(&id)
-                .resource_id(&root)
-                .http_method("GET")
-                .r#type(IntegrationType::Mock)
-                .send()
-                .await
-                .unwrap();
+            let id = rest_api_tagged(&conf, name, tags).await;
             let deployment = v1
                 .create_deployment()
                 .rest_api_id(&id)

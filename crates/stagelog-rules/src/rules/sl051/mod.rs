@@ -1,6 +1,6 @@
 //! SL051 drift-logging-outside-code: logging on in the account that the code does not declare
 //! (checked by `stagelog drift`).
-use super::{declared_at, on_here_off_there};
+use super::{context_of, declared_at, on_here_off_there};
 use crate::frameworks::{control, NIST, SOC2};
 use crate::{describe, stage_finding, Check, Config, Rule};
 use stagelog_model::{Finding, Inventory, Remedy, Severity};
@@ -28,11 +28,7 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
             continue;
         };
         if let Some(what) = on_here_off_there(live, declared) {
-            let cause = pair
-                .context
-                .as_deref()
-                .map(|c| format!(": {c}"))
-                .unwrap_or_default();
+            let cause = context_of(pair);
             out.push(stage_finding(
                 &RULE,
                 live,

@@ -1,5 +1,6 @@
 //! SL053 drift-not-in-code: a live stage no code under `--iac` declares (checked by
 //! `stagelog drift`).
+use super::context_of;
 use crate::frameworks::{control, NIST};
 use crate::{describe, stage_finding, Check, Config, Rule};
 use stagelog_model::{Finding, Inventory, Remedy, Severity};
@@ -26,11 +27,7 @@ fn check(inv: &Inventory, _: &Config, out: &mut Vec<Finding>) {
         let (None, Some(live)) = (&pair.declared, &pair.live) else {
             continue;
         };
-        let context = pair
-            .context
-            .as_deref()
-            .map(|c| format!(": {c}"))
-            .unwrap_or_default();
+        let context = context_of(pair);
         out.push(stage_finding(
             &RULE,
             live,
