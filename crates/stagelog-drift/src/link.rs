@@ -143,14 +143,16 @@ impl Code {
                             && sam_stage_id(resource, declared).as_deref() == Some(logical_id))
                 };
                 if hit {
+                    let mut origin = origin(
+                        declared,
+                        format!("{stack}/{resource}"),
+                        "cloudformation tags",
+                    );
+                    origin.construct = self.stacks.construct(stack, resource).map(str::to_string);
                     return Some(Link {
                         inventory: i,
                         stage: j,
-                        origin: origin(
-                            declared,
-                            format!("{stack}/{resource}"),
-                            "cloudformation tags",
-                        ),
+                        origin,
                     });
                 }
             }
@@ -222,6 +224,7 @@ fn origin(declared: &Stage, id: String, by: &'static str) -> Origin {
         line: declared.location.line,
         id,
         by,
+        construct: None,
         via: declared.location.via.clone(),
     }
 }

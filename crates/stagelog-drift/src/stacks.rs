@@ -16,6 +16,9 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Default, Clone)]
 pub struct StackMap {
     pub(crate) templates: BTreeMap<String, Vec<PathBuf>>,
+    /// (stack, logical id) → the CDK construct path that made the resource, from the cloud
+    /// assembly's `aws:cdk:logicalId` metadata: where a CDK user's own code is.
+    pub(crate) constructs: BTreeMap<(String, String), String>,
     /// What could not be read (a malformed samconfig.toml), one line each.
     pub notes: Vec<String>,
 }
@@ -54,6 +57,13 @@ impl StackMap {
     /// The templates a stack deploys from.
     pub fn templates(&self, stack: &str) -> &[PathBuf] {
         self.templates.get(stack).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The CDK construct that made a stack's resource, when a cloud assembly says.
+    pub fn construct(&self, stack: &str, logical_id: &str) -> Option<&str> {
+        self.constructs
+            .get(&(stack.to_string(), logical_id.to_string()))
+            .map(String::as_str)
     }
 
     /// The stack a template deploys as, when one is known.
@@ -186,6 +196,26 @@ impl StackMap {
                 .and_then(|t| t.as_str())
                 .unwrap_or(id);
             self.add(stack.to_string(), dir.join(template));
+            // "/Stack/Api/Stage/Resource": [{"type": "aws:cdk:logicalId", "data": "ApiStage1A2B"}]
+            for (path, entries) in artifact
+                .get("metadata")
+                .and_then(|m| m.as_object())
+                .into_iter()
+                .flatten()
+            {
+                for entry in entries.as_array().into_iter().flatten() {
+                    if entry.get("type").and_then(|t| t.as_str()) != Some("aws:cdk:logicalId") {
+                        continue;
+                    }
+                    if let Some(logical_id) = entry.get("data").and_then(|d| d.as_str()) {
+                        let construct = path.strip_suffix("/Resource").unwrap_or(path);
+                        self.constructs.insert(
+                            (stack.to_string(), logical_id.to_string()),
+                            construct.to_string(),
+                        );
+                    }
+                }
+            }
         }
     }
 }
@@ -217,7 +247,8 @@ mod tests {
             root.join("cdk.out/manifest.json"),
             r#"{"version":"36.0.0","artifacts":{
                 "Chat":{"type":"aws:cloudformation:stack","environment":"aws://unknown-account/unknown-region",
-                        "properties":{"templateFile":"Chat.template.json"}},
+                        "properties":{"templateFile":"Chat.template.json"},
+                        "metadata":{"/Chat/Api/LiveStage/Resource":[{"type":"aws:cdk:logicalId","data":"ChatApiLiveStage1A2B"}]}},
                 "Renamed":{"type":"aws:cloudformation:stack","properties":{"templateFile":"Chat.template.json","stackName":"chat-live"}},
                 "Tree":{"type":"cdk:tree","properties":{"file":"tree.json"}}}}"#,
         )
@@ -235,6 +266,10 @@ mod tests {
         assert_eq!(map.templates("Chat"), std::slice::from_ref(&chat));
         assert_eq!(map.templates("chat-live"), [chat]);
         assert!(map.templates("Tree").is_empty());
+        assert_eq!(
+            map.construct("Chat", "ChatApiLiveStage1A2B"),
+            Some("/Chat/Api/LiveStage")
+        );
         // --stack wins over what the files say.
         let map = StackMap::discover(
             &[root.to_path_buf()],

@@ -105,6 +105,10 @@ pub struct Origin {
     pub id: String,
     /// How the link was made (`cloudformation tags`, `terraform state`).
     pub by: &'static str,
+    /// The CDK construct that made it (`/ChatStack/ChatApi/LiveStage`), when a cloud assembly
+    /// says: where a CDK user's own code is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub construct: Option<String>,
     /// The module calls the declaration is reached through, outermost first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub via: Vec<CallSite>,
@@ -114,8 +118,12 @@ impl std::fmt::Display for Origin {
     /// `file:line (id)`, as editors open it.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.line {
-            Some(line) => write!(f, "{}:{line} ({})", self.file, self.id),
-            None => write!(f, "{} ({})", self.file, self.id),
+            Some(line) => write!(f, "{}:{line} ({}", self.file, self.id)?,
+            None => write!(f, "{} ({}", self.file, self.id)?,
+        }
+        match &self.construct {
+            Some(construct) => write!(f, ", CDK construct {construct})"),
+            None => f.write_str(")"),
         }
     }
 }

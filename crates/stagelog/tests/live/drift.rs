@@ -359,6 +359,15 @@ async fn drift_finds_every_kind_of_difference_with_both_locations() {
         .unwrap();
     assert_eq!(payments["defined_at"]["by"], "terraform state");
     assert_eq!(payments["defined_at"]["via"][0]["call"], "module.payments");
+    // A CDK stage names the construct that made it, from the cloud assembly's metadata.
+    let chat = findings
+        .iter()
+        .find(|f| f["resource"] == s.chat.as_str())
+        .unwrap();
+    assert_eq!(
+        chat["defined_at"]["construct"],
+        "/ChatStack/ChatApi/LiveStage"
+    );
 
     // Both locations in the other formats: text names the code under the ARN, SARIF places the
     // result on the code, GitHub annotates the code's line.
@@ -462,10 +471,9 @@ async fn audit_iac_says_where_every_code_made_stage_is_defined() {
         .find(|r| r["resource"] == s.chat.as_str())
         .unwrap();
     assert!(
-        row["defined_at"]
-            .as_str()
-            .unwrap()
-            .ends_with("(ChatStack/ChatApiLiveStage5F6A7B8C)"),
+        row["defined_at"].as_str().unwrap().ends_with(
+            "(ChatStack/ChatApiLiveStage5F6A7B8C, CDK construct /ChatStack/ChatApi/LiveStage)"
+        ),
         "{row}"
     );
 }
