@@ -118,7 +118,8 @@ The least-privilege IAM policy for audit is in the README."
     /// fixes live accounts instead.
     #[command(
         after_help = "Exit codes: 0 nothing to change (or --write applied it); 1 changes \
-to make (without --write); 2 a file could not be read, parsed or fixed."
+to make (without --write), or with --live --iac findings left to the code that owns the stage; \
+2 a file could not be read, parsed or fixed."
     )]
     Fix(FixArgs),
     /// Verify that logs really flow: for each live stage with access logging, the destination

@@ -109,7 +109,12 @@ pub fn run(args: &FixArgs, ui: Ui) -> Result<ExitStatus> {
                 "applied {n} change(s); undo with: stagelog rollback {}",
                 journal.display()
             );
-            Ok(ExitStatus::Clean)
+            // What was left to the code is still to fix.
+            Ok(if held == 0 {
+                ExitStatus::Clean
+            } else {
+                ExitStatus::Findings
+            })
         }
         Err(e) => {
             eprintln!("stagelog: error: {e}");
