@@ -457,6 +457,24 @@ async fn audit_iac_says_where_every_code_made_stage_is_defined() {
         "{stderr}"
     );
 
+    // verify too: the chat stage logs to a group nothing arrived in (SL040), defined by CDK.
+    let verify: Value = serde_json::from_slice(
+        &run(&["verify", "--format", "json", "--window", "1h"])
+            .await
+            .stdout,
+    )
+    .unwrap();
+    let sl040 = verify["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "SL040" && f["resource"] == s.chat.as_str())
+        .unwrap_or_else(|| panic!("no SL040 on the chat stage: {verify:#}"));
+    assert_eq!(
+        sl040["defined_at"]["id"],
+        "ChatStack/ChatApiLiveStage5F6A7B8C"
+    );
+
     // cost reports the declaration beside each stage too.
     let cost: Value = serde_json::from_slice(
         &run(&["cost", "--format", "json", "--window", "1h"])
