@@ -557,3 +557,88 @@ async fn fix_live_leaves_code_owned_stages_to_the_code_unless_forced() {
     );
     assert!(!String::from_utf8_lossy(&forced.stderr).contains("code owns it"));
 }
+
+/// What stagelog asked of `account`, by operation, in the order received.
+fn operations_in(account: &str) -> Vec<String> {
+    crate::aws_server::requests()
+        .into_iter()
+        .filter(|r| {
+            r["account"] == account
+                && r["user_agent"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("app/stagelog")
+        })
+        .map(|r| r["operation"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn linking_to_code_costs_no_request() {
+    // Nothing else deletes the request log or injects faults while this counts.
+    let _quiet = crate::aws_server::faults_lock().await;
+    let account = "444455557777";
+    let conf = account_config(account, REGION).await;
+    let api = rest_api_tagged(&conf, "orders", cfn("orders-prod", "OrdersApi").into()).await;
+    let v1 = aws_sdk_apigateway::Client::new(&conf);
+    let dep = v1
+        .create_deployment()
+        .rest_api_id(&api)
+        .send()
+        .await
+        .unwrap();
+    v1.create_stage()
+        .rest_api_id(&api)
+        .stage_name("prod")
+        .deployment_id(dep.id.unwrap())
+        .set_tags(Some(
+            cfn("orders-prod", "OrdersApiprodStage")
+                .into_iter()
+                .collect(),
+        ))
+        .send()
+        .await
+        .unwrap();
+    let audit = |iac: bool| {
+        let mut args = vec![
+            "audit".to_string(),
+            "--format".into(),
+            "json".into(),
+            "--role-arn".into(),
+            format!("arn:aws:iam::{account}:role/audit"),
+            "--region".into(),
+            REGION.into(),
+        ];
+        if iac {
+            args.extend(["--iac".into(), format!("{}/orders", tree())]);
+        }
+        async move {
+            tokio::task::spawn_blocking(move || {
+                stagelog(&args.iter().map(String::as_str).collect::<Vec<_>>())
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let before = operations_in(account).len();
+    let plain = audit(false).await;
+    let after_plain = operations_in(account);
+    let linked = audit(true).await;
+    let after_linked = operations_in(account);
+    let json: Value = serde_json::from_slice(&linked.stdout).unwrap();
+    assert!(
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["defined_at"]["id"] == "orders-prod/OrdersApi"),
+        "linked: {json:#}"
+    );
+    assert!(plain.status.code().is_some());
+    let mut without: Vec<String> = after_plain[before..].to_vec();
+    let mut with: Vec<String> = after_linked[after_plain.len()..].to_vec();
+    without.sort();
+    with.sort();
+    assert!(!without.is_empty());
+    assert_eq!(with, without, "the same requests with --iac as without");
+}
