@@ -542,8 +542,8 @@ pub struct IacArgs {
     /// stage where it is defined: CloudFormation/SAM/CDK/Serverless stacks by the stack and
     /// logical-id tags CloudFormation puts on what it creates, Terraform by --tf-state
     /// (repeatable)
-    #[arg(long, value_name = "PATH")]
-    pub iac: Vec<PathBuf>,
+    #[arg(id = "iac", long = "iac", value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
 
     /// With --iac: the CloudFormation stack NAME is deployed from TEMPLATE (when no
     /// samconfig.toml, cdk.out manifest or serverless.yml under PATH says so; repeatable)

@@ -8,7 +8,7 @@ use anyhow::{bail, Result};
 use stagelog_pipeline::ExitStatus;
 
 pub fn run(args: DriftArgs, ui: Ui) -> Result<ExitStatus> {
-    if args.iac.iac.is_empty() {
+    if args.iac.paths.is_empty() {
         bail!("drift compares code with accounts: name the code with --iac PATH (e.g. `stagelog drift --iac . --region eu-west-1`)");
     }
     let mut policy = crate::inputs::policy(&args.policy);

@@ -57,7 +57,7 @@ pub fn run(args: &FixArgs, ui: Ui) -> Result<ExitStatus> {
         Some(code) if !args.force => {
             // The code judged by the same pipeline: its findings' fixes are in the code's terms.
             let in_code = pipeline.judge(&code.inventories, vec![], 0);
-            hold_code_owned(&mut findings, &in_code.findings, &args.iac.iac)
+            hold_code_owned(&mut findings, &in_code.findings, &args.iac.paths)
         }
         _ => 0,
     };

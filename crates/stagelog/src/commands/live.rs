@@ -1,5 +1,6 @@
 //! What the live commands share: the scope the command line names, a progress bar, the
-//! audit judged and reported through the pipeline (`audit`, `verify`), Security Hub export.
+//! audit judged and reported through the pipeline (`audit`, `verify`, `drift`), the code
+//! `--iac` names linked to it, Security Hub export.
 
 use crate::cli::{Export, IacArgs, ReportArgs, ScopeArgs};
 use crate::Ui;
@@ -25,10 +26,10 @@ pub(super) struct LiveReport<'a> {
 /// The code `--iac` names, read before any AWS call (so its errors come first), or `None`
 /// without `--iac`.
 pub(super) fn read_code(iac: &IacArgs, ui: Ui) -> Result<Option<stagelog_drift::Code>> {
-    if iac.iac.is_empty() {
+    if iac.paths.is_empty() {
         return Ok(None);
     }
-    for path in iac.iac.iter().chain(iac.tf_state.iter()) {
+    for path in iac.paths.iter().chain(iac.tf_state.iter()) {
         if !path.exists() {
             return Err(anyhow!("{}: no such file or directory", path.display()));
         }
@@ -42,7 +43,7 @@ pub(super) fn read_code(iac: &IacArgs, ui: Ui) -> Result<Option<stagelog_drift::
         }
     }
     let code = stagelog_drift::read(&stagelog_drift::IacOptions {
-        paths: iac.iac.clone(),
+        paths: iac.paths.clone(),
         stacks: iac.stack.clone(),
         tf_states: iac.tf_state.clone(),
         scan: stagelog_iac::ScanOptions::default(),
