@@ -59,6 +59,26 @@ pub struct Code {
     pub(crate) by_state_id: std::collections::HashMap<(bool, String, String), usize>,
 }
 
+impl Code {
+    /// Each stack the code deploys as, with the files of its declarations (for `--verbose`:
+    /// why a tagged stage found its code, or did not), sorted by name.
+    pub fn stack_names(&self) -> Vec<(&str, Vec<&str>)> {
+        let mut out: Vec<(&str, Vec<&str>)> = self
+            .by_stack
+            .iter()
+            .map(|(name, inventories)| {
+                let files = inventories
+                    .iter()
+                    .filter_map(|&i| link::inventory_file(&self.inventories[i]))
+                    .collect();
+                (name.as_str(), files)
+            })
+            .collect();
+        out.sort();
+        out
+    }
+}
+
 /// Reads the code under `opts.paths`, the stack names the deploy tools' files give, and the
 /// Terraform states.
 pub fn read(opts: &IacOptions) -> Code {

@@ -138,9 +138,12 @@ impl Code {
                             refers_to(&a.to_string(), logical_id)
                         })
                 } else {
+                    // SAM's generated id carries the deployed stage's name, which may differ
+                    // from the template's (a `StageName` parameter overridden at deploy).
                     resource == logical_id
-                        || (name_ok
-                            && sam_stage_id(resource, declared).as_deref() == Some(logical_id))
+                        || live_name
+                            .as_deref()
+                            .is_some_and(|name| sam_stage_id(resource, name) == logical_id)
                 };
                 if hit {
                     let mut origin = origin(
@@ -240,7 +243,7 @@ pub(crate) fn stack_of(stacks: &crate::stacks::StackMap, inv: &Inventory) -> Opt
 }
 
 /// The file an inventory was read from (a template, a service file, a module's first file).
-fn inventory_file(inv: &Inventory) -> Option<&str> {
+pub(crate) fn inventory_file(inv: &Inventory) -> Option<&str> {
     inv.stages
         .iter()
         .map(|s| &s.location)
@@ -279,13 +282,15 @@ fn refers_to(text: &str, logical_id: &str) -> bool {
 /// The logical id SAM gives the stage it generates for an API resource
 /// (`{ApiLogicalId}{StageName}Stage`; an HTTP API's `$default` stage is
 /// `{ApiLogicalId}ApiGatewayDefaultStage`), per SAM's "Generated CloudFormation resources".
-fn sam_stage_id(resource: &str, declared: &Stage) -> Option<String> {
-    let name = declared.name.as_known()?;
-    if name == "$default" {
-        return Some(format!("{resource}ApiGatewayDefaultStage"));
+fn sam_stage_id(resource: &str, stage_name: &str) -> String {
+    if stage_name == "$default" {
+        return format!("{resource}ApiGatewayDefaultStage");
     }
-    let name: String = name.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    Some(format!("{resource}{name}Stage"))
+    let name: String = stage_name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    format!("{resource}{name}Stage")
 }
 
 #[cfg(test)]
@@ -298,14 +303,13 @@ mod tests {
         assert!(refers_to("${Api.RootResourceId}", "Api"));
         assert!(refers_to("ApiGatewayRestApi", "ApiGatewayRestApi"));
         assert!(!refers_to("${ApiV2}", "Api"));
-        let st = Stage::new(
-            ApiKind::Rest,
-            stagelog_model::Text::lit("Prod"),
-            Default::default(),
+        assert_eq!(
+            sam_stage_id("ServerlessRestApi", "Prod"),
+            "ServerlessRestApiProdStage"
         );
         assert_eq!(
-            sam_stage_id("ServerlessRestApi", &st).as_deref(),
-            Some("ServerlessRestApiProdStage")
+            sam_stage_id("HttpApi", "$default"),
+            "HttpApiApiGatewayDefaultStage"
         );
     }
 }

@@ -54,6 +54,13 @@ impl StackMap {
         map
     }
 
+    /// Every stack with its templates, by name.
+    pub fn stacks(&self) -> impl Iterator<Item = (&str, &[PathBuf])> {
+        self.templates
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_slice()))
+    }
+
     /// The templates a stack deploys from.
     pub fn templates(&self, stack: &str) -> &[PathBuf] {
         self.templates.get(stack).map(Vec::as_slice).unwrap_or(&[])

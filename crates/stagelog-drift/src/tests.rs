@@ -84,6 +84,30 @@ Resources:
       StageName: prod
 "#;
 
+/// Deployed with `parameter_overrides = "StageName=prod"`: the template's default is not what
+/// runs.
+const SAM_PARAMETER: &str = r#"Transform: AWS::Serverless-2016-10-31
+Parameters:
+  StageName:
+    Type: String
+    Default: dev
+Resources:
+  BillingApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: !Ref StageName
+"#;
+
+/// `deploy`'s stack name wins over `global`'s, as `sam deploy` reads them.
+const SAMCONFIG_OVERRIDE: &str = r#"version = 0.1
+[default.global.parameters]
+stack_name = "billing-sam"
+
+[default.deploy.parameters]
+stack_name = "billing"
+parameter_overrides = "StageName=\"prod\""
+"#;
+
 fn options(root: &Path, stacks: &[(&str, &str)], states: &[&str]) -> IacOptions {
     IacOptions {
         paths: vec![root.to_path_buf()],
@@ -111,6 +135,8 @@ fn cloudformation_stages_by_their_tags_or_their_apis() {
                 "orders/samconfig.toml",
                 "[default.deploy.parameters]\nstack_name = \"orders\"\n",
             ),
+            ("billing/template.yaml", SAM_PARAMETER),
+            ("billing/samconfig.toml", SAMCONFIG_OVERRIDE),
         ],
     );
     let code = read(&options(dir.path(), &[("shop", "shop/template.yaml")], &[]));
@@ -178,6 +204,18 @@ fn cloudformation_stages_by_their_tags_or_their_apis() {
         ))
         .unwrap(),
         "orders/OrdersApi"
+    );
+    // A parameter overridden at deploy: SAM's id carries the deployed name.
+    assert_eq!(
+        id(&live(
+            ApiKind::Rest,
+            "b1",
+            "prod",
+            cfn("billing", "BillingApiprodStage"),
+            vec![]
+        ))
+        .unwrap(),
+        "billing/BillingApi"
     );
     // A stack nothing under the tree deploys as; no tags at all.
     assert_eq!(

@@ -55,6 +55,15 @@ pub(super) fn read_code(iac: &IacArgs, ui: Ui) -> Result<Option<stagelog_drift::
             code.files,
             iac.tf_state.len()
         );
+        // Which stack each template deploys as: why a tagged stage found its code, or not.
+        const SHOWN: usize = 20;
+        let stacks = code.stack_names();
+        for (name, files) in stacks.iter().take(SHOWN) {
+            eprintln!("--iac: stack {name} deploys {}", files.join(", "));
+        }
+        if stacks.len() > SHOWN {
+            eprintln!("--iac: and {} more stacks", stacks.len() - SHOWN);
+        }
     }
     Ok(Some(code))
 }
