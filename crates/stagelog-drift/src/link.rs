@@ -119,6 +119,10 @@ impl Code {
 
     fn by_stack(&self, live: &Stage, stack: &str, logical_id: &str, on_api: bool) -> Option<Link> {
         let live_name = live.name.as_known();
+        // One resource can declare several stages (a SAM API's own and its `Stage` stage):
+        // the one of the live stage's name first, then one whose name is unknown, then one
+        // whose template name differs (a parameter overridden at deploy).
+        let mut best: Option<(u8, usize, usize)> = None;
         for i in self.inventories_of_stack(stack) {
             for (j, declared) in self.inventories[i].stages.iter().enumerate() {
                 if declared.api_kind.is_v2() != live.api_kind.is_v2()
@@ -126,14 +130,15 @@ impl Code {
                 {
                     continue;
                 }
-                let name_ok = match (declared.name.as_known(), &live_name) {
-                    (Some(d), Some(l)) => d == *l,
-                    _ => true,
+                let rank = match (declared.name.as_known(), &live_name) {
+                    (Some(d), Some(l)) if d == *l => 0,
+                    (Some(_), Some(_)) => 2,
+                    _ => 1,
                 };
                 let resource = declared.location.resource.as_str();
                 let hit = if on_api {
                     // SAM's API resources are their stages' declarations (no `RestApiId`).
-                    name_ok
+                    rank < 2
                         && declared.api.as_ref().map_or(resource == logical_id, |a| {
                             refers_to(&a.to_string(), logical_id)
                         })
@@ -145,22 +150,25 @@ impl Code {
                             .as_deref()
                             .is_some_and(|name| sam_stage_id(resource, name) == logical_id)
                 };
-                if hit {
-                    let mut origin = origin(
-                        declared,
-                        format!("{stack}/{resource}"),
-                        "cloudformation tags",
-                    );
-                    origin.construct = self.stacks.construct(stack, resource).map(str::to_string);
-                    return Some(Link {
-                        inventory: i,
-                        stage: j,
-                        origin,
-                    });
+                if hit && best.is_none_or(|(r, _, _)| rank < r) {
+                    best = Some((rank, i, j));
                 }
             }
         }
-        None
+        let (_, i, j) = best?;
+        let declared = &self.inventories[i].stages[j];
+        let resource = declared.location.resource.as_str();
+        let mut origin = origin(
+            declared,
+            format!("{stack}/{resource}"),
+            "cloudformation tags",
+        );
+        origin.construct = self.stacks.construct(stack, resource).map(str::to_string);
+        Some(Link {
+            inventory: i,
+            stage: j,
+            origin,
+        })
     }
 
     fn state_entry(&self, live: &Stage) -> Option<&StateStage> {

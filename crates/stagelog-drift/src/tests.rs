@@ -205,6 +205,29 @@ fn cloudformation_stages_by_their_tags_or_their_apis() {
         .unwrap(),
         "orders/OrdersApi"
     );
+    // OrdersApi declares two stages (its own and SAM's `Stage`): the live one's name decides.
+    let declared_name = |s: &Stage| {
+        let l = code.link(s).unwrap();
+        code.inventories[l.inventory].stages[l.stage]
+            .name
+            .to_string()
+    };
+    let orders_prod = live(
+        ApiKind::Rest,
+        "o1",
+        "prod",
+        cfn("orders", "OrdersApiprodStage"),
+        vec![],
+    );
+    assert_eq!(declared_name(&orders_prod), "prod");
+    let sam_stage = live(
+        ApiKind::Rest,
+        "o1",
+        "Stage",
+        vec![],
+        cfn("orders", "OrdersApi"),
+    );
+    assert_eq!(declared_name(&sam_stage), "Stage");
     // A parameter overridden at deploy: SAM's id carries the deployed name.
     assert_eq!(
         id(&live(
