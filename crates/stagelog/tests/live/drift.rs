@@ -242,6 +242,13 @@ async fn run(args: &[&str]) -> std::process::Output {
     .unwrap()
 }
 
+/// [`run`], its standard output read as JSON.
+async fn run_json(args: &[&str]) -> Value {
+    let out = run(args).await;
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{args:?}: {e}\n{}", String::from_utf8_lossy(&out.stderr)))
+}
+
 /// The line of the first line of `file` (under the tree) that starts with `start`, trimmed.
 fn line_of(file: &str, start: &str) -> u64 {
     let text = std::fs::read_to_string(crate::aws_server::root().join(tree()).join(file)).unwrap();
@@ -377,12 +384,7 @@ async fn drift_finds_every_kind_of_difference_with_both_locations() {
             && text.contains(&format!("defined at: {}/orders/template.yaml:", tree())),
         "{text}"
     );
-    let sarif: Value = serde_json::from_slice(
-        &run(&["drift", "--select", "SL050", "--format", "sarif"])
-            .await
-            .stdout,
-    )
-    .unwrap();
+    let sarif = run_json(&["drift", "--select", "SL050", "--format", "sarif"]).await;
     let uris: BTreeSet<&str> = sarif["runs"][0]["results"]
         .as_array()
         .unwrap()
@@ -458,12 +460,7 @@ async fn audit_iac_says_where_every_code_made_stage_is_defined() {
     );
 
     // verify too: the chat stage logs to a group nothing arrived in (SL040), defined by CDK.
-    let verify: Value = serde_json::from_slice(
-        &run(&["verify", "--format", "json", "--window", "1h"])
-            .await
-            .stdout,
-    )
-    .unwrap();
+    let verify = run_json(&["verify", "--format", "json", "--window", "1h"]).await;
     let sl040 = verify["findings"]
         .as_array()
         .unwrap()
@@ -476,12 +473,7 @@ async fn audit_iac_says_where_every_code_made_stage_is_defined() {
     );
 
     // cost reports the declaration beside each stage too.
-    let cost: Value = serde_json::from_slice(
-        &run(&["cost", "--format", "json", "--window", "1h"])
-            .await
-            .stdout,
-    )
-    .unwrap();
+    let cost = run_json(&["cost", "--format", "json", "--window", "1h"]).await;
     let row = cost["stages"]
         .as_array()
         .unwrap()
