@@ -109,18 +109,11 @@ pub fn read(opts: &IacOptions) -> Code {
                 code.state_files
                     .push((path.clone(), stacks::canonical(path)));
             }
-            Err(e) => {
-                let (line, message) = match e.strip_prefix("line ").and_then(|r| r.split_once(": "))
-                {
-                    Some((n, rest)) => (n.parse().ok(), rest.to_string()),
-                    None => (None, e),
-                };
-                code.errors.push(Problem::in_file(
-                    path.display().to_string(),
-                    line,
-                    format!("--tf-state: {message}"),
-                ));
-            }
+            Err(e) => code.errors.push(Problem::in_file(
+                path.display().to_string(),
+                e.line,
+                format!("--tf-state: {}", e.message),
+            )),
         }
     }
     for (i, s) in code.states.iter().enumerate() {

@@ -199,18 +199,25 @@ impl Code {
                 }
             }
         }
-        // Exact addresses first; among several roots declaring the address, the one the state
-        // file sits in.
+        // Among several roots declaring the address, the one the state file sits in (exact
+        // addresses first); else the one exact address, else the one candidate.
         found.sort_by_key(|(_, _, exact)| !exact);
-        let state_file = canonical(&state.state);
+        let state_file = self
+            .state_files
+            .iter()
+            .find(|(given, _)| *given == state.state)
+            .map(|(_, canonical)| canonical)?;
+        let exact: Vec<_> = found.iter().filter(|(_, _, exact)| *exact).collect();
         let pick = found
             .iter()
-            .find(|(i, j, _)| covers(&root_of(&self.inventories[*i].stages[*j]), &state_file))
-            .or_else(|| (found.len() == 1).then(|| &found[0]))
-            .or_else(|| {
-                found
-                    .first()
-                    .filter(|(_, _, exact)| *exact && found.iter().filter(|f| f.2).count() == 1)
+            .find(|(i, j, _)| covers(&root_of(&self.inventories[*i].stages[*j]), state_file))
+            .or(match exact.as_slice() {
+                [one] => Some(*one),
+                _ => None,
+            })
+            .or(match found.as_slice() {
+                [one] => Some(one),
+                _ => None,
             })?;
         let declared = &self.inventories[pick.0].stages[pick.1];
         Some(Link {

@@ -20,14 +20,37 @@ pub struct StateStage {
     pub state: PathBuf,
 }
 
+/// Why a file is not a state this reads, at the line JSON says when it does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateError {
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+impl std::fmt::Display for StateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl From<String> for StateError {
+    fn from(message: String) -> StateError {
+        StateError {
+            line: None,
+            message,
+        }
+    }
+}
+
 /// The stages of one state file.
-pub fn read(path: &Path) -> Result<Vec<StateStage>, String> {
+pub fn read(path: &Path) -> Result<Vec<StateStage>, StateError> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
-    let json: Json = serde_json::from_str(&text).map_err(|e| {
-        format!(
-            "line {}: not JSON ({e}); give the state file or `terraform show -json` of it",
-            e.line()
-        )
+    let json: Json = serde_json::from_str(&text).map_err(|e| StateError {
+        line: u32::try_from(e.line()).ok(),
+        message: format!("not JSON ({e}); give the state file or `terraform show -json` of it"),
     })?;
     let mut out = Vec::new();
     // `terraform show -json` of a state has `values`; of a saved plan, the state the plan was
@@ -44,7 +67,8 @@ pub fn read(path: &Path) -> Result<Vec<StateStage>, String> {
             return Err(format!(
                 "state format version {} (stagelog reads version 4, Terraform 0.12 and later)",
                 version.map_or("unknown".into(), |v| v.to_string())
-            ));
+            )
+            .into());
         }
         for r in resources {
             raw_resource(r, path, &mut out);
@@ -52,9 +76,10 @@ pub fn read(path: &Path) -> Result<Vec<StateStage>, String> {
     } else if json.get("format_version").is_some() && json.get("values").is_none() {
         // `terraform show -json` of an empty state.
     } else {
-        return Err(
-            "neither a Terraform state (version 4) nor `terraform show -json` of one".into(),
-        );
+        return Err(String::from(
+            "neither a Terraform state (version 4) nor `terraform show -json` of one",
+        )
+        .into());
     }
     Ok(out)
 }
@@ -256,11 +281,11 @@ mod tests {
     #[test]
     fn what_is_not_a_state_is_an_error_with_its_line() {
         let (_d, path) = write("{\n  \"version\": 4,\n  oops\n}");
-        assert!(read(&path).unwrap_err().starts_with("line 3"));
+        assert!(read(&path).unwrap_err().to_string().starts_with("line 3"));
         let (_d, path) = write(r#"{"version":3,"resources":[]}"#);
-        assert!(read(&path).unwrap_err().contains("version 3"));
+        assert!(read(&path).unwrap_err().to_string().contains("version 3"));
         let (_d, path) = write(r#"{"Resources":{}}"#);
-        assert!(read(&path).unwrap_err().contains("neither"));
+        assert!(read(&path).unwrap_err().to_string().contains("neither"));
     }
 
     #[test]

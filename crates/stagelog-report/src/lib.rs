@@ -236,6 +236,16 @@ pub(crate) fn place(f: &Finding) -> String {
     }
 }
 
+/// The file and line a finding is about in code: its own (IaC), or, for a live finding with
+/// `--iac`, the declaration's. What annotations and SARIF's physical location point at.
+pub(crate) fn code_position(f: &Finding) -> Option<(&str, Option<u32>)> {
+    match (&f.location.file, &f.location.defined_at) {
+        (Some(file), _) => Some((file.as_str(), f.location.line)),
+        (None, Some(origin)) => Some((origin.file.as_str(), origin.line)),
+        (None, None) => None,
+    }
+}
+
 /// The group a finding is shown under: its file, or its account and region.
 pub(crate) fn group_of(f: &Finding) -> String {
     match (&f.location.file, &f.location.account, &f.location.region) {

@@ -248,12 +248,7 @@ pub fn write<'a>(report: &'a Report, out: &mut dyn std::io::Write) -> std::io::R
             locations: vec![SarifLocation {
                 // A live finding with --iac is placed on the code that declares the resource
                 // (its ARN stays the logical location), so code scanning shows it there.
-                physical_location: match (&f.location.file, &f.location.defined_at) {
-                    (Some(uri), _) => Some((uri.as_str(), f.location.line)),
-                    (None, Some(origin)) => Some((origin.file.as_str(), origin.line)),
-                    (None, None) => None,
-                }
-                .map(|(uri, line)| Physical {
+                physical_location: crate::code_position(f).map(|(uri, line)| Physical {
                     artifact_location: Artifact { uri },
                     region: line.map(|l| Region {
                         start_line: l.max(1),

@@ -198,12 +198,7 @@ pub fn github(report: &Report) -> String {
         };
         let mut props = Vec::new();
         // A live finding with --iac is annotated on the code that declares the resource.
-        let at = match (&f.location.file, &f.location.defined_at) {
-            (Some(file), _) => Some((file.as_str(), f.location.line)),
-            (None, Some(origin)) => Some((origin.file.as_str(), origin.line)),
-            (None, None) => None,
-        };
-        if let Some((file, line)) = at {
+        if let Some((file, line)) = crate::code_position(f) {
             props.push(format!("file={}", gh_escape(file, true)));
             if let Some(line) = line {
                 props.push(format!("line={line}"));
